@@ -1,0 +1,22 @@
+"""marketing_rules: declarative rules for telecom marketing, evaluated by a forward-chaining engine.
+
+>>> import marketing_rules as mr
+>>> rs = mr.load_ruleset("rulesets/gotone-vip/1.0.0.yaml")        # doctest: +SKIP
+>>> d = rs.evaluate({"id": "13900000001", "arpu_3m": 260.0})       # doctest: +SKIP
+"""
+
+from marketing_rules.engine.decision import Decision, Offer
+from marketing_rules.engine.ruleset import Ruleset, load_ruleset
+from marketing_rules.errors import Diagnostic, EvaluationError, FactsError, RulesetError
+
+__all__ = [
+    "Decision",
+    "Diagnostic",
+    "EvaluationError",
+    "FactsError",
+    "Offer",
+    "Ruleset",
+    "RulesetError",
+    "load_ruleset",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,212 @@
+"""A ruleset after analysis: resolved, type-checked and ordered, ready for any backend.
+
+Every backend (the Python code generator, the explainer, SQL, durable_rules) reads this one
+representation; none of them looks at YAML again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Union
+
+from marketing_rules.expressions import ast
+from marketing_rules.expressions.types import Type
+from marketing_rules.load.yaml_source import Path
+from marketing_rules.model.schema import FactSchema
+
+
+@dataclass(frozen=True, slots=True)
+class Expression:
+    """A resolved expression with the text it was written as and where it stands."""
+
+    node: ast.Expr
+    text: str
+    path: Path
+
+
+@dataclass(frozen=True, slots=True)
+class AllOf:
+    items: tuple[Cond, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    items: tuple[Cond, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NotOf:
+    item: Cond
+
+
+Cond = Union[Expression, AllOf, AnyOf, NotOf]
+
+
+def cond_to_ast(cond: Cond) -> ast.Expr:
+    """The condition tree as one boolean expression."""
+    match cond:
+        case Expression(node=node):
+            return node
+        case AllOf(items=items):
+            return ast.And((0, 0), tuple(cond_to_ast(c) for c in items))
+        case AnyOf(items=items):
+            return ast.Or((0, 0), tuple(cond_to_ast(c) for c in items))
+        case NotOf(item=item):
+            return ast.Not((0, 0), cond_to_ast(item))
+    raise TypeError(cond)
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A requirement or reward of an offer: fixed parameters and parameters computed per customer."""
+
+    kind: str
+    fixed: Mapping[str, object]
+    computed: tuple[tuple[str, Expression], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OfferSpec:
+    id: str
+    title: str
+    group: str | None
+    code: str | None
+    mode: str | None
+    type: str | None
+    requires: tuple[Term, ...]
+    rewards: tuple[Term, ...]
+
+    @property
+    def computed(self) -> tuple[Expression, ...]:
+        """Every per-customer amount, requirements first, in order."""
+        return tuple(e for term in (*self.requires, *self.rewards) for _, e in term.computed)
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    service: str
+    mode: str
+    terms: Mapping[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    title: str
+    index: int  # position among the file's rules and tables
+    priority: int
+    group: str | None
+    when: Cond | None  # None: always
+    sets: tuple[tuple[str, Expression], ...]
+    tags: tuple[str, ...]
+    offer: OfferSpec | None
+    grants: tuple[Grant, ...]
+    award: Expression | None
+    path: Path
+
+    @property
+    def writes(self) -> frozenset[str]:
+        return frozenset(name for name, _ in self.sets)
+
+    @property
+    def reads(self) -> frozenset[str]:
+        exprs: list[ast.Expr] = [cond_to_ast(self.when)] if self.when is not None else []
+        exprs += [e.node for _, e in self.sets]
+        exprs += [e.node for e in (self.offer.computed if self.offer else ())]
+        exprs += [self.award.node] if self.award else []
+        return frozenset().union(*(ast.facts_read(e) for e in exprs)) if exprs else frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    number: int  # 1-based
+    tests: tuple[ast.Expr | None, ...]  # one per input; None is '-'
+    cells: tuple[str, ...]  # the input cells as written
+    outputs: tuple[Expression, ...]
+
+    def condition(self) -> ast.Expr:
+        tests = tuple(t for t in self.tests if t is not None)
+        if not tests:
+            return ast.Literal((0, 0), True)
+        return tests[0] if len(tests) == 1 else ast.And((0, 0), tests)
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    id: str
+    title: str
+    index: int
+    priority: int
+    hit: str
+    aggregate: str | None
+    inputs: tuple[Expression, ...]
+    outputs: tuple[str, ...]
+    rows: tuple[Row, ...]
+    ranks: tuple[int, ...]  # priority hit policy: each row's output rank (lower wins)
+    path: Path
+
+    @property
+    def writes(self) -> frozenset[str]:
+        return frozenset(self.outputs)
+
+    @property
+    def reads(self) -> frozenset[str]:
+        nodes = [e.node for e in self.inputs] + [o.node for row in self.rows for o in row.outputs]
+        return frozenset().union(*(ast.facts_read(n) for n in nodes))
+
+    def row_id(self, row: Row) -> str:
+        return f"{self.id}#{row.number}"
+
+
+Unit = Union[Rule, Table]
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceAccess:
+    """How one service is available to a customer: the modes, and the terms of each."""
+
+    modes: tuple[str, ...]
+    terms: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
+
+    def __contains__(self, mode: object) -> bool:
+        return mode in self.modes
+
+    def as_dict(self) -> dict[str, object]:
+        return {"modes": list(self.modes), **dict(self.terms)}
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    """The access matrix: per value of ``by``, every service available and how."""
+
+    by: str
+    table: Mapping[str, Mapping[str, ServiceAccess]]
+
+
+@dataclass(frozen=True)
+class Program:
+    """A ruleset ready to run: units in agenda order, and everything the decision needs."""
+
+    ruleset: str
+    version: str
+    schema: FactSchema
+    derived: dict[str, Type]  # derived facts and their types, in declaration order
+    defaults: dict[str, object]
+    fact_types: dict[str, Type]  # inputs and derived
+    units: tuple[Unit, ...]  # agenda order
+    services: Mapping[str, Mapping[str, object]]
+    access: Access | None
+    constants: Mapping[str, object]
+
+    def unit(self, unit_id: str) -> Unit | None:
+        return next((u for u in self.units if u.id == unit_id), None)
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        return tuple(u for u in self.units if isinstance(u, Rule))
+
+    @property
+    def tables(self) -> tuple[Table, ...]:
+        return tuple(u for u in self.units if isinstance(u, Table))

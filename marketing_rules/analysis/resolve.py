@@ -1,0 +1,603 @@
+"""From a validated rule file to a :class:`Program`: every expression parsed and type-checked,
+every reference (facts, packages, services) resolved, the agenda ordered.
+
+All problems are reported as diagnostics placed in the YAML file; nothing stops at the first.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any
+
+from marketing_rules.analysis import order
+from marketing_rules.analysis.program import (
+    Access, AllOf, AnyOf, Cond, Expression, Grant, NotOf, OfferSpec, Program, Row, Rule, ServiceAccess,
+    Table, Term,
+)
+from marketing_rules.errors import DiagnosticSink, did_you_mean
+from marketing_rules.expressions import ast
+from marketing_rules.expressions.checker import ERROR, Checker, Scope, literal_type
+from marketing_rules.expressions.parser import ExpressionSyntaxError, ExprIssue, parse_expression, parse_unary_tests
+from marketing_rules.expressions.types import Type, is_subtype
+from marketing_rules.load.yaml_source import Path, Source
+from marketing_rules.model import ruleset as m
+from marketing_rules.model.schema import FactSchema, FactSpec, builtin_schema
+
+# kind -> (the parameter a scalar stands for, {parameter: 'number' | 'text' | 'package' | 'service'})
+REQUIREMENTS: dict[str, tuple[str | None, dict[str, str]]] = {
+    "prestore": ("amount", {"amount": "number"}),
+    "guarantee": (None, {"monthly": "number", "months": "number"}),
+    "upgrade": ("to", {"to": "package"}),
+    "tenure": ("months", {"months": "number"}),
+    "business": ("name", {"name": "text"}),
+}
+REWARDS: dict[str, tuple[str | None, dict[str, str]]] = {
+    "bill_credit": ("amount", {"amount": "number", "months": "number"}),
+    "voice_minutes": ("amount", {"amount": "number", "months": "number"}),
+    "data_mb": ("amount", {"amount": "number", "months": "number"}),
+    "goods": ("name", {"name": "text", "value": "number"}),
+    "voucher": ("amount", {"amount": "number", "merchant": "text"}),
+    "points": ("amount", {"amount": "number"}),
+    "handset": ("model", {"model": "text", "subsidy": "number"}),
+    "vas": ("name", {"name": "text", "months": "number"}),
+    "service": ("service", {"service": "service", "months": "number"}),
+}
+REQUIRED_PARAMS = {"guarantee": ("monthly", "months")}
+OFFER_KEYS = {"requires", "rewards", "code", "mode", "type", "title"}
+OFFER_MODES = ("gift", "discount", "lottery", "trial")
+OFFER_TYPES = ("uplift", "retention", "care")
+SERVICE_CLASSES = ("restricted", "semi-open", "open")
+ACCESS_MODES = ("free", "paid", "prestore", "trial")
+MODE_TERMS = {"paid": ("price",), "prestore": ("prestore",), "trial": ("trial_days",), "free": ()}
+
+
+class Resolver:
+    """Builds a Program from a RulesetFile, reporting every problem into ``sink``."""
+
+    def __init__(self, file: m.RulesetFile, source: Source, sink: DiagnosticSink):
+        self.file = file
+        self.source = source
+        self.sink = sink
+        self.rule_id: str | None = None
+        self.schema = self._schema()
+        self.derived = self._derived()
+        self.fact_types = {**self.schema.types(), **{n: t for n, t in self.derived.items()}}
+        self.constants = {name: _constant(value) for name, value in file.constants.items()}
+        self.checker = Checker(Scope(self.fact_types, self.constants))
+
+    # -- the whole file -----------------------------------------------------------------------
+    def program(self) -> Program | None:
+        units: list[Rule | Table] = []
+        self._check_ids()
+        index = 0
+        for i, table in enumerate(self.file.tables):
+            units.append(self._table(table, ("tables", i), index))
+            index += 1
+        for i, rule in enumerate(self.file.rules):
+            units.append(self._rule(rule, ("rules", i), index))
+            index += 1
+        self.rule_id = None
+        access = self._access()
+        for issue in order.check_setters(units):
+            self._unit_issue(issue)
+        ordered, cycles = order.agenda(units)
+        for issue in cycles:
+            self._unit_issue(issue)
+        if self.sink.diagnostics:
+            return None
+        return Program(
+            ruleset=self.file.ruleset,
+            version=self.file.version,
+            schema=self.schema,
+            derived=self.derived,
+            defaults={name: decl.default for name, decl in self.file.facts.items()},
+            fact_types=self.fact_types,
+            units=tuple(ordered),
+            services=MappingProxyType({k: MappingProxyType(_service_terms(v)) for k, v in self.file.services.items()}),
+            access=access,
+            constants=MappingProxyType(self.constants),
+        )
+
+    def _schema(self) -> FactSchema:
+        schema = builtin_schema(self.file.schema_)
+        if schema is None:
+            self.sink.add(self.source.diagnostic("MR209", f"unknown schema '{self.file.schema_}'", ("schema",),
+                                                 hint="the built-in schema is 'telecom-customer'"))
+            schema = builtin_schema("telecom-customer")
+        assert schema is not None
+        extra = []
+        for name, decl in self.file.inputs.items():
+            if not self._fact_name(name, ("inputs", name)):
+                continue
+            if name in schema:
+                self.sink.add(self.source.diagnostic("MR208", f"input '{name}' is already in schema '{schema.name}'",
+                                                     ("inputs", name), key=True))
+                continue
+            self._enum_values(decl, ("inputs", name))
+            extra.append(FactSpec(name, decl.type, tuple(decl.values or ()), decl.ge, decl.le, decl.title))
+        return FactSchema(schema.name, schema.facts + tuple(extra)) if extra else schema
+
+    def _derived(self) -> dict[str, Type]:
+        derived = {}
+        for name, decl in self.file.facts.items():
+            path = ("facts", name)
+            if not self._fact_name(name, path):
+                continue
+            if name in self.schema:
+                self.sink.add(self.source.diagnostic(
+                    "MR208", f"derived fact '{name}' has the name of an input fact of '{self.schema.name}'",
+                    path, key=True, hint="give the derived fact a name of its own"))
+                continue
+            self._enum_values(decl, path)
+            spec = FactSpec(name, decl.type, tuple(decl.values or ()))
+            derived[name] = spec.as_type()
+            if decl.default is not None and not is_subtype(_default_type(decl.default, derived[name]), derived[name]):
+                self.sink.add(self.source.diagnostic(
+                    "MR103", f"default {decl.default!r} is not a {derived[name]}", (*path, "default")))
+        return derived
+
+    def _fact_name(self, name: str, path: Path) -> bool:
+        if isinstance(name, str) and name.isidentifier() and name == name.lower():
+            return True
+        self.sink.add(self.source.diagnostic("MR011", f"'{name}' is not a valid fact name", path, key=True,
+                                             hint="use lowercase letters, digits and underscores"))
+        return False
+
+    def _enum_values(self, decl: m.FactDecl, path: Path) -> None:
+        if decl.type == "enum" and not decl.values:
+            self.sink.add(self.source.diagnostic("MR011", "an enum needs its values", path,
+                                                 hint="add values: [a, b, c]"))
+
+    def _check_ids(self) -> None:
+        seen: dict[str, Path] = {}
+        parts = [("tables", i, t.id) for i, t in enumerate(self.file.tables)]
+        parts += [("rules", i, r.id) for i, r in enumerate(self.file.rules)]
+        for section, i, unit_id in parts:
+            if unit_id in seen:
+                self.sink.add(self.source.diagnostic(
+                    "MR206", f"id '{unit_id}' is used twice", (section, i, "id"), rule=unit_id,
+                    hint=f"it was first used at line {self.source.span(seen[unit_id]).line + 1}"))
+            else:
+                seen[unit_id] = (section, i, "id")
+
+    # -- expressions ----------------------------------------------------------------------------
+    def _parse(self, text: Any, path: Path) -> ast.Expr | None:
+        text = _as_text(text)
+        try:
+            return parse_expression(text)
+        except ExpressionSyntaxError as error:
+            self._expr_issue(error.issue, path)
+            return None
+
+    def condition(self, text: Any, path: Path) -> Expression | None:
+        node = self._parse(text, path)
+        if node is None:
+            return None
+        resolved = self._checked(lambda: self.checker.condition(node), path)
+        return Expression(resolved, _as_text(text), path) if resolved is not None else None
+
+    def value(self, raw: Any, path: Path, expected: Type | None = None) -> tuple[Expression | None, Type]:
+        if isinstance(raw, list):
+            node: ast.Expr | None = ast.ListExpr((0, 0), tuple(ast.Literal((0, 0), _constant(v)) for v in raw))
+        elif isinstance(raw, str):
+            node = self._parse(raw, path)
+        else:
+            node = ast.Literal((0, 0), _constant(raw))
+        if node is None:
+            return None, ERROR
+        before = len(self.checker.issues)
+        resolved, kind = self.checker.value(node, expected)
+        if self._flush(before, path):
+            return None, ERROR
+        return Expression(resolved, _as_text(raw), path), kind
+
+    def _checked(self, check, path: Path):
+        before = len(self.checker.issues)
+        resolved = check()
+        return None if self._flush(before, path) else resolved
+
+    def _flush(self, before: int, path: Path) -> bool:
+        issues = self.checker.issues[before:]
+        for issue in issues:
+            self._expr_issue(issue, path)
+        return bool(issues)
+
+    def _expr_issue(self, issue: ExprIssue, path: Path) -> None:
+        self.sink.add(self.source.diagnostic(
+            issue.code, issue.message, path, rule=self.rule_id, hint=issue.hint,
+            offset=issue.start, length=max(1, issue.end - issue.start)))
+
+    def _error(self, code: str, message: str, path: Path, hint: str | None = None, key: bool = False) -> None:
+        self.sink.add(self.source.diagnostic(code, message, path, rule=self.rule_id, hint=hint, key=key))
+
+    def _unit_issue(self, issue: order.OrderIssue) -> None:
+        section = "tables" if isinstance(issue.unit, Table) else "rules"
+        items = self.file.tables if section == "tables" else self.file.rules
+        i = next(k for k, u in enumerate(items) if u.id == issue.unit.id)
+        self.sink.add(self.source.diagnostic(issue.code, issue.message, (section, i, "id"), rule=issue.unit.id,
+                                             hint=issue.hint))
+
+    # -- rules ------------------------------------------------------------------------------------
+    def _rule(self, rule: m.Rule, path: Path, index: int) -> Rule:
+        self.rule_id = rule.id
+        when = self._cond(rule.when, (*path, "when"))
+        then = rule.then
+        tpath = (*path, "then")
+        if not any(v is not None for v in (then.set, then.tag, then.offer, then.grant, then.award)):
+            self._error("MR010", "'then' has no effect", tpath, "add set, tag, offer, grant or award")
+        sets = tuple(self._sets(then.set or {}, (*tpath, "set")))
+        tags = (then.tag,) if isinstance(then.tag, str) else tuple(then.tag or ())
+        offer, extra = (None, ())
+        if then.offer is not None:
+            offer, extra = self._offer(rule, then.offer, (*tpath, "offer"))
+        if extra:
+            when = AllOf(tuple([when] if when is not None else []) + extra)
+        grants = tuple(self._grants(then.grant, (*tpath, "grant")))
+        award = self._award(then.award, (*tpath, "award")) if then.award is not None else None
+        return Rule(rule.id, rule.title, index, rule.priority, rule.group, when, sets, tags, offer, grants,
+                    award, path)
+
+    def _cond(self, raw: Any, path: Path) -> Cond | None:
+        if raw is True:
+            return None
+        if isinstance(raw, dict):
+            if len(raw) != 1 or next(iter(raw)) not in ("all", "any", "not"):
+                self._error("MR010", "a condition tree is one of all:, any:, not:", path,
+                            "write all: [...] (every one), any: [...] (at least one) or not: ...")
+                return None
+            (key, value), = raw.items()
+            if key == "not":
+                inner = self._cond(value, (*path, "not"))
+                return NotOf(inner) if inner is not None else None
+            if not isinstance(value, list) or not value:
+                self._error("MR010", f"'{key}:' takes a list of conditions", (*path, key))
+                return None
+            items = [self._cond(v, (*path, key, i)) for i, v in enumerate(value)]
+            kept = tuple(item if item is not None else _TRUE for item in items)
+            return AllOf(kept) if key == "all" else AnyOf(kept)
+        if isinstance(raw, list):
+            self._error("MR010", "a list of conditions needs all: or any: before it", path,
+                        "write when: {all: [...]} for conditions that must all hold")
+            return None
+        return self.condition(raw, path)
+
+    def _sets(self, sets: dict[str, Any], path: Path):
+        for name, raw in sets.items():
+            fact_path = (*path, name)
+            if name not in self.derived:
+                where = "an input fact; rules cannot change inputs" if name in self.schema else "not declared"
+                hint = did_you_mean(name, self.derived) or f"declare it under facts: ({name}: {{type: ...}})"
+                self._error("MR203", f"'{name}' is {where}", fact_path, hint, key=True)
+                continue
+            expected = self.derived[name]
+            expression, kind = self.value(raw, fact_path, expected)
+            if expression is None:
+                continue
+            if not is_subtype(kind, expected):
+                self._error("MR103", f"'{name}' is a {expected}, but this value is a {kind}", fact_path)
+                continue
+            yield name, expression
+
+    # -- offers -----------------------------------------------------------------------------------
+    def _offer(self, rule: m.Rule, raw: dict[str, Any], path: Path) -> tuple[OfferSpec | None, tuple[Cond, ...]]:
+        for key in raw:
+            if key not in OFFER_KEYS:
+                self._error("MR010", f"unknown key '{key}' in offer", (*path, key),
+                            did_you_mean(str(key), OFFER_KEYS) or f"an offer has {', '.join(sorted(OFFER_KEYS))}",
+                            key=True)
+        for key, allowed in (("mode", OFFER_MODES), ("type", OFFER_TYPES)):
+            if raw.get(key) is not None and raw[key] not in allowed:
+                self._error("MR011", f"offer {key} '{raw[key]}' is not one of {', '.join(allowed)}", (*path, key),
+                            did_you_mean(str(raw[key]), allowed))
+        requires = tuple(self._terms(raw.get("requires") or [], (*path, "requires"), REQUIREMENTS))
+        rewards = tuple(self._terms(raw.get("rewards") or [], (*path, "rewards"), REWARDS))
+        extra: list[Cond] = []
+        for i, term in enumerate(requires):
+            if term.kind == "upgrade" and term.fixed.get("to") in self.file.packages:
+                fee = self.file.packages[term.fixed["to"]].fee
+                node = ast.Compare((0, 0), "<", ast.FactRef((0, 0), "package_fee"), ast.Literal((0, 0), _number(fee)))
+                extra.append(Expression(node, f"package_fee < {_number(fee)}  (upgrade to {term.fixed['to']})",
+                                        (*path, "requires", i)))
+        code = raw.get("code")
+        spec = OfferSpec(rule.id, str(raw.get("title") or rule.title), rule.group,
+                         str(code) if code is not None else None, raw.get("mode"), raw.get("type"), requires, rewards)
+        return spec, tuple(extra)
+
+    def _terms(self, raw: Any, path: Path, kinds: dict[str, tuple[str | None, dict[str, str]]]):
+        what = "requirement" if kinds is REQUIREMENTS else "reward"
+        if not isinstance(raw, list):
+            self._error("MR010", f"{path[-1]} takes a list of {what}s", path)
+            return
+        for i, item in enumerate(raw):
+            item_path = (*path, i)
+            if not isinstance(item, dict) or len(item) != 1:
+                self._error("MR010", f"a {what} is one 'kind: value' pair", item_path,
+                            f"the {what} kinds are {', '.join(kinds)}")
+                continue
+            (kind, value), = item.items()
+            if kind not in kinds:
+                self._error("MR011", f"unknown {what} kind '{kind}'", (*item_path, kind),
+                            did_you_mean(str(kind), kinds) or f"the {what} kinds are {', '.join(kinds)}", key=True)
+                continue
+            term = self._term(kind, value, (*item_path, kind), kinds[kind])
+            if term is not None:
+                yield term
+
+    def _term(self, kind: str, value: Any, path: Path, shape: tuple[str | None, dict[str, str]]) -> Term | None:
+        primary, params = shape
+        if not isinstance(value, dict):
+            if primary is None:
+                self._error("MR010", f"'{kind}' needs {', '.join(params)}", path,
+                            f"write {kind}: {{{', '.join(f'{p}: ...' for p in params)}}}")
+                return None
+            value = {primary: value}
+        fixed: dict[str, object] = {}
+        computed = []
+        for name in REQUIRED_PARAMS.get(kind, (primary,) if primary else ()):
+            if name not in value:
+                self._error("MR010", f"'{kind}' needs '{name}'", path)
+        for name, raw in value.items():
+            param_path = (*path, name)
+            if name not in params:
+                self._error("MR010", f"'{kind}' has no parameter '{name}'", param_path,
+                            did_you_mean(str(name), params) or f"its parameters are {', '.join(params)}", key=True)
+                continue
+            sort = params[name]
+            if sort == "number":
+                expression, kind_type = self.value(raw, param_path)
+                if expression is None:
+                    continue
+                if not (kind_type.numeric or kind_type.kind == "null"):
+                    self._error("MR103", f"'{name}' must be a number, but this is a {kind_type}", param_path)
+                elif isinstance(expression.node, (ast.Literal, ast.ConstRef)):
+                    fixed[name] = _plain(expression.node.value)
+                else:
+                    computed.append((name, expression))
+                continue
+            fixed[name] = str(raw)
+            if sort == "package":
+                if raw not in self.file.packages:
+                    self._error("MR204", f"unknown package '{raw}'", param_path,
+                                did_you_mean(str(raw), self.file.packages) or "declare it under packages:")
+                else:
+                    fixed["fee"] = _plain(_number(self.file.packages[raw].fee))
+            elif sort == "service" and raw not in self.file.services:
+                self._error("MR205", f"unknown service '{raw}'", param_path,
+                            did_you_mean(str(raw), self.file.services) or "declare it under services:")
+        return Term(kind, MappingProxyType(fixed), tuple(computed))
+
+    def _grants(self, raw: Any, path: Path):
+        if raw is None:
+            return
+        items = raw if isinstance(raw, list) else [raw]
+        for i, item in enumerate(items):
+            item_path = (*path, i) if isinstance(raw, list) else path
+            spec = {"service": item} if isinstance(item, str) else dict(item)
+            service = spec.pop("service", None)
+            mode = spec.pop("mode", "free")
+            if service not in self.file.services:
+                self._error("MR205", f"unknown service '{service}'", item_path,
+                            did_you_mean(str(service), self.file.services) or "declare it under services:")
+                continue
+            if mode not in ACCESS_MODES:
+                self._error("MR011", f"unknown mode '{mode}'", item_path, f"the modes are {', '.join(ACCESS_MODES)}")
+                continue
+            terms = {k: v for k, v in _service_terms(self.file.services[service]).items() if k in MODE_TERMS[mode]}
+            for key, value in spec.items():
+                if key not in ("price", "prestore", "trial_days"):
+                    self._error("MR010", f"unknown grant term '{key}'", (*item_path, key),
+                                "a grant has service, mode, price, prestore, trial_days", key=True)
+                    continue
+                terms[key] = value
+            yield Grant(service, mode, MappingProxyType(terms))
+
+    def _award(self, raw: Any, path: Path) -> Expression | None:
+        if isinstance(raw, dict):
+            if set(raw) != {"points"}:
+                self._error("MR010", "award takes points", path, "write award: 100 or award: {points: ...}")
+                return None
+            raw, path = raw["points"], (*path, "points")
+        expression, kind = self.value(raw, path)
+        if expression is not None and not kind.numeric:
+            self._error("MR103", f"points must be a number, but this is a {kind}", path)
+            return None
+        return expression
+
+    # -- tables -----------------------------------------------------------------------------------
+    def _table(self, table: m.Table, path: Path, index: int) -> Table:
+        self.rule_id = table.id
+        inputs = []
+        for i, text in enumerate(table.inputs):
+            expression, _ = self.value(text, (*path, "inputs", i))
+            inputs.append(expression)
+        outputs = []
+        for i, name in enumerate(table.outputs):
+            if name not in self.derived:
+                self._error("MR203", f"table output '{name}' is not a declared fact", (*path, "outputs", i),
+                            did_you_mean(name, self.derived) or f"declare it under facts: ({name}: {{type: ...}})")
+            outputs.append(name)
+        self._hit_policy(table, path)
+        width = len(inputs) + len(outputs)
+        rows = []
+        for r, cells in enumerate(table.rows):
+            row_path = (*path, "rows", r)
+            if len(cells) != width:
+                self._error("MR302", f"row {r + 1} has {len(cells)} cells; the table has {len(inputs)} inputs "
+                            f"and {len(outputs)} outputs", row_path)
+                continue
+            rows.append(self._row(r + 1, cells, inputs, outputs, row_path))
+        ranks = self._ranks(table, rows, path)
+        return Table(table.id, table.title, index, table.priority, table.hit, table.aggregate,
+                     tuple(i for i in inputs if i is not None), tuple(outputs), tuple(r for r in rows if r),
+                     ranks, path)
+
+    def _row(self, number: int, cells: list, inputs: list, outputs: list, path: Path) -> Row | None:
+        tests: list[ast.Expr | None] = []
+        ok = True
+        for c, (cell, subject) in enumerate(zip(cells, inputs)):
+            text = ", ".join(_as_text(x) for x in cell) if isinstance(cell, list) else _as_text(cell)
+            if subject is None:
+                ok = False
+                continue
+            try:
+                test = parse_unary_tests(text, subject.node)
+            except ExpressionSyntaxError as error:
+                issue = error.issue
+                self._expr_issue(ExprIssue("MR301", f"bad input cell: {issue.message}", issue.start, issue.end,
+                                           issue.hint or "a cell is -, a value, < 120, [120..200), a, b or not(a, b)"),
+                                 (*path, c))
+                ok = False
+                continue
+            if test is not None:
+                before = len(self.checker.issues)
+                test = self.checker.condition(test)
+                ok = not self._flush(before, (*path, c)) and ok
+            tests.append(test)
+        values = []
+        for o, name in enumerate(outputs):
+            expression, kind = self.value(cells[len(inputs) + o], (*path, len(inputs) + o), self.derived.get(name))
+            if expression is None:
+                ok = False
+                continue
+            if name in self.derived and not is_subtype(kind, self.derived[name]):
+                self._error("MR103", f"'{name}' is a {self.derived[name]}, but this cell is a {kind}",
+                            (*path, len(inputs) + o))
+                ok = False
+            values.append(expression)
+        if not ok:
+            return None
+        cells_text = tuple(_as_text(c) if not isinstance(c, list) else ", ".join(map(_as_text, c))
+                           for c in cells[: len(inputs)])
+        return Row(number, tuple(tests), cells_text, tuple(values))
+
+    def _hit_policy(self, table: m.Table, path: Path) -> None:
+        if table.aggregate and table.hit != "collect":
+            self._error("MR303", "aggregate goes with hit: collect", (*path, "aggregate"))
+        if table.hit == "collect":
+            for name in table.outputs:
+                kind = self.derived.get(name)
+                if kind is None:
+                    continue
+                if table.aggregate is None and kind.kind != "list":
+                    self._error("MR303", f"a collect table without aggregate sets a list, but '{name}' is a {kind}",
+                                (*path, "outputs"), "declare the fact with type: list, or add aggregate: sum")
+                if table.aggregate in ("sum", "min", "max", "count") and not kind.numeric:
+                    self._error("MR303", f"aggregate {table.aggregate} makes a number, but '{name}' is a {kind}",
+                                (*path, "outputs"))
+        if table.hit == "priority":
+            kind = self.derived.get(table.outputs[0])
+            if kind is not None and kind.kind != "enum":
+                self._error("MR303", "hit: priority ranks rows by the first output's enum values",
+                            (*path, "outputs"), "make the first output an enum, listed highest priority first")
+
+    def _ranks(self, table: m.Table, rows: list[Row | None], path: Path) -> tuple[int, ...]:
+        if table.hit != "priority":
+            return ()
+        kind = self.derived.get(table.outputs[0])
+        values = kind.values if kind is not None else ()
+        ranks = []
+        for row in rows:
+            if row is None:
+                continue
+            node = row.outputs[0].node
+            value = node.value if isinstance(node, (ast.EnumValue, ast.Literal)) else None
+            if value not in values:
+                self._error("MR303", "in a priority table the first output of every row must be a fixed enum value",
+                            (*path, "rows", row.number - 1, len(table.inputs)))
+                ranks.append(len(values))
+            else:
+                ranks.append(values.index(value))
+        return tuple(ranks)
+
+    # -- services and access --------------------------------------------------------------------
+    def _access(self) -> Access | None:
+        raw = self.file.access
+        if raw is None:
+            return None
+        path: Path = ("access",)
+        by = raw.get("by")
+        kind = self.fact_types.get(by) if isinstance(by, str) else None
+        if kind is None:
+            self._error("MR207", f"access needs 'by:', a fact to key the matrix by (got {by!r})", (*path, "by"),
+                        did_you_mean(str(by), self.fact_types) if by else "write by: tier")
+            return None
+        table: dict[str, dict[str, ServiceAccess]] = {}
+        for value, classes in raw.items():
+            if value == "by":
+                continue
+            value_path = (*path, value)
+            if kind.kind == "enum" and value not in kind.values:
+                self._error("MR207", f"'{value}' is not a value of {by}", value_path,
+                            did_you_mean(str(value), kind.values) or f"the values are {', '.join(kind.values)}", key=True)
+                continue
+            if not isinstance(classes, dict):
+                self._error("MR207", "each value maps service classes to modes", value_path,
+                            "write gold: {restricted: free, open: free}")
+                continue
+            modes_by_class: dict[str, tuple[str, ...]] = {}
+            for service_class, modes in classes.items():
+                class_path = (*value_path, service_class)
+                if service_class not in SERVICE_CLASSES:
+                    self._error("MR207", f"unknown service class '{service_class}'", class_path,
+                                did_you_mean(str(service_class), SERVICE_CLASSES)
+                                or f"the classes are {', '.join(SERVICE_CLASSES)}", key=True)
+                    continue
+                modes = tuple(modes) if isinstance(modes, list) else (modes,)
+                bad = [mode for mode in modes if mode not in ACCESS_MODES]
+                if bad:
+                    self._error("MR207", f"unknown mode '{bad[0]}'", class_path,
+                                did_you_mean(str(bad[0]), ACCESS_MODES) or f"the modes are {', '.join(ACCESS_MODES)}")
+                    continue
+                modes_by_class[service_class] = modes
+            table[str(value)] = MappingProxyType({
+                service_id: ServiceAccess(modes_by_class[service.class_], MappingProxyType(
+                    {k: v for k, v in _service_terms(service).items()
+                     if any(k in MODE_TERMS[mode] for mode in modes_by_class[service.class_])}))
+                for service_id, service in self.file.services.items() if service.class_ in modes_by_class
+            })
+        return Access(by, MappingProxyType(table))
+
+
+_TRUE = Expression(ast.Literal((0, 0), True), "true", ())
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    return str(value)
+
+
+def _number(value: float | int) -> Decimal | int:
+    return int(value) if float(value).is_integer() else Decimal(repr(float(value)))
+
+
+def _constant(value: Any) -> Any:
+    if isinstance(value, float):
+        return _number(value)
+    if isinstance(value, list):
+        return tuple(_constant(v) for v in value)
+    return value
+
+
+def _plain(value: Any) -> Any:
+    """A literal as it appears in a decision: int when whole, float otherwise."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _default_type(value: Any, target: Type) -> Type:
+    if isinstance(value, str) and target.kind == "enum":
+        return target if value in target.values else literal_type(value)
+    return literal_type(_constant(value))
+
+
+def _service_terms(service: m.Service) -> dict[str, object]:
+    return {k: _plain(_number(v)) if isinstance(v, float) else v
+            for k, v in (("price", service.price), ("prestore", service.prestore), ("trial_days", service.trial_days))
+            if v is not None}

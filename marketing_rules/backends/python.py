@@ -1,0 +1,393 @@
+"""The Python backend: a whole ruleset compiled, once at load, into one generated function.
+
+The function takes a customer's validated facts (a dict) and runs every rule and table in agenda
+order as straight-line code. Identifiers in the generated source are ours (``f_<fact>``, ``_k<n>``
+for constants); every value from the rule file enters as a constant in the function's globals,
+never as source text, so a rule file cannot inject code.
+
+Three-valued logic costs nothing here: each condition is compiled twice, as "is true" and "is
+false", both plain Python booleans, with null guards (``f_x is not None``) in front of each
+comparison. Numbers are compared as floats where that is exact (a fact against a literal, or two
+facts: rounding is monotonic) and as Decimals wherever arithmetic is involved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from marketing_rules.analysis.program import Expression, Program, Rule, Table, cond_to_ast
+from marketing_rules.errors import EvaluationError
+from marketing_rules.expressions import ast
+from marketing_rules.expressions.checker import literal_type
+from marketing_rules.expressions.functions import FUNCTIONS
+from marketing_rules.expressions.types import BOOLEAN, INTEGER, NUMBER, STRING, Type
+
+RawResult = tuple[tuple[Any, ...], list[str], list[tuple[int, tuple[Any, ...]]], list[str], list[int], list[Any], Any]
+
+_NEGATED = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
+Code = tuple[str, tuple[str, ...]]  # an expression's code, and the guards under which it is not null
+
+
+def to_decimal(value: Any) -> Decimal:
+    """A fact's number as the exact decimal it prints as."""
+    return Decimal(repr(value)) if value.__class__ is float else Decimal(value)
+
+
+def to_plain(value: Any) -> Any:
+    """A computed number as it appears in a decision: int when whole, float otherwise."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def _int_mod(a: int, b: int) -> int:
+    """Integer remainder with the dividend's sign, as SQL's %."""
+    r = abs(a) % abs(b)
+    return -r if a < 0 else r
+
+
+def _in3(value: Any, items: tuple) -> bool | None:
+    if any(item is not None and item == value for item in items):
+        return True
+    return None if None in items else False
+
+
+def _unique_violation(table: str, rows: list[int]) -> None:
+    numbers = ", ".join(str(r) for r in rows)
+    raise EvaluationError(f"table '{table}' has hit policy unique, but rows {numbers} all match", rule=table)
+
+
+class PythonCompiler:
+    """Generates the source of ``decide(facts)`` for a program, then compiles it."""
+
+    def __init__(self, program: Program):
+        self.program = program
+        self.types = program.fact_types
+        self.env: dict[str, Any] = {
+            "_D": to_decimal, "_P": to_plain, "_imod": _int_mod, "_in3": _in3, "_unique": _unique_violation,
+            **{f"_fn_{name}": f.impl for name, f in FUNCTIONS.items()},
+        }
+        self._constants: dict[tuple[type, Any], str] = {}
+        self.lines: list[str] = []
+        self.offers: list[Rule] = []
+        self.grants: list[Any] = []
+        self._groups: dict[str, str] = {}
+
+    # -- the function ----------------------------------------------------------------------------
+    def compile(self) -> Callable[[dict[str, Any]], RawResult]:
+        source = self.source()
+        namespace = dict(self.env)
+        exec(compile(source, f"<ruleset {self.program.ruleset} {self.program.version}>", "exec"), namespace)
+        decide = namespace["decide"]
+        decide.source = source
+        return decide
+
+    def source(self) -> str:
+        program = self.program
+        body: list[str] = []
+        self.lines = body
+        read = sorted(set().union(*(u.reads for u in program.units)) if program.units else set())
+        by = program.access.by if program.access else None
+        inputs = [name for name in read if name not in program.derived]
+        if by and by not in program.derived and by not in inputs:
+            inputs.append(by)
+        for name in inputs:
+            body.append(f"f_{name} = facts.get({name!r})")
+        for name in program.derived:
+            body.append(f"f_{name} = {self.constant(program.defaults.get(name))}")
+        body += ["fired = []", "offers = []", "tags = []", "grants = []", "awards = []"]
+        for group in dict.fromkeys(u.group for u in program.rules if u.group):
+            self._groups[group] = f"_g{len(self._groups)}"
+            body.append(f"{self._groups[group]} = None")
+        for unit in program.units:
+            body.append(f"# {type(unit).__name__.lower()} {unit.id}")
+            if isinstance(unit, Rule):
+                self.rule(unit)
+            else:
+                self.table(unit)
+        derived = ", ".join(f"f_{name}" for name in program.derived)
+        by_value = f"f_{by}" if by else "None"
+        body.append(f"return ({derived}{',' if len(program.derived) == 1 else ''}), fired, offers, tags, grants, "
+                    f"awards, {by_value}")
+        return "def decide(facts):\n" + "\n".join("    " + line for line in body) + "\n"
+
+    def emit(self, line: str, depth: int) -> None:
+        self.lines.append("    " * depth + line)
+
+    def constant(self, value: Any) -> str:
+        """A name in the function's globals bound to ``value`` (literals never enter the source)."""
+        if value is None or isinstance(value, bool):
+            return repr(value)
+        key = (type(value), value if not isinstance(value, (list, dict, set)) else repr(value))
+        if key not in self._constants:
+            name = f"_k{len(self._constants)}"
+            self._constants[key] = name
+            self.env[name] = value
+        return self._constants[key]
+
+    # -- rules and tables ---------------------------------------------------------------------
+    def rule(self, rule: Rule) -> None:
+        condition = self.truth(cond_to_ast(rule.when))[0] if rule.when is not None else "True"
+        group = self._groups.get(rule.group) if rule.group else None
+        if group:
+            condition = f"{group} is None and {condition}"
+        self.emit(f"if {condition}:", 0)
+        if group:
+            self.emit(f"{group} = {rule.id!r}", 1)
+        self.emit(f"fired.append({rule.id!r})", 1)
+        for name, expression in rule.sets:
+            self.assign(name, expression, 1)
+        for tag in rule.tags:
+            self.emit(f"tags.append({self.constant(tag)})", 1)
+        if rule.offer is not None:
+            amounts = [self.plain(e) for e in rule.offer.computed]
+            self.emit(f"offers.append(({len(self.offers)}, ({''.join(a + ', ' for a in amounts)})))", 1)
+            self.offers.append(rule)
+        for grant in rule.grants:
+            self.emit(f"grants.append({len(self.grants)})", 1)
+            self.grants.append(grant)
+        if rule.award is not None:
+            self.emit(f"awards.append(({rule.id!r}, {self.plain(rule.award)}))", 1)
+
+    def table(self, table: Table) -> None:
+        conditions = [self.truth(row.condition())[0] for row in table.rows]
+        if table.hit == "first":
+            for i, (row, condition) in enumerate(zip(table.rows, conditions)):
+                self.emit(f"{'if' if i == 0 else 'elif'} {condition}:", 0)
+                self._row(table, row, 1)
+            return
+        if table.hit == "collect":
+            self._collect(table, conditions)
+            return
+        pairs = ", ".join(f"({row.number}, {condition})" for row, condition in zip(table.rows, conditions))
+        self.emit(f"_hits = [n for n, c in ({pairs},) if c]", 0)
+        if table.hit == "unique":
+            self.emit(f"if len(_hits) > 1: _unique({table.id!r}, _hits)", 0)
+            self.emit("_row = _hits[0] if _hits else 0", 0)
+        else:
+            ranks = self.constant(tuple(table.ranks))
+            self.emit(f"_row = min(_hits, key=lambda n: {ranks}[n - 1]) if _hits else 0", 0)
+        for i, row in enumerate(table.rows):
+            self.emit(f"{'if' if i == 0 else 'elif'} _row == {row.number}:", 0)
+            self._row(table, row, 1)
+
+    def _row(self, table: Table, row, depth: int) -> None:
+        self.emit(f"fired.append({table.row_id(row)!r})", depth)
+        for name, expression in zip(table.outputs, row.outputs):
+            self.assign(name, expression, depth)
+
+    def _collect(self, table: Table, conditions: list[str]) -> None:
+        for o in range(len(table.outputs)):
+            self.emit(f"_acc{o} = []", 0)
+        for row, condition in zip(table.rows, conditions):
+            self.emit(f"if {condition}:", 0)
+            self.emit(f"fired.append({table.row_id(row)!r})", 1)
+            for o, expression in enumerate(row.outputs):
+                self.emit(f"_acc{o}.append({self.typed_value(table.outputs[o], expression)})", 1)
+        for o, name in enumerate(table.outputs):
+            if table.aggregate is None:
+                self.emit(f"f_{name} = _acc{o}", 0)
+                continue
+            values = f"[v for v in _acc{o} if v is not None]"
+            if table.aggregate == "count":
+                self.emit(f"f_{name} = len({values})", 0)
+            else:
+                function = "sum" if table.aggregate == "sum" else table.aggregate
+                self.emit(f"_vals = {values}", 0)
+                self.emit(f"f_{name} = {self._cast(name, f'{function}(_vals)')} if _vals else None", 0)
+
+    def assign(self, name: str, expression: Expression, depth: int) -> None:
+        self.emit(f"f_{name} = {self.typed_value(name, expression)}", depth)
+
+    def typed_value(self, name: str, expression: Expression) -> str:
+        """A value for fact ``name``, stored the way input facts are (float, int, str, bool)."""
+        node = expression.node
+        if self.type_of(node) == BOOLEAN or isinstance(node, ast.BOOLEAN_NODES):
+            true, false = self.truth(node)
+            return f"(True if {true} else False if {false} else None)"
+        code, guards = self.value(node)
+        code = self._cast(name, code) if self._computed(node) else code
+        return _guarded(code, guards)
+
+    def _cast(self, name: str, code: str) -> str:
+        kind = self.program.derived.get(name)
+        if kind is not None and kind.kind == "number":
+            return f"float({code})"
+        if kind is not None and kind.kind == "integer":
+            return f"int({code})"
+        return code
+
+    def plain(self, expression: Expression) -> str:
+        code, guards = self.value(expression.node)
+        return _guarded(f"_P({code})", guards)
+
+    # -- expressions ------------------------------------------------------------------------
+    def type_of(self, node: ast.Expr) -> Type:
+        match node:
+            case ast.FactRef(name=name):
+                return self.types[name]
+            case ast.Literal(value=v) | ast.ConstRef(value=v):
+                return literal_type(v)
+            case ast.EnumValue():
+                return STRING
+            case ast.Neg(operand=x):
+                return self.type_of(x)
+            case ast.Arith(op=op, left=a, right=b):
+                both = self.type_of(a) == INTEGER and self.type_of(b) == INTEGER
+                return INTEGER if both and op != "/" else NUMBER
+            case ast.Call(name=name, args=args):
+                return FUNCTIONS[name].result([self.type_of(a) for a in args])
+        return BOOLEAN
+
+    def _computed(self, node: ast.Expr) -> bool:
+        """Whether the value is produced by arithmetic or a function (a Decimal for numbers)."""
+        return isinstance(node, (ast.Arith, ast.Neg, ast.Call)) and self.type_of(node) == NUMBER
+
+    def value(self, node: ast.Expr, decimal: bool = False) -> Code:
+        """Code for a value; ``decimal`` asks for a Decimal where the value is a non-integer number."""
+        match node:
+            case ast.FactRef(name=name):
+                code = f"_D(f_{name})" if decimal and self.types[name].numeric else f"f_{name}"
+                return code, (f"f_{name} is not None",)
+            case ast.Literal(value=v) | ast.ConstRef(value=v):
+                return self._literal(v, decimal), ()
+            case ast.EnumValue(value=v):
+                return self.constant(v), ()
+            case ast.ListExpr(items=items):
+                codes = [self.value(i, decimal) for i in items]
+                return "(" + "".join(c + ", " for c, _ in codes) + ")", tuple(g for _, gs in codes for g in gs)
+            case ast.Neg(operand=x):
+                code, guards = self.value(x, decimal or self.type_of(node) == NUMBER)
+                return f"(-{code})", guards
+            case ast.Arith():
+                return self._arith(node)
+            case ast.Call():
+                return self._call(node)
+        true, false = self.truth(node)
+        return f"(True if {true} else False if {false} else None)", ()
+
+    def _literal(self, value: Any, decimal: bool) -> str:
+        if isinstance(value, Decimal):
+            return self.constant(value if decimal else float(value))
+        if isinstance(value, tuple):
+            return self.constant(tuple(Decimal(v) if decimal and isinstance(v, Decimal) else
+                                       float(v) if isinstance(v, Decimal) else v for v in value))
+        if isinstance(value, str):
+            return self.constant(value)
+        return repr(value)
+
+    def _arith(self, node: ast.Arith) -> Code:
+        integer = self.type_of(node) == INTEGER
+        left, lg = self.value(node.left, not integer)
+        right, rg = self.value(node.right, not integer)
+        guards = _merge(lg, rg)
+        if node.op in "/%":
+            guards = _merge(guards, (f"{right} != 0",))
+        if node.op == "%" and integer:
+            return f"_imod({left}, {right})", guards
+        return f"({left} {node.op} {right})", guards
+
+    def _call(self, node: ast.Call) -> Code:
+        function = FUNCTIONS[node.name]
+        args = [self.value(a, self.type_of(a) == NUMBER) for a in node.args]
+        if function.null_absorbing:
+            code = args[-1][0]
+            for arg_code, guards in reversed(args[:-1]):
+                code = f"({arg_code} if {_all(guards)} else {code})" if guards else arg_code
+            any_guard = " or ".join(_all(g) if g else "True" for _, g in args)
+            return code, ((f"({any_guard})",) if all(g for _, g in args) else ())
+        call = f"_fn_{node.name}({', '.join(c for c, _ in args)})"
+        return call, _merge(*(g for _, g in args))
+
+    def truth(self, node: ast.Expr) -> tuple[str, str]:
+        """Two Python conditions: the expression is true; the expression is false."""
+        match node:
+            case ast.Literal(value=v) | ast.ConstRef(value=v):
+                return ("True", "False") if v is True else ("False", "True") if v is False else ("False", "False")
+            case ast.FactRef(name=name):
+                return f"f_{name} is True", f"f_{name} is False"
+            case ast.Compare(op=op, left=a, right=b):
+                decimal = self._computed(a) or self._computed(b)
+                (x, xg), (y, yg) = self.value(a, decimal), self.value(b, decimal)
+                guards = _merge(xg, yg)
+                return _guarded_bool(f"{x} {op} {y}", guards), _guarded_bool(f"{x} {_NEGATED[op]} {y}", guards)
+            case ast.InList():
+                return self._in(node)
+            case ast.IsNull(operand=x, negated=negated):
+                _, guards = self.value(x)
+                present = _all(guards) if guards else "True"
+                null = f"not ({present})" if guards else "False"
+                return (present, null) if negated else (null, present)
+            case ast.And(items=items):
+                parts = [self.truth(i) for i in items]
+                guards = _merge(*(self._guards(i) for i in items))
+                trues = [self._bare(i) if self._guards(i) else t for i, (t, _) in zip(items, parts)]
+                return _join(" and ", [*guards, *trues]), _join(" or ", [f for _, f in parts])
+            case ast.Or(items=items):
+                parts = [self.truth(i) for i in items]
+                return _join(" or ", [t for t, _ in parts]), _join(" and ", [f for _, f in parts])
+            case ast.Not(operand=x):
+                true, false = self.truth(x)
+                return false, true
+        code, guards = self.value(node)
+        return _guarded_bool(f"{code} is True", guards), _guarded_bool(f"{code} is False", guards)
+
+    def _guards(self, node: ast.Expr) -> tuple[str, ...]:
+        """The null guards of a plain comparison (which ``and`` can hoist and share), else none."""
+        if isinstance(node, ast.Compare):
+            decimal = self._computed(node.left) or self._computed(node.right)
+            return _merge(self.value(node.left, decimal)[1], self.value(node.right, decimal)[1])
+        return ()
+
+    def _bare(self, node: ast.Compare) -> str:
+        decimal = self._computed(node.left) or self._computed(node.right)
+        return f"({self.value(node.left, decimal)[0]} {node.op} {self.value(node.right, decimal)[0]})"
+
+    def _in(self, node: ast.InList) -> tuple[str, str]:
+        decimal = self._computed(node.operand)
+        operand, guards = self.value(node.operand, decimal)
+        container = node.container
+        items = container.items if isinstance(container, ast.ListExpr) else None
+        literal = items is not None and all(isinstance(i, (ast.Literal, ast.EnumValue, ast.ConstRef)) for i in items)
+        if isinstance(container, ast.ConstRef) or literal:
+            values = container.value if isinstance(container, ast.ConstRef) else tuple(
+                i.value for i in items)  # type: ignore[union-attr]
+            has_null = any(v is None for v in values)
+            members = self._literal(tuple(v for v in values if v is not None), decimal)
+            name = self.constant(frozenset(self.env[members])) if members.startswith("_k") else members
+            found = _guarded_bool(f"{operand} in {name}", guards)
+            missing = "False" if has_null else _guarded_bool(f"{operand} not in {name}", guards)
+            return (missing, found) if node.negated else (found, missing)
+        items_code, item_guards = self.value(container, decimal)
+        call = f"_in3({operand}, {items_code})"
+        true = _guarded_bool(f"{call} is True", guards)
+        false = _guarded_bool(f"{call} is False", guards)
+        return (false, true) if node.negated else (true, false)
+
+
+def _merge(*groups: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(g for group in groups for g in group))
+
+
+def _all(guards: tuple[str, ...]) -> str:
+    return " and ".join(guards)
+
+
+def _guarded(code: str, guards: tuple[str, ...]) -> str:
+    return f"({code} if {_all(guards)} else None)" if guards else code
+
+
+def _guarded_bool(condition: str, guards: tuple[str, ...]) -> str:
+    return f"({_all(guards)} and {condition})" if guards else f"({condition})"
+
+
+def _join(operator: str, parts: list[str]) -> str:
+    return "(" + operator.join(parts) + ")" if len(parts) > 1 else parts[0]
+
+
+def compile_program(program: Program) -> tuple[Callable[[dict[str, Any]], RawResult], PythonCompiler]:
+    """The generated decide function, and the compiler (which knows the offer and grant indexes)."""
+    compiler = PythonCompiler(program)
+    return compiler.compile(), compiler

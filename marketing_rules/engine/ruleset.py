@@ -1,0 +1,140 @@
+"""A loaded ruleset: the public object developers hold (SPEC section 5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from pathlib import Path as FilePath
+from types import MappingProxyType
+from typing import Any
+
+from pydantic import BaseModel
+
+from marketing_rules.analysis.program import Grant, OfferSpec, Program, ServiceAccess
+from marketing_rules.analysis.resolve import Resolver
+from marketing_rules.backends.python import compile_program
+from marketing_rules.engine.decision import EMPTY_ACCESS, Decision, Offer
+from marketing_rules.errors import Diagnostic, DiagnosticSink, RulesetError
+from marketing_rules.load.rule_file import read_rule_file
+from marketing_rules.model.ruleset import Effective, RulesetFile
+
+
+class Ruleset:
+    """One version of a ruleset, compiled and ready to evaluate customers.
+
+    >>> import marketing_rules as mr
+    >>> rs = mr.load_ruleset("rulesets/gotone-vip/1.0.0.yaml")          # doctest: +SKIP
+    >>> rs.evaluate({"id": "1", "arpu_3m": 260.0, "card": "gold"}).facts["tier"]   # doctest: +SKIP
+    'gold'
+    """
+
+    def __init__(self, program: Program, file: RulesetFile, *, path: str | None = None):
+        self.program = program
+        self.file = file
+        self.path = path
+        self.id = program.ruleset
+        self.version = program.version
+        self.title = file.title
+        self.effective: Effective | None = file.effective
+        self.fingerprint = fingerprint(file)
+        self._decide, compiler = compile_program(program)
+        self.source = self._decide.source
+        self._offer_specs: list[OfferSpec] = [rule.offer for rule in compiler.offers]  # type: ignore[misc]
+        self._static_offers = [_build_offer(spec, ()) if not spec.computed else None for spec in self._offer_specs]
+        self._grants: list[Grant] = compiler.grants
+        self._derived_names = tuple(program.derived)
+        self._validate = program.schema.validate
+
+    def __repr__(self) -> str:
+        return f"<Ruleset {self.id} {self.version} ({len(self.program.units)} rules and tables)>"
+
+    def in_force(self, day: dt.date) -> bool:
+        """Whether the version's effective window holds ``day`` (no window: always)."""
+        if self.effective is None:
+            return True
+        return self.effective.from_ <= day and (self.effective.until is None or day < self.effective.until)
+
+    # -- evaluation ------------------------------------------------------------------------------
+    def validate(self, customer: Mapping[str, Any] | BaseModel) -> dict[str, Any]:
+        """The customer's facts, checked against the schema; raises :class:`FactsError`."""
+        if isinstance(customer, BaseModel):
+            customer = customer.model_dump()
+        return self._validate(customer)
+
+    def evaluate(self, customer: Mapping[str, Any] | BaseModel) -> Decision:
+        """Decide one customer: derived facts, tags, offers, access, points, and what fired."""
+        facts = self.validate(customer)
+        return Decision(self, facts, self._decide(facts))
+
+    def decide_facts(self, facts: dict[str, Any]) -> Decision:
+        """Decide facts that are already validated (what-if and batch paths)."""
+        return Decision(self, facts, self._decide(facts))
+
+    def explain(self, customer: Mapping[str, Any] | BaseModel, rule_or_offer_id: str):
+        """Why a rule or offer fired or not: each condition with the values it saw."""
+        from marketing_rules.engine.explain import explain
+
+        return explain(self, customer, rule_or_offer_id)
+
+    def what_would_it_take(self, customer: Mapping[str, Any] | BaseModel, offer_id: str):
+        """The smallest change of numeric facts that makes the offer eligible, if any."""
+        from marketing_rules.engine.whatif import what_would_it_take
+
+        return what_would_it_take(self, customer, offer_id)
+
+    # -- pieces of a decision ----------------------------------------------------------------------
+    def _offer(self, index: int, amounts: tuple) -> Offer:
+        static = self._static_offers[index]
+        return static if static is not None else _build_offer(self._offer_specs[index], amounts)
+
+    def _access(self, by_value: Any, grant_indexes: list[int]) -> Mapping[str, ServiceAccess]:
+        access = self.program.access
+        base = access.table.get(str(by_value), EMPTY_ACCESS) if access is not None and by_value is not None else EMPTY_ACCESS
+        if not grant_indexes:
+            return base
+        merged = dict(base)
+        for index in grant_indexes:
+            grant = self._grants[index]
+            current = merged.get(grant.service, ServiceAccess(()))
+            if grant.mode not in current.modes:
+                terms = {**dict(current.terms), **dict(grant.terms)}
+                merged[grant.service] = ServiceAccess((*current.modes, grant.mode), MappingProxyType(terms))
+        return MappingProxyType(merged)
+
+
+def _build_offer(spec: OfferSpec, amounts: tuple) -> Offer:
+    values = iter(amounts)
+
+    def term(t) -> Mapping[str, Any]:
+        return MappingProxyType({"kind": t.kind, **dict(t.fixed), **{name: next(values) for name, _ in t.computed}})
+
+    requires = tuple(term(t) for t in spec.requires)
+    rewards = tuple(term(t) for t in spec.rewards)
+    return Offer(spec.id, spec.title, spec.group, spec.code, spec.mode, spec.type, requires, rewards)
+
+
+def fingerprint(file: RulesetFile) -> str:
+    """A hash of the ruleset's canonical content: formatting and comments do not change it."""
+    canonical = json.dumps(file.model_dump(mode="json", by_alias=True), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+def load_ruleset(source: str | FilePath, *, text: str | None = None) -> Ruleset:
+    """Parse, validate and compile one rule file; raises :class:`RulesetError` listing every problem.
+
+    ``source`` is a path; pass ``text=`` to load from a string (``source`` then names it in messages).
+    """
+    name = str(source)
+    if text is None:
+        try:
+            text = FilePath(source).read_text(encoding="utf-8")
+        except OSError as error:
+            raise RulesetError([Diagnostic("MR012", f"cannot read the rule file: {error.strerror}", file=name)]) from None
+    sink = DiagnosticSink()
+    file, src = read_rule_file(text, name, sink)
+    program = Resolver(file, src, sink).program() if file is not None else None
+    sink.raise_if_any()
+    assert file is not None and program is not None
+    return Ruleset(program, file, path=name)

@@ -1,0 +1,140 @@
+"""Diagnostics and the exceptions that carry them.
+
+Every mistake a rule author can make becomes a :class:`Diagnostic` with a stable code, the place
+in the file, the rule it concerns and a hint. One load collects them all and raises a single
+:class:`RulesetError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from difflib import get_close_matches
+
+#: Stable diagnostic codes and their one-line meaning (docs/errors.md explains each).
+CODES: dict[str, str] = {
+    "MR001": "the YAML is malformed",
+    "MR002": "a YAML tag that would build a Python object",
+    "MR003": "a key appears twice in one mapping",
+    "MR010": "a part of the rule file has the wrong shape",
+    "MR011": "a value is not valid for its field",
+    "MR012": "the file cannot be read",
+    "MR101": "unknown name",
+    "MR102": "unknown function",
+    "MR103": "type error",
+    "MR104": "unknown enum value",
+    "MR105": "expression syntax error",
+    "MR106": "wrong number of arguments",
+    "MR107": "comparison with null",
+    "MR201": "a cycle between facts",
+    "MR202": "a fact set by rules outside one group or table",
+    "MR203": "a rule sets a fact that is not declared",
+    "MR204": "unknown package",
+    "MR205": "unknown service",
+    "MR206": "duplicate id",
+    "MR207": "bad access matrix",
+    "MR208": "a declared fact collides with a schema fact",
+    "MR209": "unknown schema",
+    "MR301": "bad unary test in a decision table",
+    "MR302": "a table row has the wrong number of cells",
+    "MR303": "bad hit policy use",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One problem found in a rule file, with where it is and what to do about it."""
+
+    code: str
+    message: str
+    file: str | None = None
+    line: int | None = None  # 1-based
+    column: int | None = None  # 1-based
+    rule: str | None = None
+    hint: str | None = None
+    length: int = 1  # how many characters the caret underlines
+    source_line: str | None = None
+
+    def location(self) -> str:
+        parts = [self.file or "<string>"]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+    def render(self) -> str:
+        """The diagnostic as a compiler would print it, with a caret under the offending text."""
+        where = f"rule '{self.rule}': " if self.rule else ""
+        text = f"{self.location()}: {self.code} {where}{self.message}"
+        if self.hint:
+            text += f"; {self.hint}"
+        if self.source_line is not None and self.column is not None:
+            indent = " " * (self.column - 1)
+            text += f"\n    {self.source_line}\n    {indent}{'^' * max(1, self.length)}"
+        return text
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "rule": self.rule,
+            "hint": self.hint,
+        }
+
+
+class RulesetError(Exception):
+    """A ruleset failed to load; ``diagnostics`` lists every problem found."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]):
+        self.diagnostics = tuple(diagnostics)
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        count = len(self.diagnostics)
+        head = f"{count} error{'s' if count != 1 else ''} in ruleset"
+        return head + "\n" + "\n".join(d.render() for d in self.diagnostics)
+
+    @property
+    def codes(self) -> list[str]:
+        return [d.code for d in self.diagnostics]
+
+
+class FactsError(ValueError):
+    """Customer facts that fail validation; ``errors`` names each field, value and reason."""
+
+    def __init__(self, errors: Sequence[dict[str, object]]):
+        self.errors = tuple(errors)
+        super().__init__("; ".join(f"{e['field']}: {e['message']} (got {e['value']!r})" for e in self.errors))
+
+
+class EvaluationError(RuntimeError):
+    """A customer could not be decided (for example two rows of a `unique` table matched)."""
+
+    def __init__(self, message: str, *, rule: str | None = None):
+        self.rule = rule
+        super().__init__(message)
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+    """A "did you mean" hint for a misspelt name, or None when nothing is close."""
+    close = get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None
+
+
+@dataclass
+class DiagnosticSink:
+    """Collects diagnostics during a load so that every error is reported at once."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        self.diagnostics.append(diagnostic)
+
+    def raise_if_any(self) -> None:
+        if self.diagnostics:
+            ordered = sorted(self.diagnostics, key=lambda d: (d.line or 0, d.column or 0))
+            raise RulesetError(ordered)

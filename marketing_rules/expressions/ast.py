@@ -1,0 +1,149 @@
+"""The expression AST: one tree that every backend compiles (Python, SQL, durable_rules).
+
+Nodes are named after the grammar rules. ``span`` is the (start, end) character range of the node
+in its expression text, so that diagnostics point at the right column of the rule file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Union
+
+Span = tuple[int, int]
+Value = Union[Decimal, int, str, bool, None, tuple]
+
+
+@dataclass(frozen=True, slots=True)
+class Literal:
+    span: Span
+    value: Value  # numbers are int, or Decimal when written with a fraction
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    """A bare name before resolution: a fact, a constant or an enum value."""
+
+    span: Span
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class FactRef:
+    span: Span
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConstRef:
+    span: Span
+    name: str
+    value: Value
+
+
+@dataclass(frozen=True, slots=True)
+class EnumValue:
+    """A bare word resolved to a value of the enum it is compared with."""
+
+    span: Span
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListExpr:
+    span: Span
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Neg:
+    span: Span
+    operand: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Arith:
+    span: Span
+    op: str  # + - * / %
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Compare:
+    span: Span
+    op: str  # == != < <= > >=
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class InList:
+    span: Span
+    operand: Expr
+    container: Expr
+    negated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class IsNull:
+    span: Span
+    operand: Expr
+    negated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class And:
+    span: Span
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Or:
+    span: Span
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    span: Span
+    operand: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    span: Span
+    name: str
+    args: tuple[Expr, ...]
+
+
+Expr = Union[
+    Literal, Name, FactRef, ConstRef, EnumValue, ListExpr, Neg, Arith, Compare, InList, IsNull, And, Or, Not, Call
+]
+BOOLEAN_NODES = (Compare, InList, IsNull, And, Or, Not)
+
+
+def children(node: Expr) -> tuple[Expr, ...]:
+    """The direct sub-expressions of a node."""
+    match node:
+        case ListExpr(items=items) | And(items=items) | Or(items=items) | Call(args=items):
+            return items
+        case Neg(operand=x) | Not(operand=x) | IsNull(operand=x):
+            return (x,)
+        case Arith(left=a, right=b) | Compare(left=a, right=b):
+            return (a, b)
+        case InList(operand=a, container=b):
+            return (a, b)
+    return ()
+
+
+def walk(node: Expr):
+    """Every node of the tree, parents before children."""
+    yield node
+    for child in children(node):
+        yield from walk(child)
+
+
+def facts_read(node: Expr) -> set[str]:
+    """The names of the facts an expression reads."""
+    return {n.name for n in walk(node) if isinstance(n, FactRef)}

@@ -1,0 +1,259 @@
+"""Name resolution and type checking of expressions against a ruleset's facts and constants.
+
+Bare names become fact references, constants, or enum values where the other side of the
+comparison is an enum. Every problem is collected as an :class:`ExprIssue`; a node that failed
+gets the type ``error`` so that one mistake is not reported again by the nodes around it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from marketing_rules.errors import did_you_mean
+from marketing_rules.expressions import ast
+from marketing_rules.expressions.functions import FUNCTIONS
+from marketing_rules.expressions.parser import ExprIssue
+from marketing_rules.expressions.types import (
+    BOOLEAN, INTEGER, NULL, NUMBER, STRING, Type, comparable, list_of, ordered, unify,
+)
+
+ERROR = Type("error")
+
+
+def literal_type(value: object) -> Type:
+    if value is None:
+        return NULL
+    if isinstance(value, bool):
+        return BOOLEAN
+    if isinstance(value, int):
+        return INTEGER
+    if isinstance(value, (Decimal, float)):
+        return NUMBER
+    if isinstance(value, (list, tuple)):
+        item: Type = NULL
+        for element in value:
+            item = unify(item, literal_type(element))
+        return list_of(item if value else None)
+    return STRING
+
+
+@dataclass
+class Scope:
+    """What names an expression may use: facts with their types, and constants with values."""
+
+    facts: dict[str, Type]
+    constants: dict[str, object] = field(default_factory=dict)
+
+    def names(self) -> list[str]:
+        return [*self.facts, *self.constants]
+
+
+class Checker:
+    """Resolves and type-checks expressions; read ``issues`` afterwards."""
+
+    def __init__(self, scope: Scope):
+        self.scope = scope
+        self.issues: list[ExprIssue] = []
+
+    # -- entry points -------------------------------------------------------------------------
+    def condition(self, node: ast.Expr) -> ast.Expr:
+        """A condition: must be boolean."""
+        resolved, kind = self.check(node)
+        if kind not in (BOOLEAN, ERROR, NULL):
+            self._issue("MR103", f"a condition must be true or false, but this is a {kind}", node,
+                        "compare it with something, for example 'x > 0'")
+        return resolved
+
+    def value(self, node: ast.Expr, expected: Type | None = None) -> tuple[ast.Expr, Type]:
+        """A value, resolved with the type it is assigned to (so bare enum words work)."""
+        return self.check(node, expected)
+
+    # -- the walk -----------------------------------------------------------------------------
+    def check(self, node: ast.Expr, expected: Type | None = None) -> tuple[ast.Expr, Type]:
+        method = getattr(self, f"visit_{type(node).__name__}")
+        return method(node, expected)
+
+    def visit_Literal(self, node: ast.Literal, expected: Type | None):
+        if isinstance(node.value, str) and expected is not None and expected.kind == "enum":
+            if node.value not in expected.values:
+                self._unknown_enum(node.value, expected, node)
+                return node, ERROR
+            return node, expected
+        return node, literal_type(node.value)
+
+    def visit_Name(self, node: ast.Name, expected: Type | None):
+        if node.name in self.scope.facts:
+            return ast.FactRef(node.span, node.name), self.scope.facts[node.name]
+        if node.name in self.scope.constants:
+            value = self.scope.constants[node.name]
+            return ast.ConstRef(node.span, node.name, value), literal_type(value)
+        if expected is not None and expected.kind == "enum":
+            if node.name in expected.values:
+                return ast.EnumValue(node.span, node.name), expected
+            self._unknown_enum(node.name, expected, node)
+            return node, ERROR
+        hint = did_you_mean(node.name, self.scope.names())
+        if hint is None and expected is not None and expected.kind == "string":
+            hint = f"to compare with the text, quote it: '{node.name}'"
+        self._issue("MR101", f"unknown name '{node.name}'", node, hint)
+        return node, ERROR
+
+    def visit_FactRef(self, node: ast.FactRef, expected: Type | None):
+        return node, self.scope.facts[node.name]
+
+    def visit_ConstRef(self, node: ast.ConstRef, expected: Type | None):
+        return node, literal_type(node.value)
+
+    def visit_EnumValue(self, node: ast.EnumValue, expected: Type | None):
+        return node, expected or STRING
+
+    def visit_ListExpr(self, node: ast.ListExpr, expected: Type | None):
+        item_expected = expected.item if expected is not None and expected.kind == "list" else None
+        items, item_type = [], NULL
+        for item in node.items:
+            resolved, kind = self.check(item, item_expected)
+            items.append(resolved)
+            item_type = unify(item_type, kind) if kind is not ERROR else item_type
+        return ast.ListExpr(node.span, tuple(items)), list_of(item_type if items else None)
+
+    def visit_Neg(self, node: ast.Neg, expected: Type | None):
+        operand, kind = self.check(node.operand)
+        if kind not in (ERROR, NULL) and not kind.numeric:
+            self._issue("MR103", f"'-' needs a number, not a {kind}", node)
+            return node, ERROR
+        return ast.Neg(node.span, operand), kind
+
+    def visit_Arith(self, node: ast.Arith, expected: Type | None):
+        left, lt = self.check(node.left)
+        right, rt = self.check(node.right)
+        for side, kind in ((node.left, lt), (node.right, rt)):
+            if kind not in (ERROR, NULL) and not kind.numeric:
+                self._issue("MR103", f"'{node.op}' needs numbers, but this is a {kind}", side)
+                return node, ERROR
+        if ERROR in (lt, rt):
+            return node, ERROR
+        result = INTEGER if lt.kind == rt.kind == "integer" and node.op != "/" else NUMBER
+        return ast.Arith(node.span, node.op, left, right), result
+
+    def visit_Compare(self, node: ast.Compare, expected: Type | None):
+        if _is_null(node.left) or _is_null(node.right):
+            subject = node.right if _is_null(node.left) else node.left
+            negation = "not " if node.op == "!=" else ""
+            self._issue("MR107", "a comparison with null is never true", node,
+                        f"write '... is {negation}null' to test for a missing value" if node.op in ("==", "!=")
+                        else "a missing value is unknown; test it with 'is null'")
+            self.check(subject)
+            return node, ERROR
+        left, right, lt, rt = self._pair(node.left, node.right)
+        if ERROR in (lt, rt):
+            return node, ERROR
+        if node.op in ("<", "<=", ">", ">="):
+            for side, kind in ((node.left, lt), (node.right, rt)):
+                if not ordered(kind):
+                    self._issue("MR103", f"'{node.op}' compares numbers, but this is a {kind}", side,
+                                "enum values and strings can only be compared with ==, != or in")
+                    return node, ERROR
+        elif not comparable(lt, rt):
+            self._issue("MR103", f"cannot compare a {lt} with a {rt}", node)
+            return node, ERROR
+        return ast.Compare(node.span, node.op, left, right), BOOLEAN
+
+    def visit_InList(self, node: ast.InList, expected: Type | None):
+        operand, kind = self.check(node.operand)
+        container, container_type = self.check(node.container, list_of(kind) if kind is not ERROR else None)
+        if ERROR in (kind, container_type):
+            return node, ERROR
+        if container_type.kind != "list":
+            self._issue("MR103", f"'in' needs a list on its right, not a {container_type}", node.container,
+                        "write the values in brackets: x in [a, b]")
+            return node, ERROR
+        if container_type.item is not None and not comparable(kind, container_type.item):
+            self._issue("MR103", f"cannot look for a {kind} in a {container_type}", node)
+            return node, ERROR
+        return ast.InList(node.span, operand, container, node.negated), BOOLEAN
+
+    def visit_IsNull(self, node: ast.IsNull, expected: Type | None):
+        operand, kind = self.check(node.operand)
+        return ast.IsNull(node.span, operand, node.negated), BOOLEAN if kind is not ERROR else ERROR
+
+    def visit_And(self, node: ast.And, expected: Type | None):
+        return self._logical(node, ast.And, "and")
+
+    def visit_Or(self, node: ast.Or, expected: Type | None):
+        return self._logical(node, ast.Or, "or")
+
+    def visit_Not(self, node: ast.Not, expected: Type | None):
+        operand, kind = self.check(node.operand)
+        if kind not in (BOOLEAN, ERROR, NULL):
+            self._issue("MR103", f"'not' needs a condition, but this is a {kind}", node.operand)
+            return node, ERROR
+        return ast.Not(node.span, operand), BOOLEAN if kind is not ERROR else ERROR
+
+    def visit_Call(self, node: ast.Call, expected: Type | None):
+        function = FUNCTIONS.get(node.name)
+        if function is None:
+            self._issue("MR102", f"unknown function '{node.name}'", node,
+                        did_you_mean(node.name, FUNCTIONS) or f"the functions are {', '.join(FUNCTIONS)}")
+            return node, ERROR
+        count = len(node.args)
+        if count < function.min_args or (function.max_args is not None and count > function.max_args):
+            most = "" if function.max_args is None else f" and at most {function.max_args}"
+            self._issue("MR106", f"{node.name}() takes at least {function.min_args}{most} arguments, not {count}", node)
+            return node, ERROR
+        args, types = [], []
+        for arg in node.args:
+            resolved, kind = self.check(arg, expected if function.accepts == "any" else None)
+            if kind is ERROR:
+                return node, ERROR
+            if function.accepts == "numeric" and not (kind.numeric or kind is NULL):
+                self._issue("MR103", f"{node.name}() needs numbers, but this is a {kind}", arg)
+                return node, ERROR
+            if function.accepts == "sized" and kind.kind not in ("list", "string", "enum", "null"):
+                self._issue("MR103", f"{node.name}() needs a list or a string, not a {kind}", arg)
+                return node, ERROR
+            args.append(resolved)
+            types.append(kind)
+        return ast.Call(node.span, node.name, tuple(args)), function.result(types)
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _pair(self, a: ast.Expr, b: ast.Expr):
+        """Check two operands; a bare word is resolved against the other side's type."""
+        if self._bare_word(a) and not self._bare_word(b):
+            right, rt = self.check(b)
+            left, lt = self.check(a, rt if rt is not ERROR else None)
+        else:
+            left, lt = self.check(a)
+            right, rt = self.check(b, lt if lt is not ERROR else None)
+        return left, right, lt, rt
+
+    def _bare_word(self, node: ast.Expr) -> bool:
+        return isinstance(node, ast.Name) and node.name not in self.scope.facts and node.name not in self.scope.constants
+
+    def _logical(self, node, kind, word):
+        items = []
+        failed = False
+        for item in node.items:
+            resolved, item_type = self.check(item)
+            if item_type is ERROR:
+                failed = True
+            elif item_type not in (BOOLEAN, NULL):
+                self._issue("MR103", f"'{word}' joins conditions, but this is a {item_type}", item)
+                failed = True
+            items.append(resolved)
+        return (node, ERROR) if failed else (kind(node.span, tuple(items)), BOOLEAN)
+
+    def _unknown_enum(self, word: str, enum_type: Type, node: ast.Expr) -> None:
+        hint = did_you_mean(word, enum_type.values) or f"the values are {', '.join(enum_type.values)}"
+        owner = f" of {enum_type.name}" if enum_type.name else ""
+        self._issue("MR104", f"'{word}' is not a value{owner}", node, hint)
+
+    def _issue(self, code: str, message: str, node: ast.Expr, hint: str | None = None) -> None:
+        self.issues.append(ExprIssue(code, message, node.span[0], node.span[1], hint))
+
+
+def _is_null(node: ast.Expr) -> bool:
+    return isinstance(node, ast.Literal) and node.value is None
+
+
+__all__ = ["Checker", "Scope", "ERROR", "literal_type", "NUMBER"]

@@ -1,0 +1,115 @@
+"""A rule file from disk or text to a validated :class:`RulesetFile`, with its source map.
+
+Shape errors found by pydantic are turned into diagnostics at the YAML position of the value
+concerned, with a "did you mean" for misspelt keys.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path as FilePath
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from marketing_rules.errors import Diagnostic, DiagnosticSink, did_you_mean
+from marketing_rules.load.yaml_source import Path, Source, load_yaml
+from marketing_rules.model.ruleset import RulesetFile
+
+
+def read_rule_file(text: str, file: str | None, sink: DiagnosticSink) -> tuple[RulesetFile | None, Source]:
+    """Parse and validate a rule file's text; problems go to ``sink``."""
+    data, source, diagnostics = load_yaml(text, file)
+    for diagnostic in diagnostics:
+        sink.add(diagnostic)
+    if diagnostics:
+        return None, source
+    if not isinstance(data, dict):
+        sink.add(source.diagnostic("MR010", "a rule file is a mapping with ruleset, version and rules", (),
+                                   hint="start the file with 'ruleset: my-ruleset'"))
+        return None, source
+    try:
+        return RulesetFile.model_validate(data), source
+    except ValidationError as error:
+        for item in error.errors():
+            sink.add(_shape_diagnostic(item, data, source))
+        return None, source
+
+
+def read_text(path: str | FilePath) -> str:
+    return FilePath(path).read_text(encoding="utf-8")
+
+
+def _shape_diagnostic(error: Any, data: Any, source: Source) -> Diagnostic:
+    path, model = _data_path(error["loc"], data)
+    kind = error["type"]
+    rule = _rule_id(path, data)
+    if kind == "extra_forbidden":
+        key = path[-1]
+        allowed = _field_names(model) if model else []
+        hint = did_you_mean(str(key), allowed) or (f"the keys here are {', '.join(allowed)}" if allowed else None)
+        return source.diagnostic("MR010", f"unknown key '{key}'", path, rule=rule, hint=hint, key=True)
+    if kind == "missing":
+        return source.diagnostic("MR010", f"'{error['loc'][-1]}' is required here", path, rule=rule)
+    message = error["msg"].removeprefix("Value error, ")
+    value = error.get("input")
+    if kind == "string_pattern_mismatch":
+        message = f"{value!r} is not a valid {path[-1]}"
+        hint = "ids use lowercase letters, digits and dashes" if path[-1] != "version" else "write MAJOR.MINOR.PATCH"
+        return source.diagnostic("MR011", message, path, rule=rule, hint=hint)
+    if kind == "literal_error":
+        return source.diagnostic("MR011", f"{value!r} is not allowed: {message}", path, rule=rule,
+                                 hint=did_you_mean(str(value), _literal_choices(message)))
+    return source.diagnostic("MR011", message, path, rule=rule)
+
+
+def _data_path(loc: tuple, data: Any) -> tuple[Path, type[BaseModel] | None]:
+    """The part of pydantic's location that names real keys and indexes, and the model there."""
+    path: list[str | int] = []
+    node = data
+    model: type[BaseModel] | None = RulesetFile
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            path.append(part)
+            model = _child_model(model, part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, dict) and isinstance(part, str) and not path_is_type_tag(part):
+            path.append(part)  # a missing or extra key: point at its parent mapping
+            break
+    return tuple(path), model
+
+
+def path_is_type_tag(part: str) -> bool:
+    return any(c in part for c in "[]") or part in ("str", "int", "float", "bool", "dict", "list", "none")
+
+
+def _child_model(model: type[BaseModel] | None, key: Any) -> type[BaseModel] | None:
+    if model is None:
+        return None
+    for name, field in model.model_fields.items():
+        if key in (name, field.alias):
+            annotation = field.annotation
+            for candidate in (annotation, *getattr(annotation, "__args__", ())):
+                if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                    return candidate
+            return model if getattr(annotation, "__origin__", None) in (list, dict) else None
+    return model
+
+
+def _field_names(model: type[BaseModel]) -> list[str]:
+    return [field.alias or name for name, field in model.model_fields.items()]
+
+
+def _literal_choices(message: str) -> list[str]:
+    return [part.strip(" '\"") for part in message.replace(" or ", ",").split("Input should be")[-1].split(",")]
+
+
+def _rule_id(path: Path, data: Any) -> str | None:
+    if len(path) >= 2 and path[0] in ("rules", "tables") and isinstance(path[1], int):
+        try:
+            return str(data[path[0]][path[1]].get("id"))
+        except (AttributeError, IndexError, KeyError):
+            return None
+    return None

@@ -1,0 +1,145 @@
+"""Fact schemas: the typed input facts a ruleset reads, validated with pydantic.
+
+The built-in ``telecom-customer`` schema holds every name of SPEC section 3. A ruleset adds
+fields of its own under ``inputs:`` (or in a schema file that ``extends`` a built-in one).
+Only ``id`` is required; any other fact may be absent or null.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, TypeAdapter, ValidationError
+from typing_extensions import NotRequired, TypedDict
+
+from marketing_rules.errors import FactsError
+from marketing_rules.expressions import types as t
+
+FACT_TYPES = ("integer", "number", "string", "boolean", "enum", "list")
+
+
+@dataclass(frozen=True, slots=True)
+class FactSpec:
+    """One fact: its type, allowed values or range, and what it means."""
+
+    name: str
+    type: str
+    values: tuple[str, ...] = ()
+    ge: float | None = None
+    le: float | None = None
+    title: str = ""
+
+    def as_type(self) -> t.Type:
+        if self.type == "enum":
+            return t.enum(self.values, self.name)
+        if self.type == "list":
+            return t.list_of(None)
+        return t.Type(self.type)
+
+
+def _spec(name: str, kind: str, title: str, *, values: tuple[str, ...] = (), ge=None, le=None) -> FactSpec:
+    return FactSpec(name, kind, values, ge, le, title)
+
+
+TELECOM_CUSTOMER: tuple[FactSpec, ...] = (
+    _spec("id", "string", "customer number"),
+    _spec("arpu", "number", "spend this month (yuan)", ge=0),
+    _spec("arpu_prev", "number", "spend last month (yuan)", ge=0),
+    _spec("arpu_3m", "number", "3-month average spend (yuan)", ge=0),
+    _spec("voice_min", "integer", "billed voice minutes this month", ge=0),
+    _spec("voice_min_prev", "integer", "billed voice minutes last month", ge=0),
+    _spec("data_mb", "number", "data this month (MB)", ge=0),
+    _spec("data_mb_prev", "number", "data last month (MB)", ge=0),
+    _spec("sms", "integer", "SMS sent this month", ge=0),
+    _spec("tenure_months", "integer", "months in network", ge=0),
+    _spec("package", "string", "current package id"),
+    _spec("package_fee", "number", "current package's monthly fee (yuan)", ge=0),
+    _spec("card", "enum", "VIP card held", values=("none", "silver", "gold", "diamond")),
+    _spec("brand", "enum", "brand: 全球通, 动感地带, 神州行", values=("gotone", "mzone", "easyown")),
+    _spec("segment", "enum", "market segment", values=("general", "migrant", "enterprise", "campus")),
+    _spec("bundle", "enum", "bundling state", values=("none", "soft", "hard")),
+    _spec("terminal", "enum", "handset generation", values=("2g", "3g", "4g", "5g")),
+    _spec("vas_types", "integer", "value-added service kinds used", ge=0),
+    _spec("vas_subscriptions", "integer", "value-added service subscriptions held", ge=0),
+    _spec("vas_arpu", "number", "subscription-VAS spend (yuan)", ge=0),
+    _spec("uses_data", "boolean", "any data traffic this month"),
+    _spec("uses_mms", "boolean", "any MMS this month"),
+    _spec("status", "enum", "account state", values=("active", "suspended", "pre_cancel")),
+    _spec("balance", "number", "prepaid balance (yuan)"),
+    _spec("birthday_month", "integer", "birthday month", ge=1, le=12),
+    _spec("club_level", "enum", "experience-club membership", values=("none", "ordinary", "platinum", "diamond")),
+)
+
+BUILTIN_SCHEMAS: dict[str, tuple[FactSpec, ...]] = {"telecom-customer": TELECOM_CUSTOMER}
+
+
+@dataclass(frozen=True)
+class FactSchema:
+    """A named set of input facts, with a pydantic validator built from it."""
+
+    name: str
+    facts: tuple[FactSpec, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_name", {f.name: f for f in self.facts})
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._by_name  # type: ignore[attr-defined]
+
+    def __getitem__(self, name: str) -> FactSpec:
+        return self._by_name[name]  # type: ignore[attr-defined]
+
+    def types(self) -> dict[str, t.Type]:
+        return {f.name: f.as_type() for f in self.facts}
+
+    def validate(self, customer: Mapping[str, Any]) -> dict[str, Any]:
+        """The customer's facts, checked and converted; raises :class:`FactsError`."""
+        try:
+            return _adapter(self.facts).validate_python(customer)
+        except ValidationError as error:
+            raise FactsError([_fact_error(e) for e in error.errors()]) from None
+
+    def json_schema(self) -> dict[str, Any]:
+        return _adapter(self.facts).json_schema()
+
+
+def _annotation(spec: FactSpec) -> Any:
+    bounds = {k: v for k, v in (("ge", spec.ge), ("le", spec.le)) if v is not None}
+    base: Any = {
+        "integer": int,
+        "number": float,
+        "string": str,
+        "boolean": bool,
+        "list": list,
+    }.get(spec.type)
+    if spec.type == "enum":
+        base = Literal[spec.values]  # type: ignore[valid-type]
+    field = Field(description=spec.title, **bounds) if (bounds or spec.title) else Field()
+    if spec.name == "id":
+        return Annotated[str, Field(min_length=1, description=spec.title)]
+    return NotRequired[Annotated[base | None, field]]
+
+
+@cache
+def _adapter(facts: tuple[FactSpec, ...]) -> TypeAdapter:
+    annotations = {f.name: _annotation(f) for f in facts}
+    customer = TypedDict("Customer", annotations)  # type: ignore[misc]
+    return TypeAdapter(customer)
+
+
+def _fact_error(error: Mapping[str, Any]) -> dict[str, Any]:
+    loc = error.get("loc", ())
+    field = ".".join(str(p) for p in loc if not isinstance(p, int) and p not in ("literal", "none", "is-instance"))
+    field = next((str(p) for p in loc if isinstance(p, str)), field) or "(customer)"
+    message = str(error.get("msg", "invalid"))
+    if error.get("type") == "missing":
+        message = "is required"
+    return {"field": field, "value": error.get("input"), "message": message}
+
+
+def builtin_schema(name: str) -> FactSchema | None:
+    facts = BUILTIN_SCHEMAS.get(name)
+    return FactSchema(name, facts) if facts is not None else None
