@@ -232,7 +232,8 @@ class Resolver:
         if then.offer is not None:
             offer, extra = self._offer(rule, then.offer, (*tpath, "offer"))
         if extra:
-            when = AllOf(tuple([when] if when is not None else []) + extra)
+            head = when.items if isinstance(when, AllOf) else (when,) if when is not None else ()
+            when = AllOf(head + extra)
         grants = tuple(self._grants(then.grant, (*tpath, "grant")))
         award = self._award(then.award, (*tpath, "award")) if then.award is not None else None
         return Rule(rule.id, rule.title, index, rule.priority, rule.group, when, sets, tags, offer, grants,

@@ -1,0 +1,198 @@
+"""Why a rule or offer fired, or why not: every condition with the values it saw.
+
+Conditions are re-evaluated with the reference interpreter (``expressions.evaluate``) over the
+decision's final facts. Facts are set before anything reads them (SPEC section 4), so these are
+the values the rule saw when it was decided.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from marketing_rules.analysis.program import AllOf, AnyOf, Cond, Expression, NotOf, Rule, Table
+from marketing_rules.engine.decision import Decision
+from marketing_rules.expressions import ast
+from marketing_rules.expressions.evaluate import truth_of
+from marketing_rules.expressions.text import literal_text, to_text
+
+if TYPE_CHECKING:
+    from marketing_rules.engine.ruleset import Ruleset
+
+_WORD = {True: "true", False: "false", None: "unknown"}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One condition (or all:/any:/not: node) with its three-valued result and the facts it read."""
+
+    text: str
+    result: bool | None
+    values: Mapping[str, Any] = field(default_factory=dict)
+    children: tuple[Check, ...] = ()
+
+    def lines(self, depth: int = 0) -> list[str]:
+        pad = "  " * depth
+        values = ", ".join(f"{k} = {literal_text(v)}" for k, v in self.values.items())
+        line = f"{pad}[{_WORD[self.result]:>7}] {self.text}" + (f"    ({values})" if values and not self.children else "")
+        return [line] + [l for c in self.children for l in c.lines(depth + 1)]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "result": self.result, "values": dict(self.values),
+                "children": [c.as_dict() for c in self.children]}
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """The answer to "why (not)?" for one rule, offer or table and one customer."""
+
+    target: str
+    kind: str  # rule, offer or table
+    title: str
+    customer: str | None
+    fired: bool
+    verdict: str
+    condition: Check | None = None
+    blocked_by: str | None = None
+    rows: tuple[Check, ...] = ()
+    decision: Decision | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def eligible(self) -> bool:
+        """For an offer: whether the customer receives it (the rule fired)."""
+        return self.fired
+
+    def __str__(self) -> str:
+        title = f" ({self.title})" if self.title else ""
+        lines = [f"{self.kind} {self.target}{title} for customer {self.customer}: {self.verdict}"]
+        if self.condition is not None:
+            lines += self.condition.lines(1)
+        for row in self.rows:
+            lines += row.lines(1)
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "target": self.target, "kind": self.kind, "title": self.title, "customer": self.customer,
+            "fired": self.fired, "verdict": self.verdict, "blocked_by": self.blocked_by,
+            "condition": self.condition.as_dict() if self.condition else None,
+            "rows": [r.as_dict() for r in self.rows],
+        }
+
+
+def explain(ruleset: Ruleset, customer: Any, target: str) -> Explanation:
+    decision = ruleset.evaluate(customer)
+    unit_id = target.split("#", 1)[0]
+    unit = ruleset.program.unit(unit_id)
+    if unit is None:
+        from marketing_rules.errors import did_you_mean
+
+        hint = did_you_mean(target, [u.id for u in ruleset.program.units])
+        raise KeyError(f"no rule, offer or table '{target}' in {ruleset.id} {ruleset.version}"
+                       + (f"; {hint}" if hint else ""))
+    if isinstance(unit, Table):
+        return _explain_table(unit, decision)
+    return _explain_rule(unit, decision)
+
+
+def _explain_rule(rule: Rule, decision: Decision) -> Explanation:
+    facts = decision.facts
+    fired = rule.id in decision.fired
+    check = _check_cond(rule.when, facts) if rule.when is not None else None
+    holds = check.result if check is not None else True
+    blocked_by = None
+    if not fired and holds is True and rule.group:
+        blocked_by = next((r for r in decision.fired if _group_of(decision, r) == rule.group), None)
+    kind = "offer" if rule.offer is not None else "rule"
+    if fired:
+        verdict = "eligible" if kind == "offer" else "fired"
+    elif blocked_by:
+        verdict = f"not eligible: group '{rule.group}' already gave '{blocked_by}', which fired first"
+    elif holds is None:
+        verdict = "not eligible: a condition is unknown because a fact is missing" if kind == "offer" else \
+            "did not fire: a condition is unknown because a fact is missing"
+    else:
+        verdict = "not eligible: a condition is false" if kind == "offer" else "did not fire: a condition is false"
+    return Explanation(rule.id, kind, rule.title, _customer_id(facts), fired, verdict, check, blocked_by,
+                       decision=decision)
+
+
+def _group_of(decision: Decision, unit_id: str) -> str | None:
+    unit = decision._ruleset.program.unit(unit_id)
+    return unit.group if isinstance(unit, Rule) else None
+
+
+def _explain_table(table: Table, decision: Decision) -> Explanation:
+    facts = decision.facts
+    fired_rows = [r for r in decision.fired if r.startswith(table.id + "#")]
+    rows = []
+    for row in table.rows:
+        condition = row.condition()
+        result = truth_of(condition, facts)
+        chosen = table.row_id(row) in fired_rows
+        outputs = ", ".join(f"{name} = {o.text}" for name, o in zip(table.outputs, row.outputs))
+        text = f"row {row.number}: {' | '.join(row.cells)} -> {outputs}" + ("   <- chosen" if chosen else "")
+        rows.append(Check(text, result, _facts_of(condition, facts)))
+    if fired_rows:
+        values = ", ".join(f"{name} = {literal_text(facts.get(name))}" for name in table.outputs)
+        verdict = f"hit policy {table.hit}: {', '.join(fired_rows)} gave {values}"
+    else:
+        verdict = f"hit policy {table.hit}: no row matched; {', '.join(table.outputs)} keep their default"
+    return Explanation(table.id, "table", table.title, _customer_id(facts), bool(fired_rows), verdict,
+                       rows=tuple(rows), decision=decision)
+
+
+def _check_cond(cond: Cond, facts: Mapping[str, Any]) -> Check:
+    match cond:
+        case AllOf(items=items):
+            children = tuple(_check_cond(c, facts) for c in items)
+            return Check("all of", _all(c.result for c in children), children=children)
+        case AnyOf(items=items):
+            children = tuple(_check_cond(c, facts) for c in items)
+            return Check("any of", _any(c.result for c in children), children=children)
+        case NotOf(item=item):
+            child = _check_cond(item, facts)
+            return Check("not", None if child.result is None else not child.result, children=(child,))
+        case Expression(node=node, text=text) if node.span == (0, 0):
+            return Check(text, truth_of(node, facts), _facts_of(node, facts))  # made by the loader
+        case Expression(node=node, text=text):
+            return _check_node(node, text, facts)
+    raise TypeError(cond)
+
+
+def _check_node(node: ast.Expr, text: str, facts: Mapping[str, Any]) -> Check:
+    """A condition, broken down at its and/or/not so that each comparison shows its own result."""
+    if isinstance(node, (ast.And, ast.Or, ast.Not)):
+        parts = node.items if isinstance(node, (ast.And, ast.Or)) else (node.operand,)
+        children = tuple(_check_node(p, text, facts) for p in parts)
+        label = {ast.And: "all of", ast.Or: "any of", ast.Not: "not"}[type(node)]
+        return Check(label, truth_of(node, facts), children=children)
+    return Check(_text_of(node, text), truth_of(node, facts), _facts_of(node, facts))
+
+
+def _text_of(node: ast.Expr, text: str) -> str:
+    start, end = node.span
+    if end > start and text[start:end].strip():
+        return " ".join(text[start:end].split())
+    return to_text(node)
+
+
+def _facts_of(node: ast.Expr, facts: Mapping[str, Any]) -> dict[str, Any]:
+    names = sorted(ast.facts_read(node))
+    return {name: facts.get(name) for name in names}
+
+
+def _all(results) -> bool | None:
+    values = list(results)
+    return False if False in values else (None if None in values else True)
+
+
+def _any(results) -> bool | None:
+    values = list(results)
+    return True if True in values else (None if None in values else False)
+
+
+def _customer_id(facts: Mapping[str, Any]) -> str | None:
+    value = facts.get("id")
+    return None if value is None else str(value)

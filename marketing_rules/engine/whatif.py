@@ -1,0 +1,193 @@
+"""What would it take: the smallest change of a customer's numeric facts that makes an offer eligible.
+
+Conditions over numbers are piecewise constant between their thresholds, so the smallest change
+lies at a threshold or one step past it. We gather the thresholds of every comparison that can
+matter to the offer (its own condition, the rules and tables deriving the facts it reads, and the
+rivals in its group), try single-fact changes nearest first, then pairs, each time re-deciding
+the whole customer, and keep the smallest change that qualifies.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from marketing_rules.analysis.program import Rule, Table, Unit, cond_to_ast
+from marketing_rules.expressions import ast
+from marketing_rules.expressions.evaluate import value_of
+from marketing_rules.expressions.text import literal_text
+
+if TYPE_CHECKING:
+    from marketing_rules.engine.ruleset import Ruleset
+
+MAX_PAIR_TRIALS = 20_000
+_INVERSE = {"+": "-", "-": "+", "*": "/", "/": "*"}
+
+
+@dataclass(frozen=True)
+class Change:
+    fact: str
+    before: Any
+    after: Any
+
+    def __str__(self) -> str:
+        return f"{self.fact} {literal_text(self.before)} -> {literal_text(self.after)}"
+
+
+@dataclass(frozen=True)
+class WhatItTakes:
+    """The answer: ``changes`` (empty when already eligible), or ``possible`` False with the reason."""
+
+    offer: str
+    customer: str | None
+    already: bool
+    possible: bool
+    changes: tuple[Change, ...] = ()
+    reason: str = ""
+
+    def __str__(self) -> str:
+        if self.already:
+            return f"customer {self.customer} is already eligible for '{self.offer}'"
+        if not self.possible:
+            return f"no change of numeric facts makes customer {self.customer} eligible for '{self.offer}': {self.reason}"
+        return ", ".join(str(c) for c in self.changes)
+
+
+def what_would_it_take(ruleset: Ruleset, customer: Any, offer_id: str) -> WhatItTakes:
+    program = ruleset.program
+    rule = program.unit(offer_id)
+    if not isinstance(rule, Rule):
+        raise KeyError(f"no rule or offer '{offer_id}' in {ruleset.id} {ruleset.version}")
+    facts = ruleset.validate(customer)
+    who = str(facts.get("id"))
+    if offer_id in ruleset.decide_facts(facts).fired:
+        return WhatItTakes(offer_id, who, already=True, possible=True)
+    units = _relevant_units(program.units, rule)
+    numeric = {name: t.kind == "integer" for name, t in program.schema.types().items() if t.numeric}
+    candidates = _candidates(units, facts, numeric, ruleset)
+    qualifies = lambda changed: offer_id in ruleset.decide_facts({**facts, **changed}).fired  # noqa: E731
+
+    best: tuple[float, dict[str, Any]] | None = None
+    for name, values in candidates.items():
+        for value in values:
+            if qualifies({name: value}):
+                cost = _cost(facts.get(name), value)
+                if best is None or cost < best[0]:
+                    best = (cost, {name: value})
+                break
+    if best is None:
+        trials = 0
+        for (a, va), (b, vb) in itertools.combinations(candidates.items(), 2):
+            for x, y in itertools.product(va, vb):
+                trials += 1
+                if trials > MAX_PAIR_TRIALS:
+                    break
+                cost = _cost(facts.get(a), x) + _cost(facts.get(b), y)
+                if (best is None or cost < best[0]) and qualifies({a: x, b: y}):
+                    best = (cost, {a: x, b: y})
+    if best is None:
+        reason = _blocking_reason(ruleset, facts, rule)
+        return WhatItTakes(offer_id, who, already=False, possible=False, reason=reason)
+    changes = tuple(Change(name, facts.get(name), value) for name, value in best[1].items())
+    return WhatItTakes(offer_id, who, already=False, possible=True, changes=changes)
+
+
+def _relevant_units(units: tuple[Unit, ...], rule: Rule) -> list[Unit]:
+    """The rule, its group rivals, and every unit deriving a fact they read (transitively)."""
+    chosen = [rule] + [u for u in units if isinstance(u, Rule) and rule.group and u.group == rule.group and u is not rule]
+    reads = set().union(*(u.reads for u in chosen))
+    changed = True
+    while changed:
+        changed = False
+        for unit in units:
+            if unit not in chosen and unit.writes & reads:
+                chosen.append(unit)
+                reads |= unit.reads
+                changed = True
+    return chosen
+
+
+def _conditions(unit: Unit) -> list[ast.Expr]:
+    if isinstance(unit, Table):
+        return [row.condition() for row in unit.rows]
+    return [cond_to_ast(unit.when)] if unit.when is not None else []
+
+
+def _candidates(units: list[Unit], facts: dict[str, Any], numeric: dict[str, bool], ruleset: Ruleset) -> dict[str, list]:
+    """Per input fact, the values worth trying, nearest to the current value first."""
+    found: dict[str, set] = {}
+    for unit in units:
+        for condition in _conditions(unit):
+            for node in ast.walk(condition):
+                if isinstance(node, ast.Compare):
+                    for side, other in ((node.left, node.right), (node.right, node.left)):
+                        _thresholds(side, other, facts, numeric, found)
+    result = {}
+    schema = ruleset.program.schema
+    for name, values in found.items():
+        spec = schema[name]
+        allowed = [v for v in values if (spec.ge is None or v >= spec.ge) and (spec.le is None or v <= spec.le)]
+        current = facts.get(name)
+        origin = float(current) if current is not None else 0.0
+        result[name] = sorted((v for v in allowed if v != current), key=lambda v: (abs(float(v) - origin), v))
+    return {k: v for k, v in result.items() if v}
+
+
+def _thresholds(side: ast.Expr, other: ast.Expr, facts: dict, numeric: dict[str, bool], found: dict[str, set]) -> None:
+    """If ``side`` is a fact (or a fact with one constant operation), the values at its boundary."""
+    target = value_of(other, facts)
+    if not isinstance(target, Decimal):
+        return
+    while isinstance(side, ast.Arith):  # undo x * k, x + k, ... to find x's threshold
+        if isinstance(side.right, (ast.Literal, ast.ConstRef)) and side.op in _INVERSE:
+            k = value_of(side.right, facts)
+            if k == 0 and side.op in "*/":
+                return
+            target = _apply(_INVERSE[side.op], target, k)
+            side = side.left
+        elif isinstance(side.left, (ast.Literal, ast.ConstRef)) and side.op in "+*":
+            k = value_of(side.left, facts)
+            if k == 0:
+                return
+            target = _apply(_INVERSE[side.op], target, k)
+            side = side.right
+        else:
+            return
+    if not isinstance(side, ast.FactRef) or side.name not in numeric or target is None:
+        return
+    integer = numeric[side.name]
+    step = Decimal(1) if integer else Decimal("0.01")
+    for delta in (-step, Decimal(0), step):
+        value = (target + delta).quantize(step) if not integer else (target + delta).to_integral_value()
+        found.setdefault(side.name, set()).add(int(value) if integer else float(value))
+
+
+def _apply(op: str, a: Decimal, b: Decimal) -> Decimal:
+    return {"+": a + b, "-": a - b, "*": a * b, "/": a / b}[op]
+
+
+def _cost(before: Any, after: Any) -> float:
+    base = abs(float(before)) if before is not None else 0.0
+    return abs(float(after) - (float(before) if before is not None else 0.0)) / max(base, 1.0)
+
+
+def _blocking_reason(ruleset: Ruleset, facts: dict, rule: Rule) -> str:
+    from marketing_rules.engine.explain import explain
+
+    explanation = explain(ruleset, facts, rule.id)
+    if explanation.blocked_by:
+        return explanation.verdict.removeprefix("not eligible: ")
+    failing = []
+
+    def visit(check) -> None:
+        if check.children:
+            for child in check.children:
+                visit(child)
+        elif check.result is not True:
+            failing.append(check.text)
+
+    if explanation.condition is not None:
+        visit(explanation.condition)
+    return "it also needs " + "; ".join(failing) if failing else "its conditions cannot all hold"
