@@ -85,6 +85,7 @@ class FactSchema:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_name", {f.name: f for f in self.facts})
+        object.__setattr__(self, "_validate", _adapter(self.facts).validate_python)
 
     def __contains__(self, name: str) -> bool:
         return name in self._by_name  # type: ignore[attr-defined]
@@ -98,7 +99,7 @@ class FactSchema:
     def validate(self, customer: Mapping[str, Any]) -> dict[str, Any]:
         """The customer's facts, checked and converted; raises :class:`FactsError`."""
         try:
-            return _adapter(self.facts).validate_python(customer)
+            return self._validate(customer)  # type: ignore[attr-defined]
         except ValidationError as error:
             raise FactsError([_fact_error(e) for e in error.errors()]) from None
 

@@ -1,0 +1,233 @@
+"""The ``marketing-rules`` command line (SPEC section 8).
+
+Exit codes: 0 ok; 1 findings or failures (a rule file with errors, rejected customers); 2 bad
+input (a file that does not exist, a customer that is not JSON, a ruleset that does not load
+where one is needed to run).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import click
+
+import marketing_rules as mr
+from marketing_rules.errors import FactsError, RulesetError
+
+OK, FINDINGS, BAD_INPUT = 0, 1, 2
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (set, frozenset, tuple)):
+        return sorted(value) if isinstance(value, (set, frozenset)) else list(value)
+    if hasattr(value, "items"):
+        return dict(value)
+    return str(value)
+
+
+def dumps(value: Any, pretty: bool = False) -> str:
+    return json.dumps(value, ensure_ascii=False, default=_json_default, indent=2 if pretty else None)
+
+
+def _load(path: str) -> mr.Ruleset:
+    try:
+        return mr.load_ruleset(path)
+    except RulesetError as error:
+        click.echo(error.render(), err=True)
+        raise SystemExit(BAD_INPUT) from None
+
+
+def _customer(text: str) -> dict[str, Any]:
+    """A customer from JSON text, a JSON file's path, or '-' for standard input."""
+    if text == "-":
+        text = sys.stdin.read()
+    elif not text.lstrip().startswith("{") and Path(text).exists():
+        text = Path(text).read_text(encoding="utf-8")
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        click.echo(f"the customer is not valid JSON: {error}", err=True)
+        raise SystemExit(BAD_INPUT) from None
+    if not isinstance(value, dict):
+        click.echo("the customer must be a JSON object", err=True)
+        raise SystemExit(BAD_INPUT)
+    return value
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(mr.__version__, prog_name="marketing-rules")
+def main() -> None:
+    """Declarative rules for telecom marketing: validate, evaluate and explain rulesets."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+def validate(paths: tuple[str, ...]) -> None:
+    """Load rule files (or every rule file under folders) and report every error."""
+    failed = 0
+    for path in _rule_files(paths):
+        try:
+            rs = mr.load_ruleset(path)
+        except RulesetError as error:
+            failed += 1
+            click.echo(error.render())
+            continue
+        units = len(rs.program.units)
+        click.echo(f"ok  {path}: {rs.id} {rs.version}, {units} rules and tables, fingerprint {rs.fingerprint}")
+    raise SystemExit(FINDINGS if failed else OK)
+
+
+def _rule_files(paths: tuple[str, ...]) -> Iterator[str]:
+    for path in map(Path, paths):
+        if path.is_dir():
+            yield from (str(p) for p in sorted(path.rglob("*.yaml")) if not p.name.endswith(".test.yaml"))
+        else:
+            yield str(path)
+
+
+@main.command(name="eval")
+@click.argument("ruleset", type=click.Path(exists=True, dir_okay=False))
+@click.argument("customer", required=False)
+@click.option("--customers", "customers_file", type=click.Path(exists=True, dir_okay=False),
+              help="a JSON-lines file of customers, one object per line")
+@click.option("--out", type=click.Path(dir_okay=False), help="write decisions here (JSON lines) instead of stdout")
+@click.option("--pretty", is_flag=True, help="indent the JSON of a single decision")
+def eval_(ruleset: str, customer: str | None, customers_file: str | None, out: str | None, pretty: bool) -> None:
+    """Evaluate one customer (JSON text, a JSON file, or - for stdin) or a JSON-lines file of them."""
+    rs = _load(ruleset)
+    if customers_file is None:
+        if customer is None:
+            raise click.UsageError("give a CUSTOMER as JSON, or --customers FILE")
+        try:
+            decision = rs.evaluate(_customer(customer))
+        except FactsError as error:
+            click.echo(dumps({"error": [dict(e) for e in error.errors]}), err=True)
+            raise SystemExit(FINDINGS) from None
+        click.echo(dumps(decision.as_dict(), pretty))
+        raise SystemExit(OK)
+    raise SystemExit(_eval_file(rs, Path(customers_file), out))
+
+
+def _eval_file(rs: mr.Ruleset, path: Path, out: str | None) -> int:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    sink = open(out, "w", encoding="utf-8") if out else sys.stdout  # noqa: SIM115
+    decided = rejected = 0
+    started = time.perf_counter()
+    try:
+        with click.progressbar(lines, label="evaluating", file=sys.stderr, show_pos=True) as rows:
+            for number, line in enumerate(rows, start=1):
+                if not line.strip():
+                    continue
+                record = _decide_line(rs, line, number)
+                decided += record["error"] is None
+                rejected += record["error"] is not None
+                sink.write(dumps(record) + "\n")
+    finally:
+        if out:
+            sink.close()
+    seconds = time.perf_counter() - started
+    total = decided + rejected
+    click.echo(f"{total} customers in, {decided} decided, {rejected} rejected, in {seconds:.2f} s", err=True)
+    return FINDINGS if rejected else OK
+
+
+def _decide_line(rs: mr.Ruleset, line: str, number: int) -> dict[str, Any]:
+    """One output row for one input line: the decision, or the reason the row was rejected."""
+    try:
+        customer = json.loads(line)
+        if not isinstance(customer, dict):
+            raise ValueError("not a JSON object")
+        decision = rs.evaluate(customer)
+    except FactsError as error:
+        reason = "; ".join(f"{e['field']}: {e['message']} (got {e['value']!r})" for e in error.errors)
+        return {"line": number, "id": _id_of(line), "error": reason}
+    except (ValueError, mr.EvaluationError) as error:
+        return {"line": number, "id": _id_of(line), "error": str(error)}
+    return {
+        "line": number,
+        "id": decision.inputs["id"],
+        **{name: decision.facts[name] for name in rs.program.derived},
+        "tags": sorted(decision.tags),
+        "offers": [o.id for o in decision.offers],
+        "access": {s: list(a.modes) for s, a in decision.access.items()},
+        "points": decision.points,
+        "fired": decision.fired,
+        "error": None,
+    }
+
+
+def _id_of(line: str) -> Any:
+    try:
+        value = json.loads(line)
+        return value.get("id") if isinstance(value, dict) else None
+    except ValueError:
+        return None
+
+
+@main.command()
+@click.argument("ruleset", type=click.Path(exists=True, dir_okay=False))
+@click.argument("customer")
+@click.argument("rule_id")
+@click.option("--json", "as_json", is_flag=True, help="print the explanation as JSON")
+def explain(ruleset: str, customer: str, rule_id: str, as_json: bool) -> None:
+    """Why RULE_ID (a rule, offer or table) fired or not for CUSTOMER, and what would change that."""
+    rs = _load(ruleset)
+    try:
+        explanation = rs.explain(_customer(customer), rule_id)
+    except KeyError as error:
+        click.echo(error.args[0], err=True)
+        raise SystemExit(BAD_INPUT) from None
+    except FactsError as error:
+        click.echo(f"the customer is not valid: {error}", err=True)
+        raise SystemExit(BAD_INPUT) from None
+    remedy = None
+    if explanation.kind == "offer" and not explanation.fired:
+        remedy = rs.what_would_it_take(_customer(customer), rule_id)
+    if as_json:
+        data = explanation.as_dict()
+        if remedy is not None:
+            data["what_would_it_take"] = {"possible": remedy.possible, "reason": remedy.reason,
+                                          "changes": [c.__dict__ for c in remedy.changes]}
+        click.echo(dumps(data, pretty=True))
+    else:
+        click.echo(str(explanation))
+        if remedy is not None:
+            click.echo(f"what would it take: {remedy}")
+
+
+@main.command()
+@click.option("--out", type=click.Path(dir_okay=False), help="write the schema to this file")
+def schema(out: str | None) -> None:
+    """The JSON Schema of the rule file format, for editor completion and checking."""
+    from marketing_rules.model.json_schema import rule_file_schema
+
+    text = dumps(rule_file_schema(), pretty=True)
+    if out:
+        Path(out).write_text(text + "\n", encoding="utf-8")
+        click.echo(f"wrote {out}", err=True)
+    else:
+        click.echo(text)
+
+
+@main.command()
+@click.option("-n", "--customers", "count", default=20_000, show_default=True, help="synthetic customers")
+@click.option("--seed", default=2026, show_default=True)
+@click.option("--ruleset", "ruleset_path", type=click.Path(exists=True, dir_okay=False),
+              help="a rule file (default: the shipped gotone-vip ruleset)")
+def demo(count: int, seed: int, ruleset_path: str | None) -> None:
+    """Evaluate a shipped ruleset over synthetic customers and print a summary."""
+    from marketing_rules.demo import run_demo
+
+    raise SystemExit(run_demo(count, seed, ruleset_path))
+
+
+if __name__ == "__main__":
+    main()
