@@ -134,7 +134,7 @@ class Resolver:
             derived[name] = spec.as_type()
             if decl.default is not None and not is_subtype(_default_type(decl.default, derived[name]), derived[name]):
                 self.sink.add(self.source.diagnostic(
-                    "MR103", f"default {decl.default!r} is not a {derived[name]}", (*path, "default")))
+                    "MR103", f"default {decl.default!r} is not {derived[name].article}", (*path, "default")))
         return derived
 
     def _fact_name(self, name: str, path: Path) -> bool:
@@ -276,7 +276,7 @@ class Resolver:
             if expression is None:
                 continue
             if not is_subtype(kind, expected):
-                self._error("MR103", f"'{name}' is a {expected}, but this value is a {kind}", fact_path)
+                self._error("MR103", f"'{name}' is {expected.article}, but this value is {kind.article}", fact_path)
                 continue
             yield name, expression
 
@@ -350,7 +350,7 @@ class Resolver:
                 if expression is None:
                     continue
                 if not (kind_type.numeric or kind_type.kind == "null"):
-                    self._error("MR103", f"'{name}' must be a number, but this is a {kind_type}", param_path)
+                    self._error("MR103", f"'{name}' must be a number, but this is {kind_type.article}", param_path)
                 elif isinstance(expression.node, (ast.Literal, ast.ConstRef)):
                     fixed[name] = _plain(expression.node.value)
                 else:
@@ -401,7 +401,7 @@ class Resolver:
             raw, path = raw["points"], (*path, "points")
         expression, kind = self.value(raw, path)
         if expression is not None and not kind.numeric:
-            self._error("MR103", f"points must be a number, but this is a {kind}", path)
+            self._error("MR103", f"points must be a number, but this is {kind.article}", path)
             return None
         return expression
 
@@ -462,7 +462,7 @@ class Resolver:
                 ok = False
                 continue
             if name in self.derived and not is_subtype(kind, self.derived[name]):
-                self._error("MR103", f"'{name}' is a {self.derived[name]}, but this cell is a {kind}",
+                self._error("MR103", f"'{name}' is {self.derived[name].article}, but this cell is {kind.article}",
                             (*path, len(inputs) + o))
                 ok = False
             values.append(expression)
@@ -481,10 +481,10 @@ class Resolver:
                 if kind is None:
                     continue
                 if table.aggregate is None and kind.kind != "list":
-                    self._error("MR303", f"a collect table without aggregate sets a list, but '{name}' is a {kind}",
+                    self._error("MR303", f"a collect table without aggregate sets a list, but '{name}' is {kind.article}",
                                 (*path, "outputs"), "declare the fact with type: list, or add aggregate: sum")
                 if table.aggregate in ("sum", "min", "max", "count") and not kind.numeric:
-                    self._error("MR303", f"aggregate {table.aggregate} makes a number, but '{name}' is a {kind}",
+                    self._error("MR303", f"aggregate {table.aggregate} makes a number, but '{name}' is {kind.article}",
                                 (*path, "outputs"))
         if table.hit == "priority":
             kind = self.derived.get(table.outputs[0])
@@ -545,10 +545,11 @@ class Resolver:
                                 or f"the classes are {', '.join(SERVICE_CLASSES)}", key=True)
                     continue
                 modes = tuple(modes) if isinstance(modes, list) else (modes,)
-                bad = [mode for mode in modes if mode not in ACCESS_MODES]
+                bad = [i for i, mode in enumerate(modes) if mode not in ACCESS_MODES]
                 if bad:
-                    self._error("MR207", f"unknown mode '{bad[0]}'", class_path,
-                                did_you_mean(str(bad[0]), ACCESS_MODES) or f"the modes are {', '.join(ACCESS_MODES)}")
+                    mode_path = (*class_path, bad[0]) if isinstance(classes[service_class], list) else class_path
+                    self._error("MR207", f"unknown mode '{modes[bad[0]]}'", mode_path,
+                                did_you_mean(str(modes[bad[0]]), ACCESS_MODES) or f"the modes are {', '.join(ACCESS_MODES)}")
                     continue
                 modes_by_class[service_class] = modes
             table[str(value)] = MappingProxyType({

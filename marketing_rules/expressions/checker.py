@@ -61,7 +61,7 @@ class Checker:
         """A condition: must be boolean."""
         resolved, kind = self.check(node)
         if kind not in (BOOLEAN, ERROR, NULL):
-            self._issue("MR103", f"a condition must be true or false, but this is a {kind}", node,
+            self._issue("MR103", f"a condition must be true or false, but this is {kind.article}", node,
                         "compare it with something, for example 'x > 0'")
         return resolved
 
@@ -120,7 +120,7 @@ class Checker:
     def visit_Neg(self, node: ast.Neg, expected: Type | None):
         operand, kind = self.check(node.operand)
         if kind not in (ERROR, NULL) and not kind.numeric:
-            self._issue("MR103", f"'-' needs a number, not a {kind}", node)
+            self._issue("MR103", f"'-' needs a number, not {kind.article}", node)
             return node, ERROR
         return ast.Neg(node.span, operand), kind
 
@@ -129,7 +129,7 @@ class Checker:
         right, rt = self.check(node.right)
         for side, kind in ((node.left, lt), (node.right, rt)):
             if kind not in (ERROR, NULL) and not kind.numeric:
-                self._issue("MR103", f"'{node.op}' needs numbers, but this is a {kind}", side)
+                self._issue("MR103", f"'{node.op}' needs numbers, but this is {kind.article}", side)
                 return node, ERROR
         if ERROR in (lt, rt):
             return node, ERROR
@@ -151,11 +151,11 @@ class Checker:
         if node.op in ("<", "<=", ">", ">="):
             for side, kind in ((node.left, lt), (node.right, rt)):
                 if not ordered(kind):
-                    self._issue("MR103", f"'{node.op}' compares numbers, but this is a {kind}", side,
+                    self._issue("MR103", f"'{node.op}' compares numbers, but this is {kind.article}", side,
                                 "enum values and strings can only be compared with ==, != or in")
                     return node, ERROR
         elif not comparable(lt, rt):
-            self._issue("MR103", f"cannot compare a {lt} with a {rt}", node)
+            self._issue("MR103", f"cannot compare {lt.article} with {rt.article}", node)
             return node, ERROR
         return ast.Compare(node.span, node.op, left, right), BOOLEAN
 
@@ -165,11 +165,11 @@ class Checker:
         if ERROR in (kind, container_type):
             return node, ERROR
         if container_type.kind != "list":
-            self._issue("MR103", f"'in' needs a list on its right, not a {container_type}", node.container,
+            self._issue("MR103", f"'in' needs a list on its right, not {container_type.article}", node.container,
                         "write the values in brackets: x in [a, b]")
             return node, ERROR
         if container_type.item is not None and not comparable(kind, container_type.item):
-            self._issue("MR103", f"cannot look for a {kind} in a {container_type}", node)
+            self._issue("MR103", f"cannot look for {kind.article} in {container_type.article}", node)
             return node, ERROR
         return ast.InList(node.span, operand, container, node.negated), BOOLEAN
 
@@ -186,7 +186,7 @@ class Checker:
     def visit_Not(self, node: ast.Not, expected: Type | None):
         operand, kind = self.check(node.operand)
         if kind not in (BOOLEAN, ERROR, NULL):
-            self._issue("MR103", f"'not' needs a condition, but this is a {kind}", node.operand)
+            self._issue("MR103", f"'not' needs a condition, but this is {kind.article}", node.operand)
             return node, ERROR
         return ast.Not(node.span, operand), BOOLEAN if kind is not ERROR else ERROR
 
@@ -207,10 +207,10 @@ class Checker:
             if kind is ERROR:
                 return node, ERROR
             if function.accepts == "numeric" and not (kind.numeric or kind is NULL):
-                self._issue("MR103", f"{node.name}() needs numbers, but this is a {kind}", arg)
+                self._issue("MR103", f"{node.name}() needs numbers, but this is {kind.article}", arg)
                 return node, ERROR
             if function.accepts == "sized" and kind.kind not in ("list", "string", "enum", "null"):
-                self._issue("MR103", f"{node.name}() needs a list or a string, not a {kind}", arg)
+                self._issue("MR103", f"{node.name}() needs a list or a string, not {kind.article}", arg)
                 return node, ERROR
             args.append(resolved)
             types.append(kind)
@@ -238,7 +238,7 @@ class Checker:
             if item_type is ERROR:
                 failed = True
             elif item_type not in (BOOLEAN, NULL):
-                self._issue("MR103", f"'{word}' joins conditions, but this is a {item_type}", item)
+                self._issue("MR103", f"'{word}' joins conditions, but this is {item_type.article}", item)
                 failed = True
             items.append(resolved)
         return (node, ERROR) if failed else (kind(node.span, tuple(items)), BOOLEAN)

@@ -131,11 +131,11 @@ def _syntax_issue(text: str, error: UnexpectedInput) -> ExprIssue:
     position = getattr(error, "pos_in_stream", None)
     if isinstance(error, UnexpectedToken):
         token = error.token
+        expected = _expected(error.expected)
+        if token.type == "$END":
+            return ExprIssue("MR105", "the expression ends too early", len(text), len(text) + 1, expected)
         position = token.start_pos if token.start_pos is not None else len(text)
-        got = "the end of the expression" if token.type == "$END" else f"'{token}'"
-        expected = sorted(_readable(t) for t in error.expected)[:6]
-        return ExprIssue("MR105", f"unexpected {got}", position, position + max(1, len(str(token))),
-                         f"expected {', '.join(expected)}" if expected else None)
+        return ExprIssue("MR105", f"unexpected '{token}'", position, position + max(1, len(str(token))), expected)
     if isinstance(error, UnexpectedCharacters):
         char = text[position] if position is not None and position < len(text) else ""
         hint = "quote strings with ' or \"; write enum values with digits first as '4g'" if char.isdigit() or char in "-'\"" else None
@@ -154,6 +154,13 @@ _TERMINAL_NAMES = {
 
 def _readable(terminal: str) -> str:
     return _TERMINAL_NAMES.get(terminal, terminal.lower())
+
+
+def _expected(terminals: set[str]) -> str | None:
+    if terminals & {"NAME", "NUMBER", "STRING"}:
+        return "expected a value here: a name, a number, a 'string', a [list] or a (parenthesised expression)"
+    names = sorted(_readable(t) for t in terminals)
+    return f"expected {', '.join(names[:6])}" if names else None
 
 
 def _parse(text: str, start: str) -> Tree:

@@ -22,6 +22,12 @@ class Type:
         return self.kind
 
     @property
+    def article(self) -> str:
+        """The type with its article, for messages: 'a number', 'an enum tier(...)'."""
+        text = str(self)
+        return f"{'an' if text[0] in 'aeiou' else 'a'} {text}"
+
+    @property
     def numeric(self) -> bool:
         return self.kind in ("integer", "number")
 

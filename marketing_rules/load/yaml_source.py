@@ -196,7 +196,7 @@ def load_yaml(text: str, file: str | None = None) -> tuple[Any, Source, list[Dia
                 file=file,
                 line=line + 1 if mark else None,
                 column=mark.column + 1 if mark else None,
-                hint="check the indentation and the quoting around this place",
+                hint=_yaml_hint(error),
                 source_line=lines[line] if mark and line < len(lines) else None,
             )
         ]
@@ -206,3 +206,10 @@ def load_yaml(text: str, file: str | None = None) -> tuple[Any, Source, list[Dia
         return None, source, []
     builder = _Builder(source, loader)
     return builder.build(node, ()), source, builder.diagnostics
+
+
+def _yaml_hint(error: yaml.MarkedYAMLError) -> str:
+    context = error.context_mark
+    if context is not None and error.problem_mark is not None and context.line != error.problem_mark.line:
+        return f"it started at line {context.line + 1}, column {context.column + 1}; check the brackets and quotes there"
+    return "check the indentation and the quoting around this place"
