@@ -427,13 +427,13 @@ class Resolver:
                 self._error("MR302", f"row {r + 1} has {len(cells)} cells; the table has {len(inputs)} inputs "
                             f"and {len(outputs)} outputs", row_path)
                 continue
-            rows.append(self._row(r + 1, cells, inputs, outputs, row_path))
+            rows.append(self._row(r + 1, cells, inputs, outputs, row_path, table.hit == "collect"))
         ranks = self._ranks(table, rows, path)
         return Table(table.id, table.title, index, table.priority, table.hit, table.aggregate,
                      tuple(i for i in inputs if i is not None), tuple(outputs), tuple(r for r in rows if r),
                      ranks, path)
 
-    def _row(self, number: int, cells: list, inputs: list, outputs: list, path: Path) -> Row | None:
+    def _row(self, number: int, cells: list, inputs: list, outputs: list, path: Path, collect: bool) -> Row | None:
         tests: list[ast.Expr | None] = []
         ok = True
         for c, (cell, subject) in enumerate(zip(cells, inputs)):
@@ -457,12 +457,15 @@ class Resolver:
             tests.append(test)
         values = []
         for o, name in enumerate(outputs):
-            expression, kind = self.value(cells[len(inputs) + o], (*path, len(inputs) + o), self.derived.get(name))
+            target = self.derived.get(name)
+            if collect and target is not None and target.kind == "list":
+                target = target.item  # a collect table gathers one item per matching row
+            expression, kind = self.value(cells[len(inputs) + o], (*path, len(inputs) + o), target)
             if expression is None:
                 ok = False
                 continue
-            if name in self.derived and not is_subtype(kind, self.derived[name]):
-                self._error("MR103", f"'{name}' is {self.derived[name].article}, but this cell is {kind.article}",
+            if target is not None and not is_subtype(kind, target):
+                self._error("MR103", f"'{name}' is {target.article}, but this cell is {kind.article}",
                             (*path, len(inputs) + o))
                 ok = False
             values.append(expression)
