@@ -161,8 +161,8 @@ class PythonCompiler:
         if table.hit == "collect":
             self._collect(table, conditions)
             return
-        pairs = ", ".join(f"({row.number}, {condition})" for row, condition in zip(table.rows, conditions))
-        self.emit(f"_hits = [n for n, c in ({pairs},) if c]", 0)
+        self.emit(f"_matched = ({''.join(c + ', ' for c in conditions)})", 0)
+        self.emit("_hits = [n for n, c in enumerate(_matched, start=1) if c]", 0)
         if table.hit == "unique":
             self.emit(f"if len(_hits) > 1: _unique({table.id!r}, _hits)", 0)
             self.emit("_row = _hits[0] if _hits else 0", 0)
@@ -308,11 +308,15 @@ class PythonCompiler:
                 return ("True", "False") if v is True else ("False", "True") if v is False else ("False", "False")
             case ast.FactRef(name=name):
                 return f"f_{name} is True", f"f_{name} is False"
+            case ast.Compare(op=op, left=a, right=b) if self._float_safe(a) and self._float_safe(b) and (
+                    self._computed(a) or self._computed(b)):
+                return self._fast_compare(node)
             case ast.Compare(op=op, left=a, right=b):
                 decimal = self._computed(a) or self._computed(b)
                 (x, xg), (y, yg) = self.value(a, decimal), self.value(b, decimal)
                 guards = _merge(xg, yg)
-                return _guarded_bool(f"{x} {op} {y}", guards), _guarded_bool(f"{x} {_NEGATED[op]} {y}", guards)
+                true_guards = () if self._null_safe_equality(node) else guards
+                return _guarded_bool(f"{x} {op} {y}", true_guards), _guarded_bool(f"{x} {_NEGATED[op]} {y}", guards)
             case ast.InList():
                 return self._in(node)
             case ast.IsNull(operand=x, negated=negated):
@@ -322,9 +326,15 @@ class PythonCompiler:
                 return (present, null) if negated else (null, present)
             case ast.And(items=items):
                 parts = [self.truth(i) for i in items]
-                guards = _merge(*(self._guards(i) for i in items))
-                trues = [self._bare(i) if self._guards(i) else t for i, (t, _) in zip(items, parts)]
-                return _join(" and ", [*guards, *trues]), _join(" or ", [f for _, f in parts])
+                trues: list[str] = []
+                for item, (true, _) in zip(items, parts):
+                    guards = self._guards(item)
+                    if guards:  # each null guard once, just before the first comparison that needs it
+                        trues += [g for g in guards if g not in trues]
+                        trues.append(self._bare(item))
+                    else:
+                        trues.append(true)
+                return _join(" and ", trues), _join(" or ", [f for _, f in parts])
             case ast.Or(items=items):
                 parts = [self.truth(i) for i in items]
                 return _join(" or ", [t for t, _ in parts]), _join(" and ", [f for _, f in parts])
@@ -334,10 +344,57 @@ class PythonCompiler:
         code, guards = self.value(node)
         return _guarded_bool(f"{code} is True", guards), _guarded_bool(f"{code} is False", guards)
 
+    @staticmethod
+    def _null_safe_equality(node: ast.Compare) -> bool:
+        """``fact == constant``: a null fact already compares unequal, so "is true" needs no guard."""
+        constant = (ast.Literal, ast.EnumValue, ast.ConstRef)
+        sides = (node.left, node.right)
+        return (node.op == "==" and any(isinstance(s, ast.FactRef) for s in sides)
+                and any(isinstance(s, constant) and s.value is not None for s in sides))
+
+    def _float_safe(self, node: ast.Expr) -> bool:
+        """A fact, a literal, or a product or quotient of two of them: floats get within a few ulps."""
+        match node:
+            case ast.FactRef(name=name):
+                return self.types[name].numeric
+            case ast.Literal(value=v) | ast.ConstRef(value=v):
+                return isinstance(v, (int, Decimal)) and not isinstance(v, bool)
+            case ast.Arith(op="*", left=a, right=b):
+                return all(isinstance(x, (ast.FactRef, ast.Literal, ast.ConstRef)) and self._float_safe(x) for x in (a, b))
+            case ast.Arith(op="/", left=a, right=ast.Literal(value=v) | ast.ConstRef(value=v)):
+                return self._float_safe(a) and not isinstance(a, ast.Arith) and isinstance(v, (int, Decimal)) and v != 0
+        return False
+
+    def _float_code(self, node: ast.Expr) -> str:
+        match node:
+            case ast.FactRef(name=name):
+                return f"f_{name}"
+            case ast.Literal(value=v) | ast.ConstRef(value=v):
+                return repr(float(v))
+            case ast.Arith(op=op, left=a, right=b):
+                return f"({self._float_code(a)} {op} {self._float_code(b)})"
+        raise TypeError(node)
+
+    def _fast_compare(self, node: ast.Compare) -> tuple[str, str]:
+        """Compare in floats when the two sides are clearly apart, exactly in Decimal when they are close.
+
+        Each side is within a few ulps of its exact decimal value, so a gap wider than a relative
+        1e-12 decides the comparison exactly; only near-ties pay for Decimal arithmetic.
+        """
+        (x, xg), (y, yg) = self.value(node.left, True), self.value(node.right, True)
+        fx, fy = self._float_code(node.left), self._float_code(node.right)
+        apart = f"abs((_a := {fx}) - (_b := {fy})) > 1e-12 * (abs(_a) + abs(_b))"
+        guards = _merge(xg, yg)
+        results = []
+        for op in (node.op, _NEGATED[node.op]):
+            results.append(_guarded_bool(f"(_a {op} _b if {apart} else {x} {op} {y})", guards))
+        return results[0], results[1]
+
     def _guards(self, node: ast.Expr) -> tuple[str, ...]:
         """The null guards of a plain comparison (which ``and`` can hoist and share), else none."""
-        if isinstance(node, ast.Compare):
-            decimal = self._computed(node.left) or self._computed(node.right)
+        if (isinstance(node, ast.Compare) and not (self._computed(node.left) or self._computed(node.right))
+                and not self._null_safe_equality(node)):
+            decimal = False
             return _merge(self.value(node.left, decimal)[1], self.value(node.right, decimal)[1])
         return ()
 
@@ -357,7 +414,7 @@ class PythonCompiler:
             has_null = any(v is None for v in values)
             members = self._literal(tuple(v for v in values if v is not None), decimal)
             name = self.constant(frozenset(self.env[members])) if members.startswith("_k") else members
-            found = _guarded_bool(f"{operand} in {name}", guards)
+            found = _guarded_bool(f"{operand} in {name}", () if isinstance(node.operand, ast.FactRef) else guards)
             missing = "False" if has_null else _guarded_bool(f"{operand} not in {name}", guards)
             return (missing, found) if node.negated else (found, missing)
         items_code, item_guards = self.value(container, decimal)

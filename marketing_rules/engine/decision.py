@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cached_property
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -39,14 +38,19 @@ class Decision:
 
     >>> d = rs.evaluate({"id": "13900000001", "arpu_3m": 260.0})   # doctest: +SKIP
     >>> d.facts["tier"], [o.id for o in d.offers], d.fired            # doctest: +SKIP
+
+    The parts are assembled from the generated code's raw result on first access.
     """
 
-    __slots__ = ("_ruleset", "inputs", "_raw", "__dict__")
+    __slots__ = ("_ruleset", "inputs", "_raw", "_facts", "_offers", "_access")
 
     def __init__(self, ruleset: Ruleset, inputs: dict[str, Any], raw: tuple) -> None:
         self._ruleset = ruleset
         self.inputs = inputs
         self._raw = raw
+        self._facts: dict[str, Any] | None = None
+        self._offers: list[Offer] | None = None
+        self._access: Mapping[str, ServiceAccess] | None = None
 
     @property
     def ruleset(self) -> str:
@@ -60,29 +64,37 @@ class Decision:
     def fingerprint(self) -> str:
         return self._ruleset.fingerprint
 
-    @cached_property
+    @property
     def facts(self) -> dict[str, Any]:
         """The input facts and, beside them, every derived fact (null where no rule set it)."""
-        return {**self.inputs, **dict(zip(self._ruleset._derived_names, self._raw[0]))}
+        if self._facts is None:
+            self._facts = facts = dict(self.inputs)
+            facts.update(zip(self._ruleset._derived_names, self._raw[0]))
+        return self._facts
 
     @property
     def fired(self) -> list[str]:
         """Ids of the rules and table rows (``table#row``) that fired, in firing order."""
         return self._raw[1]
 
-    @cached_property
+    @property
     def offers(self) -> list[Offer]:
         """The eligible offers, in firing order."""
-        return [self._ruleset._offer(index, amounts) for index, amounts in self._raw[2]]
+        if self._offers is None:
+            offer = self._ruleset._offer
+            self._offers = [offer(index, amounts) for index, amounts in self._raw[2]]
+        return self._offers
 
-    @cached_property
+    @property
     def tags(self) -> set[str]:
         return set(self._raw[3])
 
-    @cached_property
+    @property
     def access(self) -> Mapping[str, ServiceAccess]:
         """Service id -> modes and terms; a service not listed is denied."""
-        return self._ruleset._access(self._raw[6], self._raw[4])
+        if self._access is None:
+            self._access = self._ruleset._access(self._raw[6], self._raw[4])
+        return self._access
 
     @property
     def points(self) -> int | float:
