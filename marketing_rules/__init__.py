@@ -8,6 +8,7 @@
 from marketing_rules.engine.decision import Decision, Offer
 from marketing_rules.engine.ruleset import Ruleset, load_ruleset
 from marketing_rules.errors import Diagnostic, EvaluationError, FactsError, RulesetError
+from marketing_rules.versioning.registry import Registry, RegistryError
 
 __all__ = [
     "Decision",
@@ -15,6 +16,8 @@ __all__ = [
     "EvaluationError",
     "FactsError",
     "Offer",
+    "Registry",
+    "RegistryError",
     "Ruleset",
     "RulesetError",
     "load_ruleset",

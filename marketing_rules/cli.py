@@ -19,6 +19,7 @@ import click
 
 import marketing_rules as mr
 from marketing_rules.errors import FactsError, RulesetError
+from marketing_rules.versioning.lock import LOCK_NAME, Lock, find_lock
 
 OK, FINDINGS, BAD_INPUT = 0, 1, 2
 
@@ -80,8 +81,15 @@ def validate(paths: tuple[str, ...]) -> None:
             failed += 1
             click.echo(error.render())
             continue
+        lock = find_lock(Path(path))
+        changed = lock.check([rs]) if lock else []
+        if changed:
+            failed += 1
+            click.echo(RulesetError(changed).render())
+            continue
+        released = " (released)" if lock and lock.fingerprint(rs.id, rs.version) else ""
         units = len(rs.program.units)
-        click.echo(f"ok  {path}: {rs.id} {rs.version}, {units} rules and tables, fingerprint {rs.fingerprint}")
+        click.echo(f"ok  {path}: {rs.id} {rs.version}, {units} rules and tables, fingerprint {rs.fingerprint}{released}")
     raise SystemExit(FINDINGS if failed else OK)
 
 
@@ -215,6 +223,87 @@ def schema(out: str | None) -> None:
         click.echo(f"wrote {out}", err=True)
     else:
         click.echo(text)
+
+
+@main.command(name="test")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+def test_(paths: tuple[str, ...]) -> None:
+    """Run scenario files (*.test.yaml) under PATHS (default: rulesets/), with rule coverage."""
+    from marketing_rules.testing.scenarios import run
+
+    try:
+        report = run(paths or ("rulesets",))
+    except RulesetError as error:
+        click.echo(error.render(), err=True)
+        raise SystemExit(BAD_INPUT) from None
+    click.echo(report.render())
+    uncovered = any(report.uncovered.values())
+    raise SystemExit(FINDINGS if report.failed or uncovered else OK)
+
+
+@main.command()
+@click.argument("root", default="rulesets", type=click.Path(exists=True, file_okay=False))
+def versions(root: str) -> None:
+    """Every ruleset and version under ROOT, with effective windows and release state."""
+    from marketing_rules.versioning.registry import Registry
+
+    try:
+        registry = Registry(root)
+    except RulesetError as error:
+        click.echo(error.render(), err=True)
+        raise SystemExit(FINDINGS) from None
+    for rs in registry:
+        window = "always"
+        if rs.effective is not None:
+            window = f"{rs.effective.from_} .. {rs.effective.until or ''}"
+        released = "released" if registry.lock.fingerprint(rs.id, rs.version) else "draft"
+        click.echo(f"{rs.id:<18} {rs.version:<8} {window:<26} {released:<9} {rs.fingerprint}  {rs.title}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+def release(paths: tuple[str, ...]) -> None:
+    """Record rule files as released in their folder's rulesets.lock: from now on they cannot change."""
+    for path in paths:
+        rs = _load(path)
+        root = Path(path).resolve().parent.parent
+        lock = find_lock(Path(path).resolve()) or Lock(root / LOCK_NAME)
+        try:
+            added = lock.release(rs)
+        except ValueError as error:
+            click.echo(f"{path}: {error}", err=True)
+            raise SystemExit(FINDINGS) from None
+        lock.write()
+        click.echo(f"{'released' if added else 'already released'}: {rs.id} {rs.version} {rs.fingerprint}")
+
+
+@main.command()
+@click.argument("old", type=click.Path(exists=True, dir_okay=False))
+@click.argument("new", type=click.Path(exists=True, dir_okay=False))
+@click.option("--customers", "customers_file", type=click.Path(exists=True, dir_okay=False),
+              help="a JSON-lines file of customers to measure the impact on")
+@click.option("--city", type=int, help="measure the impact on this many synthetic customers")
+@click.option("--seed", default=2026, show_default=True)
+def diff(old: str, new: str, customers_file: str | None, city: int | None, seed: int) -> None:
+    """What changed from OLD to NEW, and with customers, who gains or loses which offer."""
+    from marketing_rules.versioning.diff import impact, structural
+
+    before, after = _load(old), _load(new)
+    changes = structural(before, after)
+    click.echo(f"{before.id} {before.version} -> {after.id} {after.version}: {len(changes)} changes")
+    for change in changes:
+        click.echo(f"  {change}")
+    customers: Any = None
+    if customers_file:
+        customers = (json.loads(line) for line in Path(customers_file).read_text(encoding="utf-8").splitlines()
+                     if line.strip())
+    elif city:
+        from marketing_rules.synthetic import customers as synthetic
+
+        customers = synthetic(city, seed)
+    if customers is not None:
+        click.echo("")
+        click.echo(impact(before, after, customers).render())
 
 
 @main.command()

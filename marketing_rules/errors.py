@@ -38,6 +38,11 @@ CODES: dict[str, str] = {
     "MR301": "bad unary test in a decision table",
     "MR302": "a table row has the wrong number of cells",
     "MR303": "bad hit policy use",
+    "MR401": "a file name disagrees with its version",
+    "MR402": "a folder name disagrees with its ruleset id",
+    "MR403": "two files hold one version",
+    "MR404": "a released version has changed",
+    "MR501": "a scenario file is malformed",
 }
 
 

@@ -1,0 +1,183 @@
+"""Scenario files: analysts' tests of a ruleset version, given facts and expected decisions.
+
+``rulesets/<id>/<version>.test.yaml`` sits beside the version it tests::
+
+    scenarios:
+      - name: a silver card holder is offered the lecture-hall pack
+        given: {id: "1", card: silver, arpu_3m: 150, status: active, package_fee: 128}
+        expect:
+          facts: {tier: silver}            # these facts have these values (others are not checked)
+          offers: [prestore-lecture]       # exactly these offers
+          not_offers: [prestore-golf]      # none of these (when the full list is not the point)
+          tags: [retention-target]         # exactly these tags
+          access: {golf-club: [paid, prestore, trial], airport-lounge: denied}
+          fired: [spend-warning]           # these rules fired (others may too)
+          points: 0
+
+A failure reads as an analyst would want it: what was expected, what came out, and the
+explanation of the offer or rule concerned. Coverage lists the rules that no scenario fired.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from marketing_rules.engine.ruleset import Ruleset, load_ruleset
+from marketing_rules.errors import Diagnostic, FactsError, RulesetError
+from marketing_rules.load.yaml_source import load_yaml
+
+EXPECT_KEYS = ("facts", "offers", "not_offers", "tags", "access", "fired", "points")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    given: dict[str, Any]
+    expect: dict[str, Any]
+    file: str
+    line: int
+
+
+@dataclass
+class ScenarioResult:
+    scenario: Scenario
+    failures: list[str]
+    fired: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+@dataclass
+class ScenarioReport:
+    """Every scenario's result, and per ruleset version the rules no scenario fired."""
+
+    results: list[ScenarioResult] = field(default_factory=list)
+    uncovered: dict[str, list[str]] = field(default_factory=dict)  # "id version" -> rule ids
+
+    @property
+    def failed(self) -> list[ScenarioResult]:
+        return [r for r in self.results if not r.passed]
+
+    def render(self) -> str:
+        lines = []
+        for result in self.failed:
+            s = result.scenario
+            lines.append(f"FAIL {s.file}:{s.line}: {s.name}")
+            lines += [f"    {line}" for failure in result.failures for line in failure.splitlines()]
+        for version, rules in self.uncovered.items():
+            if rules:
+                lines.append(f"coverage: {version}: no scenario fired {', '.join(rules)}")
+        passed = len(self.results) - len(self.failed)
+        lines.append(f"{passed} passed, {len(self.failed)} failed")
+        return "\n".join(lines)
+
+
+def scenario_files(paths: Iterable[str | Path]) -> Iterator[Path]:
+    for path in map(Path, paths):
+        if path.is_dir():
+            yield from sorted(path.rglob("*.test.yaml"))
+        elif path.name.endswith(".test.yaml"):
+            yield path
+
+
+def ruleset_for(test_file: Path) -> Path:
+    """``1.0.0.test.yaml`` tests ``1.0.0.yaml`` beside it."""
+    return test_file.with_name(test_file.name.removesuffix(".test.yaml") + ".yaml")
+
+
+def read_scenarios(path: Path) -> list[Scenario]:
+    data, source, problems = load_yaml(path.read_text(encoding="utf-8"), str(path))
+    if problems:
+        raise RulesetError(problems)
+    items = data.get("scenarios") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise RulesetError([Diagnostic("MR501", "a scenario file holds 'scenarios:', a list", file=str(path), line=1)])
+    scenarios = []
+    problems = []
+    for i, item in enumerate(items):
+        span = source.span(("scenarios", i))
+        line = span.line + 1 if span else 1
+        if not isinstance(item, dict) or not isinstance(item.get("given"), dict) or not isinstance(item.get("expect"), dict):
+            problems.append(source.diagnostic("MR501", "a scenario has name, given: {facts} and expect: {...}",
+                                              ("scenarios", i)))
+            continue
+        unknown = [k for k in item["expect"] if k not in EXPECT_KEYS]
+        if unknown:
+            problems.append(source.diagnostic("MR501", f"unknown expectation '{unknown[0]}'",
+                                              ("scenarios", i, "expect", unknown[0]), key=True,
+                                              hint=f"expect takes {', '.join(EXPECT_KEYS)}"))
+            continue
+        name = str(item.get("name") or f"scenario {i + 1}")
+        scenarios.append(Scenario(name, item["given"], item["expect"], str(path), line))
+    if problems:
+        raise RulesetError(problems)
+    return scenarios
+
+
+def check(ruleset: Ruleset, scenario: Scenario) -> ScenarioResult:
+    """Run one scenario; each failure says expected, got, and why."""
+    try:
+        decision = ruleset.evaluate(scenario.given)
+    except FactsError as error:
+        return ScenarioResult(scenario, [f"the given facts are not valid: {error}"])
+    failures: list[str] = []
+    expect = scenario.expect
+    offers = [o.id for o in decision.offers]
+    for name, value in (expect.get("facts") or {}).items():
+        got = decision.facts.get(name)
+        if got != value:
+            failures.append(f"fact {name}: expected {value!r}, got {got!r}")
+    if "offers" in expect and sorted(expect["offers"] or []) != sorted(offers):
+        failures.append(f"offers: expected {sorted(expect['offers'] or [])}, got {sorted(offers)}")
+        for missing in sorted(set(expect["offers"] or []) - set(offers)):
+            failures.append(_why(ruleset, scenario, missing))
+    for unwanted in expect.get("not_offers") or []:
+        if unwanted in offers:
+            failures.append(f"offer {unwanted} was not expected, but the customer is eligible")
+            failures.append(_why(ruleset, scenario, unwanted))
+    if "tags" in expect and sorted(expect["tags"] or []) != sorted(decision.tags):
+        failures.append(f"tags: expected {sorted(expect['tags'] or [])}, got {sorted(decision.tags)}")
+    for service, modes in (expect.get("access") or {}).items():
+        wanted = [] if modes in ("denied", None, []) else ([modes] if isinstance(modes, str) else list(modes))
+        got_access = decision.access.get(service)
+        got = list(got_access.modes) if got_access else []
+        if sorted(wanted) != sorted(got):
+            failures.append(f"access to {service}: expected {wanted or 'denied'}, got {got or 'denied'}")
+    for rule in expect.get("fired") or []:
+        if rule not in decision.fired:
+            failures.append(f"rule {rule} did not fire")
+            failures.append(_why(ruleset, scenario, rule.split("#")[0]))
+    if "points" in expect and decision.points != expect["points"]:
+        failures.append(f"points: expected {expect['points']}, got {decision.points}")
+    return ScenarioResult(scenario, failures, list(decision.fired))
+
+
+def _why(ruleset: Ruleset, scenario: Scenario, target: str) -> str:
+    try:
+        return "why: " + str(ruleset.explain(scenario.given, target))
+    except KeyError as error:
+        return f"why: {error.args[0]}"
+
+
+def run(paths: Iterable[str | Path]) -> ScenarioReport:
+    """Run every scenario file found under ``paths``; rule coverage per ruleset version."""
+    report = ScenarioReport()
+    fired_by_version: dict[str, set[str]] = {}
+    rules_by_version: dict[str, list[str]] = {}
+    for test_file in scenario_files(paths):
+        ruleset = load_ruleset(ruleset_for(test_file))
+        key = f"{ruleset.id} {ruleset.version}"
+        rules_by_version[key] = [u.id for u in ruleset.program.units]
+        seen = fired_by_version.setdefault(key, set())
+        for scenario in read_scenarios(test_file):
+            result = check(ruleset, scenario)
+            report.results.append(result)
+            seen.update(f.split("#")[0] for f in result.fired)
+    for key, rules in rules_by_version.items():
+        report.uncovered[key] = [r for r in rules if r not in fired_by_version[key]]
+    return report

@@ -1,0 +1,170 @@
+"""What changed between two versions of a ruleset, and which customers it moves.
+
+``structural`` compares the rule files part by part (rules, offers, tables, services, access,
+facts, constants, packages) and names the fields that changed. ``impact`` decides a set of
+customers under both versions and counts, per offer, who gains and who loses it, and how derived
+facts (the tier, say) and service access move, with sample customer ids for each.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from marketing_rules.engine.ruleset import Ruleset
+from marketing_rules.errors import EvaluationError, FactsError
+
+SAMPLES = 5
+
+
+@dataclass(frozen=True)
+class Change:
+    part: str  # rule, offer, table, service, access, fact, constant, package, header
+    id: str
+    change: str  # added, removed, changed
+    fields: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        detail = f" ({', '.join(self.fields)})" if self.fields else ""
+        return f"{self.change:<8} {self.part:<9} {self.id}{detail}"
+
+
+def structural(old: Ruleset, new: Ruleset) -> list[Change]:
+    """Every part added, removed or changed from ``old`` to ``new``."""
+    a = old.file.model_dump(mode="json", by_alias=True)
+    b = new.file.model_dump(mode="json", by_alias=True)
+    changes: list[Change] = []
+    for key in ("effective", "title", "schema", "inputs"):
+        if a.get(key) != b.get(key):
+            changes.append(Change("header", key, "changed"))
+    for part, key in (("fact", "facts"), ("constant", "constants"), ("package", "packages"), ("service", "services")):
+        changes += _keyed(part, a.get(key) or {}, b.get(key) or {})
+    changes += _keyed("table", _by_id(a["tables"]), _by_id(b["tables"]))
+    old_rules, new_rules = _by_id(a["rules"]), _by_id(b["rules"])
+    changes += _keyed("rule", old_rules, new_rules, part_of=lambda r: "offer" if r["then"].get("offer") else "rule")
+    changes += _access(a.get("access") or {}, b.get("access") or {})
+    return changes
+
+
+def _by_id(items: list[dict]) -> dict[str, dict]:
+    return {item["id"]: item for item in items}
+
+
+def _keyed(part: str, old: Mapping[str, Any], new: Mapping[str, Any], part_of=None) -> list[Change]:
+    changes = []
+    name = (lambda item: part_of(item)) if part_of else (lambda item: part)
+    for key in old:
+        if key not in new:
+            changes.append(Change(name(old[key]), key, "removed"))
+        elif old[key] != new[key]:
+            changes.append(Change(name(new[key]), key, "changed", tuple(_changed_fields(old[key], new[key]))))
+    changes += [Change(name(new[key]), key, "added") for key in new if key not in old]
+    return changes
+
+
+def _changed_fields(old: Any, new: Any, prefix: str = "") -> list[str]:
+    if not (isinstance(old, dict) and isinstance(new, dict)):
+        return [prefix] if prefix and old != new else []
+    fields = []
+    for key in sorted(set(old) | set(new), key=str):
+        if old.get(key) != new.get(key):
+            path = f"{prefix}.{key}" if prefix else str(key)
+            deeper = _changed_fields(old.get(key), new.get(key), path) if isinstance(old.get(key), dict) else []
+            fields += deeper or [path]
+    return fields
+
+
+def _access(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
+    changes = []
+    for value in sorted(set(old) | set(new)):
+        if value == "by" or old.get(value) == new.get(value):
+            continue
+        if value not in old or value not in new:
+            changes.append(Change("access", str(value), "added" if value not in old else "removed"))
+            continue
+        fields = [c for c in sorted(set(old[value]) | set(new[value])) if old[value].get(c) != new[value].get(c)]
+        changes.append(Change("access", str(value), "changed", tuple(fields)))
+    if old.get("by") != new.get("by"):
+        changes.append(Change("access", "by", "changed"))
+    return changes
+
+
+@dataclass
+class Movement:
+    """How many customers made one move, with a few of their ids."""
+
+    count: int = 0
+    samples: list[str] = field(default_factory=list)
+
+    def add(self, customer_id: str) -> None:
+        self.count += 1
+        if len(self.samples) < SAMPLES:
+            self.samples.append(customer_id)
+
+
+@dataclass
+class Impact:
+    customers: int = 0
+    rejected: int = 0
+    gained: dict[str, Movement] = field(default_factory=lambda: defaultdict(Movement))
+    lost: dict[str, Movement] = field(default_factory=lambda: defaultdict(Movement))
+    facts: dict[str, dict[tuple[Any, Any], Movement]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(Movement)))
+    access: dict[str, dict[tuple[str, str], Movement]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(Movement)))
+    offers_before: Counter = field(default_factory=Counter)
+    offers_after: Counter = field(default_factory=Counter)
+
+    def render(self) -> str:
+        lines = [f"{self.customers:,} customers decided under both versions"
+                 + (f" ({self.rejected:,} rejected as invalid)" if self.rejected else "")]
+        offers = sorted(set(self.offers_before) | set(self.offers_after))
+        if offers:
+            lines.append(f"\n{'offer':<28}{'before':>9}{'after':>9}{'gain':>8}{'lose':>8}  sample customers")
+            for offer in offers:
+                gain, lose = self.gained.get(offer, Movement()), self.lost.get(offer, Movement())
+                samples = ", ".join((["+" + s for s in gain.samples[:2]] + ["-" + s for s in lose.samples[:2]]))
+                lines.append(f"  {offer:<26}{self.offers_before[offer]:>9,}{self.offers_after[offer]:>9,}"
+                             f"{gain.count:>8,}{lose.count:>8,}  {samples}")
+        for fact, moves in self.facts.items():
+            lines.append(f"\n{fact} moves")
+            for (before, after), move in sorted(moves.items(), key=lambda kv: -kv[1].count):
+                lines.append(f"  {before!s:>12} -> {after!s:<12}{move.count:>9,}  e.g. {', '.join(move.samples[:3])}")
+        for service, moves in self.access.items():
+            lines.append(f"\naccess to {service}")
+            for (before, after), move in sorted(moves.items(), key=lambda kv: -kv[1].count):
+                lines.append(f"  {before:>20} -> {after:<20}{move.count:>9,}  e.g. {', '.join(move.samples[:3])}")
+        return "\n".join(lines)
+
+
+def impact(old: Ruleset, new: Ruleset, customers: Iterable[Mapping[str, Any]]) -> Impact:
+    """Decide each customer under both versions and count what moves."""
+    result = Impact()
+    shared = [name for name in new.program.derived if name in old.program.derived]
+    for customer in customers:
+        try:
+            before, after = old.evaluate(customer), new.evaluate(customer)
+        except (FactsError, EvaluationError):
+            result.rejected += 1
+            continue
+        result.customers += 1
+        who = str(before.inputs["id"])
+        had, has = {o.id for o in before.offers}, {o.id for o in after.offers}
+        result.offers_before.update(had)
+        result.offers_after.update(has)
+        for offer in has - had:
+            result.gained[offer].add(who)
+        for offer in had - has:
+            result.lost[offer].add(who)
+        for name in shared:
+            if before.facts[name] != after.facts[name]:
+                result.facts[name][(before.facts[name], after.facts[name])].add(who)
+        for service in set(before.access) | set(after.access):
+            was, now = _modes(before.access.get(service)), _modes(after.access.get(service))
+            if was != now:
+                result.access[service][(was, now)].add(who)
+    return result
+
+
+def _modes(access: Any) -> str:
+    return ",".join(access.modes) if access is not None and access.modes else "denied"

@@ -1,0 +1,112 @@
+"""Every ruleset and version in a folder, and the version in force on a date (SPEC section 5).
+
+The folder holds ``<ruleset-id>/<version>.yaml`` files. Loading the registry validates every
+version, checks that file names agree with the headers, and, when the folder has a
+``rulesets.lock``, that no released version has changed since it was released.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+from marketing_rules.engine.ruleset import Ruleset, load_ruleset
+from marketing_rules.errors import Diagnostic, RulesetError, did_you_mean
+from marketing_rules.versioning.lock import LOCK_NAME, Lock
+
+
+class RegistryError(LookupError):
+    """A ruleset or version that the registry does not have."""
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def rule_files(root: Path) -> Iterator[Path]:
+    """The rule files under a folder: ``*.yaml`` but not scenario files (``*.test.yaml``)."""
+    return (p for p in sorted(root.rglob("*.yaml")) if not p.name.endswith(".test.yaml"))
+
+
+class Registry:
+    """The rulesets of a folder, every version loaded and checked.
+
+    >>> reg = Registry("rulesets/")                                  # doctest: +SKIP
+    >>> reg.get("stock-ops", at=dt.date(2026, 12, 15)).version       # doctest: +SKIP
+    """
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self.lock = Lock.read(self.root / LOCK_NAME)
+        self._versions: dict[str, dict[str, Ruleset]] = {}
+        problems: list[Diagnostic] = []
+        for path in rule_files(self.root):
+            try:
+                ruleset = load_ruleset(path)
+            except RulesetError as error:
+                problems += error.diagnostics
+                continue
+            problems += self._place(ruleset, path)
+        problems += self.lock.check(self)
+        if problems:
+            raise RulesetError(problems)
+
+    def _place(self, ruleset: Ruleset, path: Path) -> list[Diagnostic]:
+        where = str(path)
+        if path.stem != ruleset.version:
+            return [Diagnostic("MR401", f"file {path.name} holds version {ruleset.version}", file=where, line=None,
+                               hint=f"name the file {ruleset.version}.yaml: one file per version")]
+        if path.parent.name != ruleset.id:
+            return [Diagnostic("MR402", f"ruleset '{ruleset.id}' is in folder '{path.parent.name}'", file=where,
+                               hint=f"move it to {ruleset.id}/ or change its ruleset: header")]
+        versions = self._versions.setdefault(ruleset.id, {})
+        if ruleset.version in versions:
+            return [Diagnostic("MR403", f"{ruleset.id} {ruleset.version} is defined twice, also in "
+                               f"{versions[ruleset.version].path}", file=where,
+                               hint="give the new one a new version number")]
+        versions[ruleset.version] = ruleset
+        return []
+
+    # -- lookups ------------------------------------------------------------------------------
+    def ids(self) -> list[str]:
+        return sorted(self._versions)
+
+    def versions(self, ruleset: str) -> list[Ruleset]:
+        """Every version of a ruleset, oldest first."""
+        return sorted(self._known(ruleset).values(), key=lambda r: version_key(r.version))
+
+    def __iter__(self) -> Iterator[Ruleset]:
+        for ruleset in self.ids():
+            yield from self.versions(ruleset)
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self._versions.values())
+
+    def get(self, ruleset: str, *, at: dt.date | None = None, version: str | None = None) -> Ruleset:
+        """One version: by number, or the highest whose effective window holds ``at`` (default today)."""
+        versions = self._known(ruleset)
+        if version is not None:
+            if version not in versions:
+                known = ", ".join(r.version for r in self.versions(ruleset))
+                raise RegistryError(f"{ruleset} has no version {version}; it has {known}")
+            return versions[version]
+        day = at or dt.date.today()
+        in_force = [r for r in self.versions(ruleset) if r.in_force(day)]
+        if not in_force:
+            windows = "; ".join(f"{r.version} {_window(r)}" for r in self.versions(ruleset))
+            raise RegistryError(f"no version of {ruleset} is in force on {day.isoformat()} ({windows})")
+        return in_force[-1]
+
+    def _known(self, ruleset: str) -> dict[str, Ruleset]:
+        if ruleset not in self._versions:
+            hint = did_you_mean(ruleset, self._versions)
+            raise RegistryError(f"no ruleset '{ruleset}' in {self.root}" + (f"; {hint}" if hint else ""))
+        return self._versions[ruleset]
+
+
+def _window(ruleset: Ruleset) -> str:
+    if ruleset.effective is None:
+        return "always"
+    until = ruleset.effective.until.isoformat() if ruleset.effective.until else "open"
+    return f"from {ruleset.effective.from_.isoformat()} until {until}"
