@@ -35,6 +35,7 @@ CODES: dict[str, str] = {
     "MR207": "bad access matrix",
     "MR208": "a declared fact collides with a schema fact",
     "MR209": "unknown schema",
+    "MR210": "a consistency check names something that does not exist",
     "MR301": "bad unary test in a decision table",
     "MR302": "a table row has the wrong number of cells",
     "MR303": "bad hit policy use",

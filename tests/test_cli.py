@@ -10,7 +10,7 @@ from marketing_rules.cli import main
 from tests.conftest import FIXTURES, ROOT
 
 GOTONE = str(ROOT / "rulesets" / "gotone-vip" / "1.0.0.yaml")
-SILVER = json.dumps({"id": "139", "card": "silver", "arpu_3m": 150, "status": "active", "package_fee": 128})
+SILVER = json.dumps({"id": "139", "card": "silver", "arpu_3m": 140, "status": "active", "package_fee": 128})
 
 
 def run(*args: str, input: str | None = None):

@@ -239,14 +239,12 @@ def test_access_matrix_grants_and_terms(gotone_vip):
 
 
 def test_upgrade_offer_needs_a_more_expensive_target(gotone_vip):
-    customer = {"id": "1", "card": "silver", "arpu_3m": 160, "status": "active", "tenure_months": 3,
-                "arpu": 160, "arpu_prev": 160}
-    lecture_blocked = gotone_vip.program.unit("prestore-lecture")
-    assert lecture_blocked is not None
+    customer = {"id": "1", "card": "silver", "arpu_3m": 160, "status": "active", "tenure_months": 3}
     d = gotone_vip.evaluate({**customer, "package_fee": 128})
-    assert "prestore-lecture" in [o.id for o in d.offers]  # priority 10 wins the group
-    upgrade = next(r for r in gotone_vip.program.rules if r.id == "prestore-golf")
-    assert upgrade.offer is not None and upgrade.offer.requires[1].fixed["fee"] == 188
+    assert [o.id for o in d.offers] == ["prestore-golf"]  # priority 20 wins the service-pack group
+    assert d.offers[0].requires[1] == {"kind": "upgrade", "to": "gotone-188", "fee": 188}
+    d = gotone_vip.evaluate({**customer, "package_fee": 188})
+    assert [o.id for o in d.offers] == ["prestore-lecture"]
     e = gotone_vip.explain({**customer, "package_fee": 188}, "prestore-golf")
     assert e.condition is not None and e.condition.children[-1].result is False
 

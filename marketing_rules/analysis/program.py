@@ -185,6 +185,17 @@ class Access:
     table: Mapping[str, Mapping[str, ServiceAccess]]
 
 
+@dataclass(frozen=True, slots=True)
+class Checks:
+    """The ruleset's declared consistency requirements, resolved."""
+
+    coverage_among: Expression | None  # None with coverage: every customer
+    coverage: bool
+    exclusive: tuple[str, ...]
+    monotonic_fact: str | None
+    monotonic_order: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class Program:
     """A ruleset ready to run: units in agenda order, and everything the decision needs."""
@@ -199,6 +210,7 @@ class Program:
     services: Mapping[str, Mapping[str, object]]
     access: Access | None
     constants: Mapping[str, object]
+    checks: Checks | None = None
 
     def unit(self, unit_id: str) -> Unit | None:
         return next((u for u in self.units if u.id == unit_id), None)

@@ -12,7 +12,7 @@ from typing import Any
 
 from marketing_rules.analysis import order
 from marketing_rules.analysis.program import (
-    Access, AllOf, AnyOf, Cond, Expression, Grant, NotOf, OfferSpec, Program, Row, Rule, ServiceAccess,
+    Access, AllOf, AnyOf, Checks, Cond, Expression, Grant, NotOf, OfferSpec, Program, Row, Rule, ServiceAccess,
     Table, Term,
 )
 from marketing_rules.errors import DiagnosticSink, did_you_mean
@@ -79,6 +79,7 @@ class Resolver:
             index += 1
         self.rule_id = None
         access = self._access()
+        checks = self._checks(units)
         for issue in order.check_setters(units):
             self._unit_issue(issue)
         ordered, cycles = order.agenda(units)
@@ -97,7 +98,38 @@ class Resolver:
             services=MappingProxyType({k: MappingProxyType(_service_terms(v)) for k, v in self.file.services.items()}),
             access=access,
             constants=MappingProxyType(self.constants),
+            checks=checks,
         )
+
+    def _checks(self, units: list) -> Checks | None:
+        checks = self.file.checks
+        if checks is None:
+            return None
+        path: Path = ("checks",)
+        among = None
+        if checks.coverage is not None and checks.coverage.among is not None:
+            among = self.condition(checks.coverage.among, (*path, "coverage", "among"))
+        groups = {u.group for u in units if isinstance(u, Rule) and u.group}
+        for i, group in enumerate(checks.exclusive):
+            if group not in groups:
+                self._error("MR210", f"no rule is in group '{group}'", (*path, "exclusive", i),
+                            did_you_mean(group, groups) or f"the groups are {', '.join(sorted(groups)) or 'none'}")
+        fact, values = None, ()
+        if checks.monotonic is not None:
+            fact = checks.monotonic.fact
+            kind = self.fact_types.get(fact)
+            mpath = (*path, "monotonic")
+            if kind is None or kind.kind != "enum":
+                self._error("MR210", f"monotonic needs an enum fact, not '{fact}'", (*mpath, "fact"),
+                            did_you_mean(fact, self.fact_types))
+            else:
+                unknown = [v for v in checks.monotonic.order if v not in kind.values]
+                if unknown:
+                    self._error("MR104", f"'{unknown[0]}' is not a value of {fact}", (*mpath, "order"),
+                                did_you_mean(unknown[0], kind.values))
+            values = tuple(checks.monotonic.order)
+        coverage = checks.coverage is not None and checks.coverage.offers
+        return Checks(among, coverage, tuple(checks.exclusive), fact, values)
 
     def _schema(self) -> FactSchema:
         schema = builtin_schema(self.file.schema_)

@@ -103,6 +103,29 @@ class Service(_Part):
     trial_days: int | None = Field(None, ge=1, description="length of a free trial")
 
 
+class Coverage(_Part):
+    """Every customer matching ``among`` must receive at least one offer."""
+
+    offers: bool = True
+    among: str | None = Field(None, description="a condition: the customers the coverage check is about")
+
+
+class Monotonic(_Part):
+    """Along ``order`` (lowest first), a higher value never loses a service or mode a lower one has."""
+
+    fact: str
+    order: list[str] = Field(min_length=2)
+    over: Literal["access"] = "access"
+
+
+class Checks(_Part):
+    """Consistency requirements that ``marketing-rules check`` proves or refutes with a witness."""
+
+    coverage: Coverage | None = None
+    exclusive: list[str] = Field(default_factory=list, description="groups whose offers must not overlap")
+    monotonic: Monotonic | None = None
+
+
 class RulesetFile(_Part):
     """One version of a ruleset: ``rulesets/<ruleset>/<version>.yaml``."""
 
@@ -123,6 +146,7 @@ class RulesetFile(_Part):
     rules: list[Rule] = Field(default_factory=list)
     services: dict[str, Service] = Field(default_factory=dict)
     access: dict[str, Any] | None = Field(None, description="by: a fact; then per value, class -> modes")
+    checks: Checks | None = Field(None, description="consistency requirements (marketing-rules check)")
 
     @field_validator("version", mode="before")
     @classmethod
