@@ -167,6 +167,13 @@ def test_shown_output_is_what_users_see(code, block):
         "run `python tests/test_docs.py --update` and read the new message")
 
 
+def test_reading_a_diagnostic_shows_a_real_one():
+    """The annotated example at the top of errors.md is part of the MR101 output."""
+    shown = next(b for b in fenced_blocks(ERRORS_MD) if b.info == "text")
+    (output,) = [b for c, b in OUTPUTS if c == "MR101"]
+    assert shown.text in output.text
+
+
 def test_unreadable_file_is_mr012(tmp_path):
     missing = tmp_path / "no-such" / "1.0.0.yaml"
     with pytest.raises(mr.RulesetError) as caught:

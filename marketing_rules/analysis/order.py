@@ -76,6 +76,24 @@ def agenda(units: Sequence[Unit]) -> tuple[list[Unit], list[OrderIssue]]:
     return order, []
 
 
+def _fact_cycle(members: Sequence[Unit]) -> list[str]:
+    """One cycle of facts through the members, in the direction it runs: 'a -> b -> a'."""
+    follows: dict[str, list[str]] = defaultdict(list)  # fact -> facts derived from it
+    for unit in members:
+        for read in sorted(unit.reads):
+            follows[read] += sorted(unit.writes)
+    start = min(f for u in members for f in u.writes)
+    path, seen = [start], {start}
+    while True:
+        nxt = next((f for f in follows[path[-1]] if f == start or f not in seen), None)
+        if nxt is None:
+            return [*path, "?"]
+        path.append(nxt)
+        if nxt == start:
+            return path
+        seen.add(nxt)
+
+
 def _cycles(units: Sequence[Unit], waits_for: dict[int, set[int]]) -> list[OrderIssue]:
     """Each strongly connected group of units that wait on each other, named by its facts."""
     index_of: dict[int, int] = {}
@@ -115,8 +133,7 @@ def _cycles(units: Sequence[Unit], waits_for: dict[int, set[int]]) -> list[Order
         if len(component) == 1 and component[0] not in waits_for[component[0]]:
             continue
         members = [units[i] for i in component]
-        facts = sorted({f for u in members for f in u.writes if any(f in m.reads for m in members)})
-        path = " -> ".join([*facts, facts[0]]) if facts else "?"
+        path = " -> ".join(_fact_cycle(members))
         ids = ", ".join(f"'{u.id}'" for u in members)
         issues.append(OrderIssue(
             "MR201", f"facts depend on each other in a cycle: {path} (through {ids})", members[0],

@@ -153,7 +153,8 @@ class Table:
 
     @property
     def reads(self) -> frozenset[str]:
-        nodes = [e.node for e in self.inputs] + [o.node for row in self.rows for o in row.outputs]
+        nodes = [e.node for e in self.inputs] + [row.condition() for row in self.rows]
+        nodes += [o.node for row in self.rows for o in row.outputs]
         return frozenset().union(*(ast.facts_read(n) for n in nodes))
 
     def row_id(self, row: Row) -> str:

@@ -299,8 +299,12 @@ class Resolver:
         for name, raw in sets.items():
             fact_path = (*path, name)
             if name not in self.derived:
-                where = "an input fact; rules cannot change inputs" if name in self.schema else "not declared"
-                hint = did_you_mean(name, self.derived) or f"declare it under facts: ({name}: {{type: ...}})"
+                if name in self.schema:
+                    where, hint = "an input fact; rules cannot change inputs", \
+                        f"derive a fact of your own instead, e.g. {name}_adjusted under facts:"
+                else:
+                    where = "not declared"
+                    hint = did_you_mean(name, self.derived) or f"declare it under facts: ({name}: {{type: ...}})"
                 self._error("MR203", f"'{name}' is {where}", fact_path, hint, key=True)
                 continue
             expected = self.derived[name]
@@ -409,6 +413,9 @@ class Resolver:
             spec = {"service": item} if isinstance(item, str) else dict(item)
             service = spec.pop("service", None)
             mode = spec.pop("mode", "free")
+            if service is None:
+                self._error("MR010", "a grant needs 'service'", item_path, "write grant: {service: golf-club, mode: trial}")
+                continue
             if service not in self.file.services:
                 self._error("MR205", f"unknown service '{service}'", item_path,
                             did_you_mean(str(service), self.file.services) or "declare it under services:")
@@ -456,8 +463,8 @@ class Resolver:
         for r, cells in enumerate(table.rows):
             row_path = (*path, "rows", r)
             if len(cells) != width:
-                self._error("MR302", f"row {r + 1} has {len(cells)} cells; the table has {len(inputs)} inputs "
-                            f"and {len(outputs)} outputs", row_path)
+                self._error("MR302", f"row {r + 1} has {_count(len(cells), 'cell')}; the table has "
+                            f"{_count(len(inputs), 'input')} and {_count(len(outputs), 'output')}", row_path)
                 continue
             rows.append(self._row(r + 1, cells, inputs, outputs, row_path, table.hit == "collect"))
         ranks = self._ranks(table, rows, path)
@@ -597,6 +604,10 @@ class Resolver:
 
 
 _TRUE = Expression(ast.Literal((0, 0), True), "true", ())
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _as_text(value: Any) -> str:

@@ -22,7 +22,7 @@ from marketing_rules.errors import EvaluationError
 from marketing_rules.expressions import ast
 from marketing_rules.expressions.checker import literal_type
 from marketing_rules.expressions.functions import FUNCTIONS
-from marketing_rules.expressions.types import BOOLEAN, INTEGER, NUMBER, STRING, Type
+from marketing_rules.expressions.types import BOOLEAN, INTEGER, NUMBER, STRING, Type, list_of
 
 RawResult = tuple[tuple[Any, ...], list[str], list[tuple[int, tuple[Any, ...]]], list[str], list[int], list[Any], Any]
 
@@ -196,7 +196,7 @@ class PythonCompiler:
             else:
                 function = "sum" if table.aggregate == "sum" else table.aggregate
                 self.emit(f"_vals = {values}", 0)
-                self.emit(f"f_{name} = {self._cast(name, f'{function}(_vals)')} if _vals else None", 0)
+                self.emit(f"f_{name} = {self._cast(name, f'{function}(_vals)')} if _vals else f_{name}", 0)
 
     def assign(self, name: str, expression: Expression, depth: int) -> None:
         self.emit(f"f_{name} = {self.typed_value(name, expression)}", depth)
@@ -208,7 +208,10 @@ class PythonCompiler:
             true, false = self.truth(node)
             return f"(True if {true} else False if {false} else None)"
         code, guards = self.value(node)
-        code = self._cast(name, code) if self._computed(node) else code
+        if isinstance(node, ast.ListExpr):
+            return f"list({code})"
+        if self._computed(node) or isinstance(node, (ast.Literal, ast.ConstRef)) and self.type_of(node).numeric:
+            code = self._cast(name, code)
         return _guarded(code, guards)
 
     def _cast(self, name: str, code: str) -> str:
@@ -232,6 +235,8 @@ class PythonCompiler:
                 return literal_type(v)
             case ast.EnumValue():
                 return STRING
+            case ast.ListExpr():
+                return list_of(None)
             case ast.Neg(operand=x):
                 return self.type_of(x)
             case ast.Arith(op=op, left=a, right=b):
@@ -246,7 +251,13 @@ class PythonCompiler:
         return isinstance(node, (ast.Arith, ast.Neg, ast.Call)) and self.type_of(node) == NUMBER
 
     def value(self, node: ast.Expr, decimal: bool = False) -> Code:
-        """Code for a value; ``decimal`` asks for a Decimal where the value is a non-integer number."""
+        """Code for a value; ``decimal`` asks for a Decimal wherever the value is a number."""
+        code, guards = self._value(node, decimal)
+        if decimal and isinstance(node, (ast.Arith, ast.Call, ast.Neg)) and self.type_of(node) == INTEGER:
+            code = f"_D({code})"  # an int result joins decimal arithmetic as a Decimal, never as a float
+        return code, guards
+
+    def _value(self, node: ast.Expr, decimal: bool) -> Code:
         match node:
             case ast.FactRef(name=name):
                 code = f"_D(f_{name})" if decimal and self.types[name].numeric else f"f_{name}"
@@ -256,8 +267,8 @@ class PythonCompiler:
             case ast.EnumValue(value=v):
                 return self.constant(v), ()
             case ast.ListExpr(items=items):
-                codes = [self.value(i, decimal) for i in items]
-                return "(" + "".join(c + ", " for c, _ in codes) + ")", tuple(g for _, gs in codes for g in gs)
+                codes = [self.value(i, decimal) for i in items]  # a null item stays a None in the tuple
+                return "(" + "".join(_guarded(c, g) + ", " for c, g in codes) + ")", ()
             case ast.Neg(operand=x):
                 code, guards = self.value(x, decimal or self.type_of(node) == NUMBER)
                 return f"(-{code})", guards
@@ -269,6 +280,8 @@ class PythonCompiler:
         return f"(True if {true} else False if {false} else None)", ()
 
     def _literal(self, value: Any, decimal: bool) -> str:
+        if decimal and isinstance(value, int) and not isinstance(value, bool):
+            return self.constant(Decimal(value))
         if isinstance(value, Decimal):
             return self.constant(value if decimal else float(value))
         if isinstance(value, tuple):
@@ -285,8 +298,8 @@ class PythonCompiler:
         guards = _merge(lg, rg)
         if node.op in "/%":
             guards = _merge(guards, (f"{right} != 0",))
-        if node.op == "%" and integer:
-            return f"_imod({left}, {right})", guards
+        if node.op == "%":
+            return (f"_imod({left}, {right})" if integer else f"({left} % {right})"), guards
         return f"({left} {node.op} {right})", guards
 
     def _call(self, node: ast.Call) -> Code:

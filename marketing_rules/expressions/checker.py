@@ -198,8 +198,13 @@ class Checker:
             return node, ERROR
         count = len(node.args)
         if count < function.min_args or (function.max_args is not None and count > function.max_args):
-            most = "" if function.max_args is None else f" and at most {function.max_args}"
-            self._issue("MR106", f"{node.name}() takes at least {function.min_args}{most} arguments, not {count}", node)
+            if function.max_args == function.min_args:
+                wanted = f"{function.min_args} argument{'s' if function.min_args != 1 else ''}"
+            elif function.max_args is None:
+                wanted = f"at least {function.min_args} arguments"
+            else:
+                wanted = f"{function.min_args} to {function.max_args} arguments"
+            self._issue("MR106", f"{node.name}() takes {wanted}, not {count}", node)
             return node, ERROR
         args, types = [], []
         for arg in node.args:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -48,9 +49,12 @@ def _span(meta_or_token: object) -> ast.Span:
     return (getattr(meta_or_token, "start_pos", 0), getattr(meta_or_token, "end_pos", 0))
 
 
+_ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", "'": "'", '"': '"'}
+
+
 def _unquote(text: str) -> str:
-    body = text[1:-1]
-    return body.encode("utf-8").decode("unicode_escape") if "\\" in body else body
+    """A string literal's text: \\n, \\t, \\\\ and escaped quotes; every other character as written."""
+    return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(0)), text[1:-1])
 
 
 @v_args(meta=True)
@@ -132,6 +136,11 @@ def _syntax_issue(text: str, error: UnexpectedInput) -> ExprIssue:
     if isinstance(error, UnexpectedToken):
         token = error.token
         expected = _expected(error.expected)
+        before = text[: token.start_pos or 0]
+        if token.type == "NAME" and before[-1:].isdigit():
+            expected = "write values that start with a digit in quotes, e.g. '4g'"
+        elif token.type == "COMP_OP":
+            expected = "compare one pair at a time: write '1 < x and x < 3', not '1 < x < 3'"
         if token.type == "$END":
             return ExprIssue("MR105", "the expression ends too early", len(text), len(text) + 1, expected)
         position = token.start_pos if token.start_pos is not None else len(text)
@@ -159,7 +168,7 @@ def _readable(terminal: str) -> str:
 def _expected(terminals: set[str]) -> str | None:
     if terminals & {"NAME", "NUMBER", "STRING"}:
         return "expected a value here: a name, a number, a 'string', a [list] or a (parenthesised expression)"
-    names = sorted(_readable(t) for t in terminals)
+    names = sorted(_readable(t) for t in terminals if not t.startswith("__") and t != "$END")
     return f"expected {', '.join(names[:6])}" if names else None
 
 

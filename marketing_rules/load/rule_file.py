@@ -6,6 +6,8 @@ concerned, with a "did you mean" for misspelt keys.
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from pathlib import Path as FilePath
 from typing import Any
 
@@ -30,9 +32,30 @@ def read_rule_file(text: str, file: str | None, sink: DiagnosticSink) -> tuple[R
     try:
         return RulesetFile.model_validate(data), source
     except ValidationError as error:
+        placed: dict[tuple, Diagnostic] = {}
         for item in error.errors():
-            sink.add(_shape_diagnostic(item, data, source))
+            diagnostic = _shape_diagnostic(item, data, source)
+            key = (diagnostic.line, diagnostic.column, diagnostic.code)
+            if key in placed:  # a union type reports once per alternative: say it once, listing them
+                placed[key] = _merge_alternatives(placed[key], diagnostic)
+            else:
+                placed[key] = diagnostic
+        for diagnostic in placed.values():
+            sink.add(diagnostic)
         return None, source
+
+
+_KIND = re.compile(r"Input should be a valid (\w+)")
+
+
+def _merge_alternatives(first: Diagnostic, other: Diagnostic) -> Diagnostic:
+    """One message for a value that fits none of a union's alternatives."""
+    merged = first.message.partition("expected one of ")[2]
+    kinds = (merged.split(", ") if merged else _KIND.findall(first.message)) + _KIND.findall(other.message)
+    if not kinds:
+        return first
+    wanted = ", ".join(dict.fromkeys(kinds))
+    return replace(first, message=f"this value has the wrong type: expected one of {wanted}")
 
 
 def read_text(path: str | FilePath) -> str:

@@ -146,7 +146,13 @@ class _Builder:
         if isinstance(node, SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
         assert isinstance(node, ScalarNode)
-        return self.loader.construct_object(node, deep=True)
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (ValueError, yaml.constructor.ConstructorError) as error:  # e.g. a date like 2026-13-01
+            self.diagnostics.append(self.source.diagnostic(
+                "MR011", f"'{node.value}' is not a valid {node.tag.rsplit(':', 1)[-1]}: {error}", path,
+                hint="dates are written YYYY-MM-DD"))
+            return None
 
     def _mapping(self, node: MappingNode, path: Path) -> dict[Any, Any]:
         result: dict[Any, Any] = {}

@@ -11,14 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 NAME_PATTERN = r"^[a-z_][a-z0-9_]*$"
 VERSION_PATTERN = r"^\d+\.\d+\.\d+$"
 
 Scalar = str | int | float | bool | None
-Condition = str | bool | dict[str, Any] | list[Any]
+Condition = str | bool | int | float | dict[str, Any] | list[Any]
 
 
 class _Part(BaseModel):
@@ -30,6 +30,12 @@ class Effective(_Part):
 
     from_: dt.date = Field(alias="from", description="first day in force")
     until: dt.date | None = Field(None, description="first day no longer in force (exclusive)")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Effective:
+        if self.until is not None and self.until <= self.from_:
+            raise ValueError(f"the window ends ({self.until}) before it starts ({self.from_})")
+        return self
 
 
 class FactDecl(_Part):
