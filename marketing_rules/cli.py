@@ -225,6 +225,25 @@ def schema(out: str | None) -> None:
         click.echo(text)
 
 
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--json", "as_json", is_flag=True, help="print the reports as JSON")
+@click.option("-v", "--verbose", is_flag=True, help="list every property proved")
+def check(paths: tuple[str, ...], as_json: bool, verbose: bool) -> None:
+    """Prove a ruleset consistent, or show customers who break it (overlaps, gaps, dead rules...)."""
+    reports = []
+    for path in _rule_files(paths):
+        rs = _load(path)
+        started = time.perf_counter()
+        report = rs.check()
+        reports.append(report)
+        if not as_json:
+            click.echo(report.render(verbose) + f"   ({time.perf_counter() - started:.1f} s)")
+    if as_json:
+        click.echo(dumps([r.as_dict() for r in reports], pretty=True))
+    raise SystemExit(FINDINGS if any(r.findings for r in reports) else OK)
+
+
 @main.command(name="test")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 def test_(paths: tuple[str, ...]) -> None:

@@ -78,6 +78,12 @@ class Ruleset:
 
         return explain(self, customer, rule_or_offer_id)
 
+    def check(self, *, timeout: float = 10.0):
+        """Static consistency report (SPEC section 6): findings with witness customers, proofs, unknowns."""
+        from marketing_rules.analysis.consistency import check
+
+        return check(self, timeout=timeout)
+
     def what_would_it_take(self, customer: Mapping[str, Any] | BaseModel, offer_id: str):
         """The smallest change of numeric facts that makes the offer eligible, if any."""
         from marketing_rules.engine.whatif import what_would_it_take
