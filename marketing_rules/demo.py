@@ -1,7 +1,14 @@
-"""``marketing-rules demo``: a shipped ruleset over synthetic customers, summarised for a reader."""
+"""``marketing-rules demo``: the shipped rulesets over a synthetic city, summarised for a reader.
+
+The city is seeded (the same every run) and shaped by the plan's own shares (DOMAIN.md): market
+segments, spend and tenure bands, VIP cards that follow spend. Every shipped ruleset in force on
+the demo date decides every customer; the summary shows how customers are layered, which offers
+each segment receives, who receives none, and one refusal explained.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import time
 from collections import Counter
@@ -9,50 +16,67 @@ from collections import Counter
 import click
 
 import marketing_rules as mr
-from marketing_rules.shipped import shipped_ruleset
+from marketing_rules.shipped import rulesets_dir
 from marketing_rules.synthetic import customers
 
-DEFAULT = ("gotone-vip", "1.0.0")
+DEMO_DATE = dt.date(2026, 11, 22)
 
 
-def run_demo(count: int, seed: int, path: str | None = None) -> int:
-    rs = mr.load_ruleset(path or shipped_ruleset(*DEFAULT))
-    people = list(customers(count, seed))
-    started = time.perf_counter()
-    with click.progressbar(people, label="evaluating", show_pos=True, file=sys.stderr) as bar:
-        decisions = [rs.evaluate(c) for c in bar]
-    seconds = time.perf_counter() - started
-
-    say = click.echo
-    say(f"\n{rs.id} {rs.version} ({rs.title}), fingerprint {rs.fingerprint}")
-    say(f"{count:,} synthetic customers (seed {seed}) decided in {seconds:.2f} s, "
-        f"{seconds / max(count, 1) * 1e6:.1f} µs per customer\n")
-
-    if "tier" in rs.program.derived:
-        tiers = Counter(d.facts["tier"] for d in decisions)
-        say("tier            customers    share")
-        for tier in rs.program.derived["tier"].values:
-            say(f"  {tier:<12} {tiers[tier]:>10,}  {tiers[tier] / count:>6.1%}")
-        say("")
-
-    offers = Counter(o.id for d in decisions for o in d.offers)
-    by_segment: dict[str, Counter] = {}
-    for person, decision in zip(people, decisions):
-        by_segment.setdefault(person.get("segment") or "unknown", Counter()).update(o.id for o in decision.offers)
-    segments = sorted(by_segment)
-    say("offer".ljust(22) + "".join(s.rjust(12) for s in segments) + "total".rjust(10))
-    for offer in sorted(offers, key=lambda o: -offers[o]):
-        row = "".join(f"{by_segment[s][offer]:>12,}" for s in segments)
-        say(f"  {offer:<20}{row}{offers[offer]:>10,}")
-    none = [d for d in decisions if not d.offers]
-    active_none = sum(1 for d in none if d.facts.get("status") == "active")
-    say(f"\ncustomers with no offer: {len(none):,} ({len(none) / count:.1%}), of whom {active_none:,} active\n")
-
-    sample = next((p for p, d in zip(people, decisions) if not d.offers and p.get("status") == "active"), people[0])
-    offer_ids = [r.id for r in rs.program.rules if r.offer is not None]
-    if offer_ids:
-        target = offer_ids[0]
-        say("why not? " + "-" * 60)
-        say(str(rs.explain(sample, target)))
-        say(f"what would it take: {rs.what_would_it_take(sample, target)}")
+def run_demo(count: int, seed: int, path: str | None = None, day: dt.date = DEMO_DATE) -> int:
+    if path:
+        rulesets = [mr.load_ruleset(path)]
+    else:
+        registry = mr.Registry(rulesets_dir())
+        rulesets = [registry.get(ruleset_id, at=day) for ruleset_id in registry.ids()]
+    city = list(customers(count, seed))
+    click.echo(f"a synthetic city of {count:,} customers (seed {seed}); rulesets in force on {day.isoformat()}")
+    for rs in rulesets:
+        _summarise(rs, city)
+    explained = next((rs for rs in rulesets if rs.id == "gotone-vip"), rulesets[0])
+    _explain_one(explained, city)
     return 0
+
+
+def _summarise(rs: mr.Ruleset, city: list[dict]) -> None:
+    with click.progressbar(city, label=f"{rs.id} {rs.version}", show_pos=True, file=sys.stderr) as bar:
+        started = time.perf_counter()
+        decisions = [rs.evaluate(c) for c in bar]
+        seconds = time.perf_counter() - started
+    say = click.echo
+    say(f"\n== {rs.id} {rs.version}: {rs.title}")
+    say(f"   decided in {seconds:.2f} s, {seconds / max(len(city), 1) * 1e6:.1f} µs per customer, "
+        f"fingerprint {rs.fingerprint}")
+    layer = next((name for name, kind in rs.program.derived.items() if kind.kind == "enum"), None)
+    if layer is not None:
+        counts = Counter(d.facts[layer] for d in decisions)
+        shares = ", ".join(f"{value} {counts[value] / len(city):.1%}" for value in rs.program.derived[layer].values
+                           if counts[value])
+        say(f"   {layer}: {shares}")
+    offers = Counter(o.id for d in decisions for o in d.offers)
+    segments = sorted({c.get("segment") or "unknown" for c in city})
+    by_segment = {s: Counter() for s in segments}
+    for person, decision in zip(city, decisions):
+        by_segment[person.get("segment") or "unknown"].update(o.id for o in decision.offers)
+    if offers:
+        say("   " + "offer".ljust(30) + "".join(s.rjust(11) for s in segments) + "total".rjust(9))
+        for offer, total in offers.most_common(12):
+            say(f"   {offer:<30}" + "".join(f"{by_segment[s][offer]:>11,}" for s in segments) + f"{total:>9,}")
+        if len(offers) > 12:
+            say(f"   ... and {len(offers) - 12} more offers")
+    none = [d for d in decisions if not d.offers]
+    active = sum(1 for d in none if d.facts.get("status") == "active")
+    say(f"   customers with no offer: {len(none):,} ({len(none) / len(city):.1%}), of whom {active:,} active")
+
+
+def _explain_one(rs: mr.Ruleset, city: list[dict]) -> None:
+    """One active customer refused an offer whose numbers could grow into it: why, and by how much."""
+    for target in (r.id for r in rs.program.rules if r.offer is not None):
+        for customer in city[:500]:
+            if customer.get("status") != "active" or target in {o.id for o in rs.evaluate(customer).offers}:
+                continue
+            remedy = rs.what_would_it_take(customer, target)
+            if remedy.possible and all(float(c.after) > float(c.before or 0) for c in remedy.changes):
+                click.echo(f"\n== why not? customer {customer['id']} and {rs.id} offer '{target}'")
+                click.echo(str(rs.explain(customer, target)))
+                click.echo(f"what would it take: {remedy}")
+                return

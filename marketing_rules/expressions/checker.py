@@ -83,6 +83,9 @@ class Checker:
         return node, literal_type(node.value)
 
     def visit_Name(self, node: ast.Name, expected: Type | None):
+        if expected is not None and expected.kind == "enum" and node.name in expected.values and (
+                node.name not in self.scope.facts or not comparable(self.scope.facts[node.name], expected)):
+            return ast.EnumValue(node.span, node.name), expected  # 'sms' the channel, not the fact sms
         if node.name in self.scope.facts:
             return ast.FactRef(node.span, node.name), self.scope.facts[node.name]
         if node.name in self.scope.constants:
