@@ -7,19 +7,33 @@
 
 from marketing_rules.engine.decision import Decision, Offer
 from marketing_rules.engine.ruleset import Ruleset, load_ruleset
-from marketing_rules.errors import Diagnostic, EvaluationError, FactsError, RulesetError
+from marketing_rules.errors import (
+    Diagnostic,
+    EvaluationError,
+    EventError,
+    FactsError,
+    LateEventError,
+    RulesetError,
+)
+from marketing_rules.events import Line, Recommendation, Statement, Stream
 from marketing_rules.versioning.registry import Registry, RegistryError
 
 __all__ = [
     "Decision",
     "Diagnostic",
     "EvaluationError",
+    "EventError",
     "FactsError",
+    "LateEventError",
+    "Line",
     "Offer",
+    "Recommendation",
     "Registry",
     "RegistryError",
     "Ruleset",
     "RulesetError",
+    "Statement",
+    "Stream",
     "load_ruleset",
 ]
 __version__ = "0.1.0"

@@ -20,6 +20,7 @@ import click
 import marketing_rules as mr
 from marketing_rules.errors import FactsError, RulesetError
 from marketing_rules.versioning.lock import LOCK_NAME, Lock, find_lock
+from marketing_rules.versioning.registry import placement
 
 OK, FINDINGS, BAD_INPUT = 0, 1, 2
 
@@ -81,6 +82,11 @@ def validate(paths: tuple[str, ...]) -> None:
             failed += 1
             click.echo(error.render())
             continue
+        misplaced = placement(rs, Path(path)) if Path(path) not in map(Path, paths) else []
+        if misplaced:
+            failed += 1
+            click.echo(RulesetError(misplaced).render())
+            continue
         lock = find_lock(Path(path))
         changed = lock.check([rs]) if lock else []
         if changed:
@@ -105,12 +111,20 @@ def _rule_files(paths: tuple[str, ...]) -> Iterator[str]:
 @click.argument("ruleset", type=click.Path(exists=True, dir_okay=False))
 @click.argument("customer", required=False)
 @click.option("--customers", "customers_file", type=click.Path(exists=True, dir_okay=False),
-              help="a JSON-lines file of customers, one object per line")
-@click.option("--out", type=click.Path(dir_okay=False), help="write decisions here (JSON lines) instead of stdout")
+              help="a file of customers: JSON lines (one object per line), CSV or Parquet")
+@click.option("--out", type=click.Path(dir_okay=False),
+              help="write decisions here: Parquet (.parquet) or JSON lines (any other name); default stdout")
+@click.option("--backend", type=click.Choice(["duckdb", "spark", "native"]),
+              help="batch engine (default: duckdb for CSV and Parquet, the per-customer engine for JSON lines)")
 @click.option("--pretty", is_flag=True, help="indent the JSON of a single decision")
-def eval_(ruleset: str, customer: str | None, customers_file: str | None, out: str | None, pretty: bool) -> None:
-    """Evaluate one customer (JSON text, a JSON file, or - for stdin) or a JSON-lines file of them."""
+def eval_(ruleset: str, customer: str | None, customers_file: str | None, out: str | None, backend: str | None,
+          pretty: bool) -> None:
+    """Evaluate one customer (JSON text, a JSON file, or - for stdin) or a file of them."""
     rs = _load(ruleset)
+    if customers_file is not None and (backend is not None or _tabular(customers_file)):
+        from marketing_rules.batch.cli import eval_batch
+
+        raise SystemExit(eval_batch(rs, customers_file, out, backend or "duckdb"))
     if customers_file is None:
         if customer is None:
             raise click.UsageError("give a CUSTOMER as JSON, or --customers FILE")
@@ -118,10 +132,14 @@ def eval_(ruleset: str, customer: str | None, customers_file: str | None, out: s
             decision = rs.evaluate(_customer(customer))
         except FactsError as error:
             click.echo(dumps({"error": [dict(e) for e in error.errors]}), err=True)
-            raise SystemExit(FINDINGS) from None
+            raise SystemExit(BAD_INPUT) from None
         click.echo(dumps(decision.as_dict(), pretty))
         raise SystemExit(OK)
     raise SystemExit(_eval_file(rs, Path(customers_file), out))
+
+
+def _tabular(path: str) -> bool:
+    return path.lower().endswith((".csv", ".csv.gz", ".tsv", ".parquet", ".pq"))
 
 
 def _eval_file(rs: mr.Ruleset, path: Path, out: str | None) -> int:
@@ -212,6 +230,29 @@ def explain(ruleset: str, customer: str, rule_id: str, as_json: bool) -> None:
 
 
 @main.command()
+@click.argument("ruleset", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dialect", default="duckdb", show_default=True,
+              type=click.Choice(["duckdb", "spark", "hive", "trino", "postgres"]))
+@click.option("--table", default="customers", show_default=True, help="the table of customers the query reads")
+@click.option("--out", type=click.Path(dir_okay=False), help="write the query to this file")
+def sql(ruleset: str, dialect: str, table: str, out: str | None) -> None:
+    """The ruleset as one SQL query over a table of customers, for running in a warehouse."""
+    from marketing_rules.backends.sql_expressions import UnsupportedInSQL
+
+    rs = _load(ruleset)
+    try:
+        text = rs.to_sql(dialect, table=table)
+    except UnsupportedInSQL as error:
+        click.echo(f"{ruleset}: {error}", err=True)
+        raise SystemExit(FINDINGS) from None
+    if out:
+        Path(out).write_text(text + "\n", encoding="utf-8")
+        click.echo(f"wrote {out}", err=True)
+    else:
+        click.echo(text)
+
+
+@main.command()
 @click.option("--out", type=click.Path(dir_okay=False), help="write the schema to this file")
 def schema(out: str | None) -> None:
     """The JSON Schema of the rule file format, for editor completion and checking."""
@@ -255,6 +296,9 @@ def test_(paths: tuple[str, ...]) -> None:
     except RulesetError as error:
         click.echo(error.render(), err=True)
         raise SystemExit(BAD_INPUT) from None
+    if not report.results:
+        click.echo(f"no scenario file (*.test.yaml) found in {', '.join(paths or ('rulesets',))}", err=True)
+        raise SystemExit(FINDINGS)
     click.echo(report.render())
     uncovered = any(report.uncovered.values())
     raise SystemExit(FINDINGS if report.failed or uncovered else OK)
@@ -326,12 +370,12 @@ def diff(old: str, new: str, customers_file: str | None, city: int | None, seed:
 
 
 @main.command()
-@click.option("-n", "--customers", "count", default=20_000, show_default=True, help="synthetic customers")
+@click.option("-n", "--count", "count", default=20_000, show_default=True, help="how many synthetic customers")
 @click.option("--seed", default=2026, show_default=True)
 @click.option("--ruleset", "ruleset_path", type=click.Path(exists=True, dir_okay=False),
-              help="a rule file (default: the shipped gotone-vip ruleset)")
+              help="one rule file (default: every shipped ruleset in force on the demo date)")
 def demo(count: int, seed: int, ruleset_path: str | None) -> None:
-    """Evaluate a shipped ruleset over synthetic customers and print a summary."""
+    """Decide a synthetic city with every shipped ruleset in force, and summarise it."""
     from marketing_rules.demo import run_demo
 
     raise SystemExit(run_demo(count, seed, ruleset_path))

@@ -44,6 +44,12 @@ CODES: dict[str, str] = {
     "MR403": "two files hold one version",
     "MR404": "a released version has changed",
     "MR501": "a scenario file is malformed",
+    "MR601": "unknown event type",
+    "MR602": "an event attribute or bound name clashes with another name",
+    "MR603": "a bad time window",
+    "MR604": "a trigger recommends something that is not an offer",
+    "MR605": "unknown points state",
+    "MR606": "unknown event attribute",
 }
 
 
@@ -115,6 +121,18 @@ class FactsError(ValueError):
     def __init__(self, errors: Sequence[dict[str, object]]):
         self.errors = tuple(errors)
         super().__init__("; ".join(f"{e['field']}: {e['message']} (got {e['value']!r})" for e in self.errors))
+
+
+class EventError(ValueError):
+    """An event that fails validation; ``errors`` names each field, value and reason."""
+
+    def __init__(self, errors: Sequence[dict[str, object]]):
+        self.errors = tuple(errors)
+        super().__init__("; ".join(f"{e['field']}: {e['message']} (got {e['value']!r})" for e in self.errors))
+
+
+class LateEventError(EventError):
+    """An event older than the stream's watermark: the windows it could have joined are closed."""
 
 
 class EvaluationError(RuntimeError):

@@ -46,7 +46,7 @@ def test_eval_customer_from_stdin_and_bad_json():
 
 def test_eval_invalid_customer_names_the_field():
     result = run("eval", GOTONE, json.dumps({"id": "1", "arpu": "lots"}))
-    assert result.exit_code == 1 and '"field": "arpu"' in result.output
+    assert result.exit_code == 2 and '"field": "arpu"' in result.output
 
 
 def test_eval_file_reports_every_row(tmp_path):

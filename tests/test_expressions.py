@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from marketing_rules.expressions.evaluate import truth_of
 import marketing_rules as mr
+from marketing_rules.expressions.evaluate import truth_of
 from tests.conftest import FIXTURES
 
 

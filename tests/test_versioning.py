@@ -181,7 +181,8 @@ def test_scenario_file_shape_is_checked(tmp_path):
 
 def test_pytest_collects_scenario_files(tmp_path, pytester=None):
     folder = tmp_path / "rs"
-    shutil.copytree(ROOT / "rulesets" / "gotone-vip", folder / "gotone-vip")
+    shutil.copytree(ROOT / "rulesets" / "gotone-vip", folder / "gotone-vip",  # version 1.0.0 only: 10 scenarios
+                    ignore=lambda _, names: [n for n in names if not n.startswith("1.0.0.")])
     import subprocess
     import sys
 

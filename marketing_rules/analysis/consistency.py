@@ -69,7 +69,7 @@ class Report:
         lines = [f"{self.ruleset} {self.version}: {len(self.findings)} findings, {len(self.proved)} properties proved, "
                  f"{len(self.unknown)} unknown"]
         for finding in self.findings:
-            lines.append(f"  {finding.kind:<14} {', '.join(finding.rules)}: {finding.message}")
+            lines.append(f"  {finding.kind:<14} {', '.join(finding.rules) or 'ruleset'}: {finding.message}")
             if finding.witness is not None:
                 facts = ", ".join(f"{k}={v!r}" for k, v in finding.witness.items() if k != "id")
                 lines.append(f"  {'':<14} witness: {facts or '(no facts)'}")
@@ -151,7 +151,7 @@ class Checker:
             self.report.findings.append(Finding("dead-rule", (rule_id,), f"can never fire: {why}", None))
 
     def tables(self) -> None:
-        for table_id, trace in self.enc.tables.items():
+        for trace in self.enc.tables.values():
             table = trace.table
             for i, row in enumerate(table.rows):
                 row_id = table.row_id(row)

@@ -9,12 +9,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
 from marketing_rules.expressions import ast
 from marketing_rules.expressions.types import Type
 from marketing_rules.load.yaml_source import Path
 from marketing_rules.model.schema import FactSchema
+
+if TYPE_CHECKING:
+    from marketing_rules.analysis.events import EventParts
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +215,7 @@ class Program:
     access: Access | None
     constants: Mapping[str, object]
     checks: Checks | None = None
+    events: EventParts | None = None  # event types, points and triggers (SPEC section 7)
 
     def unit(self, unit_id: str) -> Unit | None:
         return next((u for u in self.units if u.id == unit_id), None)

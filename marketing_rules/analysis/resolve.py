@@ -11,9 +11,23 @@ from types import MappingProxyType
 from typing import Any
 
 from marketing_rules.analysis import order
+from marketing_rules.analysis.events import EventsResolver
 from marketing_rules.analysis.program import (
-    Access, AllOf, AnyOf, Checks, Cond, Expression, Grant, NotOf, OfferSpec, Program, Row, Rule, ServiceAccess,
-    Table, Term,
+    Access,
+    AllOf,
+    AnyOf,
+    Checks,
+    Cond,
+    Expression,
+    Grant,
+    NotOf,
+    OfferSpec,
+    Program,
+    Row,
+    Rule,
+    ServiceAccess,
+    Table,
+    Term,
 )
 from marketing_rules.errors import DiagnosticSink, did_you_mean
 from marketing_rules.expressions import ast
@@ -80,6 +94,8 @@ class Resolver:
         self.rule_id = None
         access = self._access()
         checks = self._checks(units)
+        # -- events, points and triggers (SPEC section 7): resolved in analysis/events.py --------
+        events = EventsResolver(self).parts()
         for issue in order.check_setters(units):
             self._unit_issue(issue)
         ordered, cycles = order.agenda(units)
@@ -99,6 +115,7 @@ class Resolver:
             access=access,
             constants=MappingProxyType(self.constants),
             checks=checks,
+            events=events,
         )
 
     def _checks(self, units: list) -> Checks | None:

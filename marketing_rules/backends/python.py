@@ -20,11 +20,12 @@ from typing import Any
 from marketing_rules.analysis.program import Expression, Program, Rule, Table, cond_to_ast
 from marketing_rules.errors import EvaluationError
 from marketing_rules.expressions import ast
-from marketing_rules.expressions.checker import literal_type
+from marketing_rules.expressions.checker import computed, type_of
 from marketing_rules.expressions.functions import FUNCTIONS
-from marketing_rules.expressions.types import BOOLEAN, INTEGER, NUMBER, STRING, Type, list_of
+from marketing_rules.expressions.types import BOOLEAN, INTEGER, NUMBER, Type
 
-RawResult = tuple[tuple[Any, ...], list[str], list[tuple[int, tuple[Any, ...]]], list[str], list[int], list[Any], Any]
+# (fired ids, computed offer amounts by rule id, awards, the access key's value, *derived facts)
+RawResult = tuple[Any, ...]
 
 _NEGATED = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
 Code = tuple[str, tuple[str, ...]]  # an expression's code, and the guards under which it is not null
@@ -71,9 +72,8 @@ class PythonCompiler:
         }
         self._constants: dict[tuple[type, Any], str] = {}
         self.lines: list[str] = []
-        self.offers: list[Rule] = []
-        self.grants: list[Any] = []
         self._groups: dict[str, str] = {}
+        self.present: frozenset[str] = frozenset()  # facts known not to be null where code is emitted
 
     # -- the function ----------------------------------------------------------------------------
     def compile(self) -> Callable[[dict[str, Any]], RawResult]:
@@ -97,21 +97,39 @@ class PythonCompiler:
             body.append(f"f_{name} = facts.get({name!r})")
         for name in program.derived:
             body.append(f"f_{name} = {self.constant(program.defaults.get(name))}")
-        body += ["fired = []", "offers = []", "tags = []", "grants = []", "awards = []"]
+        # Only what varies per customer leaves the function: the fired list, derived facts, computed
+        # offer amounts and points. Offers, tags and grants that are fixed follow from the fired ids.
+        self.has_amounts = any(r.offer is not None and r.offer.computed for r in program.rules)
+        self.has_awards = any(r.award is not None for r in program.rules)
+        body += ["fired = []"] + (["amounts = {}"] if self.has_amounts else []) + (["awards = []"] if self.has_awards else [])
         for group in dict.fromkeys(u.group for u in program.rules if u.group):
             self._groups[group] = f"_g{len(self._groups)}"
             body.append(f"{self._groups[group]} = None")
-        for unit in program.units:
-            body.append(f"# {type(unit).__name__.lower()} {unit.id}")
+        # Most customers have every fact the rules read: for them, one test up front replaces the
+        # null guard in front of each comparison, and the same rules run without guards.
+        present = [name for name in inputs if name in read]
+        if present:
+            body.append("if " + " and ".join(f"f_{name} is not None" for name in present) + ":")
+            body += ["    " + line for line in self._units(frozenset(present))]
+            body.append("else:")
+        body += [("    " if present else "") + line for line in self._units(frozenset())]
+        derived = "".join(f", f_{name}" for name in program.derived)
+        amounts = "amounts" if self.has_amounts else "None"
+        awards = "awards" if self.has_awards else "None"
+        body.append(f"return (fired, {amounts}, {awards}, {f'f_{by}' if by else 'None'}{derived})")
+        return "def decide(facts):\n" + "\n".join("    " + line for line in body) + "\n"
+
+    def _units(self, present: frozenset[str]) -> list[str]:
+        """The code of every unit in agenda order, with no null guard for the facts in ``present``."""
+        outer, self.lines, self.present = self.lines, [], present
+        for unit in self.program.units:
+            self.lines.append(f"# {type(unit).__name__.lower()} {unit.id}")
             if isinstance(unit, Rule):
                 self.rule(unit)
             else:
                 self.table(unit)
-        derived = ", ".join(f"f_{name}" for name in program.derived)
-        by_value = f"f_{by}" if by else "None"
-        body.append(f"return ({derived}{',' if len(program.derived) == 1 else ''}), fired, offers, tags, grants, "
-                    f"awards, {by_value}")
-        return "def decide(facts):\n" + "\n".join("    " + line for line in body) + "\n"
+        lines, self.lines = self.lines, outer
+        return lines
 
     def emit(self, line: str, depth: int) -> None:
         self.lines.append("    " * depth + line)
@@ -139,15 +157,9 @@ class PythonCompiler:
         self.emit(f"fired.append({rule.id!r})", 1)
         for name, expression in rule.sets:
             self.assign(name, expression, 1)
-        for tag in rule.tags:
-            self.emit(f"tags.append({self.constant(tag)})", 1)
-        if rule.offer is not None:
+        if rule.offer is not None and rule.offer.computed:
             amounts = [self.plain(e) for e in rule.offer.computed]
-            self.emit(f"offers.append(({len(self.offers)}, ({''.join(a + ', ' for a in amounts)})))", 1)
-            self.offers.append(rule)
-        for grant in rule.grants:
-            self.emit(f"grants.append({len(self.grants)})", 1)
-            self.grants.append(grant)
+            self.emit(f"amounts[{rule.id!r}] = ({''.join(a + ', ' for a in amounts)})", 1)
         if rule.award is not None:
             self.emit(f"awards.append(({rule.id!r}, {self.plain(rule.award)}))", 1)
 
@@ -228,27 +240,11 @@ class PythonCompiler:
 
     # -- expressions ------------------------------------------------------------------------
     def type_of(self, node: ast.Expr) -> Type:
-        match node:
-            case ast.FactRef(name=name):
-                return self.types[name]
-            case ast.Literal(value=v) | ast.ConstRef(value=v):
-                return literal_type(v)
-            case ast.EnumValue():
-                return STRING
-            case ast.ListExpr():
-                return list_of(None)
-            case ast.Neg(operand=x):
-                return self.type_of(x)
-            case ast.Arith(op=op, left=a, right=b):
-                both = self.type_of(a) == INTEGER and self.type_of(b) == INTEGER
-                return INTEGER if both and op != "/" else NUMBER
-            case ast.Call(name=name, args=args):
-                return FUNCTIONS[name].result([self.type_of(a) for a in args])
-        return BOOLEAN
+        return type_of(node, self.types)
 
     def _computed(self, node: ast.Expr) -> bool:
         """Whether the value is produced by arithmetic or a function (a Decimal for numbers)."""
-        return isinstance(node, (ast.Arith, ast.Neg, ast.Call)) and self.type_of(node) == NUMBER
+        return computed(node, self.types)
 
     def value(self, node: ast.Expr, decimal: bool = False) -> Code:
         """Code for a value; ``decimal`` asks for a Decimal wherever the value is a number."""
@@ -261,7 +257,7 @@ class PythonCompiler:
         match node:
             case ast.FactRef(name=name):
                 code = f"_D(f_{name})" if decimal and self.types[name].numeric else f"f_{name}"
-                return code, (f"f_{name} is not None",)
+                return code, () if name in self.present else (f"f_{name} is not None",)
             case ast.Literal(value=v) | ast.ConstRef(value=v):
                 return self._literal(v, decimal), ()
             case ast.EnumValue(value=v):
@@ -457,7 +453,6 @@ def _join(operator: str, parts: list[str]) -> str:
     return "(" + operator.join(parts) + ")" if len(parts) > 1 else parts[0]
 
 
-def compile_program(program: Program) -> tuple[Callable[[dict[str, Any]], RawResult], PythonCompiler]:
-    """The generated decide function, and the compiler (which knows the offer and grant indexes)."""
-    compiler = PythonCompiler(program)
-    return compiler.compile(), compiler
+def compile_program(program: Program) -> Callable[[dict[str, Any]], RawResult]:
+    """The generated decide function; its ``source`` attribute holds the code."""
+    return PythonCompiler(program).compile()

@@ -69,41 +69,42 @@ class Decision:
         """The input facts and, beside them, every derived fact (null where no rule set it)."""
         if self._facts is None:
             self._facts = facts = dict(self.inputs)
-            facts.update(zip(self._ruleset._derived_names, self._raw[0]))
+            facts.update(zip(self._ruleset._derived_names, self._raw[4:]))
         return self._facts
 
     @property
     def fired(self) -> list[str]:
         """Ids of the rules and table rows (``table#row``) that fired, in firing order."""
-        return self._raw[1]
+        return self._raw[0]
 
     @property
     def offers(self) -> list[Offer]:
         """The eligible offers, in firing order."""
         if self._offers is None:
-            offer = self._ruleset._offer
-            self._offers = [offer(index, amounts) for index, amounts in self._raw[2]]
+            self._offers = self._ruleset._offers(self._raw[0], self._raw[1])
         return self._offers
 
     @property
     def tags(self) -> set[str]:
-        return set(self._raw[3])
+        tags = self._ruleset._tags
+        return {tag for rule in self._raw[0] if rule in tags for tag in tags[rule]} if tags else set()
 
     @property
     def access(self) -> Mapping[str, ServiceAccess]:
         """Service id -> modes and terms; a service not listed is denied."""
         if self._access is None:
-            self._access = self._ruleset._access(self._raw[6], self._raw[4])
+            self._access = self._ruleset._access(self._raw[3], self._raw[0])
         return self._access
 
     @property
     def points(self) -> int | float:
         """Points awarded by ``award`` effects."""
-        return sum(points for _, points in self._raw[5] if points is not None)
+        return sum(points for _, points in self.awards if points is not None)
 
     @property
     def awards(self) -> list[tuple[str, Any]]:
-        return list(self._raw[5])
+        """(rule id, points) for each ``award`` that fired."""
+        return list(self._raw[2] or ())
 
     def as_dict(self) -> dict[str, Any]:
         """The decision as plain JSON-ready data."""

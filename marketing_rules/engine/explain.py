@@ -36,7 +36,7 @@ class Check:
         pad = "  " * depth
         values = ", ".join(f"{k} = {literal_text(v)}" for k, v in self.values.items())
         line = f"{pad}[{_WORD[self.result]:>7}] {self.text}" + (f"    ({values})" if values and not self.children else "")
-        return [line] + [l for c in self.children for l in c.lines(depth + 1)]
+        return [line] + [text for c in self.children for text in c.lines(depth + 1)]
 
     def as_dict(self) -> dict[str, Any]:
         return {"text": self.text, "result": self.result, "values": dict(self.values),

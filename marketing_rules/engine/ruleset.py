@@ -39,13 +39,16 @@ class Ruleset:
         self.title = file.title
         self.effective: Effective | None = file.effective
         self.fingerprint = fingerprint(file)
-        self._decide, compiler = compile_program(program)
+        self._decide = compile_program(program)
         self.source = self._decide.source
-        self._offer_specs: list[OfferSpec] = [rule.offer for rule in compiler.offers]  # type: ignore[misc]
-        self._static_offers = [_build_offer(spec, ()) if not spec.computed else None for spec in self._offer_specs]
-        self._grants: list[Grant] = compiler.grants
+        rules = program.rules
+        self._offer_specs: dict[str, OfferSpec] = {r.id: r.offer for r in rules if r.offer is not None}
+        self._static_offers = {i: _build_offer(spec, ()) for i, spec in self._offer_specs.items() if not spec.computed}
+        self._tags: dict[str, tuple[str, ...]] = {r.id: r.tags for r in rules if r.tags}
+        self._grants: dict[str, tuple[Grant, ...]] = {r.id: r.grants for r in rules if r.grants}
         self._derived_names = tuple(program.derived)
         self._validate = program.schema.validate
+        self._already_valid = program.schema._already_valid  # type: ignore[attr-defined]
 
     def __repr__(self) -> str:
         return f"<Ruleset {self.id} {self.version} ({len(self.program.units)} rules and tables)>"
@@ -65,7 +68,9 @@ class Ruleset:
 
     def evaluate(self, customer: Mapping[str, Any] | BaseModel) -> Decision:
         """Decide one customer: derived facts, tags, offers, access, points, and what fired."""
-        facts = self.validate(customer)
+        facts = self._already_valid(customer)  # the common case, without a trip through pydantic
+        if facts is None:
+            facts = self.validate(customer)
         return Decision(self, facts, self._decide(facts))
 
     def decide_facts(self, facts: dict[str, Any]) -> Decision:
@@ -90,19 +95,45 @@ class Ruleset:
 
         return what_would_it_take(self, customer, offer_id)
 
-    # -- pieces of a decision ----------------------------------------------------------------------
-    def _offer(self, index: int, amounts: tuple) -> Offer:
-        static = self._static_offers[index]
-        return static if static is not None else _build_offer(self._offer_specs[index], amounts)
+    # -- whole customer bases ----------------------------------------------------------------------
+    def to_sql(self, dialect: str = "duckdb", *, table: str = "customers", pretty: bool = True) -> str:
+        """The ruleset as one SQL query over ``table`` (duckdb, spark, hive, trino, postgres)."""
+        from marketing_rules.backends.sql import to_sql
 
-    def _access(self, by_value: Any, grant_indexes: list[int]) -> Mapping[str, ServiceAccess]:
+        return to_sql(self.program, dialect, table=table, pretty=pretty)
+
+    def evaluate_batch(self, source: Any, *, backend: str = "duckdb", out: str | FilePath | None = None,
+                       **options: Any):
+        """Decide every customer of ``source`` (paths or a table); see :func:`marketing_rules.batch.evaluate_batch`."""
+        from marketing_rules.batch import evaluate_batch
+
+        return evaluate_batch(self, source, backend=backend, out=out, **options)
+
+    # -- events (SPEC section 7) --------------------------------------------------------------------
+    def accrue(self, customer: Mapping[str, Any] | BaseModel, events: Any):
+        """The points a customer's events earn (the club's gold coins): a :class:`Statement`.
+
+        >>> statement = rs.accrue({"id": "1", "club_level": "diamond"},
+        ...                       [{"type": "trial_used", "at": "2026-11-03T10:00", "service": "music"}])  # doctest: +SKIP
+        >>> statement.total, [(line.rule, line.points) for line in statement.lines]          # doctest: +SKIP
+        """
+        from marketing_rules.events.points import accrue
+
+        return accrue(self, customer, events)
+
+    # -- pieces of a decision ----------------------------------------------------------------------
+    def _offers(self, fired: list[str], amounts: dict[str, tuple] | None) -> list[Offer]:
+        static, specs = self._static_offers, self._offer_specs
+        return [static.get(r) or _build_offer(specs[r], amounts[r]) for r in fired if r in specs]  # type: ignore[index]
+
+    def _access(self, by_value: Any, fired: list[str]) -> Mapping[str, ServiceAccess]:
         access = self.program.access
         base = access.table.get(str(by_value), EMPTY_ACCESS) if access is not None and by_value is not None else EMPTY_ACCESS
-        if not grant_indexes:
+        grants = [g for r in fired if r in self._grants for g in self._grants[r]] if self._grants else ()
+        if not grants:
             return base
         merged = dict(base)
-        for index in grant_indexes:
-            grant = self._grants[index]
+        for grant in grants:
             current = merged.get(grant.service, ServiceAccess(()))
             if grant.mode not in current.modes:
                 terms = {**dict(current.terms), **dict(grant.terms)}
@@ -122,8 +153,13 @@ def _build_offer(spec: OfferSpec, amounts: tuple) -> Offer:
 
 
 def fingerprint(file: RulesetFile) -> str:
-    """A hash of the ruleset's canonical content: formatting and comments do not change it."""
-    canonical = json.dumps(file.model_dump(mode="json", by_alias=True), sort_keys=True, ensure_ascii=False)
+    """A hash of the ruleset's canonical content.
+
+    Formatting, comments, key order and values spelled out at their default do not change it, and
+    neither does a newer marketing_rules that adds optional parts to the format.
+    """
+    content = file.model_dump(mode="json", by_alias=True, exclude_defaults=True)  # what the author wrote that matters
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
 

@@ -15,7 +15,16 @@ from marketing_rules.expressions import ast
 from marketing_rules.expressions.functions import FUNCTIONS
 from marketing_rules.expressions.parser import ExprIssue
 from marketing_rules.expressions.types import (
-    BOOLEAN, INTEGER, NULL, NUMBER, STRING, Type, comparable, list_of, ordered, unify,
+    BOOLEAN,
+    INTEGER,
+    NULL,
+    NUMBER,
+    STRING,
+    Type,
+    comparable,
+    list_of,
+    ordered,
+    unify,
 )
 
 ERROR = Type("error")
@@ -264,4 +273,30 @@ def _is_null(node: ast.Expr) -> bool:
     return isinstance(node, ast.Literal) and node.value is None
 
 
-__all__ = ["Checker", "Scope", "ERROR", "literal_type", "NUMBER"]
+def type_of(node: ast.Expr, facts: dict[str, Type]) -> Type:
+    """The type of a resolved expression, given the types of the facts it reads."""
+    match node:
+        case ast.FactRef(name=name):
+            return facts[name]
+        case ast.Literal(value=v) | ast.ConstRef(value=v):
+            return literal_type(v)
+        case ast.EnumValue():
+            return STRING
+        case ast.ListExpr():
+            return list_of(None)
+        case ast.Neg(operand=x):
+            return type_of(x, facts)
+        case ast.Arith(op=op, left=a, right=b):
+            both = type_of(a, facts) == INTEGER and type_of(b, facts) == INTEGER
+            return INTEGER if both and op != "/" else NUMBER
+        case ast.Call(name=name, args=args):
+            return FUNCTIONS[name].result([type_of(a, facts) for a in args])
+    return BOOLEAN
+
+
+def computed(node: ast.Expr, facts: dict[str, Type]) -> bool:
+    """A number produced by arithmetic or a function: backends compare it as an exact decimal."""
+    return isinstance(node, (ast.Arith, ast.Neg, ast.Call)) and type_of(node, facts) == NUMBER
+
+
+__all__ = ["Checker", "Scope", "ERROR", "computed", "literal_type", "type_of"]

@@ -132,6 +132,107 @@ class Checks(_Part):
     monotonic: Monotonic | None = None
 
 
+# -- events (SPEC section 7) ---------------------------------------------------------------------
+class Attribute(_Part):
+    """An attribute of an event type, beside its ``type`` and ``at``."""
+
+    type: Literal["integer", "number", "string", "boolean", "enum"]
+    values: list[str] | None = Field(None, description="the allowed values of an enum")
+    ge: float | None = Field(None, description="smallest allowed value")
+    le: float | None = Field(None, description="largest allowed value")
+    required: bool = Field(False, description="an event without this attribute is rejected")
+    title: str = ""
+
+
+class EventType(_Part):
+    """An event type the ruleset reads: its attributes, typed, for conditions over events."""
+
+    title: str = ""
+    attributes: dict[str, Attribute] = Field(default_factory=dict)
+
+
+class PointsState(_Part):
+    """A state a customer reaches at an event and keeps (a senior member after converting)."""
+
+    event: str = Field(description="the event type that reaches the state")
+    when: Condition = Field(True, description="a condition over the event and the customer")
+    title: str = ""
+
+
+class Cap(_Part):
+    """At most ``points`` from one earning rule per calendar ``period`` (by the events' ``at``)."""
+
+    points: float = Field(gt=0)
+    period: Literal["day", "week", "month", "year"]
+
+
+class PointsRule(_Part):
+    """An earning rule: events of one type that meet ``when`` earn ``points`` (times the multipliers)."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    title: str = ""
+    event: str = Field(description="the event type that earns")
+    when: Condition = Field(True, description="a condition over the event's attributes and the customer")
+    points: int | float | str = Field(description="base points: a number or an expression")
+    per: str | None = Field(None, description="an attribute: skip, once and cap count per value of it")
+    once: bool = Field(False, description="earn at most once (per value of `per`)")
+    skip: int = Field(0, ge=0, description="the first N matching events earn nothing")
+    cap: Cap | None = None
+    state: str | None = Field(None, description="only events after the customer reached this state count")
+    credit: str | None = Field(None, description="an event type: the points stay pending until the next one")
+
+
+class Multiplier(_Part):
+    """A factor on earned points; the factors of every multiplier that applies are multiplied."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    title: str = ""
+    events: list[str] | None = Field(None, description="the event types it applies to (default: all)")
+    state: str | None = Field(None, description="applies only once the customer reached this state")
+    when: Condition = Field(True, description="a condition over the customer (and the attributes its events share)")
+    factor: float = Field(gt=0)
+
+
+class Points(_Part):
+    """Points (the club's gold coins) accrued from a customer's events."""
+
+    title: str = ""
+    unit: str = Field("points", description="what the points are called in statements, e.g. coins")
+    states: dict[str, PointsState] = Field(default_factory=dict)
+    rules: list[PointsRule] = Field(min_length=1)
+    multipliers: list[Multiplier] = Field(default_factory=list)
+
+
+class FollowedBy(_Part):
+    """The second event of a trigger: it must come (followed_by) or not come (not_followed_by) in time."""
+
+    event: str
+    within: str | int = Field(description="a window after the first event: '30 days', '12 hours' (a number: days)")
+    when: Condition = Field(True, description="a condition over this event, the names bound from the first, the customer")
+
+
+class Recommend(_Part):
+    """What a trigger recommends: an offer of the ruleset, on a channel."""
+
+    offer: str = Field(description="the id of a rule of this file that makes an offer")
+    channel: Literal["outbound_call", "sms", "business_hall", "social"]
+
+
+class Trigger(_Part):
+    """An event-triggered offer: one event, two in sequence, or one event not followed by another."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    title: str = ""
+    description: str = ""
+    event: str = Field(description="the (first) event type")
+    when: Condition = Field(True, description="a condition over the event and the customer")
+    bind: dict[str, str] = Field(default_factory=dict,
+                                 description="name -> attribute of the first event, for the second's condition")
+    followed_by: FollowedBy | None = None
+    not_followed_by: FollowedBy | None = None
+    recommend: Recommend
+
+
 class RulesetFile(_Part):
     """One version of a ruleset: ``rulesets/<ruleset>/<version>.yaml``."""
 
@@ -153,6 +254,9 @@ class RulesetFile(_Part):
     services: dict[str, Service] = Field(default_factory=dict)
     access: dict[str, Any] | None = Field(None, description="by: a fact; then per value, class -> modes")
     checks: Checks | None = Field(None, description="consistency requirements (marketing-rules check)")
+    events: dict[str, EventType] = Field(default_factory=dict, description="event types, with typed attributes")
+    points: Points | None = Field(None, description="points accrued from events (gold coins)")
+    triggers: list[Trigger] = Field(default_factory=list, description="event-triggered offers")
 
     @field_validator("version", mode="before")
     @classmethod

@@ -73,9 +73,10 @@ def explain_agrees(ruleset: Ruleset, customer: dict[str, Any]) -> None:
 
 def backends_agree(ruleset: Ruleset, customers: Sequence[dict[str, Any]], backends: Sequence[str] = ("native", "duckdb")) -> None:
     """Every backend decides every customer as the per-customer engine does, row for row."""
-    if not hasattr(ruleset, "evaluate_batch"):
-        raise NotImplementedError("this installation has no batch backends (install marketing-rules[batch])")
-    results = {backend: _rows(ruleset.evaluate_batch(list(customers), backend=backend)) for backend in backends}
+    import pyarrow as pa  # the batch extra; the backends take tables, not lists of dicts
+
+    table = pa.Table.from_pylist([dict(c) for c in customers])
+    results = {backend: _rows(ruleset.evaluate_batch(table, backend=backend).table) for backend in backends}
     reference = results[backends[0]]
     for backend in backends[1:]:
         for expected, got in zip(reference, results[backend], strict=True):
@@ -83,5 +84,8 @@ def backends_agree(ruleset: Ruleset, customers: Sequence[dict[str, Any]], backen
 
 
 def _rows(table: Any) -> list[dict[str, Any]]:
-    rows = table.to_pylist() if hasattr(table, "to_pylist") else table.to_dicts() if hasattr(table, "to_dicts") else list(table)
+    rows = table.to_pylist() if hasattr(table, "to_pylist") else [r.asDict(recursive=True) for r in table.collect()]
+    for row in rows:
+        if isinstance(row.get("access"), list):  # an Arrow map arrives as (key, value) pairs
+            row["access"] = dict(row["access"])
     return sorted(rows, key=lambda r: str(r.get("id")))

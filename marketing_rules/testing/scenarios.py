@@ -14,6 +14,23 @@
           fired: [spend-warning]           # these rules fired (others may too)
           points: 0
 
+A scenario may also give the customer's events (SPEC section 7) and expect what they earn and
+what they trigger::
+
+      - name: a platinum member's trial earns 7.5 coins, credited when the incubation period ends
+        given: {id: "1", club_level: platinum}
+        events:
+          - {type: trial_used, at: 2027-01-03T10:00:00, service: music}
+          - {type: incubation_end, at: 2027-01-31T00:00:00}
+        advance_to: 2027-03-01             # move the stream's clock after the events (absences)
+        expect:
+          statement:                       # rs.accrue(given, events)
+            total: 7.5
+            pending: 0
+            lines: [{rule: coins-trial, points: 7.5, factor: 1.5}]   # exactly these lines, in order
+          recommendations:                 # mr.Stream(rs): the events posted in order
+            - {trigger: spend-drop, offer: care-birthday-gift, channel: outbound_call}
+
 A failure reads as an analyst would want it: what was expected, what came out, and the
 explanation of the offer or rule concerned. Coverage lists the rules that no scenario fired.
 """
@@ -26,10 +43,11 @@ from pathlib import Path
 from typing import Any
 
 from marketing_rules.engine.ruleset import Ruleset, load_ruleset
-from marketing_rules.errors import Diagnostic, FactsError, RulesetError
+from marketing_rules.errors import Diagnostic, EventError, FactsError, RulesetError
 from marketing_rules.load.yaml_source import load_yaml
 
-EXPECT_KEYS = ("facts", "offers", "not_offers", "tags", "access", "fired", "points")
+EXPECT_KEYS = ("facts", "offers", "not_offers", "tags", "access", "fired", "points", "statement", "recommendations")
+STATEMENT_KEYS = ("total", "pending", "lines")
 
 
 @dataclass(frozen=True)
@@ -39,6 +57,8 @@ class Scenario:
     expect: dict[str, Any]
     file: str
     line: int
+    events: tuple[Any, ...] = ()
+    advance_to: Any = None
 
 
 @dataclass
@@ -78,11 +98,14 @@ class ScenarioReport:
 
 
 def scenario_files(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """Scenario files under folders; a rule file stands for the scenario file beside it."""
     for path in map(Path, paths):
         if path.is_dir():
             yield from sorted(path.rglob("*.test.yaml"))
         elif path.name.endswith(".test.yaml"):
             yield path
+        elif path.with_name(path.stem + ".test.yaml").exists():
+            yield path.with_name(path.stem + ".test.yaml")
 
 
 def ruleset_for(test_file: Path) -> Path:
@@ -112,8 +135,20 @@ def read_scenarios(path: Path) -> list[Scenario]:
                                               ("scenarios", i, "expect", unknown[0]), key=True,
                                               hint=f"expect takes {', '.join(EXPECT_KEYS)}"))
             continue
+        events = item.get("events") or []
+        if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
+            problems.append(source.diagnostic("MR501", "events: is a list of events, each {type, at, ...}",
+                                              ("scenarios", i, "events")))
+            continue
+        statement = item["expect"].get("statement")
+        if statement is not None and (not isinstance(statement, dict) or set(statement) - set(STATEMENT_KEYS)):
+            problems.append(source.diagnostic("MR501", "statement: expects total, pending and lines",
+                                              ("scenarios", i, "expect", "statement"),
+                                              hint="for example statement: {total: 10, lines: [{rule: r, points: 10}]}"))
+            continue
         name = str(item.get("name") or f"scenario {i + 1}")
-        scenarios.append(Scenario(name, item["given"], item["expect"], str(path), line))
+        scenarios.append(Scenario(name, item["given"], item["expect"], str(path), line, tuple(events),
+                                  item.get("advance_to")))
     if problems:
         raise RulesetError(problems)
     return scenarios
@@ -154,7 +189,68 @@ def check(ruleset: Ruleset, scenario: Scenario) -> ScenarioResult:
             failures.append(_why(ruleset, scenario, rule.split("#")[0]))
     if "points" in expect and decision.points != expect["points"]:
         failures.append(f"points: expected {expect['points']}, got {decision.points}")
+    if "statement" in expect:
+        failures += _statement_failures(ruleset, scenario, expect["statement"] or {})
+    if "recommendations" in expect:
+        failures += _recommendation_failures(ruleset, scenario, expect["recommendations"] or [])
     return ScenarioResult(scenario, failures, list(decision.fired))
+
+
+def _statement_failures(ruleset: Ruleset, scenario: Scenario, expected: dict[str, Any]) -> list[str]:
+    try:
+        statement = ruleset.accrue(scenario.given, scenario.events)
+    except (EventError, ValueError) as error:
+        return [f"the events cannot be accrued: {error}"]
+    failures = []
+    for key in ("total", "pending"):
+        if key in expected and getattr(statement, key) != expected[key]:
+            failures.append(f"statement {key}: expected {expected[key]}, got {getattr(statement, key)}")
+    if "lines" in expected:
+        wanted = expected["lines"] or []
+        got = [line.as_dict() | {"pending": line.pending} for line in statement.lines]
+        if len(wanted) != len(got) or any(_differs(w, g) for w, g in zip(wanted, got)):
+            shown = [{k: g[k] for k in ("rule", "points", "base", "factor") if k in g} for g in got]
+            failures.append(f"statement lines: expected {wanted}, got {shown}")
+    if failures:
+        failures.append("statement:\n" + str(statement))
+    return failures
+
+
+def _recommendation_failures(ruleset: Ruleset, scenario: Scenario, expected: list[Any]) -> list[str]:
+    from marketing_rules.events.stream import Stream
+
+    customer = str(scenario.given.get("id"))
+    try:
+        with Stream(ruleset) as stream:
+            stream.set_customer(customer, scenario.given)
+            got = [r for event in scenario.events for r in stream.post(customer, event)]
+            if scenario.advance_to is not None:
+                got += stream.advance(scenario.advance_to)
+    except (EventError, ValueError) as error:
+        return [f"the events cannot be posted: {error}"]
+    shown = [{"trigger": r.trigger, "offer": r.offer, "channel": r.channel, "at": r.at.isoformat()} for r in got]
+    if len(expected) != len(got) or any(_differs(w, g.as_dict()) for w, g in zip(expected, got)):
+        return [f"recommendations: expected {expected}, got {shown}"]
+    return []
+
+
+def _differs(wanted: Any, got: dict[str, Any]) -> bool:
+    """Whether a line or recommendation differs from what the scenario wants (only the keys it gives)."""
+    if not isinstance(wanted, dict):
+        return True
+    for key, value in wanted.items():
+        actual = got.get(key)
+        if key in ("at", "credited") and value is not None:
+            value = _iso(value)
+        if actual != value:
+            return True
+    return False
+
+
+def _iso(value: Any) -> str:
+    from marketing_rules.events.clock import timestamp
+
+    return timestamp(value)[0].isoformat()
 
 
 def _why(ruleset: Ruleset, scenario: Scenario, target: str) -> str:

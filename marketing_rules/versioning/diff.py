@@ -32,20 +32,34 @@ class Change:
 
 
 def structural(old: Ruleset, new: Ruleset) -> list[Change]:
-    """Every part added, removed or changed from ``old`` to ``new``."""
-    a = old.file.model_dump(mode="json", by_alias=True)
-    b = new.file.model_dump(mode="json", by_alias=True)
+    """Every part added, removed or changed from ``old`` to ``new``, section by section of the file."""
+    a = old.file.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    b = new.file.model_dump(mode="json", by_alias=True, exclude_defaults=True)
     changes: list[Change] = []
-    for key in ("effective", "title", "schema", "inputs"):
-        if a.get(key) != b.get(key):
+    for key in dict.fromkeys(k for k in (*a, *b) if k not in _IDENTITY):
+        before, after = a.get(key), b.get(key)
+        if before == after:
+            continue
+        if key == "access":
+            changes += _access(before or {}, after or {})
+        elif key == "rules":
+            changes += _keyed("rule", _by_id(before or []), _by_id(after or []),
+                              part_of=lambda r: "offer" if r.get("then", {}).get("offer") else "rule")
+        elif isinstance(before or after, list) and all(isinstance(i, dict) and "id" in i for i in (before or after)):
+            changes += _keyed(_singular(key), _by_id(before or []), _by_id(after or []))
+        elif isinstance(before or after, dict) and key not in ("effective", "checks"):
+            changes += _keyed(_singular(key), before or {}, after or {})
+        else:
             changes.append(Change("header", key, "changed"))
-    for part, key in (("fact", "facts"), ("constant", "constants"), ("package", "packages"), ("service", "services")):
-        changes += _keyed(part, a.get(key) or {}, b.get(key) or {})
-    changes += _keyed("table", _by_id(a["tables"]), _by_id(b["tables"]))
-    old_rules, new_rules = _by_id(a["rules"]), _by_id(b["rules"])
-    changes += _keyed("rule", old_rules, new_rules, part_of=lambda r: "offer" if r["then"].get("offer") else "rule")
-    changes += _access(a.get("access") or {}, b.get("access") or {})
     return changes
+
+
+_IDENTITY = ("ruleset", "version")
+
+
+def _singular(section: str) -> str:
+    return {"facts": "fact", "constants": "constant", "packages": "package", "services": "service",
+            "tables": "table", "inputs": "input", "events": "event", "triggers": "trigger"}.get(section, section)
 
 
 def _by_id(items: list[dict]) -> dict[str, dict]:
@@ -123,7 +137,7 @@ class Impact:
             lines.append(f"\n{'offer':<28}{'before':>9}{'after':>9}{'gain':>8}{'lose':>8}  sample customers")
             for offer in offers:
                 gain, lose = self.gained.get(offer, Movement()), self.lost.get(offer, Movement())
-                samples = ", ".join((["+" + s for s in gain.samples[:2]] + ["-" + s for s in lose.samples[:2]]))
+                samples = ", ".join(["+" + s for s in gain.samples[:2]] + ["-" + s for s in lose.samples[:2]])
                 lines.append(f"  {offer:<26}{self.offers_before[offer]:>9,}{self.offers_after[offer]:>9,}"
                              f"{gain.count:>8,}{lose.count:>8,}  {samples}")
         for fact, moves in self.facts.items():

@@ -54,12 +54,9 @@ class Registry:
 
     def _place(self, ruleset: Ruleset, path: Path) -> list[Diagnostic]:
         where = str(path)
-        if path.stem != ruleset.version:
-            return [Diagnostic("MR401", f"file {path.name} holds version {ruleset.version}", file=where, line=None,
-                               hint=f"name the file {ruleset.version}.yaml: one file per version")]
-        if path.parent.name != ruleset.id:
-            return [Diagnostic("MR402", f"ruleset '{ruleset.id}' is in folder '{path.parent.name}'", file=where,
-                               hint=f"move it to {ruleset.id}/ or change its ruleset: header")]
+        misplaced = placement(ruleset, path)
+        if misplaced:
+            return misplaced
         versions = self._versions.setdefault(ruleset.id, {})
         if ruleset.version in versions:
             return [Diagnostic("MR403", f"{ruleset.id} {ruleset.version} is defined twice, also in "
@@ -103,6 +100,18 @@ class Registry:
             hint = did_you_mean(ruleset, self._versions)
             raise RegistryError(f"no ruleset '{ruleset}' in {self.root}" + (f"; {hint}" if hint else ""))
         return self._versions[ruleset]
+
+
+def placement(ruleset: Ruleset, path: Path) -> list[Diagnostic]:
+    """A rule file lives at ``<ruleset-id>/<version>.yaml``: the diagnostics where it does not."""
+    where = str(path)
+    if path.stem != ruleset.version:
+        return [Diagnostic("MR401", f"file {path.name} holds version {ruleset.version}", file=where,
+                           hint=f"name the file {ruleset.version}.yaml: one file per version")]
+    if path.parent.name != ruleset.id:
+        return [Diagnostic("MR402", f"ruleset '{ruleset.id}' is in folder '{path.parent.name}'", file=where,
+                           hint=f"move it to {ruleset.id}/ or change its ruleset: header")]
+    return []
 
 
 def _window(ruleset: Ruleset) -> str:

@@ -1,0 +1,519 @@
+"""The SQL backend: a whole ruleset compiled into one query over a customers table.
+
+The query is built as sqlglot expression trees, so every dialect sqlglot writes comes from the
+same tree (``duckdb``, ``spark``, ``hive``, ``trino``, ``postgres``). Its shape, as common table
+expressions one after the other:
+
+``validated``
+    each input column checked against the fact schema and cast to its fact's type; ``__error``
+    holds every reason a row is rejected (``validation_sql``).
+``stratum_<n>_when``, ``stratum_<n>_then``
+    the agenda cut into strata: a stratum holds the units whose facts are all known after the
+    strata before it. ``_when`` computes each rule's condition (``__when_<k>``, never null: a rule
+    fires only when its condition is true) and each table's hit (``__hit_<k>``, the row number);
+    ``_then`` decides which rules fire (``__fired_<k>``: within a group, only when no rule of the
+    group before it in agenda order fired) and sets the derived facts (CASE over the setters).
+``decisions`` (the final SELECT)
+    the decision of each row: derived facts, ``tags``, ``offers`` and ``fired`` as lists (array
+    constructors with the nulls filtered out, in firing order), ``access`` as a map of service to
+    modes, ``points``, and ``error``.
+
+Because a unit only runs once every setter of what it reads has been decided, a derived fact has
+its final value wherever it is read, and effects (offers, tags, points, access) are computed once,
+at the end. What the SQL cannot express raises :class:`UnsupportedInSQL`.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+from sqlglot.dialects.spark import Spark
+
+from marketing_rules.analysis.program import Expression, Program, Rule, Table, Unit, cond_to_ast
+from marketing_rules.backends.sql_expressions import (
+    BIGINT,
+    DOUBLE,
+    TEXT,
+    ExpressionCompiler,
+    UnsupportedInSQL,
+    paren,
+    sql_type,
+    typed_null,
+)
+from marketing_rules.backends.sql_lists import SQLLists
+from marketing_rules.backends.validation_sql import SourceKind, validated
+from marketing_rules.expressions import ast
+from marketing_rules.expressions.types import BOOLEAN, NUMBER, Type
+
+DIALECTS = ("duckdb", "spark", "hive", "trino", "postgres")
+ERROR = "__error"
+
+__all__ = ["DIALECTS", "SQLCompiler", "UnsupportedInSQL", "compile_sql", "to_sql"]
+
+
+class SparkTry(Spark):
+    """Spark with TRY_CAST kept (Spark 3.4+): casts of bad text are null even under ANSI mode."""
+
+    class Generator(Spark.Generator):
+        TRANSFORMS = {
+            **Spark.Generator.TRANSFORMS,
+            exp.TryCast: lambda self, e: f"TRY_CAST({self.sql(e, 'this')} AS {self.sql(e, 'to')})",
+        }
+
+
+def dialect_of(name: str) -> str | type:
+    if name not in DIALECTS:
+        raise ValueError(f"unknown SQL dialect {name!r}; the dialects are {', '.join(DIALECTS)}")
+    return SparkTry if name == "spark" else name
+
+
+@dataclass
+class Stratum:
+    number: int
+    units: list[Unit] = field(default_factory=list)
+
+
+class SQLCompiler:
+    """Compiles a Program to one SELECT (a sqlglot tree) over ``table``."""
+
+    def __init__(self, program: Program, *, table: str = "customers",
+                 source: Mapping[str, SourceKind] | None = None, dialect: str = "duckdb",
+                 order_by: tuple[str, ...] = ()):
+        self.program = program
+        self.table = table
+        self.order_by = order_by
+        self.source = source
+        self.lists = SQLLists(dialect)
+        self.facts = ExpressionCompiler(program.fact_types, lambda name: exp.column(name, quoted=True), dialect)
+        self.index = {id(unit): k for k, unit in enumerate(program.units)}
+        self.level: dict[int, int] = {}
+        self.fired: dict[int, exp.Expression] = {}  # rule index -> its fired column
+        self.hits: dict[int, exp.Expression] = {}  # table index -> hit row column (first/unique/priority)
+        self.row_hits: dict[tuple[int, int], exp.Expression] = {}  # (collect table, row) -> condition column
+        self.unique_errors: list[tuple[int, str]] = []
+
+    # -- the query -------------------------------------------------------------------------------
+    def compile(self) -> exp.Select:
+        ctes: list[tuple[str, exp.Select]] = [("validated", self._validated())]
+        for stratum in self._strata():
+            when, then = self._stratum(stratum, ctes[-1][0])
+            ctes.append((f"stratum_{stratum.number}_when", when))
+            ctes.append((f"stratum_{stratum.number}_then", then.from_(f"stratum_{stratum.number}_when", copy=False)))
+        modes = self._modes_columns()
+        if modes:
+            star = exp.Column(this=exp.Star())
+            ctes.append(("access_modes", exp.select(star, *modes, copy=False).from_(ctes[-1][0], copy=False)))
+        query = self._decisions().from_(ctes[-1][0], copy=False)
+        if self.order_by:  # the input's own order, where the engine may not keep it
+            query = query.order_by(*(exp.column(c, quoted=True) for c in self.order_by), copy=False)
+        for name, select in ctes:
+            query = query.with_(name, as_=select, copy=False)
+        return unshare(query)
+
+    def _validated(self) -> exp.Select:
+        program = self.program
+        wanted = set().union(*(u.reads for u in program.units)) if program.units else set()
+        if program.access is not None:
+            wanted.add(program.access.by)
+        facts, error = validated(program.schema, wanted - set(program.derived), self.source)
+        columns = [exp.alias_(f.value, f.name, quoted=True, copy=False) for f in facts]
+        set_facts = set().union(*(u.writes for u in program.units)) if program.units else set()
+        for name, kind in program.derived.items():
+            if name not in set_facts:
+                columns.append(exp.alias_(self._default(name, kind), name, quoted=True, copy=False))
+        columns += [exp.column(c, quoted=True) for c in self.order_by]
+        return exp.select(*columns, exp.alias_(error, ERROR, copy=False), copy=False).from_(exp.to_table(self.table), copy=False)
+
+    def _default(self, name: str, kind: Type) -> exp.Expression:
+        from marketing_rules.backends.sql_expressions import literal
+
+        value = self.program.defaults.get(name)
+        if value is None:
+            return typed_null(kind)
+        return exp.cast(literal(value), sql_type(kind), copy=False)
+
+    def _strata(self) -> list[Stratum]:
+        """Each unit in the first stratum after every setter of what it reads (and after the
+        rules of its group that come before it in agenda order)."""
+        known: dict[str, int] = {}
+        last_in_group: dict[str, int] = {}
+        strata: dict[int, Stratum] = {}
+        for unit in self.program.units:
+            level = max([known.get(fact, 0) for fact in unit.reads] or [0])
+            group = unit.group if isinstance(unit, Rule) else None
+            if group is not None:
+                level = max(level, last_in_group.get(group, 0))
+                last_in_group[group] = level
+            self.level[id(unit)] = level
+            strata.setdefault(level, Stratum(level + 1)).units.append(unit)
+            for fact in unit.writes:
+                known[fact] = max(known.get(fact, 0), level + 1)
+        return [strata[k] for k in sorted(strata)]
+
+    # -- one stratum ---------------------------------------------------------------------------
+    def _stratum(self, stratum: Stratum, previous: str) -> tuple[exp.Select, exp.Select]:
+        when: list[exp.Expression] = []
+        then: list[exp.Expression] = []
+        for unit in stratum.units:
+            k = self.index[id(unit)]
+            if isinstance(unit, Rule):
+                when.append(self._alias(self._condition(unit), f"__when_{k}"))
+                then.append(self._alias(self._fired(unit, stratum), f"__fired_{k}"))
+                self.fired[k] = exp.column(f"__fired_{k}")
+            else:
+                when.extend(self._table_when(unit, k))
+                then.extend(self._table_then(unit, k))
+        for name in self._set_in(stratum):
+            then.append(exp.alias_(self._fact_value(name, stratum), name, quoted=True, copy=False))
+        star = exp.Column(this=exp.Star())
+        return exp.select(star, *when, copy=False).from_(previous, copy=False), exp.select(star, *then, copy=False)
+
+    @staticmethod
+    def _alias(value: exp.Expression, name: str) -> exp.Expression:
+        return exp.alias_(value, name, copy=False)
+
+    def _condition(self, rule: Rule) -> exp.Expression:
+        if rule.when is None:
+            return exp.true()
+        return _is_true(self.facts.truth(cond_to_ast(rule.when)))
+
+    def _fired(self, rule: Rule, stratum: Stratum) -> exp.Expression:
+        """The rule fires when its condition holds and no earlier rule of its group fired."""
+        own = exp.column(f"__when_{self.index[id(rule)]}")
+        if rule.group is None:
+            return own
+        blockers: list[exp.Expression] = []
+        for other in self.program.units:
+            if other is rule:
+                break
+            if isinstance(other, Rule) and other.group == rule.group:
+                k = self.index[id(other)]
+                same = self.level[id(other)] == self.level[id(rule)]
+                blockers.append(exp.column(f"__when_{k}" if same else f"__fired_{k}"))
+        if not blockers:
+            return own
+        return exp.and_(own, exp.Not(this=paren(exp.or_(*blockers, copy=False))), copy=False)
+
+    def _set_in(self, stratum: Stratum) -> list[str]:
+        """The facts set by rules whose last setter is in this stratum (their value is final there)."""
+        last: dict[str, int] = {}
+        for unit in self.program.units:
+            if isinstance(unit, Rule):
+                for name, _ in unit.sets:
+                    last[name] = max(last.get(name, 0), self.level[id(unit)])
+        return [name for name, level in last.items() if level + 1 == stratum.number]
+
+    def _fact_value(self, name: str, stratum: Stratum) -> exp.Expression:
+        """A fact set by rules (one group): the value of the rule that fired, else the default."""
+        case = exp.Case()
+        for k, unit in enumerate(self.program.units):
+            if isinstance(unit, Rule):
+                for fact, expression in unit.sets:
+                    if fact == name:
+                        case = case.when(self.fired[k], self._typed(name, expression), copy=False)
+        return case.else_(self._default(name, self.program.derived[name]), copy=False)
+
+    def _typed(self, name: str, expression: Expression) -> exp.Expression:
+        """A value for fact ``name``, stored as input facts are (numbers as DOUBLE)."""
+        kind = self.program.derived[name]
+        node = expression.node
+        if kind == BOOLEAN or isinstance(node, ast.BOOLEAN_NODES):
+            return self.facts.truth(node)
+        if kind == NUMBER and isinstance(node, ast.Arith) and node.op == "/":
+            return self.facts.quotient(node)
+        value = self.facts.value(node)
+        if kind.kind == "list" and isinstance(node, ast.ListExpr) and not node.items:
+            return exp.cast(exp.Array(expressions=[]), sql_type(kind), copy=False)
+        if kind == NUMBER and self.facts.type_of(node).numeric:
+            return exp.cast(value, DOUBLE, copy=False)
+        return value
+
+    # -- tables ----------------------------------------------------------------------------------
+    def _row_condition(self, row) -> exp.Expression:
+        return _is_true(self.facts.truth(row.condition()))
+
+    def _table_when(self, table: Table, k: int) -> list[exp.Expression]:
+        if table.hit in ("collect", "unique"):
+            columns = []
+            for row in table.rows:
+                columns.append(exp.alias_(self._row_condition(row), f"__row_{k}_{row.number}", copy=False))
+                self.row_hits[(k, row.number)] = exp.column(f"__row_{k}_{row.number}")
+            return columns
+        rows = list(table.rows)
+        if table.hit == "priority":  # the best-ranked matching row, earlier rows first among equals
+            rows.sort(key=lambda row: (table.ranks[row.number - 1], row.number))
+        case = exp.Case()
+        for row in rows:
+            case = case.when(self.facts.truth(row.condition()), exp.Literal.number(row.number), copy=False)
+        self.hits[k] = exp.column(f"__hit_{k}")
+        return [exp.alias_(case if rows else exp.cast(exp.null(), BIGINT, copy=False), f"__hit_{k}", copy=False)]
+
+    def _table_then(self, table: Table, k: int) -> list[exp.Expression]:
+        if table.hit == "collect":
+            return [exp.alias_(self._collect(table, k, o, name), name, quoted=True, copy=False)
+                    for o, name in enumerate(table.outputs)]
+        columns: list[exp.Expression] = []
+        if table.hit == "unique":
+            flags = [self.row_hits[(k, row.number)] for row in table.rows]
+            hit = exp.Case()
+            for row, flag in zip(table.rows, flags, strict=True):
+                hit = hit.when(flag, exp.Literal.number(row.number), copy=False)
+            columns.append(exp.alias_(hit if flags else exp.cast(exp.null(), BIGINT, copy=False), f"__hit_{k}", copy=False))
+            columns.append(exp.alias_(self._unique_error(table, flags), f"__unique_{k}", copy=False))
+            self.hits[k] = exp.column(f"__hit_{k}")
+            self.unique_errors.append((k, f"__unique_{k}"))
+        hit_now = self._hit_expression(table, k)
+        for o, name in enumerate(table.outputs):
+            case = exp.Case(this=hit_now)
+            for row in table.rows:
+                case = case.when(exp.Literal.number(row.number), self._typed(name, row.outputs[o]), copy=False)
+            columns.append(exp.alias_(case.else_(self._default(name, self.program.derived[name]), copy=False), name, quoted=True, copy=False))
+        return columns
+
+    def _hit_expression(self, table: Table, k: int) -> exp.Expression:
+        if table.hit != "unique":
+            return exp.column(f"__hit_{k}")
+        hit = exp.Case()
+        for row in table.rows:
+            hit = hit.when(self.row_hits[(k, row.number)], exp.Literal.number(row.number), copy=False)
+        return hit
+
+    def _unique_error(self, table: Table, flags: list[exp.Expression]) -> exp.Expression:
+        if len(flags) < 2:
+            return exp.cast(exp.null(), TEXT, copy=False)
+        count = _sum([exp.Case().when(f, exp.Literal.number(1), copy=False).else_(exp.Literal.number(0), copy=False) for f in flags])
+        rows = exp.ConcatWs(expressions=[exp.Literal.string(", "), *(
+            exp.Case().when(f, exp.Literal.string(str(row.number)), copy=False) for row, f in zip(table.rows, flags, strict=True))], coalesce=True)
+        message = exp.Concat(expressions=[
+            exp.Literal.string(f"table '{table.id}' has hit policy unique, but rows "), rows,
+            exp.Literal.string(" all match")], safe=True, coalesce=True)
+        return exp.Case().when(exp.GT(this=paren(count), expression=exp.Literal.number(1)), message, copy=False)
+
+    def _collect(self, table: Table, k: int, o: int, name: str) -> exp.Expression:
+        kind = self.program.derived[name]
+        flags = [(row, self.row_hits[(k, row.number)]) for row in table.rows]
+        values = [(flag, self._typed_item(name, row.outputs[o], kind)) for row, flag in flags]
+        if table.aggregate is None:
+            return self.lists.collect(values, sql_type(kind))
+        present = [exp.and_(flag, exp.Not(this=exp.Is(this=paren(v), expression=exp.null())), copy=False) for flag, v in values]
+        count = _sum([exp.Case().when(p, exp.Literal.number(1), copy=False).else_(exp.Literal.number(0), copy=False) for p in present])
+        if table.aggregate == "count":
+            return count if present else exp.Literal.number(0)
+        if not values:
+            return typed_null(kind)
+        if table.aggregate == "sum":
+            total = _sum([exp.Coalesce(this=exp.Case().when(f, v, copy=False), expressions=[exp.Literal.number(0)]) for f, v in values])
+            result: exp.Expression = exp.Case().when(exp.GT(this=paren(count), expression=exp.Literal.number(0)), total, copy=False)
+        else:
+            pick = exp.Least if table.aggregate == "min" else exp.Greatest
+            chosen = [exp.Case().when(f, v, copy=False) for f, v in values]
+            result = pick(this=chosen[0], expressions=chosen[1:], ignore_nulls=True)
+        return exp.cast(result, sql_type(kind), copy=False)
+
+    def _typed_item(self, name: str, expression: Expression, kind: Type) -> exp.Expression:
+        node = expression.node
+        if isinstance(node, ast.BOOLEAN_NODES):
+            return self.facts.truth(node)
+        item = kind.item if kind.kind == "list" else kind
+        if item == NUMBER and isinstance(node, ast.Arith) and node.op == "/":
+            return self.facts.quotient(node)
+        value = self.facts.value(node)
+        if item is not None and item == NUMBER:
+            return exp.cast(value, DOUBLE, copy=False)
+        return value
+
+    # -- the decisions -------------------------------------------------------------------------
+    def _decisions(self) -> exp.Select:
+        program = self.program
+        error = self._error()
+        columns: list[exp.Expression] = [exp.alias_(exp.cast(exp.column("id", quoted=True), TEXT, copy=False), "id", quoted=True, copy=False)]
+        for name in program.derived:
+            value = exp.column(name, quoted=True)
+            columns.append(exp.alias_(exp.Case().when(exp.Is(this=paren(error), expression=exp.null()), value, copy=False),
+                                      name, quoted=True, copy=False))
+        parts = {
+            "tags": self._tags(), "offers": self._offers(), "access": self._access(),
+            "points": self._points(), "fired": self._fired_list(),
+        }
+        for name, value in parts.items():
+            columns.append(exp.alias_(exp.Case().when(exp.Is(this=paren(error), expression=exp.null()), value, copy=False),
+                                      name, quoted=True, copy=False))
+        columns.append(exp.alias_(error, "error", quoted=True, copy=False))
+        return exp.select(*columns, copy=False)
+
+    def _error(self) -> exp.Expression:
+        errors = [exp.column(ERROR)] + [exp.column(c) for _, c in sorted(self.unique_errors)]
+        return errors[0] if len(errors) == 1 else exp.Coalesce(this=errors[0], expressions=errors[1:])
+
+    def _tags(self) -> exp.Expression:
+        by_tag: dict[str, list[exp.Expression]] = {}
+        for k, unit in enumerate(self.program.units):
+            if isinstance(unit, Rule):
+                for tag in unit.tags:
+                    by_tag.setdefault(tag, []).append(self.fired[k])
+        items = [exp.Case().when(exp.or_(*flags, copy=False) if len(flags) > 1 else flags[0], exp.Literal.string(tag), copy=False)
+                 for tag, flags in sorted(by_tag.items())]
+        return self.lists.compact(items, TEXT)
+
+    def _offers(self) -> exp.Expression:
+        items = [exp.Case().when(self.fired[k], exp.Literal.string(unit.offer.id), copy=False)
+                 for k, unit in enumerate(self.program.units) if isinstance(unit, Rule) and unit.offer is not None]
+        return self.lists.compact(items, TEXT)
+
+    def _fired_list(self) -> exp.Expression:
+        items: list[exp.Expression] = []
+        for k, unit in enumerate(self.program.units):
+            if isinstance(unit, Rule):
+                items.append(exp.Case().when(self.fired[k], exp.Literal.string(unit.id), copy=False))
+            elif unit.hit == "collect":
+                items += [exp.Case().when(self.row_hits[(k, row.number)], exp.Literal.string(unit.row_id(row)), copy=False)
+                          for row in unit.rows]
+            elif unit.rows:
+                case = exp.Case(this=self.hits[k])
+                for row in unit.rows:
+                    case = case.when(exp.Literal.number(row.number), exp.Literal.string(unit.row_id(row)), copy=False)
+                items.append(case)
+        return self.lists.compact(items, TEXT)
+
+    def _points(self) -> exp.Expression:
+        awards = [(k, unit) for k, unit in enumerate(self.program.units) if isinstance(unit, Rule) and unit.award]
+        if not awards:
+            return exp.cast(exp.Literal.number(0), BIGINT, copy=False)
+        numbers = any(self.facts.type_of(unit.award.node) == NUMBER for _, unit in awards)  # type: ignore[union-attr]
+        terms = []
+        for k, unit in awards:
+            value = self.facts.value(unit.award.node, numbers)  # type: ignore[union-attr]
+            terms.append(exp.Case().when(self.fired[k], exp.Coalesce(this=value, expressions=[exp.Literal.number(0)]), copy=False)
+                         .else_(exp.Literal.number(0), copy=False))
+        return exp.cast(_sum(terms), DOUBLE if numbers else BIGINT, copy=False)
+
+    def _services(self) -> list[str]:
+        """Every service the access matrix or a grant can give, in the order the file lists them."""
+        access = self.program.access
+        named = [s for table in (access.table.values() if access else ()) for s in table]
+        named += [g.service for unit in self.program.rules for g in unit.grants]
+        return [s for s in self.program.services if s in named] + [s for s in dict.fromkeys(named)
+                                                                    if s not in self.program.services]
+
+    def _modes_columns(self) -> list[exp.Expression]:
+        """Each service's list of modes, as a column ``__modes_<n>`` (the map is built from them)."""
+        access = self.program.access
+        grants = [(k, grant) for k, unit in enumerate(self.program.units) if isinstance(unit, Rule)
+                  for grant in unit.grants]
+        by = exp.column(access.by, quoted=True) if access is not None else None
+        return [exp.alias_(self._modes(service, by, grants), f"__modes_{n}", copy=False)
+                for n, service in enumerate(self._services())]
+
+    def _access(self) -> exp.Expression:
+        entries = [(service, exp.column(f"__modes_{n}")) for n, service in enumerate(self._services())]
+        return self.lists.modes_map(entries)
+
+    def _modes(self, service: str, by: exp.Expression | None, grants: list) -> exp.Expression:
+        """The modes of one service: the access matrix's for the ``by`` value, then granted modes."""
+        access = self.program.access
+        lists: dict[tuple[str, ...], list[str]] = {}
+        for value, table in (access.table.items() if access else ()):
+            if service in table:
+                lists.setdefault(tuple(table[service].modes), []).append(value)
+        base: exp.Expression = exp.cast(exp.Array(expressions=[]), self.lists.text_list, copy=False)
+        if lists and by is not None:
+            case = exp.Case()
+            for modes, values in lists.items():
+                key = exp.cast(by, TEXT, copy=False)
+                case = case.when(exp.In(this=key, expressions=[exp.Literal.string(v) for v in values]),
+                                 self.lists.array([exp.Literal.string(m) for m in modes]), copy=False)
+            base = case.else_(base, copy=False)
+        granted: list[exp.Expression] = []
+        seen: list[tuple[str, exp.Expression]] = []
+        for k, grant in grants:
+            if grant.service != service:
+                continue
+            holders = [v for modes, values in lists.items() if grant.mode in modes for v in values]
+            condition = self.fired[k]
+            if holders and by is not None:
+                has = exp.In(this=exp.cast(by, TEXT, copy=False), expressions=[exp.Literal.string(v) for v in holders])
+                condition = exp.and_(condition, exp.Not(this=exp.Coalesce(this=has, expressions=[exp.false()])), copy=False)
+            earlier = [flag for mode, flag in seen if mode == grant.mode]
+            if earlier:
+                condition = exp.and_(condition, exp.Not(this=paren(exp.or_(*earlier, copy=False))), copy=False)
+            seen.append((grant.mode, self.fired[k]))
+            granted.append(exp.Case().when(condition, exp.Literal.string(grant.mode), copy=False))
+        if not granted:
+            return base
+        return self.lists.concat(base, self.lists.compact(granted, TEXT))
+
+
+def unshare(tree: exp.Expression) -> exp.Expression:
+    """The tree with every node in one place: the compiler builds without copying (sqlglot copies
+    a subtree at every builder call otherwise, which is quadratic) and reuses small nodes, such as a
+    rule's fired column, in many places; each later use becomes a copy, and parents are set right."""
+    seen: set[int] = set()
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        for key, value in list(node.args.items()):
+            if isinstance(value, exp.Expression):
+                if id(value) in seen:
+                    value = value.copy()
+                node.set(key, value)
+                seen.add(id(value))
+                stack.append(value)
+            elif isinstance(value, list) and value and isinstance(value[0], exp.Expression):
+                items = [v.copy() if id(v) in seen else v for v in value]
+                node.set(key, items)
+                for item in items:
+                    seen.add(id(item))
+                    stack.append(item)
+    return tree
+
+
+def _is_true(condition: exp.Expression) -> exp.Expression:
+    """A condition as a two-valued flag: unknown counts as false (a rule fires only when true)."""
+    if isinstance(condition, exp.Boolean):
+        return condition
+    return exp.Coalesce(this=paren(condition), expressions=[exp.false()])
+
+
+def _sum(terms: list[exp.Expression]) -> exp.Expression:
+    if not terms:
+        return exp.Literal.number(0)
+    total = terms[0]
+    for term in terms[1:]:
+        total = exp.Add(this=total, expression=term)
+    return paren(total)
+
+
+def compile_sql(program: Program, *, table: str = "customers", source: Mapping[str, SourceKind] | None = None,
+                dialect: str = "duckdb", order_by: tuple[str, ...] = ()) -> exp.Select:
+    """The ruleset as one sqlglot SELECT over ``table`` (one output row per input row).
+
+    ``order_by`` names columns of the input that give its order (the batch backends add them).
+    """
+    return SQLCompiler(program, table=table, source=source, dialect=dialect, order_by=order_by).compile()
+
+
+_TEXTS: dict[tuple, tuple[weakref.ref, str]] = {}
+
+
+def to_sql(program: Program, dialect: str = "duckdb", *, table: str = "customers",
+           source: Mapping[str, SourceKind] | None = None, pretty: bool = True, order_by: tuple[str, ...] = ()) -> str:
+    """The ruleset as SQL text in ``dialect`` (duckdb, spark, hive, trino, postgres).
+
+    The text is kept per program, input columns and dialect, so batches of one ruleset compile once.
+    """
+    target = dialect_of(dialect)
+    key = (id(program), dialect, table, tuple(sorted(source.items())) if source is not None else None, pretty,
+           order_by)
+    cached = _TEXTS.get(key)
+    if cached is not None and cached[0]() is program:
+        return cached[1]
+    query = compile_sql(program, table=table, source=source, dialect=dialect, order_by=order_by)
+    text = query.sql(dialect=target, pretty=pretty)
+    if len(_TEXTS) > 256:
+        _TEXTS.clear()
+    _TEXTS[key] = (weakref.ref(program), text)
+    return text
+

@@ -1,0 +1,82 @@
+"""Lists and maps in SQL: the few constructs whose spelling differs between dialects beyond what
+sqlglot translates, kept in one place.
+
+A decision's lists (tags, offers, fired) are array constructors of CASE items, one per rule or
+table row in firing order, with the nulls (the items that did not fire) filtered out. ``access``
+is a map from service to its list of modes, holding only the services with at least one mode: an
+array of keys and an array of values filtered alike (DuckDB ``MAP``, Spark ``MAP_FROM_ARRAYS``,
+Trino ``MAP``). PostgreSQL has no map type, so there ``access`` is a ``jsonb`` object; Hive has
+no map built from arrays, so there every service is a key and a denied one has an empty list.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+TEXT = exp.DataType.build("VARCHAR")
+
+
+def list_of(item: exp.DataType) -> exp.DataType:
+    return exp.DataType(this=exp.DataType.Type.ARRAY, expressions=[item], nested=True)
+
+
+class SQLLists:
+    """Array and map constructors for one dialect."""
+
+    def __init__(self, dialect: str):
+        self.dialect = dialect
+        self.text_list = list_of(TEXT)
+
+    def array(self, items: list[exp.Expression]) -> exp.Expression:
+        return exp.Array(expressions=items)
+
+    def empty(self, kind: exp.DataType) -> exp.Expression:
+        return exp.cast(exp.Array(expressions=[]), kind, copy=False)
+
+    def compact(self, items: list[exp.Expression], item: exp.DataType) -> exp.Expression:
+        """The items that are not null, in order."""
+        if not items:
+            return self.empty(list_of(item))
+        x = exp.to_identifier("x")
+        keep = exp.Not(this=exp.Is(this=exp.column("x"), expression=exp.null()))
+        return exp.ArrayFilter(this=self.array(items), expression=exp.Lambda(this=keep, expressions=[x]))
+
+    def concat(self, first: exp.Expression, second: exp.Expression) -> exp.Expression:
+        return exp.ArrayConcat(this=first, expressions=[second])
+
+    def collect(self, values: list[tuple[exp.Expression, exp.Expression]], kind: exp.DataType) -> exp.Expression:
+        """The value of every matching row, nulls kept (a collect table's list)."""
+        result = self.empty(kind)
+        for flag, value in values:
+            one = exp.Case().when(flag, self.array([value]), copy=False).else_(self.empty(kind), copy=False)
+            result = self.concat(result, one)
+        return result
+
+    def size(self, value: exp.Expression) -> exp.Expression:
+        return exp.ArraySize(this=value)
+
+    def modes_map(self, entries: list[tuple[str, exp.Expression]]) -> exp.Expression:
+        """Service -> modes, for the services with at least one mode."""
+        if self.dialect == "postgres":
+            return self._jsonb(entries)
+        keys = [exp.Literal.string(service) for service, _ in entries]
+        values = [modes for _, modes in entries]
+        if self.dialect == "hive":
+            return exp.Map(keys=exp.Array(expressions=keys), values=exp.Array(expressions=values))
+        if not entries:
+            return exp.Map(keys=self.empty(self.text_list), values=self.empty(list_of(self.text_list)))
+        granted = [exp.GT(this=self.size(v), expression=exp.Literal.number(0)) for v in values]
+        kept_keys = self.compact([exp.Case().when(g, k, copy=False) for g, k in zip(granted, keys, strict=True)], TEXT)
+        y = exp.to_identifier("y")
+        nonempty = exp.GT(this=self.size(exp.column("y")), expression=exp.Literal.number(0))
+        kept_values = exp.ArrayFilter(this=self.array(values), expression=exp.Lambda(this=nonempty, expressions=[y]))
+        return exp.Map(keys=kept_keys, values=kept_values)
+
+    def _jsonb(self, entries: list[tuple[str, exp.Expression]]) -> exp.Expression:
+        args: list[exp.Expression] = []
+        for service, modes in entries:
+            present = exp.GT(this=exp.Anonymous(this="CARDINALITY", expressions=[modes]), expression=exp.Literal.number(0))
+            args += [exp.Literal.string(service),
+                     exp.Case().when(present, exp.Anonymous(this="TO_JSONB", expressions=[modes]), copy=False)]
+        built = exp.Anonymous(this="JSONB_BUILD_OBJECT", expressions=args)
+        return exp.Anonymous(this="JSONB_STRIP_NULLS", expressions=[built])

@@ -1,0 +1,55 @@
+"""The embedded backend: the compiled query run by DuckDB, streaming from the input to the output.
+
+With ``out``, DuckDB reads the input files in row groups and writes Parquet as it goes (``COPY
+(query) TO out``), so memory stays bounded however large the input; ``memory_limit`` caps it
+(DuckDB spills what it must buffer). Without ``out`` the decisions come back as an Arrow table.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from marketing_rules.backends.sql import to_sql
+from marketing_rules.batch.output import BatchResult, Summary, clock, output_schema, run_with_progress
+from marketing_rules.batch.sources import ORDER, _quote, duckdb_relation
+
+if TYPE_CHECKING:
+    from marketing_rules.engine.ruleset import Ruleset
+
+
+def connect(threads: int | None = None, memory_limit: str | None = None) -> Any:
+    import duckdb
+
+    config: dict[str, Any] = {}
+    if threads:
+        config["threads"] = threads
+    if memory_limit:
+        config["memory_limit"] = memory_limit
+    return duckdb.connect(config=config)
+
+
+def run(ruleset: Ruleset, source: Any, out: str | None, *, progress: bool = False, threads: int | None = None,
+        memory_limit: str | None = None, connection: Any = None) -> BatchResult:
+    con = connection or connect(threads, memory_limit)
+    started = clock()
+    kinds = duckdb_relation(con, source, "customers")
+    # a returned table keeps the input's order; a Parquet file is written as DuckDB streams it (in
+    # parallel, not always in input order: ordering would hold the whole output in memory)
+    order = ORDER if out is None else ()
+    query = to_sql(ruleset.program, "duckdb", table="customers", source=kinds, pretty=False, order_by=order)
+    rows_in = con.sql("SELECT count(*) FROM customers").fetchall()[0][0]
+    if out is not None:
+        copy = f"COPY ({query}) TO {_quote(str(out))} (FORMAT parquet, COMPRESSION zstd)"
+        run_with_progress(lambda: con.execute(copy), con.query_progress, progress)
+        decided, rejected = con.execute(
+            f"SELECT count(*) FILTER (error IS NULL), count(error) FROM read_parquet({_quote(str(out))})").fetchall()[0]
+        table = None
+    else:
+        table = run_with_progress(lambda: con.sql(query).to_arrow_table(), con.query_progress, progress)
+        table = table.cast(output_schema(ruleset.program))
+        decided = table.column("error").null_count
+        rejected = table.num_rows - decided
+    summary = Summary("duckdb", rows_in, decided, rejected, clock() - started)
+    if connection is None and out is not None:
+        con.close()
+    return BatchResult(summary, table, str(out) if out is not None else None)

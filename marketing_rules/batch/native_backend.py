@@ -1,0 +1,98 @@
+"""The per-customer engine over a batch, for checking the SQL backends: each row validated and
+decided by ``rs.evaluate``, written in the same columns as the SQL backends write."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from marketing_rules.batch.output import BatchResult, Summary, clock, output_schema
+from marketing_rules.batch.sources import duckdb_relation
+from marketing_rules.errors import EvaluationError, FactsError
+
+if TYPE_CHECKING:
+    from marketing_rules.engine.ruleset import Ruleset
+
+BATCH_ROWS = 50_000
+
+
+def decide_row(ruleset: Ruleset, row: dict[str, Any], derived: tuple[str, ...]) -> dict[str, Any]:
+    """One output row for one input row: the decision, or the reason the row was rejected."""
+    if isinstance(row.get("id"), int) and not isinstance(row.get("id"), bool):
+        row["id"] = str(row["id"])  # customer numbers stored as integers, as the SQL backends read them
+    try:
+        decision = ruleset.evaluate(row)
+    except FactsError as error:
+        reason = "; ".join(f"{e['field']}: {e['message']} (got {e['value']!r})" for e in error.errors)
+        return {"id": _text(row.get("id")), "error": reason}
+    except EvaluationError as error:
+        return {"id": _text(row.get("id")), "error": str(error)}
+    facts = decision.facts
+    return {
+        "id": decision.inputs["id"],
+        **{name: facts[name] for name in derived},
+        "tags": sorted(decision.tags),
+        "offers": [o.id for o in decision.offers],
+        "access": [(s, list(a.modes)) for s, a in decision.access.items()],
+        "points": decision.points,
+        "fired": list(decision.fired),
+        "error": None,
+    }
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def decide_rows(ruleset: Ruleset, rows: list[dict[str, Any]]) -> Any:
+    import pyarrow as pa
+
+    schema = output_schema(ruleset.program)
+    derived = tuple(ruleset.program.derived)
+    decided = [decide_row(ruleset, row, derived) for row in rows]
+    return pa.Table.from_pylist(decided, schema=schema)
+
+
+def run(ruleset: Ruleset, source: Any, out: str | None, *, progress: bool = False) -> BatchResult:
+    import duckdb
+    import pyarrow.parquet as pq
+
+    started = clock()
+    con = duckdb.connect()
+    duckdb_relation(con, source, "customers")
+    rows_in = con.sql("SELECT count(*) FROM customers").fetchall()[0][0]
+    reader = con.sql("SELECT * EXCLUDE (__file, __row) FROM customers ORDER BY __file, __row").to_arrow_reader(BATCH_ROWS)
+    schema = output_schema(ruleset.program)
+    writer = pq.ParquetWriter(str(out), schema) if out is not None else None
+    parts = []
+    decided = rejected = 0
+    bar = _bar(rows_in) if progress else None
+    for batch in reader:
+        table = decide_rows(ruleset, batch.to_pylist())
+        errors = table.column("error").null_count
+        decided += errors
+        rejected += table.num_rows - errors
+        if writer is not None:
+            writer.write_table(table)
+        else:
+            parts.append(table)
+        if bar is not None:
+            bar.update(batch.num_rows)
+    if bar is not None:
+        bar.render_finish()
+    if writer is not None:
+        writer.close()
+    import pyarrow as pa
+
+    result = pa.concat_tables(parts) if parts else (schema.empty_table() if writer is None else None)
+    summary = Summary("native", rows_in, decided, rejected, clock() - started)
+    return BatchResult(summary, result, str(out) if out is not None else None)
+
+
+def _bar(total: int) -> Any:
+    import sys
+
+    import click
+
+    bar = click.progressbar(length=total, label="evaluating", file=sys.stderr, show_pos=True)
+    bar.__enter__()
+    return bar

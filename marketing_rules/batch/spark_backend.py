@@ -1,0 +1,70 @@
+"""The Spark backend: the same compiled query, run by Spark SQL.
+
+Without a session, a local one is started (``local[*]``, no UI) and kept for the process; pass
+``spark=`` to run on a cluster. The query reads the input through a temporary view, so a province's
+base is read, decided and written in parallel by the executors. With ``out``, Spark writes a folder
+of Parquet files (Spark's way); without it, the decisions come back as a Spark DataFrame.
+
+Division by zero is null and bad text is null under ``TRY_CAST``; the query runs with
+``spark.sql.ansi.enabled`` off for the rest (decimal overflow is null, as the rule language's
+arithmetic on out-of-range values is), and the setting is restored after.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING, Any
+
+from marketing_rules.backends.sql import to_sql
+from marketing_rules.batch.output import BatchResult, Summary, clock
+from marketing_rules.batch.sources import spark_frame, spark_kinds
+
+if TYPE_CHECKING:
+    from marketing_rules.engine.ruleset import Ruleset
+
+_views = itertools.count()
+
+
+def local_session(memory: str = "2g") -> Any:
+    """A local SparkSession for this process (created once, then reused)."""
+    from pyspark.sql import SparkSession
+
+    return (SparkSession.builder.master("local[*]").appName("marketing-rules")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.driver.memory", memory)
+            .config("spark.sql.ansi.enabled", "false")
+            .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+            .getOrCreate())
+
+
+def decisions(ruleset: Ruleset, source: Any, spark: Any) -> tuple[Any, Any]:
+    """The decisions as a (lazy) DataFrame, and the input DataFrame."""
+    frame = spark_frame(spark, source)
+    view = f"marketing_rules_customers_{next(_views)}"
+    frame.createOrReplaceTempView(view)
+    query = to_sql(ruleset.program, "spark", table=view, source=spark_kinds(frame), pretty=False)
+    return spark.sql(query), frame
+
+
+def run(ruleset: Ruleset, source: Any, out: str | None, *, spark: Any = None, progress: bool = False) -> BatchResult:
+    from pyspark.sql import functions as F
+
+    spark = spark or local_session()
+    started = clock()
+    previous = spark.conf.get("spark.sql.ansi.enabled", None)
+    spark.conf.set("spark.sql.ansi.enabled", "false")
+    try:
+        result, frame = decisions(ruleset, source, spark)
+        rows_in = frame.count()
+        if out is not None:
+            result.write.mode("overwrite").parquet(str(out))
+            written = spark.read.parquet(str(out))
+        else:
+            written = result.cache()
+        counts = written.agg(F.count(F.lit(1)).alias("n"), F.count("error").alias("rejected")).first()
+    finally:
+        if previous is not None:
+            spark.conf.set("spark.sql.ansi.enabled", previous)
+    summary = Summary("spark", rows_in, counts["n"] - counts["rejected"], counts["rejected"], clock() - started)
+    return BatchResult(summary, None if out is not None else written, str(out) if out is not None else None)

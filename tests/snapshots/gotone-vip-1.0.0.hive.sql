@@ -1,0 +1,506 @@
+WITH validated AS (
+  SELECT
+    CAST(`id` AS STRING) AS `id`,
+    CASE
+      WHEN NOT NOT `arpu` BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
+      THEN CAST(`arpu` AS DOUBLE)
+    END AS `arpu`,
+    CASE
+      WHEN NOT NOT `arpu_prev` BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
+      THEN CAST(`arpu_prev` AS DOUBLE)
+    END AS `arpu_prev`,
+    CASE
+      WHEN NOT NOT `arpu_3m` BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
+      THEN CAST(`arpu_3m` AS DOUBLE)
+    END AS `arpu_3m`,
+    `tenure_months` AS `tenure_months`,
+    CASE
+      WHEN NOT NOT `package_fee` BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
+      THEN CAST(`package_fee` AS DOUBLE)
+    END AS `package_fee`,
+    `card` AS `card`,
+    `status` AS `status`,
+    `birthday_month` AS `birthday_month`,
+    NULLIF(
+      CONCAT_WS(
+        '; ',
+        CASE WHEN `id` IS NULL THEN 'id: is required' END,
+        CASE
+          WHEN LENGTH(CAST(`id` AS STRING)) = 0
+          THEN CONCAT('id: must not be empty', ' (got ', COALESCE(CAST(`id` AS STRING), ''), ')')
+        END,
+        CASE
+          WHEN NOT `arpu` IS NULL
+          AND NOT `arpu` BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
+          THEN CONCAT(
+            'arpu: is not a finite number below 10^18',
+            ' (got ',
+            COALESCE(CAST(`arpu` AS STRING), ''),
+            ')'
+          )
+        END,
+        CASE
+          WHEN `arpu` < 0
+          THEN CONCAT('arpu: must be >= 0', ' (got ', COALESCE(CAST(`arpu` AS STRING), ''), ')')
+        END,
+        CASE
+          WHEN NOT `arpu_prev` IS NULL
+          AND NOT `arpu_prev` BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
+          THEN CONCAT(
+            'arpu_prev: is not a finite number below 10^18',
+            ' (got ',
+            COALESCE(CAST(`arpu_prev` AS STRING), ''),
+            ')'
+          )
+        END,
+        CASE
+          WHEN `arpu_prev` < 0
+          THEN CONCAT('arpu_prev: must be >= 0', ' (got ', COALESCE(CAST(`arpu_prev` AS STRING), ''), ')')
+        END,
+        CASE
+          WHEN NOT `arpu_3m` IS NULL
+          AND NOT `arpu_3m` BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
+          THEN CONCAT(
+            'arpu_3m: is not a finite number below 10^18',
+            ' (got ',
+            COALESCE(CAST(`arpu_3m` AS STRING), ''),
+            ')'
+          )
+        END,
+        CASE
+          WHEN `arpu_3m` < 0
+          THEN CONCAT('arpu_3m: must be >= 0', ' (got ', COALESCE(CAST(`arpu_3m` AS STRING), ''), ')')
+        END,
+        CASE
+          WHEN NOT `tenure_months` IS NULL
+          AND NOT `tenure_months` BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
+          THEN CONCAT(
+            'tenure_months: is not a finite number below 10^18',
+            ' (got ',
+            COALESCE(CAST(`tenure_months` AS STRING), ''),
+            ')'
+          )
+        END,
+        CASE
+          WHEN `tenure_months` < 0
+          THEN CONCAT(
+            'tenure_months: must be >= 0',
+            ' (got ',
+            COALESCE(CAST(`tenure_months` AS STRING), ''),
+            ')'
+          )
+        END,
+        CASE
+          WHEN NOT `package_fee` IS NULL
+          AND NOT `package_fee` BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
+          THEN CONCAT(
+            'package_fee: is not a finite number below 10^18',
+            ' (got ',
+            COALESCE(CAST(`package_fee` AS STRING), ''),
+            ')'
+          )
+        END,
+        CASE
+          WHEN `package_fee` < 0
+          THEN CONCAT(
+            'package_fee: must be >= 0',
+            ' (got ',
+            COALESCE(CAST(`package_fee` AS STRING), ''),
+            ')'
+          )
+        END,
+        CASE
+          WHEN NOT (
+            `card` IN ('none', 'silver', 'gold', 'diamond')
+          )
+          THEN CONCAT(
+            'card: must be one of none, silver, gold, diamond',
+            ' (got ',
+            COALESCE(CAST(`card` AS STRING), ''),
+            ')'
+          )
+        END,
+        CASE
+          WHEN NOT (
+            `status` IN ('active', 'suspended', 'pre_cancel')
+          )
+          THEN CONCAT(
+            'status: must be one of active, suspended, pre_cancel',
+            ' (got ',
+            COALESCE(CAST(`status` AS STRING), ''),
+            ')'
+          )
+        END,
+        CASE
+          WHEN NOT `birthday_month` IS NULL
+          AND NOT `birthday_month` BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
+          THEN CONCAT(
+            'birthday_month: is not a finite number below 10^18',
+            ' (got ',
+            COALESCE(CAST(`birthday_month` AS STRING), ''),
+            ')'
+          )
+        END,
+        CASE
+          WHEN `birthday_month` < 1
+          THEN CONCAT(
+            'birthday_month: must be >= 1',
+            ' (got ',
+            COALESCE(CAST(`birthday_month` AS STRING), ''),
+            ')'
+          )
+        END,
+        CASE
+          WHEN `birthday_month` > 12
+          THEN CONCAT(
+            'birthday_month: must be <= 12',
+            ' (got ',
+            COALESCE(CAST(`birthday_month` AS STRING), ''),
+            ')'
+          )
+        END
+      ),
+      ''
+    ) AS __error
+  FROM customers
+), stratum_1_when AS (
+  SELECT
+    *,
+    CASE
+      WHEN NOT (
+        `card` = 'none'
+      ) AND `arpu_3m` >= 500
+      THEN 1
+      WHEN NOT (
+        `card` = 'none'
+      ) AND (
+        `arpu_3m` >= 200 AND `arpu_3m` < 500
+      )
+      THEN 2
+      WHEN NOT (
+        `card` = 'none'
+      ) AND (
+        `arpu_3m` >= 120 AND `arpu_3m` < 200
+      )
+      THEN 3
+      WHEN NOT (
+        `card` = 'none'
+      ) AND `arpu_3m` < 120
+      THEN 4
+      WHEN `arpu_3m` >= 120
+      THEN 5
+      WHEN TRUE
+      THEN 6
+    END AS __hit_0,
+    COALESCE(
+      (
+        CASE
+          WHEN ABS(`arpu` - (
+            `arpu_prev` * 0.8
+          )) > 1e-12 * (
+            ABS(`arpu`) + ABS((
+              `arpu_prev` * 0.8
+            ))
+          )
+          THEN `arpu` < (
+            `arpu_prev` * 0.8
+          )
+          ELSE CAST(`arpu` AS DECIMAL(38, 10)) < (
+            CAST(`arpu_prev` AS DECIMAL(38, 10)) * CAST(0.8 AS DECIMAL(2, 1))
+          )
+        END
+        AND `tenure_months` >= 12
+      ),
+      FALSE
+    ) AS __when_3
+  FROM validated
+), stratum_1_then AS (
+  SELECT
+    *,
+    CASE __hit_0
+      WHEN 1
+      THEN 'diamond'
+      WHEN 2
+      THEN 'gold'
+      WHEN 3
+      THEN 'silver'
+      WHEN 4
+      THEN 'member'
+      WHEN 5
+      THEN 'mid_high'
+      WHEN 6
+      THEN 'ordinary'
+      ELSE CAST(NULL AS STRING)
+    END AS `tier`,
+    __when_3 AS __fired_3,
+    CASE WHEN __fired_3 THEN 'warning' ELSE CAST('stable' AS STRING) END AS `trend`
+  FROM stratum_1_when
+), stratum_2_when AS (
+  SELECT
+    *,
+    COALESCE(
+      (
+        `tier` = 'silver'
+        AND `status` = 'active'
+        AND `arpu_3m` >= 150
+        AND `package_fee` < 188
+      ),
+      FALSE
+    ) AS __when_1,
+    COALESCE((
+      `tier` IN ('silver', 'mid_high') AND `status` = 'active'
+    ), FALSE) AS __when_2,
+    COALESCE(
+      (
+        `tier` IN ('member', 'mid_high', 'ordinary')
+        AND `status` = 'active'
+        AND `tenure_months` >= 6
+      ),
+      FALSE
+    ) AS __when_4,
+    COALESCE((
+      `tier` IN ('diamond', 'gold') AND NOT `birthday_month` IS NULL
+    ), FALSE) AS __when_5
+  FROM stratum_1_then
+), stratum_2_then AS (
+  SELECT
+    *,
+    __when_1 AS __fired_1,
+    __when_2 AND NOT __when_1 AS __fired_2,
+    __when_4 AND NOT (
+      __when_1 OR __when_2
+    ) AS __fired_4,
+    __when_5 AS __fired_5
+  FROM stratum_2_when
+), access_modes AS (
+  SELECT
+    *,
+    CASE
+      WHEN CAST(`tier` AS STRING) IN ('diamond', 'gold')
+      THEN ARRAY('free')
+      ELSE CAST(ARRAY() AS ARRAY<STRING>)
+    END AS __modes_0,
+    CASE
+      WHEN CAST(`tier` AS STRING) IN ('diamond', 'gold')
+      THEN ARRAY('free')
+      ELSE CAST(ARRAY() AS ARRAY<STRING>)
+    END AS __modes_1,
+    CASE
+      WHEN CAST(`tier` AS STRING) IN ('diamond', 'gold')
+      THEN ARRAY('free')
+      ELSE CAST(ARRAY() AS ARRAY<STRING>)
+    END AS __modes_2,
+    CASE
+      WHEN CAST(`tier` AS STRING) IN ('diamond', 'gold')
+      THEN ARRAY('free')
+      ELSE CAST(ARRAY() AS ARRAY<STRING>)
+    END AS __modes_3,
+    CASE
+      WHEN CAST(`tier` AS STRING) IN ('diamond', 'gold')
+      THEN ARRAY('free')
+      ELSE CAST(ARRAY() AS ARRAY<STRING>)
+    END AS __modes_4,
+    CASE
+      WHEN CAST(`tier` AS STRING) IN ('diamond', 'gold')
+      THEN ARRAY('free')
+      WHEN CAST(`tier` AS STRING) IN ('silver')
+      THEN ARRAY('paid', 'prestore', 'trial')
+      WHEN CAST(`tier` AS STRING) IN ('member', 'mid_high', 'ordinary')
+      THEN ARRAY('paid', 'trial')
+      ELSE CAST(ARRAY() AS ARRAY<STRING>)
+    END AS __modes_5,
+    CONCAT(
+      CASE
+        WHEN CAST(`tier` AS STRING) IN ('diamond', 'gold')
+        THEN ARRAY('free')
+        WHEN CAST(`tier` AS STRING) IN ('silver')
+        THEN ARRAY('paid', 'prestore', 'trial')
+        WHEN CAST(`tier` AS STRING) IN ('member', 'mid_high', 'ordinary')
+        THEN ARRAY('paid', 'trial')
+        ELSE CAST(ARRAY() AS ARRAY<STRING>)
+      END,
+      FILTER(
+        ARRAY(
+          CASE
+            WHEN __fired_4
+            AND NOT COALESCE(CAST(`tier` AS STRING) IN ('silver', 'member', 'mid_high', 'ordinary'), FALSE)
+            THEN 'trial'
+          END
+        ),
+        x -> NOT x IS NULL
+      )
+    ) AS __modes_6,
+    CASE
+      WHEN CAST(`tier` AS STRING) IN ('diamond', 'gold')
+      THEN ARRAY('free')
+      WHEN CAST(`tier` AS STRING) IN ('silver')
+      THEN ARRAY('paid', 'prestore', 'trial')
+      WHEN CAST(`tier` AS STRING) IN ('member', 'mid_high', 'ordinary')
+      THEN ARRAY('paid', 'trial')
+      ELSE CAST(ARRAY() AS ARRAY<STRING>)
+    END AS __modes_7,
+    CASE
+      WHEN CAST(`tier` AS STRING) IN ('diamond', 'gold')
+      THEN ARRAY('free')
+      WHEN CAST(`tier` AS STRING) IN ('silver')
+      THEN ARRAY('paid', 'prestore', 'trial')
+      WHEN CAST(`tier` AS STRING) IN ('member', 'mid_high', 'ordinary')
+      THEN ARRAY('paid', 'trial')
+      ELSE CAST(ARRAY() AS ARRAY<STRING>)
+    END AS __modes_8,
+    CASE
+      WHEN CAST(`tier` AS STRING) IN ('diamond', 'gold')
+      THEN ARRAY('free')
+      WHEN CAST(`tier` AS STRING) IN ('silver')
+      THEN ARRAY('paid', 'prestore', 'trial')
+      WHEN CAST(`tier` AS STRING) IN ('member', 'mid_high', 'ordinary')
+      THEN ARRAY('paid', 'trial')
+      ELSE CAST(ARRAY() AS ARRAY<STRING>)
+    END AS __modes_9,
+    CASE
+      WHEN CAST(`tier` AS STRING) IN ('diamond', 'gold')
+      THEN ARRAY('free')
+      WHEN CAST(`tier` AS STRING) IN ('silver')
+      THEN ARRAY('paid', 'prestore', 'trial')
+      WHEN CAST(`tier` AS STRING) IN ('member', 'mid_high', 'ordinary')
+      THEN ARRAY('paid', 'trial')
+      ELSE CAST(ARRAY() AS ARRAY<STRING>)
+    END AS __modes_10,
+    CASE
+      WHEN CAST(`tier` AS STRING) IN ('diamond', 'gold')
+      THEN ARRAY('free')
+      WHEN CAST(`tier` AS STRING) IN ('silver')
+      THEN ARRAY('paid', 'prestore', 'trial')
+      WHEN CAST(`tier` AS STRING) IN ('member', 'mid_high', 'ordinary')
+      THEN ARRAY('paid', 'trial')
+      ELSE CAST(ARRAY() AS ARRAY<STRING>)
+    END AS __modes_11,
+    CASE
+      WHEN CAST(`tier` AS STRING) IN ('diamond', 'gold')
+      THEN ARRAY('free')
+      WHEN CAST(`tier` AS STRING) IN ('silver')
+      THEN ARRAY('paid', 'prestore', 'trial')
+      WHEN CAST(`tier` AS STRING) IN ('member', 'mid_high', 'ordinary')
+      THEN ARRAY('paid', 'trial')
+      ELSE CAST(ARRAY() AS ARRAY<STRING>)
+    END AS __modes_12,
+    CASE
+      WHEN CAST(`tier` AS STRING) IN ('diamond', 'gold')
+      THEN ARRAY('free')
+      WHEN CAST(`tier` AS STRING) IN ('silver')
+      THEN ARRAY('paid', 'prestore', 'trial')
+      WHEN CAST(`tier` AS STRING) IN ('member', 'mid_high', 'ordinary')
+      THEN ARRAY('paid', 'trial')
+      ELSE CAST(ARRAY() AS ARRAY<STRING>)
+    END AS __modes_13,
+    CASE
+      WHEN CAST(`tier` AS STRING) IN ('diamond', 'gold', 'silver', 'member', 'mid_high', 'ordinary')
+      THEN ARRAY('free')
+      ELSE CAST(ARRAY() AS ARRAY<STRING>)
+    END AS __modes_14,
+    CASE
+      WHEN CAST(`tier` AS STRING) IN ('diamond', 'gold', 'silver', 'member', 'mid_high', 'ordinary')
+      THEN ARRAY('free')
+      ELSE CAST(ARRAY() AS ARRAY<STRING>)
+    END AS __modes_15,
+    CASE
+      WHEN CAST(`tier` AS STRING) IN ('diamond', 'gold', 'silver', 'member', 'mid_high', 'ordinary')
+      THEN ARRAY('free')
+      ELSE CAST(ARRAY() AS ARRAY<STRING>)
+    END AS __modes_16
+  FROM stratum_2_then
+)
+SELECT
+  CAST(`id` AS STRING) AS `id`,
+  CASE WHEN __error IS NULL THEN `tier` END AS `tier`,
+  CASE WHEN __error IS NULL THEN `trend` END AS `trend`,
+  CASE
+    WHEN __error IS NULL
+    THEN FILTER(
+      ARRAY(
+        CASE WHEN __fired_5 THEN 'birthday-care' END,
+        CASE WHEN __fired_3 THEN 'retention-target' END
+      ),
+      x -> NOT x IS NULL
+    )
+  END AS `tags`,
+  CASE
+    WHEN __error IS NULL
+    THEN FILTER(
+      ARRAY(
+        CASE WHEN __fired_1 THEN 'prestore-golf' END,
+        CASE WHEN __fired_2 THEN 'prestore-lecture' END,
+        CASE WHEN __fired_4 THEN 'trial-pack' END
+      ),
+      x -> NOT x IS NULL
+    )
+  END AS `offers`,
+  CASE
+    WHEN __error IS NULL
+    THEN MAP(
+      'magazine',
+      __modes_0,
+      'airport-lounge',
+      __modes_1,
+      'rail-lounge',
+      __modes_2,
+      'birthday-care',
+      __modes_3,
+      'account-manager',
+      __modes_4,
+      'golf-club',
+      __modes_5,
+      'fitness-club',
+      __modes_6,
+      'car-club',
+      __modes_7,
+      'handset-club',
+      __modes_8,
+      'lecture-hall',
+      __modes_9,
+      'handset-service',
+      __modes_10,
+      'sim-service',
+      __modes_11,
+      'health-service',
+      __modes_12,
+      'roaming-rental',
+      __modes_13,
+      'merchant-alliance',
+      __modes_14,
+      'co-brand-card',
+      __modes_15,
+      'local-specialty',
+      __modes_16
+    )
+  END AS `access`,
+  CASE WHEN __error IS NULL THEN CAST(0 AS BIGINT) END AS `points`,
+  CASE
+    WHEN __error IS NULL
+    THEN FILTER(
+      ARRAY(
+        CASE __hit_0
+          WHEN 1
+          THEN 'tier-by-card-and-arpu#1'
+          WHEN 2
+          THEN 'tier-by-card-and-arpu#2'
+          WHEN 3
+          THEN 'tier-by-card-and-arpu#3'
+          WHEN 4
+          THEN 'tier-by-card-and-arpu#4'
+          WHEN 5
+          THEN 'tier-by-card-and-arpu#5'
+          WHEN 6
+          THEN 'tier-by-card-and-arpu#6'
+        END,
+        CASE WHEN __fired_1 THEN 'prestore-golf' END,
+        CASE WHEN __fired_2 THEN 'prestore-lecture' END,
+        CASE WHEN __fired_3 THEN 'spend-warning' END,
+        CASE WHEN __fired_4 THEN 'trial-pack' END,
+        CASE WHEN __fired_5 THEN 'birthday-care' END
+      ),
+      x -> NOT x IS NULL
+    )
+  END AS `fired`,
+  __error AS `error`
+FROM access_modes

@@ -1,0 +1,484 @@
+WITH validated AS (
+  SELECT
+    CAST("id" AS VARCHAR) AS "id",
+    CASE
+      WHEN NOT NOT "arpu" BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
+      THEN CAST("arpu" AS DOUBLE)
+    END AS "arpu",
+    CASE
+      WHEN NOT NOT "arpu_prev" BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
+      THEN CAST("arpu_prev" AS DOUBLE)
+    END AS "arpu_prev",
+    CASE
+      WHEN NOT NOT "arpu_3m" BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
+      THEN CAST("arpu_3m" AS DOUBLE)
+    END AS "arpu_3m",
+    "tenure_months" AS "tenure_months",
+    CASE
+      WHEN NOT NOT "package_fee" BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
+      THEN CAST("package_fee" AS DOUBLE)
+    END AS "package_fee",
+    "card" AS "card",
+    "status" AS "status",
+    "birthday_month" AS "birthday_month",
+    NULLIF(
+      CONCAT_WS(
+        '; ',
+        CASE WHEN "id" IS NULL THEN 'id: is required' END,
+        CASE
+          WHEN LENGTH(CAST("id" AS VARCHAR)) = 0
+          THEN CONCAT(
+            COALESCE(CAST('id: must not be empty' AS VARCHAR), ''),
+            COALESCE(CAST(' (got ' AS VARCHAR), ''),
+            COALESCE(CAST(CAST("id" AS VARCHAR) AS VARCHAR), ''),
+            COALESCE(CAST(')' AS VARCHAR), '')
+          )
+        END,
+        CASE
+          WHEN NOT "arpu" IS NULL
+          AND NOT "arpu" BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
+          THEN CONCAT(
+            COALESCE(CAST('arpu: is not a finite number below 10^18' AS VARCHAR), ''),
+            COALESCE(CAST(' (got ' AS VARCHAR), ''),
+            COALESCE(CAST(CAST("arpu" AS VARCHAR) AS VARCHAR), ''),
+            COALESCE(CAST(')' AS VARCHAR), '')
+          )
+        END,
+        CASE
+          WHEN "arpu" < 0
+          THEN CONCAT(
+            COALESCE(CAST('arpu: must be >= 0' AS VARCHAR), ''),
+            COALESCE(CAST(' (got ' AS VARCHAR), ''),
+            COALESCE(CAST(CAST("arpu" AS VARCHAR) AS VARCHAR), ''),
+            COALESCE(CAST(')' AS VARCHAR), '')
+          )
+        END,
+        CASE
+          WHEN NOT "arpu_prev" IS NULL
+          AND NOT "arpu_prev" BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
+          THEN CONCAT(
+            COALESCE(CAST('arpu_prev: is not a finite number below 10^18' AS VARCHAR), ''),
+            COALESCE(CAST(' (got ' AS VARCHAR), ''),
+            COALESCE(CAST(CAST("arpu_prev" AS VARCHAR) AS VARCHAR), ''),
+            COALESCE(CAST(')' AS VARCHAR), '')
+          )
+        END,
+        CASE
+          WHEN "arpu_prev" < 0
+          THEN CONCAT(
+            COALESCE(CAST('arpu_prev: must be >= 0' AS VARCHAR), ''),
+            COALESCE(CAST(' (got ' AS VARCHAR), ''),
+            COALESCE(CAST(CAST("arpu_prev" AS VARCHAR) AS VARCHAR), ''),
+            COALESCE(CAST(')' AS VARCHAR), '')
+          )
+        END,
+        CASE
+          WHEN NOT "arpu_3m" IS NULL
+          AND NOT "arpu_3m" BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
+          THEN CONCAT(
+            COALESCE(CAST('arpu_3m: is not a finite number below 10^18' AS VARCHAR), ''),
+            COALESCE(CAST(' (got ' AS VARCHAR), ''),
+            COALESCE(CAST(CAST("arpu_3m" AS VARCHAR) AS VARCHAR), ''),
+            COALESCE(CAST(')' AS VARCHAR), '')
+          )
+        END,
+        CASE
+          WHEN "arpu_3m" < 0
+          THEN CONCAT(
+            COALESCE(CAST('arpu_3m: must be >= 0' AS VARCHAR), ''),
+            COALESCE(CAST(' (got ' AS VARCHAR), ''),
+            COALESCE(CAST(CAST("arpu_3m" AS VARCHAR) AS VARCHAR), ''),
+            COALESCE(CAST(')' AS VARCHAR), '')
+          )
+        END,
+        CASE
+          WHEN NOT "tenure_months" IS NULL
+          AND NOT "tenure_months" BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
+          THEN CONCAT(
+            COALESCE(CAST('tenure_months: is not a finite number below 10^18' AS VARCHAR), ''),
+            COALESCE(CAST(' (got ' AS VARCHAR), ''),
+            COALESCE(CAST(CAST("tenure_months" AS VARCHAR) AS VARCHAR), ''),
+            COALESCE(CAST(')' AS VARCHAR), '')
+          )
+        END,
+        CASE
+          WHEN "tenure_months" < 0
+          THEN CONCAT(
+            COALESCE(CAST('tenure_months: must be >= 0' AS VARCHAR), ''),
+            COALESCE(CAST(' (got ' AS VARCHAR), ''),
+            COALESCE(CAST(CAST("tenure_months" AS VARCHAR) AS VARCHAR), ''),
+            COALESCE(CAST(')' AS VARCHAR), '')
+          )
+        END,
+        CASE
+          WHEN NOT "package_fee" IS NULL
+          AND NOT "package_fee" BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
+          THEN CONCAT(
+            COALESCE(CAST('package_fee: is not a finite number below 10^18' AS VARCHAR), ''),
+            COALESCE(CAST(' (got ' AS VARCHAR), ''),
+            COALESCE(CAST(CAST("package_fee" AS VARCHAR) AS VARCHAR), ''),
+            COALESCE(CAST(')' AS VARCHAR), '')
+          )
+        END,
+        CASE
+          WHEN "package_fee" < 0
+          THEN CONCAT(
+            COALESCE(CAST('package_fee: must be >= 0' AS VARCHAR), ''),
+            COALESCE(CAST(' (got ' AS VARCHAR), ''),
+            COALESCE(CAST(CAST("package_fee" AS VARCHAR) AS VARCHAR), ''),
+            COALESCE(CAST(')' AS VARCHAR), '')
+          )
+        END,
+        CASE
+          WHEN NOT (
+            "card" IN ('none', 'silver', 'gold', 'diamond')
+          )
+          THEN CONCAT(
+            COALESCE(CAST('card: must be one of none, silver, gold, diamond' AS VARCHAR), ''),
+            COALESCE(CAST(' (got ' AS VARCHAR), ''),
+            COALESCE(CAST(CAST("card" AS VARCHAR) AS VARCHAR), ''),
+            COALESCE(CAST(')' AS VARCHAR), '')
+          )
+        END,
+        CASE
+          WHEN NOT (
+            "status" IN ('active', 'suspended', 'pre_cancel')
+          )
+          THEN CONCAT(
+            COALESCE(CAST('status: must be one of active, suspended, pre_cancel' AS VARCHAR), ''),
+            COALESCE(CAST(' (got ' AS VARCHAR), ''),
+            COALESCE(CAST(CAST("status" AS VARCHAR) AS VARCHAR), ''),
+            COALESCE(CAST(')' AS VARCHAR), '')
+          )
+        END,
+        CASE
+          WHEN NOT "birthday_month" IS NULL
+          AND NOT "birthday_month" BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
+          THEN CONCAT(
+            COALESCE(CAST('birthday_month: is not a finite number below 10^18' AS VARCHAR), ''),
+            COALESCE(CAST(' (got ' AS VARCHAR), ''),
+            COALESCE(CAST(CAST("birthday_month" AS VARCHAR) AS VARCHAR), ''),
+            COALESCE(CAST(')' AS VARCHAR), '')
+          )
+        END,
+        CASE
+          WHEN "birthday_month" < 1
+          THEN CONCAT(
+            COALESCE(CAST('birthday_month: must be >= 1' AS VARCHAR), ''),
+            COALESCE(CAST(' (got ' AS VARCHAR), ''),
+            COALESCE(CAST(CAST("birthday_month" AS VARCHAR) AS VARCHAR), ''),
+            COALESCE(CAST(')' AS VARCHAR), '')
+          )
+        END,
+        CASE
+          WHEN "birthday_month" > 12
+          THEN CONCAT(
+            COALESCE(CAST('birthday_month: must be <= 12' AS VARCHAR), ''),
+            COALESCE(CAST(' (got ' AS VARCHAR), ''),
+            COALESCE(CAST(CAST("birthday_month" AS VARCHAR) AS VARCHAR), ''),
+            COALESCE(CAST(')' AS VARCHAR), '')
+          )
+        END
+      ),
+      ''
+    ) AS __error
+  FROM customers
+), stratum_1_when AS (
+  SELECT
+    *,
+    CASE
+      WHEN NOT (
+        "card" = 'none'
+      ) AND "arpu_3m" >= 500
+      THEN 1
+      WHEN NOT (
+        "card" = 'none'
+      ) AND (
+        "arpu_3m" >= 200 AND "arpu_3m" < 500
+      )
+      THEN 2
+      WHEN NOT (
+        "card" = 'none'
+      ) AND (
+        "arpu_3m" >= 120 AND "arpu_3m" < 200
+      )
+      THEN 3
+      WHEN NOT (
+        "card" = 'none'
+      ) AND "arpu_3m" < 120
+      THEN 4
+      WHEN "arpu_3m" >= 120
+      THEN 5
+      WHEN TRUE
+      THEN 6
+    END AS __hit_0,
+    COALESCE(
+      (
+        CASE
+          WHEN ABS("arpu" - (
+            "arpu_prev" * 0.8
+          )) > 1e-12 * (
+            ABS("arpu") + ABS((
+              "arpu_prev" * 0.8
+            ))
+          )
+          THEN "arpu" < (
+            "arpu_prev" * 0.8
+          )
+          ELSE CAST("arpu" AS DECIMAL(38, 10)) < (
+            CAST("arpu_prev" AS DECIMAL(38, 10)) * CAST(0.8 AS DECIMAL(2, 1))
+          )
+        END
+        AND "tenure_months" >= 12
+      ),
+      FALSE
+    ) AS __when_3
+  FROM validated
+), stratum_1_then AS (
+  SELECT
+    *,
+    CASE __hit_0
+      WHEN 1
+      THEN 'diamond'
+      WHEN 2
+      THEN 'gold'
+      WHEN 3
+      THEN 'silver'
+      WHEN 4
+      THEN 'member'
+      WHEN 5
+      THEN 'mid_high'
+      WHEN 6
+      THEN 'ordinary'
+      ELSE CAST(NULL AS VARCHAR)
+    END AS "tier",
+    __when_3 AS __fired_3,
+    CASE WHEN __fired_3 THEN 'warning' ELSE CAST('stable' AS VARCHAR) END AS "trend"
+  FROM stratum_1_when
+), stratum_2_when AS (
+  SELECT
+    *,
+    COALESCE(
+      (
+        "tier" = 'silver'
+        AND "status" = 'active'
+        AND "arpu_3m" >= 150
+        AND "package_fee" < 188
+      ),
+      FALSE
+    ) AS __when_1,
+    COALESCE((
+      "tier" IN ('silver', 'mid_high') AND "status" = 'active'
+    ), FALSE) AS __when_2,
+    COALESCE(
+      (
+        "tier" IN ('member', 'mid_high', 'ordinary')
+        AND "status" = 'active'
+        AND "tenure_months" >= 6
+      ),
+      FALSE
+    ) AS __when_4,
+    COALESCE((
+      "tier" IN ('diamond', 'gold') AND NOT "birthday_month" IS NULL
+    ), FALSE) AS __when_5
+  FROM stratum_1_then
+), stratum_2_then AS (
+  SELECT
+    *,
+    __when_1 AS __fired_1,
+    __when_2 AND NOT __when_1 AS __fired_2,
+    __when_4 AND NOT (
+      __when_1 OR __when_2
+    ) AS __fired_4,
+    __when_5 AS __fired_5
+  FROM stratum_2_when
+), access_modes AS (
+  SELECT
+    *,
+    CASE
+      WHEN CAST("tier" AS VARCHAR) IN ('diamond', 'gold')
+      THEN ARRAY['free']
+      ELSE CAST(ARRAY[] AS ARRAY(VARCHAR))
+    END AS __modes_0,
+    CASE
+      WHEN CAST("tier" AS VARCHAR) IN ('diamond', 'gold')
+      THEN ARRAY['free']
+      ELSE CAST(ARRAY[] AS ARRAY(VARCHAR))
+    END AS __modes_1,
+    CASE
+      WHEN CAST("tier" AS VARCHAR) IN ('diamond', 'gold')
+      THEN ARRAY['free']
+      ELSE CAST(ARRAY[] AS ARRAY(VARCHAR))
+    END AS __modes_2,
+    CASE
+      WHEN CAST("tier" AS VARCHAR) IN ('diamond', 'gold')
+      THEN ARRAY['free']
+      ELSE CAST(ARRAY[] AS ARRAY(VARCHAR))
+    END AS __modes_3,
+    CASE
+      WHEN CAST("tier" AS VARCHAR) IN ('diamond', 'gold')
+      THEN ARRAY['free']
+      ELSE CAST(ARRAY[] AS ARRAY(VARCHAR))
+    END AS __modes_4,
+    CASE
+      WHEN CAST("tier" AS VARCHAR) IN ('diamond', 'gold')
+      THEN ARRAY['free']
+      WHEN CAST("tier" AS VARCHAR) IN ('silver')
+      THEN ARRAY['paid', 'prestore', 'trial']
+      WHEN CAST("tier" AS VARCHAR) IN ('member', 'mid_high', 'ordinary')
+      THEN ARRAY['paid', 'trial']
+      ELSE CAST(ARRAY[] AS ARRAY(VARCHAR))
+    END AS __modes_5,
+    CONCAT(
+      CASE
+        WHEN CAST("tier" AS VARCHAR) IN ('diamond', 'gold')
+        THEN ARRAY['free']
+        WHEN CAST("tier" AS VARCHAR) IN ('silver')
+        THEN ARRAY['paid', 'prestore', 'trial']
+        WHEN CAST("tier" AS VARCHAR) IN ('member', 'mid_high', 'ordinary')
+        THEN ARRAY['paid', 'trial']
+        ELSE CAST(ARRAY[] AS ARRAY(VARCHAR))
+      END,
+      FILTER(
+        ARRAY[CASE
+          WHEN __fired_4
+          AND NOT COALESCE(CAST("tier" AS VARCHAR) IN ('silver', 'member', 'mid_high', 'ordinary'), FALSE)
+          THEN 'trial'
+        END],
+        x -> NOT x IS NULL
+      )
+    ) AS __modes_6,
+    CASE
+      WHEN CAST("tier" AS VARCHAR) IN ('diamond', 'gold')
+      THEN ARRAY['free']
+      WHEN CAST("tier" AS VARCHAR) IN ('silver')
+      THEN ARRAY['paid', 'prestore', 'trial']
+      WHEN CAST("tier" AS VARCHAR) IN ('member', 'mid_high', 'ordinary')
+      THEN ARRAY['paid', 'trial']
+      ELSE CAST(ARRAY[] AS ARRAY(VARCHAR))
+    END AS __modes_7,
+    CASE
+      WHEN CAST("tier" AS VARCHAR) IN ('diamond', 'gold')
+      THEN ARRAY['free']
+      WHEN CAST("tier" AS VARCHAR) IN ('silver')
+      THEN ARRAY['paid', 'prestore', 'trial']
+      WHEN CAST("tier" AS VARCHAR) IN ('member', 'mid_high', 'ordinary')
+      THEN ARRAY['paid', 'trial']
+      ELSE CAST(ARRAY[] AS ARRAY(VARCHAR))
+    END AS __modes_8,
+    CASE
+      WHEN CAST("tier" AS VARCHAR) IN ('diamond', 'gold')
+      THEN ARRAY['free']
+      WHEN CAST("tier" AS VARCHAR) IN ('silver')
+      THEN ARRAY['paid', 'prestore', 'trial']
+      WHEN CAST("tier" AS VARCHAR) IN ('member', 'mid_high', 'ordinary')
+      THEN ARRAY['paid', 'trial']
+      ELSE CAST(ARRAY[] AS ARRAY(VARCHAR))
+    END AS __modes_9,
+    CASE
+      WHEN CAST("tier" AS VARCHAR) IN ('diamond', 'gold')
+      THEN ARRAY['free']
+      WHEN CAST("tier" AS VARCHAR) IN ('silver')
+      THEN ARRAY['paid', 'prestore', 'trial']
+      WHEN CAST("tier" AS VARCHAR) IN ('member', 'mid_high', 'ordinary')
+      THEN ARRAY['paid', 'trial']
+      ELSE CAST(ARRAY[] AS ARRAY(VARCHAR))
+    END AS __modes_10,
+    CASE
+      WHEN CAST("tier" AS VARCHAR) IN ('diamond', 'gold')
+      THEN ARRAY['free']
+      WHEN CAST("tier" AS VARCHAR) IN ('silver')
+      THEN ARRAY['paid', 'prestore', 'trial']
+      WHEN CAST("tier" AS VARCHAR) IN ('member', 'mid_high', 'ordinary')
+      THEN ARRAY['paid', 'trial']
+      ELSE CAST(ARRAY[] AS ARRAY(VARCHAR))
+    END AS __modes_11,
+    CASE
+      WHEN CAST("tier" AS VARCHAR) IN ('diamond', 'gold')
+      THEN ARRAY['free']
+      WHEN CAST("tier" AS VARCHAR) IN ('silver')
+      THEN ARRAY['paid', 'prestore', 'trial']
+      WHEN CAST("tier" AS VARCHAR) IN ('member', 'mid_high', 'ordinary')
+      THEN ARRAY['paid', 'trial']
+      ELSE CAST(ARRAY[] AS ARRAY(VARCHAR))
+    END AS __modes_12,
+    CASE
+      WHEN CAST("tier" AS VARCHAR) IN ('diamond', 'gold')
+      THEN ARRAY['free']
+      WHEN CAST("tier" AS VARCHAR) IN ('silver')
+      THEN ARRAY['paid', 'prestore', 'trial']
+      WHEN CAST("tier" AS VARCHAR) IN ('member', 'mid_high', 'ordinary')
+      THEN ARRAY['paid', 'trial']
+      ELSE CAST(ARRAY[] AS ARRAY(VARCHAR))
+    END AS __modes_13,
+    CASE
+      WHEN CAST("tier" AS VARCHAR) IN ('diamond', 'gold', 'silver', 'member', 'mid_high', 'ordinary')
+      THEN ARRAY['free']
+      ELSE CAST(ARRAY[] AS ARRAY(VARCHAR))
+    END AS __modes_14,
+    CASE
+      WHEN CAST("tier" AS VARCHAR) IN ('diamond', 'gold', 'silver', 'member', 'mid_high', 'ordinary')
+      THEN ARRAY['free']
+      ELSE CAST(ARRAY[] AS ARRAY(VARCHAR))
+    END AS __modes_15,
+    CASE
+      WHEN CAST("tier" AS VARCHAR) IN ('diamond', 'gold', 'silver', 'member', 'mid_high', 'ordinary')
+      THEN ARRAY['free']
+      ELSE CAST(ARRAY[] AS ARRAY(VARCHAR))
+    END AS __modes_16
+  FROM stratum_2_then
+)
+SELECT
+  CAST("id" AS VARCHAR) AS "id",
+  CASE WHEN __error IS NULL THEN "tier" END AS "tier",
+  CASE WHEN __error IS NULL THEN "trend" END AS "trend",
+  CASE
+    WHEN __error IS NULL
+    THEN FILTER(
+      ARRAY[CASE WHEN __fired_5 THEN 'birthday-care' END, CASE WHEN __fired_3 THEN 'retention-target' END],
+      x -> NOT x IS NULL
+    )
+  END AS "tags",
+  CASE
+    WHEN __error IS NULL
+    THEN FILTER(
+      ARRAY[CASE WHEN __fired_1 THEN 'prestore-golf' END, CASE WHEN __fired_2 THEN 'prestore-lecture' END, CASE WHEN __fired_4 THEN 'trial-pack' END],
+      x -> NOT x IS NULL
+    )
+  END AS "offers",
+  CASE
+    WHEN __error IS NULL
+    THEN MAP(
+      FILTER(
+        ARRAY[CASE WHEN CARDINALITY(__modes_0) > 0 THEN 'magazine' END, CASE WHEN CARDINALITY(__modes_1) > 0 THEN 'airport-lounge' END, CASE WHEN CARDINALITY(__modes_2) > 0 THEN 'rail-lounge' END, CASE WHEN CARDINALITY(__modes_3) > 0 THEN 'birthday-care' END, CASE WHEN CARDINALITY(__modes_4) > 0 THEN 'account-manager' END, CASE WHEN CARDINALITY(__modes_5) > 0 THEN 'golf-club' END, CASE WHEN CARDINALITY(__modes_6) > 0 THEN 'fitness-club' END, CASE WHEN CARDINALITY(__modes_7) > 0 THEN 'car-club' END, CASE WHEN CARDINALITY(__modes_8) > 0 THEN 'handset-club' END, CASE WHEN CARDINALITY(__modes_9) > 0 THEN 'lecture-hall' END, CASE WHEN CARDINALITY(__modes_10) > 0 THEN 'handset-service' END, CASE WHEN CARDINALITY(__modes_11) > 0 THEN 'sim-service' END, CASE WHEN CARDINALITY(__modes_12) > 0 THEN 'health-service' END, CASE WHEN CARDINALITY(__modes_13) > 0 THEN 'roaming-rental' END, CASE WHEN CARDINALITY(__modes_14) > 0 THEN 'merchant-alliance' END, CASE WHEN CARDINALITY(__modes_15) > 0 THEN 'co-brand-card' END, CASE WHEN CARDINALITY(__modes_16) > 0 THEN 'local-specialty' END],
+        x -> NOT x IS NULL
+      ),
+      FILTER(
+        ARRAY[__modes_0, __modes_1, __modes_2, __modes_3, __modes_4, __modes_5, __modes_6, __modes_7, __modes_8, __modes_9, __modes_10, __modes_11, __modes_12, __modes_13, __modes_14, __modes_15, __modes_16],
+        y -> CARDINALITY(y) > 0
+      )
+    )
+  END AS "access",
+  CASE WHEN __error IS NULL THEN CAST(0 AS BIGINT) END AS "points",
+  CASE
+    WHEN __error IS NULL
+    THEN FILTER(
+      ARRAY[CASE __hit_0
+        WHEN 1
+        THEN 'tier-by-card-and-arpu#1'
+        WHEN 2
+        THEN 'tier-by-card-and-arpu#2'
+        WHEN 3
+        THEN 'tier-by-card-and-arpu#3'
+        WHEN 4
+        THEN 'tier-by-card-and-arpu#4'
+        WHEN 5
+        THEN 'tier-by-card-and-arpu#5'
+        WHEN 6
+        THEN 'tier-by-card-and-arpu#6'
+      END, CASE WHEN __fired_1 THEN 'prestore-golf' END, CASE WHEN __fired_2 THEN 'prestore-lecture' END, CASE WHEN __fired_3 THEN 'spend-warning' END, CASE WHEN __fired_4 THEN 'trial-pack' END, CASE WHEN __fired_5 THEN 'birthday-care' END],
+      x -> NOT x IS NULL
+    )
+  END AS "fired",
+  __error AS "error"
+FROM access_modes

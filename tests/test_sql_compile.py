@@ -1,0 +1,117 @@
+"""The SQL compiler: the generated query per dialect (snapshots, reviewed), that every dialect's text
+parses back, the strata and groups it is built from, and what it cannot compile, by name.
+
+Regenerate the snapshots after a deliberate change with ``MR_UPDATE_SNAPSHOTS=1 pytest
+tests/test_sql_compile.py`` and review the diff like code.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import marketing_rules as mr
+from marketing_rules.cli import main
+from tests.conftest import ROOT, ruleset_from
+
+sqlglot = pytest.importorskip("sqlglot")
+
+from marketing_rules.backends.sql import DIALECTS, SQLCompiler, UnsupportedInSQL, to_sql  # noqa: E402
+
+SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
+GOTONE = ROOT / "rulesets" / "gotone-vip" / "1.0.0.yaml"
+SHIPPED = sorted(p for p in (ROOT / "rulesets").glob("*/*.yaml") if not p.name.endswith(".test.yaml"))
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_generated_sql_matches_the_reviewed_snapshot(dialect: str) -> None:
+    text = mr.load_ruleset(GOTONE).to_sql(dialect) + "\n"
+    snapshot = SNAPSHOTS / f"gotone-vip-1.0.0.{dialect}.sql"
+    if os.environ.get("MR_UPDATE_SNAPSHOTS") == "1":
+        snapshot.write_text(text, encoding="utf-8")
+    if not snapshot.exists():
+        snapshot.write_text(text, encoding="utf-8")
+        pytest.fail(f"wrote the missing snapshot {snapshot.name}: review it and run again")
+    assert text == snapshot.read_text(encoding="utf-8"), f"regenerate {snapshot.name} and review the diff"
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("path", SHIPPED, ids=[f"{p.parent.name}/{p.stem}" for p in SHIPPED])
+def test_every_shipped_ruleset_compiles_to_sql_that_parses_back(path: Path, dialect: str) -> None:
+    text = mr.load_ruleset(path).to_sql(dialect)
+    assert sqlglot.parse_one(text, read=dialect) is not None
+
+
+def test_strata_follow_the_facts_and_groups_keep_agenda_order() -> None:
+    rs = mr.load_ruleset(ROOT / "tests" / "fixtures" / "sql" / "groups.yaml")
+    compiler = SQLCompiler(rs.program)
+    strata = {unit.id: stratum.number for stratum in compiler._strata() for unit in stratum.units}
+    assert strata["tiers"] == 1 and strata["risk"] == 1
+    assert strata["budget-gold"] == 2  # reads tier
+    assert strata["budget-any"] == 2  # after budget-gold, in its group
+    assert strata["pack-level"] == 3  # reads level, set by the budget group
+    text = rs.to_sql("duckdb")
+    assert "stratum_3_then" in text and "stratum_4" not in text
+
+
+def test_the_query_reads_the_table_named() -> None:
+    text = mr.load_ruleset(GOTONE).to_sql("spark", table="dw.customers_2026_11")
+    assert "FROM dw.customers_2026_11" in text
+
+
+def test_decimal_arithmetic_is_exact_at_the_boundary() -> None:
+    """SPEC section 3: with arpu 100 and arpu_prev 125, arpu < arpu_prev * 0.8 is false."""
+    duckdb = pytest.importorskip("duckdb")
+    rs = ruleset_from("""\
+        ruleset: boundary
+        version: 1.0.0
+        rules:
+          - id: falling
+            when: arpu < arpu_prev * 0.8
+            then: {tag: falling}
+        """)
+    con = duckdb.connect()
+    con.execute("CREATE TABLE customers AS SELECT '1' AS id, 100.0::DOUBLE AS arpu, 125.0::DOUBLE AS arpu_prev "
+                "UNION ALL SELECT '2', 99.99, 125.0")
+    rows = con.sql(rs.to_sql("duckdb") + " ORDER BY id").fetchall()
+    assert [row[1] for row in rows] == [[], ["falling"]]
+
+
+def test_what_sql_cannot_express_is_a_named_error() -> None:
+    rs = ruleset_from("""\
+        ruleset: lists
+        version: 1.0.0
+        facts:
+          perks: {type: list}
+        tables:
+          - id: perk-list
+            hit: collect
+            inputs: [segment]
+            outputs: [perks]
+            rows:
+              - ["-", "'data'"]
+        rules:
+          - id: has-data
+            when: "'data' in perks"
+            then: {tag: data}
+        """)
+    with pytest.raises(UnsupportedInSQL, match="'in' over a list-valued fact"):
+        rs.to_sql()
+    result = CliRunner().invoke(main, ["sql", str(GOTONE), "--dialect", "oracle"])
+    assert result.exit_code == 2
+
+
+def test_unknown_dialect_is_named() -> None:
+    with pytest.raises(ValueError, match="the dialects are duckdb, spark, hive, trino, postgres"):
+        to_sql(mr.load_ruleset(GOTONE).program, "oracle")
+
+
+def test_cli_sql_prints_or_writes_the_query(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["sql", str(GOTONE), "--dialect", "trino"])
+    assert result.exit_code == 0 and result.output.startswith("WITH validated AS (")
+    out = tmp_path / "q.sql"
+    result = CliRunner().invoke(main, ["sql", str(GOTONE), "--out", str(out)])
+    assert result.exit_code == 0 and "stratum_1_when" in out.read_text(encoding="utf-8")
