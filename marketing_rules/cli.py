@@ -39,6 +39,14 @@ def dumps(value: Any, pretty: bool = False) -> str:
     return json.dumps(value, ensure_ascii=False, default=_json_default, indent=2 if pretty else None)
 
 
+def _write_or_echo(text: str, out: str | None) -> None:
+    if out:
+        Path(out).write_text(text + "\n", encoding="utf-8")
+        click.echo(f"wrote {out}", err=True)
+    else:
+        click.echo(text)
+
+
 def _load(path: str) -> mr.Ruleset:
     try:
         return mr.load_ruleset(path)
@@ -245,11 +253,7 @@ def sql(ruleset: str, dialect: str, table: str, out: str | None) -> None:
     except UnsupportedInSQL as error:
         click.echo(f"{ruleset}: {error}", err=True)
         raise SystemExit(FINDINGS) from None
-    if out:
-        Path(out).write_text(text + "\n", encoding="utf-8")
-        click.echo(f"wrote {out}", err=True)
-    else:
-        click.echo(text)
+    _write_or_echo(text, out)
 
 
 @main.command()
@@ -259,11 +263,7 @@ def schema(out: str | None) -> None:
     from marketing_rules.model.json_schema import rule_file_schema
 
     text = dumps(rule_file_schema(), pretty=True)
-    if out:
-        Path(out).write_text(text + "\n", encoding="utf-8")
-        click.echo(f"wrote {out}", err=True)
-    else:
-        click.echo(text)
+    _write_or_echo(text, out)
 
 
 @main.command()
