@@ -44,10 +44,18 @@ class DurableRuleset:
         self._complete = durable_rules_engine.complete_and_start_action
 
     def assert_fact(self, fact: Mapping[str, Any]) -> list[tuple[str, dict]] | None:
-        return self._matches(self._assert_fact(self.handle, self._dumps(fact)))
+        code, state = self._assert_fact(self.handle, self._dumps(fact))
+        if code:
+            return self._refused(code)
+        begun = self._start(self.handle, state)
+        return [] if begun is None else self._drain(state, begun[1])  # mostly nothing fired
 
     def post_event(self, event: Mapping[str, Any]) -> list[tuple[str, dict]] | None:
-        return self._matches(self._assert_event(self.handle, self._dumps(event)))
+        code, state = self._assert_event(self.handle, self._dumps(event))
+        if code:
+            return self._refused(code)
+        begun = self._start(self.handle, state)
+        return [] if begun is None else self._drain(state, begun[1])
 
     def retract(self, sid: str, serial: int) -> None:
         """Retract the fact ``serial`` of session ``sid`` (a name of digits, so no JSON escaping).
@@ -59,21 +67,19 @@ class DurableRuleset:
     def delete(self) -> None:
         self._engine.delete_ruleset(self.handle)
 
-    def _matches(self, result: tuple[int, int]) -> list[tuple[str, dict]] | None:
-        code, state = result
-        if code == _NOT_HANDLED:
-            return None
-        if code == _OBSERVED:
-            raise MessageObserved
-        if code == _DEFERRED:  # only with a queue callback, which we never set
-            return []
-        started = self._start(self.handle, state)
-        if started is None:
-            return []
+    def _drain(self, state: int, messages: str | None) -> list[tuple[str, dict]]:
+        """Run the queued actions: each is one rule's match; completing it starts the next."""
         matches = []
-        messages = started[1]
         while messages:
             for rule, message in json.loads(messages).items():
                 matches.append((rule, message))
             messages = self._complete(self.handle, state)
         return matches
+
+    @staticmethod
+    def _refused(code: int) -> list[tuple[str, dict]] | None:
+        if code == _NOT_HANDLED:
+            return None
+        if code == _OBSERVED:
+            raise MessageObserved
+        return []  # _DEFERRED: only with a queue callback, which is never set

@@ -257,9 +257,16 @@ class Stream:
         with self._lock:
             if self._closed:
                 self._check_open()
-            clock = self._clock  # the clock, inline: most events do not close a window
+            clock = self._clock  # the clock, inline: most events close no window
             if clock is None or micros > clock:
-                out = self._advance(micros, read)
+                self._clock = micros
+                watermark = micros - self._lateness
+                if (self._expiry and self._expiry[0][0] < watermark) or (
+                        self._deadlines and self._deadlines[0][0] < watermark):
+                    out = self._close_windows(watermark)
+                else:
+                    self._watermark = watermark
+                    out = []
             elif micros < self._watermark:  # type: ignore[operator]
                 out = self._advance(micros, read)  # raises LateEventError
             else:
@@ -380,6 +387,10 @@ class Stream:
         watermark = micros - self._lateness
         if self._watermark is not None and watermark <= self._watermark:
             return []
+        return self._close_windows(watermark)
+
+    def _close_windows(self, watermark: int) -> list[Recommendation]:
+        """Move the watermark: absences past their deadline recommend, facts past use are retracted."""
         self._watermark = watermark
         out = []
         deadlines = self._deadlines
