@@ -51,7 +51,7 @@ from marketing_rules.expressions.types import BOOLEAN, NUMBER, Type
 DIALECTS = ("duckdb", "spark", "hive", "trino", "postgres")
 ERROR = "__error"
 
-__all__ = ["DIALECTS", "SQLCompiler", "UnsupportedInSQL", "compile_sql", "to_sql"]
+__all__ = ["DIALECTS", "SQLCompiler", "UnsupportedInSQL", "compile_sql", "label_values", "to_sql"]
 
 
 class SparkTry(Spark):
@@ -81,8 +81,9 @@ class SQLCompiler:
 
     def __init__(self, program: Program, *, table: str = "customers",
                  source: Mapping[str, SourceKind] | None = None, dialect: str = "duckdb",
-                 order_by: tuple[str, ...] = ()):
+                 order_by: tuple[str, ...] = (), labels: str | None = None):
         self.program = program
+        self.labels = exp.DataType.build(labels, udt=True) if labels else None
         self.table = table
         self.order_by = order_by
         self.source = source
@@ -348,35 +349,59 @@ class SQLCompiler:
         errors = [exp.column(ERROR)] + [exp.column(c) for _, c in sorted(self.unique_errors)]
         return errors[0] if len(errors) == 1 else exp.Coalesce(this=errors[0], expressions=errors[1:])
 
+    def _label(self, text: str) -> exp.Expression:
+        """An id in a list: text, or a value of the batch backend's enum of every id (cheaper lists)."""
+        literal = exp.Literal.string(text)
+        return exp.cast(literal, self.labels, copy=False) if self.labels is not None else literal
+
     def _tags(self) -> exp.Expression:
         by_tag: dict[str, list[exp.Expression]] = {}
         for k, unit in enumerate(self.program.units):
             if isinstance(unit, Rule):
                 for tag in unit.tags:
                     by_tag.setdefault(tag, []).append(self.fired[k])
-        items = [exp.Case().when(exp.or_(*flags, copy=False) if len(flags) > 1 else flags[0], exp.Literal.string(tag), copy=False)
+        items = [exp.Case().when(exp.or_(*flags, copy=False) if len(flags) > 1 else flags[0], self._label(tag), copy=False)
                  for tag, flags in sorted(by_tag.items())]
         return self.lists.compact(items, TEXT)
 
     def _offers(self) -> exp.Expression:
-        items = [exp.Case().when(self.fired[k], exp.Literal.string(unit.offer.id), copy=False)
-                 for k, unit in enumerate(self.program.units) if isinstance(unit, Rule) and unit.offer is not None]
-        return self.lists.compact(items, TEXT)
+        return self.lists.compact(self._rule_items([(k, unit, unit.offer.id) for k, unit in enumerate(self.program.units)
+                                                    if isinstance(unit, Rule) and unit.offer is not None]), TEXT)
+
+    def _rule_items(self, entries: list[tuple[int, Rule, str]]) -> list[exp.Expression]:
+        """One list item per rule, in firing order: the text when the rule fired. A run of rules of one
+        group is one CASE, since at most one rule of a group fires (fewer items, faster lists)."""
+        items: list[exp.Case] = []
+        previous = None
+        for k, rule, text in entries:
+            if rule.group is not None and rule.group == previous:
+                items[-1] = items[-1].when(self.fired[k], self._label(text), copy=False)
+            else:
+                items.append(exp.Case().when(self.fired[k], self._label(text), copy=False))
+            previous = rule.group
+        return list(items)
 
     def _fired_list(self) -> exp.Expression:
         items: list[exp.Expression] = []
+        rules: list[tuple[int, Rule, str]] = []
         for k, unit in enumerate(self.program.units):
             if isinstance(unit, Rule):
-                items.append(exp.Case().when(self.fired[k], exp.Literal.string(unit.id), copy=False))
-            elif unit.hit == "collect":
-                items += [exp.Case().when(self.row_hits[(k, row.number)], exp.Literal.string(unit.row_id(row)), copy=False)
+                rules.append((k, unit, unit.id))
+                continue
+            items += self._rule_items(rules)
+            rules = []
+            if unit.hit == "collect":
+                items += [exp.Case().when(self.row_hits[(k, row.number)], self._label(unit.row_id(row)), copy=False)
                           for row in unit.rows]
+            elif unit.rows and self.labels is not None and [row.number for row in unit.rows] == list(range(1, len(unit.rows) + 1)):
+                ids = exp.Array(expressions=[self._label(unit.row_id(row)) for row in unit.rows])
+                items.append(exp.Bracket(this=ids, expressions=[self.hits[k]]))  # one lookup, not a CASE per row
             elif unit.rows:
                 case = exp.Case(this=self.hits[k])
                 for row in unit.rows:
-                    case = case.when(exp.Literal.number(row.number), exp.Literal.string(unit.row_id(row)), copy=False)
+                    case = case.when(exp.Literal.number(row.number), self._label(unit.row_id(row)), copy=False)
                 items.append(case)
-        return self.lists.compact(items, TEXT)
+        return self.lists.compact(items + self._rule_items(rules), TEXT)
 
     def _points(self) -> exp.Expression:
         awards = [(k, unit) for k, unit in enumerate(self.program.units) if isinstance(unit, Rule) and unit.award]
@@ -487,30 +512,44 @@ def _sum(terms: list[exp.Expression]) -> exp.Expression:
 
 
 def compile_sql(program: Program, *, table: str = "customers", source: Mapping[str, SourceKind] | None = None,
-                dialect: str = "duckdb", order_by: tuple[str, ...] = ()) -> exp.Select:
+                dialect: str = "duckdb", order_by: tuple[str, ...] = (), labels: str | None = None) -> exp.Select:
     """The ruleset as one sqlglot SELECT over ``table`` (one output row per input row).
 
-    ``order_by`` names columns of the input that give its order (the batch backends add them).
+    ``order_by`` names columns of the input that give its order (the batch backends add them);
+    ``labels`` names an enum type holding every id of :func:`label_values`, for the lists' items.
     """
-    return SQLCompiler(program, table=table, source=source, dialect=dialect, order_by=order_by).compile()
+    return SQLCompiler(program, table=table, source=source, dialect=dialect, order_by=order_by,
+                       labels=labels).compile()
+
+
+def label_values(program: Program) -> list[str]:
+    """Every text a decision's lists can hold: rule, table row and offer ids, and tags."""
+    values: dict[str, None] = {}
+    for unit in program.units:
+        if isinstance(unit, Rule):
+            values.update(dict.fromkeys([unit.id, *unit.tags, *([unit.offer.id] if unit.offer else [])]))
+        else:
+            values.update(dict.fromkeys(unit.row_id(row) for row in unit.rows))
+    return list(values)
 
 
 _TEXTS: dict[tuple, tuple[weakref.ref, str]] = {}
 
 
 def to_sql(program: Program, dialect: str = "duckdb", *, table: str = "customers",
-           source: Mapping[str, SourceKind] | None = None, pretty: bool = True, order_by: tuple[str, ...] = ()) -> str:
+           source: Mapping[str, SourceKind] | None = None, pretty: bool = True, order_by: tuple[str, ...] = (),
+           labels: str | None = None) -> str:
     """The ruleset as SQL text in ``dialect`` (duckdb, spark, hive, trino, postgres).
 
     The text is kept per program, input columns and dialect, so batches of one ruleset compile once.
     """
     target = dialect_of(dialect)
     key = (id(program), dialect, table, tuple(sorted(source.items())) if source is not None else None, pretty,
-           order_by)
+           order_by, labels)
     cached = _TEXTS.get(key)
     if cached is not None and cached[0]() is program:
         return cached[1]
-    query = compile_sql(program, table=table, source=source, dialect=dialect, order_by=order_by)
+    query = compile_sql(program, table=table, source=source, dialect=dialect, order_by=order_by, labels=labels)
     text = query.sql(dialect=target, pretty=pretty)
     if len(_TEXTS) > 256:
         _TEXTS.clear()

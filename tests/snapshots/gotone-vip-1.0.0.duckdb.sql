@@ -396,9 +396,14 @@ SELECT
     WHEN __error IS NULL
     THEN LIST_FILTER(
       [
-        CASE WHEN __fired_1 THEN 'prestore-golf' END,
-        CASE WHEN __fired_2 THEN 'prestore-lecture' END,
-        CASE WHEN __fired_4 THEN 'trial-pack' END
+        CASE
+          WHEN __fired_1
+          THEN 'prestore-golf'
+          WHEN __fired_2
+          THEN 'prestore-lecture'
+          WHEN __fired_4
+          THEN 'trial-pack'
+        END
       ],
       LAMBDA x : NOT x IS NULL
     )
@@ -471,8 +476,7 @@ SELECT
           WHEN 6
           THEN 'tier-by-card-and-arpu#6'
         END,
-        CASE WHEN __fired_1 THEN 'prestore-golf' END,
-        CASE WHEN __fired_2 THEN 'prestore-lecture' END,
+        CASE WHEN __fired_1 THEN 'prestore-golf' WHEN __fired_2 THEN 'prestore-lecture' END,
         CASE WHEN __fired_3 THEN 'spend-warning' END,
         CASE WHEN __fired_4 THEN 'trial-pack' END,
         CASE WHEN __fired_5 THEN 'birthday-care' END

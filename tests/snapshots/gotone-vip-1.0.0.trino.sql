@@ -442,7 +442,14 @@ SELECT
   CASE
     WHEN __error IS NULL
     THEN FILTER(
-      ARRAY[CASE WHEN __fired_1 THEN 'prestore-golf' END, CASE WHEN __fired_2 THEN 'prestore-lecture' END, CASE WHEN __fired_4 THEN 'trial-pack' END],
+      ARRAY[CASE
+        WHEN __fired_1
+        THEN 'prestore-golf'
+        WHEN __fired_2
+        THEN 'prestore-lecture'
+        WHEN __fired_4
+        THEN 'trial-pack'
+      END],
       x -> NOT x IS NULL
     )
   END AS "offers",
@@ -476,7 +483,7 @@ SELECT
         THEN 'tier-by-card-and-arpu#5'
         WHEN 6
         THEN 'tier-by-card-and-arpu#6'
-      END, CASE WHEN __fired_1 THEN 'prestore-golf' END, CASE WHEN __fired_2 THEN 'prestore-lecture' END, CASE WHEN __fired_3 THEN 'spend-warning' END, CASE WHEN __fired_4 THEN 'trial-pack' END, CASE WHEN __fired_5 THEN 'birthday-care' END],
+      END, CASE WHEN __fired_1 THEN 'prestore-golf' WHEN __fired_2 THEN 'prestore-lecture' END, CASE WHEN __fired_3 THEN 'spend-warning' END, CASE WHEN __fired_4 THEN 'trial-pack' END, CASE WHEN __fired_5 THEN 'birthday-care' END],
       x -> NOT x IS NULL
     )
   END AS "fired",
