@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 import marketing_rules as mr
 from marketing_rules.model.schema import TELECOM_CUSTOMER, builtin_schema
+from tests.strategies import customers
 
 SCHEMA = builtin_schema("telecom-customer")
 NAMES = [f.name for f in TELECOM_CUSTOMER]
@@ -49,3 +51,60 @@ def test_conversions_still_happen_through_pydantic():
     assert type(facts["arpu"]) is float
     with pytest.raises(mr.FactsError):
         SCHEMA.validate({"id": "1", "arpu": -0.01})
+
+
+# -- validation folded into the generated decide function ------------------------------------------
+ROOT = Path(__file__).resolve().parent.parent
+RULESETS = [mr.load_ruleset(path) for path in sorted(ROOT.glob("rulesets/*/*.yaml")) if ".test." not in path.name]
+
+
+def exact(spec) -> st.SearchStrategy:
+    """Values the schema takes as they are (within a million: decimal arithmetic has 28 digits)."""
+    low, high = -1e6 if spec.ge is None else spec.ge, 1e6 if spec.le is None else spec.le
+    if spec.type == "number":
+        return st.floats(low, high)
+    if spec.type == "integer":
+        return st.integers(int(low), int(high))
+    if spec.type == "enum":
+        return st.sampled_from(spec.values)
+    return st.booleans() if spec.type == "boolean" else st.text(min_size=1, max_size=3)
+
+
+@st.composite
+def ruleset_and_customer(draw):
+    """A ruleset, and a customer of its schema: valid (tests.strategies), or with every fact the
+    rules read and a few more keys (the generated check's fast case, and its edges), or anything."""
+    rs = draw(st.sampled_from(RULESETS))
+    schema = rs.program.schema
+    names = [f.name for f in schema.facts]
+    read = sorted(rs._decide.__globals__["_QUICK"])
+    others = st.dictionaries(st.sampled_from([*names, "unknown_key"]), anything, max_size=3)
+    complete = st.fixed_dictionaries({n: exact(schema[n]) for n in read}).flatmap(lambda c: others.map(lambda o: {**c, **o}))
+    values = draw(st.one_of(customers(), complete, st.dictionaries(st.sampled_from([*names, "unknown_key"]), anything)))
+    customer = {**values, "id": draw(st.one_of(st.just("1390001"), anything))} if "id" not in values else values
+    return rs, customer
+
+
+@settings(max_examples=1500, deadline=None)
+@given(ruleset_and_customer())
+def test_the_generated_check_agrees_with_the_shortcut_and_the_slow_path(case):
+    rs, customer = case
+    fast = rs._decide(customer, True)
+    # it takes exactly the customers the schema's shortcut (held equal to pydantic above) takes ...
+    assert (fast is None) == (rs.program.schema._already_valid(customer) is None), customer
+    if fast is None:
+        return
+    # ... and decides them as validating first, then deciding, does: same facts (and types), same decision
+    slow = rs._decide(rs.validate(customer))
+    assert fast == slow, customer
+    assert [type(v) for v in fast[0].values()] == [type(slow[0][k]) for k in fast[0]], customer
+    assert rs.evaluate(customer).offers == fast[2]
+
+
+def test_bad_values_still_raise_through_pydantic_and_nulls_are_still_guarded():
+    rs = next(r for r in RULESETS if r.id == "gotone-vip")
+    with pytest.raises(mr.FactsError) as caught:
+        rs.evaluate({"id": "1", "arpu_3m": -1.0, "card": "gold"})
+    assert [e["field"] for e in caught.value.errors] == ["arpu_3m"]
+    d = rs.evaluate({"id": "1", "arpu_3m": None, "card": "gold", "status": "active"})
+    assert d.facts["arpu_3m"] is None and d.inputs == {"id": "1", "arpu_3m": None, "card": "gold", "status": "active"}

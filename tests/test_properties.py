@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import itertools
+from decimal import Decimal
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import marketing_rules as mr
@@ -105,6 +106,24 @@ def test_compiled_conditions_agree_with_the_interpreter(condition, facts):
     customer = rs.validate({"id": "1", **facts})
     node = rs.program.rules[0].sets[0][1].node
     assert rs.evaluate(customer).facts["out"] is truth_of(node, customer), rs.source
+
+
+@SETTINGS
+@given(st.sampled_from(["<", "<=", ">", ">=", "==", "!="]), st.sampled_from(["0.8", "1.2", "0.1", "3", "0.3"]),
+       st.one_of(st.decimals(-3, 3, places=1), st.decimals(-1000, 1000, places=2)), st.sampled_from([0, 0, 1, -1]),
+       st.booleans())
+@example("==", "3", Decimal("0.3"), 0, False)  # 0.3 * 3 is 0.8999999999999999 in floats
+@example("==", "3", Decimal("-0.3"), 0, True)
+def test_float_comparisons_decide_near_ties_exactly(op, factor, y, nudge, flip):
+    """Facts against a product are compared in floats only when clearly apart, on both sides of zero."""
+    rs = mr.load_ruleset("ties.yaml", text=(
+        "ruleset: ties\nversion: 1.0.0\ninputs:\n  x: {type: number}\n  y: {type: number}\nfacts:\n"
+        "  out: {type: boolean}\nrules:\n  - id: probe\n    then:\n      set:\n        out: "
+        + (f"y * {factor} {op} x" if flip else f"x {op} y * {factor}") + "\n"))
+    assert "_a :=" in rs.source  # the float comparison with its exact fallback
+    x = (y * Decimal(factor)).quantize(Decimal("0.01")) + Decimal(nudge) / 100
+    customer = rs.validate({"id": "1", "x": float(x), "y": float(y)})
+    assert rs.evaluate(customer).facts["out"] is truth_of(rs.program.rules[0].sets[0][1].node, customer)
 
 
 # -- tables, groups, determinism, explanations -------------------------------------------------

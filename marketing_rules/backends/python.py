@@ -1,9 +1,12 @@
 """The Python backend: a whole ruleset compiled, once at load, into one generated function.
 
-The function takes a customer's validated facts (a dict) and runs every rule and table in agenda
-order as straight-line code. Identifiers in the generated source are ours (``f_<fact>``, ``_k<n>``
-for constants); every value from the rule file enters as a constant in the function's globals,
-never as source text, so a rule file cannot inject code.
+The function ``decide(c, check=False)`` takes a customer's facts (a dict) and runs every rule and
+table in agenda order as straight-line code. With ``check`` it validates them in the same pass that
+reads them, and returns None unless every value already has exactly the type and range the schema
+gives it (pydantic, the validator of record, then takes the customer: see ``model/schema.py``).
+Identifiers in the generated source are ours (``f_<fact>``, ``_k<n>`` for constants); every value
+from the rule file enters as a constant in the function's globals, never as source text, so a rule
+file cannot inject code.
 
 Three-valued logic costs nothing here: each condition is compiled twice, as "is true" and "is
 false", both plain Python booleans, with null guards (``f_x is not None``) in front of each
@@ -17,15 +20,17 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from marketing_rules.analysis.program import Expression, Program, Rule, Table, cond_to_ast
+from marketing_rules.analysis.program import Expression, OfferSpec, Program, Rule, Table, cond_to_ast
 from marketing_rules.errors import EvaluationError
 from marketing_rules.expressions import ast
 from marketing_rules.expressions.checker import computed, type_of
 from marketing_rules.expressions.functions import FUNCTIONS
 from marketing_rules.expressions.types import BOOLEAN, INTEGER, NUMBER, Type
+from marketing_rules.model.schema import exact_value_test
 
-# (fired ids, computed offer amounts by rule id, awards, the access key's value, *derived facts)
-RawResult = tuple[Any, ...]
+# (facts with the derived ones, fired ids, offers, awards or None, the access key's value)
+RawResult = tuple[dict[str, Any], list[str], list[Any], list[tuple[str, Any]] | None, Any]
+MakeOffer = Callable[[OfferSpec, tuple], Any]  # an offer spec and its computed amounts -> the offer
 
 _NEGATED = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
 Code = tuple[str, tuple[str, ...]]  # an expression's code, and the guards under which it is not null
@@ -61,10 +66,11 @@ def _unique_violation(table: str, rows: list[int]) -> None:
 
 
 class PythonCompiler:
-    """Generates the source of ``decide(facts)`` for a program, then compiles it."""
+    """Generates the source of ``decide(c, check=False)`` for a program, then compiles it."""
 
-    def __init__(self, program: Program):
+    def __init__(self, program: Program, make_offer: MakeOffer | None = None):
         self.program = program
+        self.make_offer = make_offer
         self.types = program.fact_types
         self.env: dict[str, Any] = {
             "_D": to_decimal, "_P": to_plain, "_imod": _int_mod, "_in3": _in3, "_unique": _unique_violation,
@@ -73,10 +79,11 @@ class PythonCompiler:
         self._constants: dict[tuple[type, Any], str] = {}
         self.lines: list[str] = []
         self._groups: dict[str, str] = {}
+        self._offers: dict[str, str] = {}  # rule id -> the name of its offer (or offer spec)
         self.present: frozenset[str] = frozenset()  # facts known not to be null where code is emitted
 
     # -- the function ----------------------------------------------------------------------------
-    def compile(self) -> Callable[[dict[str, Any]], RawResult]:
+    def compile(self) -> Callable[[dict[str, Any], bool], RawResult | None]:
         source = self.source()
         namespace = dict(self.env)
         exec(compile(source, f"<ruleset {self.program.ruleset} {self.program.version}>", "exec"), namespace)
@@ -86,38 +93,53 @@ class PythonCompiler:
 
     def source(self) -> str:
         program = self.program
-        body: list[str] = []
-        self.lines = body
         read = sorted(set().union(*(u.reads for u in program.units)) if program.units else set())
         by = program.access.by if program.access else None
         inputs = [name for name in read if name not in program.derived]
         if by and by not in program.derived and by not in inputs:
             inputs.append(by)
-        for name in inputs:
-            body.append(f"f_{name} = facts.get({name!r})")
+        body = ["if check:", *_indent(self._checks(inputs)), "else:"]
+        body += [f"    f_{name} = c.get({name!r})" for name in inputs]
+        body.append("    _p = " + (" and ".join(f"f_{name} is not None" for name in inputs) or "True"))
         for name in program.derived:
             body.append(f"f_{name} = {self.constant(program.defaults.get(name))}")
-        # Only what varies per customer leaves the function: the fired list, derived facts, computed
-        # offer amounts and points. Offers, tags and grants that are fixed follow from the fired ids.
-        self.has_amounts = any(r.offer is not None and r.offer.computed for r in program.rules)
+        # Only what varies per customer leaves the function: the facts, the fired list, the offers
+        # (built as their rules fire) and points. Tags and grants follow from the fired ids.
         self.has_awards = any(r.award is not None for r in program.rules)
-        body += ["fired = []"] + (["amounts = {}"] if self.has_amounts else []) + (["awards = []"] if self.has_awards else [])
+        body += ["fired = []", "offers = []"] + (["awards = []"] if self.has_awards else [])
         for group in dict.fromkeys(u.group for u in program.rules if u.group):
             self._groups[group] = f"_g{len(self._groups)}"
             body.append(f"{self._groups[group]} = None")
-        # Most customers have every fact the rules read: for them, one test up front replaces the
-        # null guard in front of each comparison, and the same rules run without guards.
-        present = [name for name in inputs if name in read]
-        if present:
-            body.append("if " + " and ".join(f"f_{name} is not None" for name in present) + ":")
-            body += ["    " + line for line in self._units(frozenset(present))]
-            body.append("else:")
-        body += [("    " if present else "") + line for line in self._units(frozenset())]
-        derived = "".join(f", f_{name}" for name in program.derived)
-        amounts = "amounts" if self.has_amounts else "None"
+        # Most customers have every fact the rules read (_p): for them the same rules run without
+        # the null guard in front of each comparison.
+        if inputs:
+            body += ["if _p:", *_indent(self._units(frozenset(inputs))), "else:", *_indent(self._units(frozenset()))]
+        else:
+            body += self._units(frozenset())
+        body.append("facts = dict(c)")
+        body += [f"facts[{name!r}] = f_{name}" for name in program.derived]
         awards = "awards" if self.has_awards else "None"
-        body.append(f"return (fired, {amounts}, {awards}, {f'f_{by}' if by else 'None'}{derived})")
-        return "def decide(facts):\n" + "\n".join("    " + line for line in body) + "\n"
+        body.append(f"return facts, fired, offers, {awards}, {f'f_{by}' if by else 'None'}")
+        return "def decide(c, check=False):\n" + "\n".join(_indent(body)) + "\n"
+
+    def _checks(self, inputs: list[str]) -> list[str]:
+        """Validation in the pass that reads the inputs; ``_p`` is left true when none of them is null."""
+        schema = self.program.schema
+        quick = ["id", *(name for name in inputs if name != "id")]
+        self.env["_KNOWN"], self.env["_QUICK"] = frozenset(f.name for f in schema.facts), frozenset(quick)
+        lines = ["if c.__class__ is not dict:", "    return None",
+                 "f_id = c.get('id')", "if f_id.__class__ is not str or not f_id:", "    return None", "_p = True"]
+        for name in quick[1:]:  # each test is true for None too: one test both validates and finds nulls
+            lines += [f"f_{name} = c.get({name!r})", f"if {exact_value_test(schema[name], f'f_{name}', self.env)}:",
+                      f"    if f_{name} is not None:", "        return None", "    _p = False"]
+        # no null among the inputs: every key of _QUICK is there, so a longer dict has other keys
+        lines += [f"if len(c) != {len(quick)} if _p else not _QUICK.issuperset(c):",
+                  "    if not _KNOWN.issuperset(c):", "        return None"]
+        for spec in schema.facts:
+            if spec.name not in self.env["_QUICK"]:
+                lines += [f"    _v = c.get({spec.name!r})",
+                          f"    if _v is not None and ({exact_value_test(spec, '_v', self.env)}):", "        return None"]
+        return lines
 
     def _units(self, present: frozenset[str]) -> list[str]:
         """The code of every unit in agenda order, with no null guard for the facts in ``present``."""
@@ -157,11 +179,24 @@ class PythonCompiler:
         self.emit(f"fired.append({rule.id!r})", 1)
         for name, expression in rule.sets:
             self.assign(name, expression, 1)
-        if rule.offer is not None and rule.offer.computed:
-            amounts = [self.plain(e) for e in rule.offer.computed]
-            self.emit(f"amounts[{rule.id!r}] = ({''.join(a + ', ' for a in amounts)})", 1)
+        if rule.offer is not None:
+            self.emit(f"offers.append({self._offer(rule)})", 1)
         if rule.award is not None:
             self.emit(f"awards.append(({rule.id!r}, {self.plain(rule.award)}))", 1)
+
+    def _offer(self, rule: Rule) -> str:
+        """Code for the rule's offer: built once at load when it is fixed, else from its amounts."""
+        spec = rule.offer
+        assert spec is not None and self.make_offer is not None
+        name = self._offers.get(rule.id)
+        if name is None:
+            name = self._offers[rule.id] = f"_o{len(self._offers)}"
+            self.env[name] = spec if spec.computed else self.make_offer(spec, ())
+        if not spec.computed:
+            return name
+        self.env["_make_offer"] = self.make_offer
+        amounts = "".join(self.plain(e) + ", " for e in spec.computed)
+        return f"_make_offer({name}, ({amounts}))"
 
     def table(self, table: Table) -> None:
         conditions = [self.truth(row.condition())[0] for row in table.rows]
@@ -320,9 +355,8 @@ class PythonCompiler:
             case ast.Compare(op=op, left=a, right=b) if self._float_safe(a) and self._float_safe(b) and (
                     self._computed(a) or self._computed(b)):
                 return self._fast_compare(node)
-            case ast.Compare(op=op, left=a, right=b):
-                decimal = self._computed(a) or self._computed(b)
-                (x, xg), (y, yg) = self.value(a, decimal), self.value(b, decimal)
+            case ast.Compare(op=op):
+                (x, xg), (y, yg) = self._sides(node)
                 guards = _merge(xg, yg)
                 true_guards = () if self._null_safe_equality(node) else guards
                 return _guarded_bool(f"{x} {op} {y}", true_guards), _guarded_bool(f"{x} {_NEGATED[op]} {y}", guards)
@@ -387,12 +421,15 @@ class PythonCompiler:
     def _fast_compare(self, node: ast.Compare) -> tuple[str, str]:
         """Compare in floats when the two sides are clearly apart, exactly in Decimal when they are close.
 
-        Each side is within a few ulps of its exact decimal value, so a gap wider than a relative
-        1e-12 decides the comparison exactly; only near-ties pay for Decimal arithmetic.
+        Each side is within a few ulps of its exact decimal value, so a left side outside the right
+        side's relative 1e-12 neighbourhood decides the comparison exactly; only near-ties pay for
+        Decimal arithmetic. The neighbourhood is found by multiplying, not by calls to abs().
         """
         (x, xg), (y, yg) = self.value(node.left, True), self.value(node.right, True)
         fx, fy = self._float_code(node.left), self._float_code(node.right)
-        apart = f"abs((_a := {fx}) - (_b := {fy})) > 1e-12 * (abs(_a) + abs(_b))"
+        low, high = "0.999999999999", "1.000000000001"  # 1 -/+ 1e-12: swapped below zero
+        apart = (f"(((_a := {fx}) < _b * {low} or _a > _b * {high}) if (_b := {fy}) >= 0.0 "
+                 f"else ((_a := {fx}) < _b * {high} or _a > _b * {low}))")
         guards = _merge(xg, yg)
         results = []
         for op in (node.op, _NEGATED[node.op]):
@@ -408,8 +445,22 @@ class PythonCompiler:
         return ()
 
     def _bare(self, node: ast.Compare) -> str:
-        decimal = self._computed(node.left) or self._computed(node.right)
-        return f"({self.value(node.left, decimal)[0]} {node.op} {self.value(node.right, decimal)[0]})"
+        (x, _), (y, _) = self._sides(node)
+        return f"({x} {node.op} {y})"
+
+    def _sides(self, node: ast.Compare) -> tuple[Code, Code]:
+        """The two sides of a comparison. An integer literal against a number (a float) is written as
+        the equal float: the comparison is the same, and Python compares two floats much faster."""
+        a, b = node.left, node.right
+        decimal = self._computed(a) or self._computed(b)
+        sides = []
+        for side, other in ((a, b), (b, a)):
+            v = side.value if isinstance(side, (ast.Literal, ast.ConstRef)) else None
+            if (not decimal and type(v) is int and abs(v) <= 2**53 and self.type_of(other) == NUMBER):
+                sides.append((repr(float(v)), ()))
+            else:
+                sides.append(self.value(side, decimal))
+        return sides[0], sides[1]
 
     def _in(self, node: ast.InList) -> tuple[str, str]:
         decimal = self._computed(node.operand)
@@ -437,6 +488,10 @@ def _merge(*groups: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(g for group in groups for g in group))
 
 
+def _indent(lines: list[str]) -> list[str]:
+    return ["    " + line for line in lines]
+
+
 def _all(guards: tuple[str, ...]) -> str:
     return " and ".join(guards)
 
@@ -453,6 +508,6 @@ def _join(operator: str, parts: list[str]) -> str:
     return "(" + operator.join(parts) + ")" if len(parts) > 1 else parts[0]
 
 
-def compile_program(program: Program) -> Callable[[dict[str, Any]], RawResult]:
-    """The generated decide function; its ``source`` attribute holds the code."""
-    return PythonCompiler(program).compile()
+def compile_program(program: Program, make_offer: MakeOffer) -> Callable[[dict[str, Any], bool], RawResult | None]:
+    """The generated ``decide(c, check=False)``; its ``source`` attribute holds the code."""
+    return PythonCompiler(program, make_offer).compile()

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from marketing_rules.analysis.program import ServiceAccess
 
 if TYPE_CHECKING:
+    from marketing_rules.backends.python import RawResult
     from marketing_rules.engine.ruleset import Ruleset
 
 
@@ -39,18 +40,20 @@ class Decision:
     >>> d = rs.evaluate({"id": "13900000001", "arpu_3m": 260.0})   # doctest: +SKIP
     >>> d.facts["tier"], [o.id for o in d.offers], d.fired            # doctest: +SKIP
 
-    The parts are assembled from the generated code's raw result on first access.
+    The generated code hands over the facts, the fired ids and the offers ready-made (plain slots:
+    the fastest to read); the rest is derived from them on first access.
     """
 
-    __slots__ = ("_ruleset", "inputs", "_raw", "_facts", "_offers", "_access")
+    __slots__ = ("_ruleset", "facts", "fired", "offers", "_awards", "_by", "_access", "_inputs")
+    facts: dict[str, Any]  # the input facts and, beside them, every derived fact (null where no rule set it)
+    fired: list[str]  # ids of the rules and table rows (``table#row``) that fired, in firing order
+    offers: list[Offer]  # the eligible offers, in firing order
 
-    def __init__(self, ruleset: Ruleset, inputs: dict[str, Any], raw: tuple) -> None:
+    def __init__(self, ruleset: Ruleset, raw: RawResult) -> None:
         self._ruleset = ruleset
-        self.inputs = inputs
-        self._raw = raw
-        self._facts: dict[str, Any] | None = None
-        self._offers: list[Offer] | None = None
+        self.facts, self.fired, self.offers, self._awards, self._by = raw
         self._access: Mapping[str, ServiceAccess] | None = None
+        self._inputs: dict[str, Any] | None = None
 
     @property
     def ruleset(self) -> str:
@@ -65,35 +68,23 @@ class Decision:
         return self._ruleset.fingerprint
 
     @property
-    def facts(self) -> dict[str, Any]:
-        """The input facts and, beside them, every derived fact (null where no rule set it)."""
-        if self._facts is None:
-            self._facts = facts = dict(self.inputs)
-            facts.update(zip(self._ruleset._derived_names, self._raw[4:]))
-        return self._facts
-
-    @property
-    def fired(self) -> list[str]:
-        """Ids of the rules and table rows (``table#row``) that fired, in firing order."""
-        return self._raw[0]
-
-    @property
-    def offers(self) -> list[Offer]:
-        """The eligible offers, in firing order."""
-        if self._offers is None:
-            self._offers = self._ruleset._offers(self._raw[0], self._raw[1])
-        return self._offers
+    def inputs(self) -> dict[str, Any]:
+        """The validated input facts (the facts without the derived ones)."""
+        if self._inputs is None:
+            derived = self._ruleset._derived_names
+            self._inputs = {name: value for name, value in self.facts.items() if name not in derived}
+        return self._inputs
 
     @property
     def tags(self) -> set[str]:
         tags = self._ruleset._tags
-        return {tag for rule in self._raw[0] if rule in tags for tag in tags[rule]} if tags else set()
+        return {tag for rule in self.fired if rule in tags for tag in tags[rule]} if tags else set()
 
     @property
     def access(self) -> Mapping[str, ServiceAccess]:
         """Service id -> modes and terms; a service not listed is denied."""
         if self._access is None:
-            self._access = self._ruleset._access(self._raw[3], self._raw[0])
+            self._access = self._ruleset._access(self._by, self.fired)
         return self._access
 
     @property
@@ -104,7 +95,7 @@ class Decision:
     @property
     def awards(self) -> list[tuple[str, Any]]:
         """(rule id, points) for each ``award`` that fired."""
-        return list(self._raw[2] or ())
+        return list(self._awards or ())
 
     def as_dict(self) -> dict[str, Any]:
         """The decision as plain JSON-ready data."""
@@ -122,7 +113,7 @@ class Decision:
 
     def __repr__(self) -> str:
         offers = [o.id for o in self.offers]
-        return f"Decision({self.ruleset} {self.version}: id={self.inputs.get('id')!r}, offers={offers}, fired={self.fired})"
+        return f"Decision({self.ruleset} {self.version}: id={self.facts.get('id')!r}, offers={offers}, fired={self.fired})"
 
 
 EMPTY_ACCESS: Mapping[str, ServiceAccess] = MappingProxyType({})

@@ -39,16 +39,13 @@ class Ruleset:
         self.title = file.title
         self.effective: Effective | None = file.effective
         self.fingerprint = fingerprint(file)
-        self._decide = compile_program(program)
+        self._decide = compile_program(program, _build_offer)
         self.source = self._decide.source
         rules = program.rules
-        self._offer_specs: dict[str, OfferSpec] = {r.id: r.offer for r in rules if r.offer is not None}
-        self._static_offers = {i: _build_offer(spec, ()) for i, spec in self._offer_specs.items() if not spec.computed}
         self._tags: dict[str, tuple[str, ...]] = {r.id: r.tags for r in rules if r.tags}
         self._grants: dict[str, tuple[Grant, ...]] = {r.id: r.grants for r in rules if r.grants}
-        self._derived_names = tuple(program.derived)
+        self._derived_names = frozenset(program.derived)
         self._validate = program.schema.validate
-        self._already_valid = program.schema._already_valid  # type: ignore[attr-defined]
 
     def __repr__(self) -> str:
         return f"<Ruleset {self.id} {self.version} ({len(self.program.units)} rules and tables)>"
@@ -68,14 +65,14 @@ class Ruleset:
 
     def evaluate(self, customer: Mapping[str, Any] | BaseModel) -> Decision:
         """Decide one customer: derived facts, tags, offers, access, points, and what fired."""
-        facts = self._already_valid(customer)  # the common case, without a trip through pydantic
-        if facts is None:
-            facts = self.validate(customer)
-        return Decision(self, facts, self._decide(facts))
+        raw = self._decide(customer, True)  # validated in the same pass when every value is exactly valid
+        if raw is None:  # anything else goes through pydantic
+            raw = self._decide(self.validate(customer))
+        return Decision(self, raw)
 
     def decide_facts(self, facts: dict[str, Any]) -> Decision:
         """Decide facts that are already validated (what-if and batch paths)."""
-        return Decision(self, facts, self._decide(facts))
+        return Decision(self, self._decide(facts))
 
     def explain(self, customer: Mapping[str, Any] | BaseModel, rule_or_offer_id: str):
         """Why a rule or offer fired or not: each condition with the values it saw."""
@@ -122,10 +119,6 @@ class Ruleset:
         return accrue(self, customer, events)
 
     # -- pieces of a decision ----------------------------------------------------------------------
-    def _offers(self, fired: list[str], amounts: dict[str, tuple] | None) -> list[Offer]:
-        static, specs = self._static_offers, self._offer_specs
-        return [static.get(r) or _build_offer(specs[r], amounts[r]) for r in fired if r in specs]  # type: ignore[index]
-
     def _access(self, by_value: Any, fired: list[str]) -> Mapping[str, ServiceAccess]:
         access = self.program.access
         base = access.table.get(str(by_value), EMPTY_ACCESS) if access is not None and by_value is not None else EMPTY_ACCESS

@@ -119,32 +119,34 @@ def _identity_check(facts: tuple[FactSpec, ...]):
     env: dict[str, Any] = {"KNOWN": frozenset(f.name for f in facts)}
     lines = ["def already_valid(c):",
              "    if c.__class__ is not dict or not KNOWN.issuperset(c):", "        return None"]
-    for i, spec in enumerate(facts):
+    for spec in facts:
         lines.append(f"    v = c.get({spec.name!r})")
         if spec.name == "id":
             lines += ["    if v.__class__ is not str or not v:", "        return None"]
             continue
-        test = _exact_value_test(spec, f"E{i}", env)
-        lines += [f"    if v is not None and ({test}):", "        return None"]
+        lines += [f"    if v is not None and ({exact_value_test(spec, 'v', env)}):", "        return None"]
     lines.append("    return dict(c)")
     exec(compile("\n".join(lines), "<fact shortcut>", "exec"), env)
     return env["already_valid"]
 
 
-def _exact_value_test(spec: FactSpec, name: str, env: dict[str, Any]) -> str:
-    """A Python test that is true when the value is NOT already exactly valid."""
-    bounds = [f"not ({bound!r} {op} v)" for bound, op in ((spec.ge, "<="), (spec.le, ">=")) if bound is not None]
-    if spec.type == "number":
-        return " or ".join(["v.__class__ is not float", "v - v != 0.0", *bounds])  # floats, finite
-    if spec.type == "integer":
-        return " or ".join(["v.__class__ is not int", *bounds])
+def exact_value_test(spec: FactSpec, var: str, env: dict[str, Any]) -> str:
+    """A Python test that is true when the value of ``var`` is NOT already exactly valid (None included:
+    each test starts with the value's class). Constants it needs are added to ``env``."""
+    if spec.type in ("number", "integer"):
+        # a chained comparison: out of range, or (for floats) not finite; 1e999 is the float infinity
+        kind = float if spec.type == "number" else int
+        ge, le = (b if b is None or kind(b) != b else kind(b) for b in (spec.ge, spec.le))  # same type: faster
+        low = f"{ge!r} <= " if ge is not None else "-1e999 < " if kind is float else ""
+        high = f" <= {le!r}" if le is not None else " < 1e999" if kind is float else ""
+        return f"{var}.__class__ is not {kind.__name__}" + (f" or not ({low}{var}{high})" if low or high else "")
     if spec.type == "boolean":
-        return "v.__class__ is not bool"
+        return f"{var}.__class__ is not bool"
     if spec.type == "string":
-        return "v.__class__ is not str"
+        return f"{var}.__class__ is not str"
     if spec.type == "enum":
-        env[name] = frozenset(spec.values)
-        return f"v.__class__ is not str or v not in {name}"
+        env[f"_E_{spec.name}"] = frozenset(spec.values)
+        return f"{var}.__class__ is not str or {var} not in _E_{spec.name}"
     return "True"  # lists and anything else: let pydantic decide
 
 
