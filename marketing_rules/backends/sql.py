@@ -13,10 +13,14 @@ expressions one after the other:
     fires only when its condition is true) and each table's hit (``__hit_<k>``, the row number);
     ``_then`` decides which rules fire (``__fired_<k>``: within a group, only when no rule of the
     group before it in agenda order fired) and sets the derived facts (CASE over the setters).
+``access_modes``, ``offer_list`` (when needed)
+    each service's modes, and the offers list when ``fired`` ends with it (the offer rules come
+    last and are named after their offers), so that it is built once.
 ``decisions`` (the final SELECT)
     the decision of each row: derived facts, ``tags``, ``offers`` and ``fired`` as lists (array
-    constructors with the nulls filtered out, in firing order), ``access`` as a map of service to
-    modes, ``points``, and ``error``.
+    constructors with the nulls filtered out, in firing order; a run of one group's rules is one
+    item, since at most one of them fires), ``access`` as a map of service to modes, ``points``,
+    and ``error``.
 
 Because a unit only runs once every setter of what it reads has been decided, a derived fact has
 its final value wherever it is read, and effects (offers, tags, points, access) are computed once,
