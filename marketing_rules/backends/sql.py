@@ -13,10 +13,14 @@ expressions one after the other:
     fires only when its condition is true) and each table's hit (``__hit_<k>``, the row number);
     ``_then`` decides which rules fire (``__fired_<k>``: within a group, only when no rule of the
     group before it in agenda order fired) and sets the derived facts (CASE over the setters).
+``access_modes``, ``offer_list`` (when needed)
+    each service's modes, and the offers list when ``fired`` ends with it (the offer rules come
+    last and are named after their offers), so that it is built once.
 ``decisions`` (the final SELECT)
     the decision of each row: derived facts, ``tags``, ``offers`` and ``fired`` as lists (array
-    constructors with the nulls filtered out, in firing order), ``access`` as a map of service to
-    modes, ``points``, and ``error``.
+    constructors with the nulls filtered out, in firing order; a run of one group's rules is one
+    item, since at most one of them fires), ``access`` as a map of service to modes, ``points``,
+    and ``error``.
 
 Because a unit only runs once every setter of what it reads has been decided, a derived fact has
 its final value wherever it is read, and effects (offers, tags, points, access) are computed once,
@@ -50,6 +54,7 @@ from marketing_rules.expressions.types import BOOLEAN, NUMBER, Type
 
 DIALECTS = ("duckdb", "spark", "hive", "trino", "postgres")
 ERROR = "__error"
+OFFERS = "__offers"
 
 __all__ = ["DIALECTS", "SQLCompiler", "UnsupportedInSQL", "compile_sql", "label_values", "to_sql"]
 
@@ -103,10 +108,13 @@ class SQLCompiler:
             when, then = self._stratum(stratum, ctes[-1][0])
             ctes.append((f"stratum_{stratum.number}_when", when))
             ctes.append((f"stratum_{stratum.number}_then", then.from_(f"stratum_{stratum.number}_when", copy=False)))
+        star = exp.Column(this=exp.Star())
         modes = self._modes_columns()
         if modes:
-            star = exp.Column(this=exp.Star())
             ctes.append(("access_modes", exp.select(star, *modes, copy=False).from_(ctes[-1][0], copy=False)))
+        if self._offers_end_fired():  # the offers list is computed once, for both lists
+            offers = exp.alias_(self._offers(), OFFERS, copy=False)
+            ctes.append(("offer_list", exp.select(star, offers, copy=False).from_(ctes[-1][0], copy=False)))
         query = self._decisions().from_(ctes[-1][0], copy=False)
         if self.order_by:  # the input's own order, where the engine may not keep it
             query = query.order_by(*(exp.column(c, quoted=True) for c in self.order_by), copy=False)
@@ -336,7 +344,8 @@ class SQLCompiler:
             columns.append(exp.alias_(exp.Case().when(exp.Is(this=paren(error), expression=exp.null()), value, copy=False),
                                       name, quoted=True, copy=False))
         parts = {
-            "tags": self._tags(), "offers": self._offers(), "access": self._access(),
+            "tags": self._tags(), "offers": exp.column(OFFERS) if self._offers_end_fired() else self._offers(),
+            "access": self._access(),
             "points": self._points(), "fired": self._fired_list(),
         }
         for name, value in parts.items():
@@ -381,10 +390,27 @@ class SQLCompiler:
             previous = rule.group
         return list(items)
 
+    def _offers_start(self) -> int:
+        """Where the units from the first offer rule on are all rules named after their offers (then
+        that part of ``fired`` is the offers list itself), or the number of units."""
+        units = self.program.units
+        start = next((k for k, unit in enumerate(units) if isinstance(unit, Rule) and unit.offer), len(units))
+        named = all(isinstance(u, Rule) and u.offer and u.offer.id == u.id for u in units[start:])
+        return start if named else len(units)
+
+    def _offers_end_fired(self) -> bool:
+        return self._offers_start() < len(self.program.units)
+
     def _fired_list(self) -> exp.Expression:
+        """Rules and table rows that fired, in order."""
+        start = self._offers_start()
+        head = self.lists.compact(self._fired_items(start), TEXT)
+        return self.lists.concat(head, exp.column(OFFERS)) if start < len(self.program.units) else head
+
+    def _fired_items(self, end: int) -> list[exp.Expression]:
         items: list[exp.Expression] = []
         rules: list[tuple[int, Rule, str]] = []
-        for k, unit in enumerate(self.program.units):
+        for k, unit in enumerate(self.program.units[:end]):
             if isinstance(unit, Rule):
                 rules.append((k, unit, unit.id))
                 continue
@@ -401,7 +427,7 @@ class SQLCompiler:
                 for row in unit.rows:
                     case = case.when(exp.Literal.number(row.number), self._label(unit.row_id(row)), copy=False)
                 items.append(case)
-        return self.lists.compact(items + self._rule_items(rules), TEXT)
+        return items + self._rule_items(rules)
 
     def _points(self) -> exp.Expression:
         awards = [(k, unit) for k, unit in enumerate(self.program.units) if isinstance(unit, Rule) and unit.award]
