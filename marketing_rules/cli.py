@@ -124,15 +124,18 @@ def _rule_files(paths: tuple[str, ...]) -> Iterator[str]:
               help="write decisions here: Parquet (.parquet) or JSON lines (any other name); default stdout")
 @click.option("--backend", type=click.Choice(["duckdb", "spark", "native"]),
               help="batch engine (default: duckdb for CSV and Parquet, the per-customer engine for JSON lines)")
+@click.option("--columns", help="batch output columns to keep besides id and error, comma-separated "
+                                 "(e.g. tier,offers); the others are not computed")
 @click.option("--pretty", is_flag=True, help="indent the JSON of a single decision")
 def eval_(ruleset: str, customer: str | None, customers_file: str | None, out: str | None, backend: str | None,
-          pretty: bool) -> None:
+          columns: str | None, pretty: bool) -> None:
     """Evaluate one customer (JSON text, a JSON file, or - for stdin) or a file of them."""
     rs = _load(ruleset)
-    if customers_file is not None and (backend is not None or _tabular(customers_file)):
+    chosen = [c.strip() for c in columns.split(",") if c.strip()] if columns is not None else None
+    if customers_file is not None and (backend is not None or columns is not None or _tabular(customers_file)):
         from marketing_rules.batch.cli import eval_batch
 
-        raise SystemExit(eval_batch(rs, customers_file, out, backend or "duckdb"))
+        raise SystemExit(eval_batch(rs, customers_file, out, backend or "duckdb", chosen))
     if customers_file is None:
         if customer is None:
             raise click.UsageError("give a CUSTOMER as JSON, or --customers FILE")

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 import marketing_rules as mr
 from marketing_rules.cli import main
 from tests.conftest import FIXTURES, ROOT
-from tests.test_batch_conformance import differences, error_fields, native, ruleset, table_of
+from tests.test_batch_conformance import differences, error_fields, native, ruleset, spark, table_of  # noqa: F401
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
@@ -177,3 +177,46 @@ def test_points_and_numbers_keep_their_types() -> None:
     assert math.isclose(row["points"], decision.points) and row["budget"] == decision.facts["budget"]
     assert row["offers"] == [o.id for o in decision.offers]
     assert dict(row["access"]) == {s: list(a.modes) for s, a in decision.access.items()}
+
+
+@pytest.mark.parametrize("backend", ["duckdb", "native"])
+def test_columns_keeps_the_chosen_ones_with_id_and_error(backend: str, city: dict[str, Any], tmp_path: Path) -> None:
+    source = str(city["folder"] / "part-*.parquet")
+    full = city["expected"].sort_by("id")
+    narrow = ruleset(GOTONE).evaluate_batch(source, backend=backend, columns=["offers", "tier"]).table.sort_by("id")
+    assert narrow.column_names == ["id", "tier", "offers", "error"]  # in the output's own order
+    for name in narrow.column_names:
+        assert narrow.column(name).to_pylist() == full.column(name).to_pylist(), name
+    out = tmp_path / "narrow.parquet"
+    written = ruleset(GOTONE).evaluate_batch(source, backend=backend, out=out, columns=["fired"])
+    assert pq.read_table(out).column_names == ["id", "fired", "error"] and written.summary.decided == 2000
+
+
+def test_columns_keep_the_errors_of_rejected_rows() -> None:
+    table = ruleset(GOTONE).evaluate_batch(str(BAD), columns=["offers"]).table
+    assert table.column_names == ["id", "offers", "error"]
+    assert table.column("error").to_pylist()[2] == "arpu: must be >= 0 (got -5)"
+
+
+def test_an_unknown_column_is_named_with_the_columns_there_are() -> None:
+    with pytest.raises(ValueError, match="no output column 'ofers'; the columns are id, tier, trend, tags, offers, access"):
+        ruleset(GOTONE).evaluate_batch(str(BAD), columns=["ofers"])
+
+
+def test_cli_eval_columns(city: dict[str, Any], tmp_path: Path) -> None:
+    out = tmp_path / "out.parquet"
+    result = CliRunner().invoke(main, ["eval", str(GOTONE), "--customers", str(city["folder"] / "city.csv"),
+                                       "--out", str(out), "--columns", "tier,offers"])
+    assert result.exit_code == 0, result.output
+    assert pq.read_table(out).column_names == ["id", "tier", "offers", "error"]
+    bad = CliRunner().invoke(main, ["eval", str(GOTONE), "--customers", str(BAD), "--columns", "tiers"])
+    assert bad.exit_code == 2 and "no output column 'tiers'" in bad.output
+
+
+@pytest.mark.spark
+def test_columns_on_spark(city: dict[str, Any], spark: Any) -> None:  # noqa: F811
+    frame = ruleset(GOTONE).evaluate_batch(str(city["folder"] / "part-*.parquet"), backend="spark", spark=spark,
+                                           columns=["offers"]).table
+    assert frame.columns == ["id", "offers", "error"]
+    got = {row["id"]: list(row["offers"]) for row in frame.collect()}
+    assert got == dict(zip(city["expected"].column("id").to_pylist(), city["expected"].column("offers").to_pylist(), strict=True))

@@ -8,10 +8,11 @@ per-customer engine, with every input row coming back as one output row.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from marketing_rules.batch.output import BatchResult, Summary, output_schema
+from marketing_rules.batch.output import BatchResult, Summary, output_schema, select_columns
 from marketing_rules.batch.sources import SourceError
 
 if TYPE_CHECKING:
@@ -24,26 +25,29 @@ __all__ = ["BACKENDS", "BatchResult", "SourceError", "Summary", "evaluate_batch"
 
 def evaluate_batch(ruleset: Ruleset, source: Any, *, backend: str = "duckdb", out: str | Path | None = None,
                    spark: Any = None, progress: bool = False, threads: int | None = None,
-                   memory_limit: str | None = None) -> BatchResult:
+                   memory_limit: str | None = None, columns: Sequence[str] | None = None) -> BatchResult:
     """Decide every customer of ``source``; write Parquet to ``out``, or return the table.
 
     ``source``: Parquet or CSV paths or globs, or a pandas, polars, Arrow or Spark table.
     ``backend``: ``duckdb`` (embedded, the default), ``spark`` (``spark=`` a SparkSession, or a
     local one), ``native`` (the per-customer engine, for checking). ``threads`` and
-    ``memory_limit`` (``"2GB"``) bound DuckDB.
+    ``memory_limit`` (``"2GB"``) bound DuckDB. ``columns``: the output columns to keep (say
+    ``["tier", "offers"]``) besides ``id`` and ``error``, which every output has; the rest are not
+    computed (default: every column of SPEC section 5).
     """
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; the backends are {', '.join(BACKENDS)}")
     target = str(out) if out is not None else None
+    schema = select_columns(output_schema(ruleset.program), columns)
     if backend == "duckdb":
         from marketing_rules.batch import duckdb_backend
 
         return duckdb_backend.run(ruleset, source, target, progress=progress, threads=threads,
-                                  memory_limit=memory_limit)
+                                  memory_limit=memory_limit, schema=schema)
     if backend == "spark":
         from marketing_rules.batch import spark_backend
 
-        return spark_backend.run(ruleset, source, target, spark=spark, progress=progress)
+        return spark_backend.run(ruleset, source, target, spark=spark, progress=progress, schema=schema)
     from marketing_rules.batch import native_backend
 
-    return native_backend.run(ruleset, source, target, progress=progress)
+    return native_backend.run(ruleset, source, target, progress=progress, schema=schema)

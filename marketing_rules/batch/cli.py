@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 OK, FINDINGS, BAD_INPUT = 0, 1, 2
 
 
-def eval_batch(rs: Ruleset, customers: str, out: str | None, backend: str) -> int:
+def eval_batch(rs: Ruleset, customers: str, out: str | None, backend: str, columns: list[str] | None = None) -> int:
     """Decide a file of customers; Parquet out as it is, anything else as JSON lines; summary on stderr."""
     parquet = out is not None and out.lower().endswith((".parquet", ".pq"))
     source: Any = customers
@@ -25,8 +25,8 @@ def eval_batch(rs: Ruleset, customers: str, out: str | None, backend: str) -> in
         source = _json_lines(customers)
     try:
         result = rs.evaluate_batch(source, backend=backend, out=out if parquet else None,
-                                   progress=sys.stderr.isatty() or _forced())
-    except SourceError as error:
+                                   progress=sys.stderr.isatty() or _forced(), columns=columns)
+    except (SourceError, ValueError) as error:
         click.echo(str(error), err=True)
         return BAD_INPUT
     if not parquet:

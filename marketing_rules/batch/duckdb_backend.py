@@ -28,6 +28,10 @@ def connect(threads: int | None = None, memory_limit: str | None = None) -> Any:
     return duckdb.connect(config=config)
 
 
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 def label_type(con: Any, ruleset: Ruleset) -> str | None:
     """An enum of every id the lists can hold: DuckDB builds and writes lists of enum values far faster
     than lists of text, and Parquet stores them as text all the same."""
@@ -41,7 +45,7 @@ def label_type(con: Any, ruleset: Ruleset) -> str | None:
 
 
 def run(ruleset: Ruleset, source: Any, out: str | None, *, progress: bool = False, threads: int | None = None,
-        memory_limit: str | None = None, connection: Any = None) -> BatchResult:
+        memory_limit: str | None = None, connection: Any = None, schema: Any = None) -> BatchResult:
     con = connection or connect(threads, memory_limit)
     started = clock()
     kinds = duckdb_relation(con, source, "customers")
@@ -50,6 +54,9 @@ def run(ruleset: Ruleset, source: Any, out: str | None, *, progress: bool = Fals
     order = ORDER if out is None else ()
     query = to_sql(ruleset.program, "duckdb", table="customers", source=kinds, pretty=False, order_by=order,
                    labels=label_type(con, ruleset))
+    schema = schema if schema is not None else output_schema(ruleset.program)
+    if schema.names != output_schema(ruleset.program).names:  # the columns left out are never computed
+        query = f"SELECT {', '.join(map(_identifier, schema.names))} FROM ({query}) AS decisions"
     rows_in = con.sql("SELECT count(*) FROM customers").fetchall()[0][0]
     if out is not None:
         copy = f"COPY ({query}) TO {_quote(str(out))} (FORMAT parquet, COMPRESSION zstd)"
@@ -59,7 +66,7 @@ def run(ruleset: Ruleset, source: Any, out: str | None, *, progress: bool = Fals
         table = None
     else:
         table = run_with_progress(lambda: con.sql(query).to_arrow_table(), con.query_progress, progress)
-        table = table.cast(output_schema(ruleset.program))
+        table = table.cast(schema)
         decided = table.column("error").null_count
         rejected = table.num_rows - decided
     summary = Summary("duckdb", rows_in, decided, rejected, clock() - started)

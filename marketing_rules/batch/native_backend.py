@@ -43,16 +43,16 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def decide_rows(ruleset: Ruleset, rows: list[dict[str, Any]]) -> Any:
+def decide_rows(ruleset: Ruleset, rows: list[dict[str, Any]], schema: Any = None) -> Any:
     import pyarrow as pa
 
-    schema = output_schema(ruleset.program)
+    schema = schema if schema is not None else output_schema(ruleset.program)
     derived = tuple(ruleset.program.derived)
     decided = [decide_row(ruleset, row, derived) for row in rows]
-    return pa.Table.from_pylist(decided, schema=schema)
+    return pa.Table.from_pylist(decided, schema=schema)  # the columns not in the schema are left out
 
 
-def run(ruleset: Ruleset, source: Any, out: str | None, *, progress: bool = False) -> BatchResult:
+def run(ruleset: Ruleset, source: Any, out: str | None, *, progress: bool = False, schema: Any = None) -> BatchResult:
     import duckdb
     import pyarrow.parquet as pq
 
@@ -61,13 +61,13 @@ def run(ruleset: Ruleset, source: Any, out: str | None, *, progress: bool = Fals
     duckdb_relation(con, source, "customers")
     rows_in = con.sql("SELECT count(*) FROM customers").fetchall()[0][0]
     reader = con.sql("SELECT * EXCLUDE (__file, __row) FROM customers ORDER BY __file, __row").to_arrow_reader(BATCH_ROWS)
-    schema = output_schema(ruleset.program)
+    schema = schema if schema is not None else output_schema(ruleset.program)
     writer = pq.ParquetWriter(str(out), schema) if out is not None else None
     parts = []
     decided = rejected = 0
     bar = _bar(rows_in) if progress else None
     for batch in reader:
-        table = decide_rows(ruleset, batch.to_pylist())
+        table = decide_rows(ruleset, batch.to_pylist(), schema)
         errors = table.column("error").null_count
         decided += errors
         rejected += table.num_rows - errors

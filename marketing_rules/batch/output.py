@@ -3,7 +3,8 @@
 One row per input row, in input order: ``id``, every derived fact, ``tags`` (sorted), ``offers``
 (offer ids in firing order), ``access`` (service -> modes), ``points``, ``fired`` (rule ids and
 ``table#row``, in firing order) and ``error`` (null, or why the row was rejected; a rejected row
-has nulls in every other column but ``id``).
+has nulls in every other column but ``id``). ``columns=`` narrows the output to the columns a job
+needs (``id`` and ``error`` always stay): the columns left out are not computed at all.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,6 +86,22 @@ def output_schema(program: Program) -> Any:
         pa.field("fired", text_list), pa.field("error", pa.string()),
     ]
     return pa.schema(fields)
+
+
+KEPT = ("id", "error")  # every output has them: which customer, and why a row was rejected
+
+
+def select_columns(schema: Any, columns: Sequence[str] | None) -> Any:
+    """The output schema narrowed to ``columns`` (besides ``id`` and ``error``, always there), in
+    the schema's order; None keeps every column."""
+    if columns is None:
+        return schema
+    unknown = [c for c in columns if c not in schema.names]
+    if unknown:
+        raise ValueError(f"no output column {', '.join(map(repr, unknown))}; the columns are {', '.join(schema.names)}")
+    import pyarrow as pa
+
+    return pa.schema([field for field in schema if field.name in KEPT or field.name in columns])
 
 
 def run_with_progress(work: Callable[[], Any], progress: Callable[[], float] | None, show: bool,

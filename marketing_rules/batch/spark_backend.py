@@ -47,7 +47,8 @@ def decisions(ruleset: Ruleset, source: Any, spark: Any) -> tuple[Any, Any]:
     return spark.sql(query), frame
 
 
-def run(ruleset: Ruleset, source: Any, out: str | None, *, spark: Any = None, progress: bool = False) -> BatchResult:
+def run(ruleset: Ruleset, source: Any, out: str | None, *, spark: Any = None, progress: bool = False,
+        schema: Any = None) -> BatchResult:
     from pyspark.sql import functions as F
 
     spark = spark or local_session()
@@ -56,6 +57,8 @@ def run(ruleset: Ruleset, source: Any, out: str | None, *, spark: Any = None, pr
     spark.conf.set("spark.sql.ansi.enabled", "false")
     try:
         result, frame = decisions(ruleset, source, spark)
+        if schema is not None:
+            result = result.select(*(f"`{name}`" for name in schema.names))
         rows_in = frame.count()
         if out is not None:
             result.write.mode("overwrite").parquet(str(out))
