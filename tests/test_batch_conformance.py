@@ -233,3 +233,12 @@ def test_spark_decides_as_the_per_customer_engine(path: Path, spark: Any) -> Non
     rs = ruleset(path)
     rows = drawn(rs, 12) + list(customers(300, 5))
     check_backend(rs, table_of(rs, rows), "spark", spark=spark)
+
+
+def test_a_stored_quotient_keeps_an_exact_tie() -> None:
+    """40.6125 / 32.49 is 1.25 exactly, 1.2499999999999998 in a DOUBLE division: the fact keeps 1.25,
+    so ``ratio >= 1.25`` holds in SQL as in the per-customer engine."""
+    rs = ruleset(FIXTURES / "sql" / "arith.yaml")
+    row = {"id": "13000000000", "arpu_prev": 32.49, "voice_min": 0, "sms": 0, "arpu": 40.6125, "arpu_3m": 243.675}
+    assert "ratio-high" in rs.evaluate(row).fired
+    check_backend(rs, table_of(rs, [row]), "duckdb")

@@ -232,7 +232,7 @@ class SQLCompiler:
         if kind == BOOLEAN or isinstance(node, ast.BOOLEAN_NODES):
             return self.facts.truth(node)
         if kind == NUMBER and isinstance(node, ast.Arith) and node.op == "/":
-            return self.facts.quotient(node)
+            return self.facts.stored_quotient(node)
         value = self.facts.value(node)
         if kind.kind == "list" and isinstance(node, ast.ListExpr) and not node.items:
             return exp.cast(exp.Array(expressions=[]), sql_type(kind), copy=False)
@@ -328,7 +328,7 @@ class SQLCompiler:
             return self.facts.truth(node)
         item = kind.item if kind.kind == "list" else kind
         if item == NUMBER and isinstance(node, ast.Arith) and node.op == "/":
-            return self.facts.quotient(node)
+            return self.facts.stored_quotient(node)
         value = self.facts.value(node)
         if item is not None and item == NUMBER:
             return exp.cast(value, DOUBLE, copy=False)

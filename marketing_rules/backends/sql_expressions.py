@@ -183,6 +183,16 @@ class ExpressionCompiler:
         divisor = exp.Nullif(this=exp.cast(right, DOUBLE, copy=False), expression=exp.Literal.number(0))
         return exp.Div(this=exp.cast(left, DOUBLE, copy=False), expression=divisor, typed=True, safe=False)
 
+    def stored_quotient(self, node: ast.Arith) -> exp.Expression:
+        """``a / b`` kept in a number fact: the DOUBLE quotient, or its ten-place value when the two are
+        within the rounding of a DOUBLE division (a few ulps), so that 40.6125 / 32.49 keeps 1.25, as the
+        exact engine does, not 1.2499999999999998 (which a later ``ratio >= 1.25`` would refuse)."""
+        quotient = self.quotient(node)
+        rounded = exp.cast(exp.TryCast(this=quotient, to=NUM), DOUBLE, copy=False)
+        gap = exp.Abs(this=exp.Sub(this=quotient, expression=rounded))
+        near = exp.LTE(this=gap, expression=exp.Mul(this=exp.Literal.number("5e-16"), expression=exp.Abs(this=quotient)))
+        return exp.Case().when(near, rounded, copy=False).else_(quotient, copy=False)
+
     def visit_Call(self, node: ast.Call, decimal: bool) -> exp.Expression:
         result = self.type_of(node)
         args = [self.value(a, self.type_of(a) == NUMBER or (result == NUMBER and self.type_of(a).numeric))
