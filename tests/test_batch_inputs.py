@@ -75,12 +75,17 @@ def test_bad_values_in_typed_columns() -> None:
         assert rows[0]["id"] == "1"
 
 
-def test_an_infinite_or_huge_number_is_rejected_by_sql_alone() -> None:
-    """Exact decimals have 18 digits before the point; pydantic takes inf, the SQL backends do not."""
+def test_an_infinite_or_huge_number_is_rejected_by_every_backend() -> None:
+    """Exact decimals have 18 digits before the point: inf, NaN and 10^19 are rejected everywhere."""
     rs = ruleset(GOTONE)
-    table = pa.table({"id": ["1", "2"], "arpu": [float("inf"), 1e19]})
+    table = pa.table({"id": ["1", "2", "3", "4"], "arpu": [float("inf"), 1e19, float("nan"), 999_999_999_999.5]})
     errors = [r["error"] for r in rs.evaluate_batch(table).table.to_pylist()]
-    assert all(e.startswith("arpu: is not a finite number below 10^18") for e in errors)
+    assert all(e.startswith("arpu: is not a finite number below 10^18") for e in errors[:3]) and errors[3] is None
+    native_errors = [r["error"] for r in rs.evaluate_batch(table, backend="native").table.to_pylist()]
+    assert all(e is not None and e.startswith("arpu: ") for e in native_errors[:3]) and native_errors[3] is None
+    for value in (float("inf"), -1e19, float("nan")):
+        with pytest.raises(mr.FactsError, match="arpu"):
+            rs.evaluate({"id": "1", "arpu": value})
 
 
 def test_a_unique_table_with_two_matching_rows_rejects_the_row() -> None:

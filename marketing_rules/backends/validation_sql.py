@@ -21,10 +21,9 @@ from typing import Literal
 from sqlglot import exp
 
 from marketing_rules.backends.sql_expressions import BIGINT, BOOL, DOUBLE, TEXT, paren, sql_type, typed_null
-from marketing_rules.model.schema import FactSchema, FactSpec
+from marketing_rules.model.schema import LIMIT, FactSchema, FactSpec
 
 SourceKind = Literal["integer", "float", "string", "boolean", "other"]
-LIMIT = 10**18
 TRUE_WORDS = ("1", "on", "t", "true", "y", "yes")
 FALSE_WORDS = ("0", "off", "f", "false", "n", "no")
 

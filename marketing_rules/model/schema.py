@@ -130,16 +130,19 @@ def _identity_check(facts: tuple[FactSpec, ...]):
     return env["already_valid"]
 
 
+#: Numbers are finite and below 10^18 in magnitude: exact decimal arithmetic has 18 digits before the
+#: point, in the Python engine and in SQL alike, so every backend rejects the same values.
+LIMIT = 10**18
+
+
 def exact_value_test(spec: FactSpec, var: str, env: dict[str, Any]) -> str:
     """A Python test that is true when the value of ``var`` is NOT already exactly valid (None included:
     each test starts with the value's class). Constants it needs are added to ``env``."""
     if spec.type in ("number", "integer"):
-        # a chained comparison: out of range, or (for floats) not finite; 1e999 is the float infinity
+        # one chained comparison: out of range, or beyond 10^18, or (for floats) NaN or infinite
         kind = float if spec.type == "number" else int
-        ge, le = (b if b is None or kind(b) != b else kind(b) for b in (spec.ge, spec.le))  # same type: faster
-        low = f"{ge!r} <= " if ge is not None else "-1e999 < " if kind is float else ""
-        high = f" <= {le!r}" if le is not None else " < 1e999" if kind is float else ""
-        return f"{var}.__class__ is not {kind.__name__}" + (f" or not ({low}{var}{high})" if low or high else "")
+        ge, le = (b if kind(b) != b else kind(b) for b in _range(spec))  # bounds of the value's type: faster
+        return f"{var}.__class__ is not {kind.__name__} or not ({ge!r} <= {var} <= {le!r})"
     if spec.type == "boolean":
         return f"{var}.__class__ is not bool"
     if spec.type == "string":
@@ -150,8 +153,18 @@ def exact_value_test(spec: FactSpec, var: str, env: dict[str, Any]) -> str:
     return "True"  # lists and anything else: let pydantic decide
 
 
+def _range(spec: FactSpec) -> tuple[float, float]:
+    """The smallest and largest valid value of a number or integer fact."""
+    return (max(spec.ge, -LIMIT) if spec.ge is not None else -LIMIT,
+            min(spec.le, LIMIT) if spec.le is not None else LIMIT)
+
+
 def _annotation(spec: FactSpec) -> Any:
-    bounds = {k: v for k, v in (("ge", spec.ge), ("le", spec.le)) if v is not None}
+    bounds: dict[str, Any] = {k: v for k, v in (("ge", spec.ge), ("le", spec.le)) if v is not None}
+    if spec.type in ("number", "integer"):
+        bounds["ge"], bounds["le"] = _range(spec)
+    if spec.type == "number":
+        bounds["allow_inf_nan"] = False
     base: Any = {
         "integer": int,
         "number": float,
