@@ -89,6 +89,8 @@ class SQLCompiler:
                  order_by: tuple[str, ...] = (), labels: str | None = None):
         self.program = program
         self.labels = exp.DataType.build(labels, udt=True) if labels else None
+        self.offers_start = _offers_start(program)
+        self.shares_offers = self.offers_start < len(program.units)  # fired ends with the offers list
         self.table = table
         self.order_by = order_by
         self.source = source
@@ -112,7 +114,7 @@ class SQLCompiler:
         modes = self._modes_columns()
         if modes:
             ctes.append(("access_modes", exp.select(star, *modes, copy=False).from_(ctes[-1][0], copy=False)))
-        if self._offers_end_fired():  # the offers list is computed once, for both lists
+        if self.shares_offers:  # the offers list is computed once, for both lists
             offers = exp.alias_(self._offers(), OFFERS, copy=False)
             ctes.append(("offer_list", exp.select(star, offers, copy=False).from_(ctes[-1][0], copy=False)))
         query = self._decisions().from_(ctes[-1][0], copy=False)
@@ -344,7 +346,7 @@ class SQLCompiler:
             columns.append(exp.alias_(exp.Case().when(exp.Is(this=paren(error), expression=exp.null()), value, copy=False),
                                       name, quoted=True, copy=False))
         parts = {
-            "tags": self._tags(), "offers": exp.column(OFFERS) if self._offers_end_fired() else self._offers(),
+            "tags": self._tags(), "offers": exp.column(OFFERS) if self.shares_offers else self._offers(),
             "access": self._access(),
             "points": self._points(), "fired": self._fired_list(),
         }
@@ -390,22 +392,10 @@ class SQLCompiler:
             previous = rule.group
         return list(items)
 
-    def _offers_start(self) -> int:
-        """Where the units from the first offer rule on are all rules named after their offers (then
-        that part of ``fired`` is the offers list itself), or the number of units."""
-        units = self.program.units
-        start = next((k for k, unit in enumerate(units) if isinstance(unit, Rule) and unit.offer), len(units))
-        named = all(isinstance(u, Rule) and u.offer and u.offer.id == u.id for u in units[start:])
-        return start if named else len(units)
-
-    def _offers_end_fired(self) -> bool:
-        return self._offers_start() < len(self.program.units)
-
     def _fired_list(self) -> exp.Expression:
         """Rules and table rows that fired, in order."""
-        start = self._offers_start()
-        head = self.lists.compact(self._fired_items(start), TEXT)
-        return self.lists.concat(head, exp.column(OFFERS)) if start < len(self.program.units) else head
+        head = self.lists.compact(self._fired_items(self.offers_start), TEXT)
+        return self.lists.concat(head, exp.column(OFFERS)) if self.shares_offers else head
 
     def _fired_items(self, end: int) -> list[exp.Expression]:
         items: list[exp.Expression] = []
@@ -546,6 +536,15 @@ def compile_sql(program: Program, *, table: str = "customers", source: Mapping[s
     """
     return SQLCompiler(program, table=table, source=source, dialect=dialect, order_by=order_by,
                        labels=labels).compile()
+
+
+def _offers_start(program: Program) -> int:
+    """Where the units from the first offer rule on are all rules named after their offers (then that
+    part of ``fired`` is the offers list itself), or the number of units."""
+    units = program.units
+    start = next((k for k, unit in enumerate(units) if isinstance(unit, Rule) and unit.offer), len(units))
+    named = all(isinstance(u, Rule) and u.offer and u.offer.id == u.id for u in units[start:])
+    return start if named else len(units)
 
 
 def label_values(program: Program) -> list[str]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sqlglot import exp
+
 from marketing_rules.backends.sql import label_values, to_sql
 from marketing_rules.batch.output import BatchResult, Summary, clock, output_schema, run_with_progress
 from marketing_rules.batch.sources import ORDER, _quote, duckdb_relation
@@ -28,17 +30,13 @@ def connect(threads: int | None = None, memory_limit: str | None = None) -> Any:
     return duckdb.connect(config=config)
 
 
-def _identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def label_type(con: Any, ruleset: Ruleset) -> str | None:
     """An enum of every id the lists can hold: DuckDB builds and writes lists of enum values far faster
     than lists of text, and Parquet stores them as text all the same."""
     values = label_values(ruleset.program)
-    name = f"marketing_rules_labels_{ruleset.fingerprint[:16]}"
     if not values:
         return None
+    name = f"marketing_rules_labels_{ruleset.fingerprint[:16]}"
     if not con.execute("SELECT 1 FROM duckdb_types() WHERE type_name = ?", [name]).fetchall():
         con.execute(f"CREATE TYPE {name} AS ENUM ({', '.join(_quote(v) for v in values)})")
     return name
@@ -54,9 +52,11 @@ def run(ruleset: Ruleset, source: Any, out: str | None, *, progress: bool = Fals
     order = ORDER if out is None else ()
     query = to_sql(ruleset.program, "duckdb", table="customers", source=kinds, pretty=False, order_by=order,
                    labels=label_type(con, ruleset))
-    schema = schema if schema is not None else output_schema(ruleset.program)
-    if schema.names != output_schema(ruleset.program).names:  # the columns left out are never computed
-        query = f"SELECT {', '.join(map(_identifier, schema.names))} FROM ({query}) AS decisions"
+    full = output_schema(ruleset.program)
+    schema = schema if schema is not None else full
+    if schema.names != full.names:  # the columns left out are never computed
+        names = ", ".join(exp.to_identifier(name, quoted=True).sql("duckdb") for name in schema.names)
+        query = f"SELECT {names} FROM ({query}) AS decisions"
     rows_in = con.sql("SELECT count(*) FROM customers").fetchall()[0][0]
     if out is not None:
         copy = f"COPY ({query}) TO {_quote(str(out))} (FORMAT parquet, COMPRESSION zstd)"
