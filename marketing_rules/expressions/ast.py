@@ -117,8 +117,24 @@ class Call:
     args: tuple[Expr, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """Arithmetic whose result may leave the number contract (``expressions/numbers.py``).
+
+    Analysis wraps such a node once; every backend compiles the wrapper as "an overflow here is an
+    error of this customer", with the reason ``overflow_reason(kind, text)``. ``kind`` is integer
+    or number, ``text`` the operand as written in the rule file.
+    """
+
+    span: Span
+    operand: Expr
+    kind: str
+    text: str
+
+
 Expr = Union[
-    Literal, Name, FactRef, ConstRef, EnumValue, ListExpr, Neg, Arith, Compare, InList, IsNull, And, Or, Not, Call
+    Literal, Name, FactRef, ConstRef, EnumValue, ListExpr, Neg, Arith, Compare, InList, IsNull, And, Or, Not, Call,
+    Checked,
 ]
 BOOLEAN_NODES = (Compare, InList, IsNull, And, Or, Not)
 
@@ -128,7 +144,7 @@ def children(node: Expr) -> tuple[Expr, ...]:
     match node:
         case ListExpr(items=items) | And(items=items) | Or(items=items) | Call(args=items):
             return items
-        case Neg(operand=x) | Not(operand=x) | IsNull(operand=x):
+        case Neg(operand=x) | Not(operand=x) | IsNull(operand=x) | Checked(operand=x):
             return (x,)
         case Arith(left=a, right=b) | Compare(left=a, right=b):
             return (a, b)
