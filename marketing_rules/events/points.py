@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from marketing_rules.analysis.events import EventParts, PointsRuleSpec, PointsSpec
+from marketing_rules.analysis.program import EventParts, PointsRuleSpec, PointsSpec
 from marketing_rules.backends.python import to_plain
 from marketing_rules.events.clock import period_key
 from marketing_rules.events.compiled import ScopeCompiler

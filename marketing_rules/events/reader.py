@@ -16,7 +16,7 @@ from typing import Annotated, Any, NamedTuple, Required, get_args
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from typing_extensions import TypedDict
 
-from marketing_rules.analysis.events import EventSpec
+from marketing_rules.analysis.program import EventSpec
 from marketing_rules.errors import EventError
 from marketing_rules.events.clock import timestamp
 from marketing_rules.model.schema import _annotation, _fact_error

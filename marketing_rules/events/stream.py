@@ -54,7 +54,7 @@ from zlib import crc32
 
 from pydantic import BaseModel
 
-from marketing_rules.analysis.events import TriggerSpec
+from marketing_rules.analysis.program import TriggerSpec
 from marketing_rules.errors import LateEventError
 from marketing_rules.events.clock import from_micros, timestamp
 from marketing_rules.events.compiled import ScopeCompiler
