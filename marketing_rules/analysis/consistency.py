@@ -14,20 +14,31 @@ access along the declared order.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import z3
 
-from marketing_rules.analysis.program import Table
+from marketing_rules.analysis.program import Program, Rule, Table, cond_to_ast
 from marketing_rules.analysis.symbolic import Encoder, Encoding
 from marketing_rules.errors import EvaluationError
 from marketing_rules.expressions import ast
 from marketing_rules.expressions.evaluate import truth_of
 
-if TYPE_CHECKING:
-    from marketing_rules.engine.ruleset import Ruleset
+
+class Decided(Protocol):
+    """What the checker reads of a decision (a :class:`~marketing_rules.engine.decision.Decision`)."""
+
+    @property
+    def facts(self) -> Mapping[str, Any]: ...
+
+    @property
+    def offers(self) -> Sequence[Any]: ...
+
+
+#: Decides one customer (validating the facts), as the engine does: ``Ruleset.evaluate``.
+Decide = Callable[[Mapping[str, Any]], Decided]
 
 TIMEOUT_MS = 10_000
 
@@ -88,13 +99,13 @@ class Report:
 class Checker:
     """Runs every check on one ruleset."""
 
-    def __init__(self, ruleset: Ruleset, *, timeout: float = TIMEOUT_MS / 1000):
+    def __init__(self, program: Program, decide: Decide, *, timeout: float = TIMEOUT_MS / 1000):
         self.timeout_ms = int(timeout * 1000)
-        self.ruleset = ruleset
-        self.program = ruleset.program
+        self.decide = decide
+        self.program = program
         self.encoder = Encoder(self.program)
         self.enc: Encoding = self.encoder.encode()
-        self.report = Report(ruleset.id, ruleset.version)
+        self.report = Report(program.ruleset, program.version)
 
     def run(self) -> Report:
         self.dead_rules()
@@ -209,7 +220,7 @@ class Checker:
         where = f" among customers with {checks.coverage_among.text}" if checks.coverage_among is not None else ""
         self.attempt(
             "gap", (), [*among, *[z3.Not(f) for f in offers]],
-            exhibits=lambda w: self._in_scope(w) and not self.ruleset.evaluate(w).offers,
+            exhibits=lambda w: self._in_scope(w) and not self.decide(w).offers,
             finding=lambda w: Finding("gap", (), f"this customer receives no offer{where}", w),
             proof=f"every customer{where.replace(' among customers with', ' with')} receives an offer")
 
@@ -242,7 +253,7 @@ class Checker:
         return self.encoder.truth(node)[0]  # in the final state: after every fact is derived
 
     def _facts(self, witness: dict) -> dict:
-        return self.ruleset.evaluate(witness).facts
+        return self.decide(witness).facts
 
     def _in_scope(self, witness: dict) -> bool:
         checks = self.program.checks
@@ -251,8 +262,11 @@ class Checker:
         return truth_of(checks.coverage_among.node, self._facts(witness)) is True
 
     def _both_hold(self, witness: dict, ids: tuple[str, ...]) -> bool:
-        return all(self.ruleset.explain(witness, rule_id).condition is None or
-                   self.ruleset.explain(witness, rule_id).condition.result is True for rule_id in ids)
+        """Whether each rule's condition is true for the witness, after every fact is derived."""
+        facts = self._facts(witness)
+        rules = [self.program.unit(rule_id) for rule_id in ids]
+        return all(isinstance(rule, Rule) and (rule.when is None or truth_of(cond_to_ast(rule.when), facts) is True)
+                   for rule in rules)
 
     def _row_matches(self, table: Table, index: int, witness: dict) -> bool:
         try:
@@ -263,7 +277,7 @@ class Checker:
 
     def _raises_unique(self, witness: dict) -> bool:
         try:
-            self.ruleset.evaluate(witness)
+            self.decide(witness)
         except EvaluationError:
             return True
         return False
@@ -281,12 +295,14 @@ def _lost(lower: Any, higher: Any) -> list[tuple[str, str]]:
     return sorted(lost)
 
 
-def check(ruleset: Ruleset, *, timeout: float = TIMEOUT_MS / 1000) -> Report:
+def check(program: Program, decide: Decide, *, timeout: float = TIMEOUT_MS / 1000) -> Report:
     """Every static check on one ruleset: findings with witnesses, proofs, and what stayed unknown.
 
-    ``timeout`` is in seconds per solver question; a question not decided in time is reported unknown.
+    ``decide`` evaluates a witness as the engine does (``Ruleset.evaluate``), so that only findings
+    the engine really exhibits are reported. ``timeout`` is in seconds per solver question; a
+    question not decided in time is reported unknown.
     """
-    return Checker(ruleset, timeout=timeout).run()
+    return Checker(program, decide, timeout=timeout).run()
 
 
 __all__ = ["Finding", "Report", "Unknown", "check"]

@@ -13,14 +13,12 @@ arithmetic on out-of-range values is), and the setting is restored after.
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from marketing_rules.analysis.program import Program
 from marketing_rules.backends.sql import to_sql
 from marketing_rules.batch.output import BatchResult, Summary, clock
 from marketing_rules.batch.sources import spark_frame, spark_kinds
-
-if TYPE_CHECKING:
-    from marketing_rules.engine.ruleset import Ruleset
 
 _views = itertools.count()
 
@@ -38,16 +36,16 @@ def local_session(memory: str = "2g") -> Any:
             .getOrCreate())
 
 
-def decisions(ruleset: Ruleset, source: Any, spark: Any) -> tuple[Any, Any]:
+def decisions(program: Program, source: Any, spark: Any) -> tuple[Any, Any]:
     """The decisions as a (lazy) DataFrame, and the input DataFrame."""
     frame = spark_frame(spark, source)
     view = f"marketing_rules_customers_{next(_views)}"
     frame.createOrReplaceTempView(view)
-    query = to_sql(ruleset.program, "spark", table=view, source=spark_kinds(frame), pretty=False)
+    query = to_sql(program, "spark", table=view, source=spark_kinds(frame), pretty=False)
     return spark.sql(query), frame
 
 
-def run(ruleset: Ruleset, source: Any, out: str | None, *, spark: Any = None, progress: bool = False,
+def run(program: Program, source: Any, out: str | None, *, spark: Any = None, progress: bool = False,
         schema: Any = None) -> BatchResult:
     from pyspark.sql import functions as F
 
@@ -56,7 +54,7 @@ def run(ruleset: Ruleset, source: Any, out: str | None, *, spark: Any = None, pr
     previous = spark.conf.get("spark.sql.ansi.enabled", None)
     spark.conf.set("spark.sql.ansi.enabled", "false")
     try:
-        result, frame = decisions(ruleset, source, spark)
+        result, frame = decisions(program, source, spark)
         if schema is not None:
             result = result.select(*(f"`{name}`" for name in schema.names))
         rows_in = frame.count()

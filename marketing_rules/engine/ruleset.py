@@ -78,19 +78,19 @@ class Ruleset:
         """Why a rule or offer fired or not: each condition with the values it saw."""
         from marketing_rules.engine.explain import explain
 
-        return explain(self, customer, rule_or_offer_id)
+        return explain(self.program, self.evaluate, customer, rule_or_offer_id)
 
     def check(self, *, timeout: float = 10.0):
         """Static consistency report (SPEC section 6): findings with witness customers, proofs, unknowns."""
         from marketing_rules.analysis.consistency import check
 
-        return check(self, timeout=timeout)
+        return check(self.program, self.evaluate, timeout=timeout)
 
     def what_would_it_take(self, customer: Mapping[str, Any] | BaseModel, offer_id: str):
         """The smallest change of numeric facts that makes the offer eligible, if any."""
         from marketing_rules.engine.whatif import what_would_it_take
 
-        return what_would_it_take(self, customer, offer_id)
+        return what_would_it_take(self.program, self.decide_facts, self.validate, customer, offer_id)
 
     # -- whole customer bases ----------------------------------------------------------------------
     def to_sql(self, dialect: str = "duckdb", *, table: str = "customers", pretty: bool = True) -> str:
@@ -104,7 +104,7 @@ class Ruleset:
         """Decide every customer of ``source`` (paths or a table); see :func:`marketing_rules.batch.evaluate_batch`."""
         from marketing_rules.batch import evaluate_batch
 
-        return evaluate_batch(self, source, backend=backend, out=out, **options)
+        return evaluate_batch(self.program, self.evaluate, source, backend=backend, out=out, **options)
 
     # -- events (SPEC section 7) --------------------------------------------------------------------
     def accrue(self, customer: Mapping[str, Any] | BaseModel, events: Any):
