@@ -50,8 +50,7 @@ def decide_row(decide: Decide, row: dict[str, Any], derived: tuple[str, ...]) ->
     try:
         decision = decide(row)
     except FactsError as error:
-        reason = "; ".join(f"{e['field']}: {e['message']} (got {e['value']!r})" for e in error.errors)
-        return {"id": _text(row.get("id")), "error": reason}
+        return {"id": _text(row.get("id")), "error": rejection_reason(error)}
     except EvaluationError as error:
         return {"id": _text(row.get("id")), "error": str(error)}
     facts = decision.facts
@@ -65,6 +64,11 @@ def decide_row(decide: Decide, row: dict[str, Any], derived: tuple[str, ...]) ->
         "fired": list(decision.fired),
         "error": None,
     }
+
+
+def rejection_reason(error: FactsError) -> str:
+    """Why a row was rejected, in the words of every backend."""
+    return "; ".join(f"{e['field']}: {e['message']} (got {e['value']!r})" for e in error.errors)
 
 
 def _text(value: Any) -> str | None:
