@@ -20,6 +20,7 @@ Numbers are exact decimals (5 coins times 1.5 is 7.5), shown as int when whole.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -210,12 +211,16 @@ def _plain_sum(values: Iterable[Number]) -> Number:
     return to_plain(total)
 
 
+#: Each ruleset's points rules, compiled once (and let go with the ruleset).
+_ACCRUALS: weakref.WeakKeyDictionary[Any, Accrual] = weakref.WeakKeyDictionary()
+
+
 def accrue(ruleset: Any, customer: Any, events: Iterable[Any]) -> Statement:
     """``ruleset.accrue(customer, events)``: decide the customer, then accrue the events."""
-    accrual = ruleset.__dict__.get("_accrual")
+    accrual = _ACCRUALS.get(ruleset)
     if accrual is None:
         parts = ruleset.program.events
         if parts is None or parts.points is None:
             raise ValueError(f"ruleset {ruleset.id} {ruleset.version} has no points: part; nothing accrues")
-        accrual = ruleset.__dict__["_accrual"] = Accrual(parts, ruleset.id, ruleset.version)
+        accrual = _ACCRUALS[ruleset] = Accrual(parts, ruleset.id, ruleset.version)
     return accrual.statement(ruleset.evaluate(customer).facts, events)

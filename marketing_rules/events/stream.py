@@ -193,6 +193,10 @@ class TriggerProgram:
                    {kind: frozenset(r) for kind, r in roles.items()}, frozenset(singles), first_checks, renamed)
 
 
+#: Each ruleset's triggers, compiled once for every stream over it (and let go with the ruleset).
+_TRIGGER_PROGRAMS: weakref.WeakKeyDictionary[Any, TriggerProgram] = weakref.WeakKeyDictionary()
+
+
 class Stream:
     """Events in, recommendations out: the ruleset version's triggers over a live event stream.
 
@@ -209,9 +213,9 @@ class Stream:
         if lateness < dt.timedelta(0):
             raise ValueError(f"Expected a lateness of zero or more, got lateness={lateness}")
         self.ruleset = ruleset
-        program = ruleset.__dict__.get("_trigger_program")
+        program = _TRIGGER_PROGRAMS.get(ruleset)
         if program is None:
-            program = ruleset.__dict__["_trigger_program"] = TriggerProgram.build(ruleset)
+            program = _TRIGGER_PROGRAMS[ruleset] = TriggerProgram.build(ruleset)
         self._program: TriggerProgram = program
         parts = ruleset.program.events
         self._reader = EventReader(parts.events if parts is not None else {})

@@ -7,9 +7,9 @@ Only ``id`` is required; any other fact may be absent or null.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Annotated, Any, Literal, NotRequired
 
 from pydantic import Field, TypeAdapter, ValidationError
@@ -83,27 +83,34 @@ class FactSchema:
     name: str
     facts: tuple[FactSpec, ...]
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_by_name", {f.name: f for f in self.facts})
-        object.__setattr__(self, "_validate", _adapter(self.facts).validate_python)
-        object.__setattr__(self, "_already_valid", _identity_check(self.facts))
+    @cached_property
+    def _by_name(self) -> dict[str, FactSpec]:
+        return {f.name: f for f in self.facts}
+
+    @cached_property
+    def _validate(self) -> Callable[[Any], dict[str, Any]]:
+        return _adapter(self.facts).validate_python
+
+    @cached_property
+    def _already_valid(self) -> Callable[[Any], dict[str, Any] | None]:
+        return _identity_check(self.facts)
 
     def __contains__(self, name: str) -> bool:
-        return name in self._by_name  # type: ignore[attr-defined]
+        return name in self._by_name
 
     def __getitem__(self, name: str) -> FactSpec:
-        return self._by_name[name]  # type: ignore[attr-defined]
+        return self._by_name[name]
 
     def types(self) -> dict[str, t.Type]:
         return {f.name: f.as_type() for f in self.facts}
 
     def validate(self, customer: Mapping[str, Any]) -> dict[str, Any]:
         """The customer's facts, checked and converted; raises :class:`FactsError`."""
-        copy = self._already_valid(customer)  # type: ignore[attr-defined]
+        copy = self._already_valid(customer)
         if copy is not None:
             return copy
         try:
-            return self._validate(customer)  # type: ignore[attr-defined]
+            return self._validate(customer)
         except ValidationError as error:
             raise FactsError([_fact_error(e) for e in error.errors()]) from None
 
