@@ -30,6 +30,7 @@ from marketing_rules.analysis.program import (
     PointsRuleSpec,
     PointsSpec,
     StateSpec,
+    TriggerKind,
     TriggerSpec,
     cond_to_ast,
 )
@@ -257,7 +258,8 @@ class EventsResolver:
                           "make two triggers", key=True)
             return None
         follow_raw = trigger.followed_by or trigger.not_followed_by
-        kind = "single" if follow_raw is None else "sequence" if trigger.followed_by is not None else "absence"
+        kind = TriggerKind.SINGLE if follow_raw is None else \
+            TriggerKind.SEQUENCE if trigger.followed_by is not None else TriggerKind.ABSENCE
         if event is None:
             return None
         when, ok = self._condition(trigger.when, (*path, "when"), self._scope(event.types()))

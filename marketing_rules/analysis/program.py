@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 from types import MappingProxyType
 from typing import Union
 
@@ -16,6 +17,30 @@ from marketing_rules.expressions import ast
 from marketing_rules.expressions.types import Type
 from marketing_rules.load.yaml_source import Path
 from marketing_rules.model.schema import FactSchema, FactSpec
+
+
+class HitPolicy(StrEnum):
+    """How a decision table chooses among the rows that match (DMN)."""
+
+    FIRST = "first"  # the first matching row
+    UNIQUE = "unique"  # at most one row may match; two is an error on that customer
+    PRIORITY = "priority"  # the matching row whose output ranks best
+    COLLECT = "collect"  # every matching row, optionally aggregated
+
+
+class Aggregate(StrEnum):
+    """What a collect table makes of the outputs of its matching rows."""
+
+    SUM = "sum"
+    MIN = "min"
+    MAX = "max"
+    COUNT = "count"
+
+
+class TriggerKind(StrEnum):
+    SINGLE = "single"  # one event
+    SEQUENCE = "sequence"  # followed_by: a second event within the window
+    ABSENCE = "absence"  # not_followed_by: no second event within the window
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,8 +165,8 @@ class Table:
     title: str
     index: int
     priority: int
-    hit: str
-    aggregate: str | None
+    hit: HitPolicy
+    aggregate: Aggregate | None
     inputs: tuple[Expression, ...]
     outputs: tuple[str, ...]
     rows: tuple[Row, ...]
@@ -307,7 +332,7 @@ class FollowSpec:
 class TriggerSpec:
     id: str
     title: str
-    kind: str  # 'single', 'sequence' (followed_by) or 'absence' (not_followed_by)
+    kind: TriggerKind
     event: str
     when: ast.Expr | None
     bind: tuple[tuple[str, str], ...]  # (name, attribute of the first event)

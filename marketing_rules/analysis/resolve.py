@@ -14,12 +14,14 @@ from marketing_rules.analysis import order
 from marketing_rules.analysis.events import EventsResolver
 from marketing_rules.analysis.program import (
     Access,
+    Aggregate,
     AllOf,
     AnyOf,
     Checks,
     Cond,
     Expression,
     Grant,
+    HitPolicy,
     NotOf,
     OfferSpec,
     Program,
@@ -36,6 +38,7 @@ from marketing_rules.expressions.parser import ExpressionSyntaxError, ExprIssue,
 from marketing_rules.expressions.types import Type, is_subtype
 from marketing_rules.load.yaml_source import Path, Source
 from marketing_rules.model import ruleset as m
+from marketing_rules.model.schema import FactSchema, FactSpec, builtin_schema
 from marketing_rules.model.terms import (
     ACCESS_MODES,
     MODE_TERMS,
@@ -47,7 +50,7 @@ from marketing_rules.model.terms import (
     REWARDS,
     SERVICE_CLASSES,
 )
-from marketing_rules.model.schema import FactSchema, FactSpec, builtin_schema
+
 
 class Resolver:
     """Builds a Program from a RulesetFile, reporting every problem into ``sink``."""
@@ -468,7 +471,8 @@ class Resolver:
                 continue
             rows.append(self._row(r + 1, cells, inputs, outputs, row_path, table.hit == "collect"))
         ranks = self._ranks(table, rows, path)
-        return Table(table.id, table.title, index, table.priority, table.hit, table.aggregate,
+        aggregate = Aggregate(table.aggregate) if table.aggregate is not None else None
+        return Table(table.id, table.title, index, table.priority, HitPolicy(table.hit), aggregate,
                      tuple(i for i in inputs if i is not None), tuple(outputs), tuple(r for r in rows if r),
                      ranks, path)
 

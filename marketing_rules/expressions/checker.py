@@ -21,13 +21,14 @@ from marketing_rules.expressions.types import (
     NUMBER,
     STRING,
     Type,
+    TypeKind,
     comparable,
     list_of,
     ordered,
     unify,
 )
 
-ERROR = Type("error")
+ERROR = Type(TypeKind.ERROR)
 
 
 def literal_type(value: object) -> Type:

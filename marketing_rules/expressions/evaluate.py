@@ -23,7 +23,12 @@ from marketing_rules.expressions import ast
 from marketing_rules.expressions.checker import type_of
 from marketing_rules.expressions.functions import FUNCTIONS
 from marketing_rules.expressions.numbers import (
-    NumberOverflow, integer_result, number_result, quotient, remainder, to_number,
+    NumberOverflow,
+    integer_result,
+    number_result,
+    quotient,
+    remainder,
+    to_number,
 )
 from marketing_rules.expressions.types import INTEGER, NUMBER, Type
 

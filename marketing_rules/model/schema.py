@@ -37,7 +37,7 @@ class FactSpec:
             return t.enum(self.values, self.name)
         if self.type == "list":
             return t.list_of(None)
-        return t.Type(self.type)
+        return t.Type(t.TypeKind(self.type))
 
 
 def _spec(name: str, kind: str, title: str, *, values: tuple[str, ...] = (), ge=None, le=None) -> FactSpec:
