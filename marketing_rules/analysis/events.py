@@ -317,6 +317,7 @@ class EventsResolver:
     def _window(self, raw: Any, path: Path) -> int | None:
         if isinstance(raw, bool):
             raw = None
+        unit: str | None
         if isinstance(raw, int):
             count, unit = raw, "day"
         else:
@@ -340,7 +341,7 @@ class EventsResolver:
             if item_id in seen:
                 self.r.sink.add(self.r.source.diagnostic(
                     "MR206", f"id '{item_id}' is used twice", path, rule=item_id,
-                    hint=f"it was first used at line {self.r.source.span(seen[item_id]).line + 1}"))
+                    hint=f"it was first used at line {self.r.source.line(seen[item_id])}"))
             else:
                 seen[item_id] = path
 

@@ -6,7 +6,7 @@ representation; none of them looks at YAML again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -352,7 +352,7 @@ class EventParts:
     triggers: tuple[TriggerSpec, ...]
     customer: Mapping[str, Type]  # the customer facts conditions may read (inputs and derived)
 
-    def customer_names(self, nodes) -> frozenset[str]:
+    def customer_names(self, nodes: Iterable[ast.Expr | None]) -> frozenset[str]:
         """The customer facts that these conditions read."""
         names: set[str] = set()
         for node in nodes:

@@ -6,6 +6,7 @@ All problems are reported as diagnostics placed in the YAML file; nothing stops 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
@@ -104,7 +105,7 @@ class Resolver:
             events=events,
         )
 
-    def _checks(self, units: list) -> Checks | None:
+    def _checks(self, units: list[Rule | Table]) -> Checks | None:
         checks = self.file.checks
         if checks is None:
             return None
@@ -117,7 +118,8 @@ class Resolver:
             if group not in groups:
                 self._error("MR210", f"no rule is in group '{group}'", (*path, "exclusive", i),
                             did_you_mean(group, groups) or f"the groups are {', '.join(sorted(groups)) or 'none'}")
-        fact, values = None, ()
+        fact: str | None = None
+        values: tuple[str, ...] = ()
         if checks.monotonic is not None:
             fact = checks.monotonic.fact
             kind = self.fact_types.get(fact)
@@ -192,7 +194,7 @@ class Resolver:
             if unit_id in seen:
                 self.sink.add(self.source.diagnostic(
                     "MR206", f"id '{unit_id}' is used twice", (section, i, "id"), rule=unit_id,
-                    hint=f"it was first used at line {self.source.span(seen[unit_id]).line + 1}"))
+                    hint=f"it was first used at line {self.source.line(seen[unit_id])}"))
             else:
                 seen[unit_id] = (section, i, "id")
 
@@ -227,7 +229,7 @@ class Resolver:
             return None, ERROR
         return Expression(resolved, _as_text(raw), path), kind
 
-    def _checked(self, check, path: Path):
+    def _checked(self, check: Callable[[], ast.Expr], path: Path) -> ast.Expr | None:
         before = len(self.checker.issues)
         resolved = check()
         return None if self._flush(before, path) else resolved
@@ -249,7 +251,7 @@ class Resolver:
     def _unit_issue(self, issue: order.OrderIssue) -> None:
         section = "tables" if isinstance(issue.unit, Table) else "rules"
         items = self.file.tables if section == "tables" else self.file.rules
-        i = next(k for k, u in enumerate(items) if u.id == issue.unit.id)
+        i = next(k for k, u in enumerate(items) if issue.unit.id == getattr(u, "id", None))
         self.sink.add(self.source.diagnostic(issue.code, issue.message, (section, i, "id"), rule=issue.unit.id,
                                              hint=issue.hint))
 
@@ -263,7 +265,8 @@ class Resolver:
             self._error("MR010", "'then' has no effect", tpath, "add set, tag, offer, grant or award")
         sets = tuple(self._sets(then.set or {}, (*tpath, "set")))
         tags = (then.tag,) if isinstance(then.tag, str) else tuple(then.tag or ())
-        offer, extra = (None, ())
+        offer: OfferSpec | None = None
+        extra: tuple[Cond, ...] = ()
         if then.offer is not None:
             offer, extra = self._offer(rule, then.offer, (*tpath, "offer"))
         if extra:
@@ -298,7 +301,7 @@ class Resolver:
             return None
         return self.condition(raw, path)
 
-    def _sets(self, sets: dict[str, Any], path: Path):
+    def _sets(self, sets: dict[str, Any], path: Path) -> Iterator[tuple[str, Expression]]:
         for name, raw in sets.items():
             fact_path = (*path, name)
             if name not in self.derived:
@@ -334,8 +337,9 @@ class Resolver:
         rewards = tuple(self._terms(raw.get("rewards") or [], (*path, "rewards"), REWARDS))
         extra: list[Cond] = []
         for i, term in enumerate(requires):
-            if term.kind == "upgrade" and term.fixed.get("to") in self.file.packages:
-                fee = self.file.packages[term.fixed["to"]].fee
+            to = term.fixed.get("to")
+            if term.kind == "upgrade" and isinstance(to, str) and to in self.file.packages:
+                fee = self.file.packages[to].fee
                 node = ast.Compare((0, 0), "<", ast.FactRef((0, 0), "package_fee"), ast.Literal((0, 0), _number(fee)))
                 extra.append(Expression(node, f"package_fee < {_number(fee)}  (upgrade to {term.fixed['to']})",
                                         (*path, "requires", i)))
@@ -344,7 +348,7 @@ class Resolver:
                          str(code) if code is not None else None, raw.get("mode"), raw.get("type"), requires, rewards)
         return spec, tuple(extra)
 
-    def _terms(self, raw: Any, path: Path, kinds: dict[str, tuple[str | None, dict[str, str]]]):
+    def _terms(self, raw: Any, path: Path, kinds: dict[str, tuple[str | None, dict[str, str]]]) -> Iterator[Term]:
         what = "requirement" if kinds is REQUIREMENTS else "reward"
         if not isinstance(raw, list):
             self._error("MR010", f"{path[-1]} takes a list of {what}s", path)
@@ -407,7 +411,7 @@ class Resolver:
                             did_you_mean(str(raw), self.file.services) or "declare it under services:")
         return Term(kind, MappingProxyType(fixed), tuple(computed))
 
-    def _grants(self, raw: Any, path: Path):
+    def _grants(self, raw: Any, path: Path) -> Iterator[Grant]:
         if raw is None:
             return
         items = raw if isinstance(raw, list) else [raw]
@@ -476,7 +480,8 @@ class Resolver:
                      tuple(i for i in inputs if i is not None), tuple(outputs), tuple(r for r in rows if r),
                      ranks, path)
 
-    def _row(self, number: int, cells: list, inputs: list, outputs: list, path: Path, collect: bool) -> Row | None:
+    def _row(self, number: int, cells: list[Any], inputs: list[Expression | None], outputs: list[str], path: Path,
+             collect: bool) -> Row | None:
         tests: list[ast.Expr | None] = []
         ok = True
         for c, (cell, subject) in enumerate(zip(cells, inputs)):
@@ -569,7 +574,7 @@ class Resolver:
             self._error("MR207", f"access needs 'by:', a fact to key the matrix by (got {by!r})", (*path, "by"),
                         did_you_mean(str(by), self.fact_types) if by else "write by: tier")
             return None
-        table: dict[str, dict[str, ServiceAccess]] = {}
+        table: dict[str, Mapping[str, ServiceAccess]] = {}
         for value, classes in raw.items():
             if value == "by":
                 continue
@@ -604,7 +609,7 @@ class Resolver:
                      if any(k in MODE_TERMS[mode] for mode in modes_by_class[service.class_])}))
                 for service_id, service in self.file.services.items() if service.class_ in modes_by_class
             })
-        return Access(by, MappingProxyType(table))
+        return Access(str(by), MappingProxyType(table))
 
 
 _TRUE = Expression(ast.Literal((0, 0), True), "true", ())
