@@ -12,6 +12,7 @@ import datetime as dt
 import sys
 import time
 from collections import Counter
+from typing import Any
 
 import click
 
@@ -37,7 +38,7 @@ def run_demo(count: int, seed: int, path: str | None = None, day: dt.date = DEMO
     return 0
 
 
-def _summarise(rs: mr.Ruleset, city: list[dict]) -> None:
+def _summarise(rs: mr.Ruleset, city: list[dict[str, Any]]) -> None:
     with click.progressbar(city, label=f"{rs.id} {rs.version}", show_pos=True, file=sys.stderr) as bar:
         started = time.perf_counter()
         decisions = [rs.evaluate(c) for c in bar]
@@ -54,7 +55,7 @@ def _summarise(rs: mr.Ruleset, city: list[dict]) -> None:
         say(f"   {layer}: {shares}")
     offers = Counter(o.id for d in decisions for o in d.offers)
     segments = sorted({c.get("segment") or "unknown" for c in city})
-    by_segment = {s: Counter() for s in segments}
+    by_segment: dict[str, Counter[str]] = {s: Counter() for s in segments}
     for person, decision in zip(city, decisions):
         by_segment[person.get("segment") or "unknown"].update(o.id for o in decision.offers)
     if offers:
@@ -68,7 +69,7 @@ def _summarise(rs: mr.Ruleset, city: list[dict]) -> None:
     say(f"   customers with no offer: {len(none):,} ({len(none) / len(city):.1%}), of whom {active:,} active")
 
 
-def _explain_one(rs: mr.Ruleset, city: list[dict]) -> None:
+def _explain_one(rs: mr.Ruleset, city: list[dict[str, Any]]) -> None:
     """One active customer refused an offer whose numbers could grow into it: why, and by how much."""
     for target in (r.id for r in rs.program.rules if r.offer is not None):
         for customer in city[:500]:

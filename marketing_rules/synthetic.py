@@ -23,7 +23,7 @@ PACKAGES = (("basic-38", 38, 30), ("gotone-88", 88, 25), ("gotone-128", 128, 20)
 CLUB_LEVELS = (("none", 70), ("ordinary", 20), ("platinum", 8), ("diamond", 2))
 
 
-def _pick(rng: random.Random, table: tuple) -> Any:
+def _pick(rng: random.Random, table: tuple[tuple[Any, ...], ...]) -> Any:
     values = [row[0] for row in table]
     weights = [row[-1] for row in table]
     return rng.choices(values, weights=weights)[0]

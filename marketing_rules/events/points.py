@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import weakref
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -149,12 +149,12 @@ class Accrual:
         reached: set[str] = set()
         counted: dict[tuple[str, Any], int] = defaultdict(int)
         earned_once: set[tuple[str, Any]] = set()
-        cap_used: dict[tuple[str, Any, tuple], Decimal] = defaultdict(Decimal)
+        cap_used: dict[tuple[str, Any, tuple[Any, ...]], Decimal] = defaultdict(Decimal)
         held: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for event in ordered:
             if event.type in self._credit_types:
-                for line in held.pop(event.type, ()):
-                    line["credited"] = event.at
+                for waiting in held.pop(event.type, ()):
+                    waiting["credited"] = event.at
             values = {**customer, **event.attributes}
             for rule, when, amount in self._rules.get(event.type, ()):
                 line = self._earn(rule, when, amount, event, values, reached, counted, earned_once, cap_used)
@@ -169,8 +169,10 @@ class Accrual:
         return Statement(customer.get("id"), self.ruleset, self.version, self.spec.unit, self.spec.title,
                          tuple(Line(**line) for line in lines), titles)
 
-    def _earn(self, rule: PointsRuleSpec, when, amount, event: Event, values: Mapping[str, Any], reached: set[str],
-              counted: dict, earned_once: set, cap_used: dict) -> dict[str, Any] | None:
+    def _earn(self, rule: PointsRuleSpec, when: Callable[[Mapping[str, Any]], bool],
+              amount: Callable[[Mapping[str, Any]], Any], event: Event, values: Mapping[str, Any], reached: set[str],
+              counted: dict[tuple[str, Any], int], earned_once: set[tuple[str, Any]],
+              cap_used: dict[tuple[str, Any, tuple[Any, ...]], Decimal]) -> dict[str, Any] | None:
         if rule.state is not None and rule.state not in reached:
             return None
         if not when(values):

@@ -70,7 +70,7 @@ _new = tuple.__new__
 
 
 @cache
-def _adapter(spec: EventSpec) -> TypeAdapter:
+def _adapter(spec: EventSpec) -> TypeAdapter[dict[str, Any]]:
     """A validator of an event type's attributes: declared types and ranges, required ones present."""
     annotations: dict[str, Any] = {}
     for attribute in spec.attributes:
