@@ -101,7 +101,8 @@ class Decision:
     @property
     def points(self) -> int | float:
         """Points awarded by ``award`` effects."""
-        return sum(points for _, points in self.awards if points is not None)
+        total: int | float = sum(points for _, points in self.awards if points is not None)
+        return total
 
     @property
     def awards(self) -> list[tuple[str, Any]]:

@@ -7,7 +7,7 @@ the values the rule saw when it was decided.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -181,12 +181,12 @@ def _facts_of(node: ast.Expr, facts: Mapping[str, Any]) -> dict[str, Any]:
     return {name: facts.get(name) for name in names}
 
 
-def _all(results) -> bool | None:
+def _all(results: Iterable[bool | None]) -> bool | None:
     values = list(results)
     return False if False in values else (None if None in values else True)
 
 
-def _any(results) -> bool | None:
+def _any(results: Iterable[bool | None]) -> bool | None:
     values = list(results)
     return True if True in values else (None if None in values else False)
 

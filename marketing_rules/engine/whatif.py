@@ -17,7 +17,7 @@ from typing import Any
 
 from marketing_rules.analysis.program import Program, Rule, Table, Unit, cond_to_ast
 from marketing_rules.engine.decision import Decision
-from marketing_rules.engine.explain import explain
+from marketing_rules.engine.explain import Check, explain
 from marketing_rules.expressions import ast
 from marketing_rules.expressions.evaluate import value_of
 from marketing_rules.expressions.text import literal_text
@@ -71,7 +71,10 @@ def what_would_it_take(program: Program, decide: Callable[[dict[str, Any]], Deci
     units = _relevant_units(program.units, rule)
     numeric = {name: t.kind == "integer" for name, t in program.schema.types().items() if t.numeric}
     candidates = _candidates(units, facts, numeric, program)
-    qualifies = lambda changed: offer_id in decide({**facts, **changed}).fired  # noqa: E731
+
+    def qualifies(changed: dict[str, Any]) -> bool:
+        return offer_id in decide({**facts, **changed}).fired
+
 
     best: tuple[float, dict[str, Any]] | None = None
     for name, values in candidates.items():
@@ -100,8 +103,9 @@ def what_would_it_take(program: Program, decide: Callable[[dict[str, Any]], Deci
 
 def _relevant_units(units: tuple[Unit, ...], rule: Rule) -> list[Unit]:
     """The rule, its group rivals, and every unit deriving a fact they read (transitively)."""
-    chosen = [rule] + [u for u in units if isinstance(u, Rule) and rule.group and u.group == rule.group and u is not rule]
-    reads = set().union(*(u.reads for u in chosen))
+    rivals = (u for u in units if isinstance(u, Rule) and rule.group and u.group == rule.group and u is not rule)
+    chosen: list[Unit] = [rule, *rivals]
+    reads: set[str] = set().union(*(u.reads for u in chosen))
     changed = True
     while changed:
         changed = False
@@ -119,9 +123,9 @@ def _conditions(unit: Unit) -> list[ast.Expr]:
     return [cond_to_ast(unit.when)] if unit.when is not None else []
 
 
-def _candidates(units: list[Unit], facts: dict[str, Any], numeric: dict[str, bool], program: Program) -> dict[str, list]:
+def _candidates(units: list[Unit], facts: dict[str, Any], numeric: dict[str, bool], program: Program) -> dict[str, list[Any]]:
     """Per input fact, the values worth trying, nearest to the current value first."""
-    found: dict[str, set] = {}
+    found: dict[str, set[Any]] = {}
     for unit in units:
         for condition in _conditions(unit):
             for node in ast.walk(condition):
@@ -139,7 +143,8 @@ def _candidates(units: list[Unit], facts: dict[str, Any], numeric: dict[str, boo
     return {k: v for k, v in result.items() if v}
 
 
-def _thresholds(side: ast.Expr, other: ast.Expr, facts: dict, numeric: dict[str, bool], found: dict[str, set]) -> None:
+def _thresholds(side: ast.Expr, other: ast.Expr, facts: dict[str, Any], numeric: dict[str, bool],
+                found: dict[str, set[Any]]) -> None:
     """If ``side`` is a fact (or a fact with one constant operation), the values at its boundary."""
     target = _decimal(value_of(other, facts))
     if target is None:
@@ -184,13 +189,14 @@ def _cost(before: Any, after: Any) -> float:
     return abs(float(after) - (float(before) if before is not None else 0.0)) / max(base, 1.0)
 
 
-def _blocking_reason(program: Program, decide: Callable[[dict[str, Any]], Decision], facts: dict, rule: Rule) -> str:
+def _blocking_reason(program: Program, decide: Callable[[dict[str, Any]], Decision], facts: dict[str, Any],
+                     rule: Rule) -> str:
     explanation = explain(program, decide, facts, rule.id)
     if explanation.blocked_by:
         return explanation.verdict.removeprefix("not eligible: ")
-    failing = []
+    failing: list[str] = []
 
-    def visit(check) -> None:
+    def visit(check: Check) -> None:
         if check.children:
             for child in check.children:
                 visit(child)

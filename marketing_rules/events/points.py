@@ -210,7 +210,8 @@ class Accrual:
 
 def _plain_sum(values: Iterable[Number]) -> Number:
     total = sum((Decimal(repr(v)) if isinstance(v, float) else Decimal(v) for v in values), Decimal(0))
-    return to_plain(total)
+    plain: Number = to_plain(total)
+    return plain
 
 
 #: Each ruleset's points rules, compiled once (and let go with the ruleset).
