@@ -6,9 +6,9 @@ in its expression text, so that diagnostics point at the right column of the rul
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from collections.abc import Iterator
 from typing import Any, Union
 
 Span = tuple[int, int]

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
-from collections.abc import Sequence
 from importlib.resources import files
 from typing import Any
 
 from lark import Lark, Token, Transformer, Tree, v_args
-from lark.tree import Meta
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.tree import Meta
 
 from marketing_rules.expressions import ast
 
