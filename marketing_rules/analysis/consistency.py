@@ -14,6 +14,7 @@ access along the declared order.
 from __future__ import annotations
 
 import itertools
+from functools import partial
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -21,7 +22,7 @@ from typing import Any, Protocol
 import z3
 
 from marketing_rules.analysis.program import Program, Rule, Table, cond_to_ast
-from marketing_rules.analysis.symbolic import Encoder, Encoding
+from marketing_rules.analysis.symbolic import Encoder, Encoding, TableTrace
 from marketing_rules.errors import EvaluationError
 from marketing_rules.expressions import ast
 from marketing_rules.expressions.evaluate import truth_of
@@ -36,6 +37,9 @@ class Decided(Protocol):
     @property
     def offers(self) -> Sequence[Any]: ...
 
+
+#: A customer the solver found: input facts and their values.
+Witness = dict[str, Any]
 
 #: Decides one customer (validating the facts), as the engine does: ``Ruleset.evaluate``.
 Decide = Callable[[Mapping[str, Any]], Decided]
@@ -133,8 +137,8 @@ class Checker:
             return "unsat", None, ""
         return "unknown", None, f"the solver could not decide ({solver.reason_unknown()})"
 
-    def attempt(self, check: str, rules: tuple[str, ...], goal: list[Any], exhibits: Callable[[dict], bool],
-                finding: Callable[[dict], Finding], proof: str) -> None:
+    def attempt(self, check: str, rules: tuple[str, ...], goal: list[Any], exhibits: Callable[[Witness], bool],
+                finding: Callable[[Witness], Finding], proof: str) -> None:
         status, witness, reason = self.solve(*goal)
         if status == "unsat":
             self.report.proved.append(proof)
@@ -186,7 +190,7 @@ class Checker:
             if table.hit == "unique":
                 self._unique(table, trace)
 
-    def _unique(self, table: Table, trace) -> None:
+    def _unique(self, table: Table, trace: TableTrace) -> None:
         inputs_present = [self.enc.facts[name].defined for e in table.inputs for name in sorted(ast.facts_read(e.node))]
         self.attempt(
             "table-gap", (table.id,), [*inputs_present, *[z3.Not(m) for m in trace.matches]],
@@ -197,8 +201,8 @@ class Checker:
             rows = (table.row_id(table.rows[i]), table.row_id(table.rows[j]))
             self.attempt(
                 "table-overlap", rows, [trace.matches[i], trace.matches[j]],
-                exhibits=lambda w, i=i, j=j: self._raises_unique(w),
-                finding=lambda w, rows=rows: Finding("table-overlap", rows, "both rows match this customer", w),
+                exhibits=self._raises_unique,
+                finding=partial(Finding, "table-overlap", rows, "both rows match this customer"),
                 proof=f"table {table.id}: rows {rows[0]} and {rows[1]} never both match")
 
     def overlaps(self, group: str) -> None:
@@ -207,9 +211,9 @@ class Checker:
             ids = (a.rule.id, b.rule.id)
             self.attempt(
                 "overlap", ids, [a.holds, b.holds],
-                exhibits=lambda w, ids=ids: self._both_hold(w, ids),
-                finding=lambda w, ids=ids: Finding("overlap", ids, f"both offers of exclusive group '{group}' apply "
-                                                   f"to this customer (the group gives only the first that fires)", w),
+                exhibits=partial(self._both_hold, ids=ids),
+                finding=partial(Finding, "overlap", ids, f"both offers of exclusive group '{group}' apply "
+                                f"to this customer (the group gives only the first that fires)"),
                 proof=f"group {group}: {ids[0]} and {ids[1]} never overlap")
 
     def coverage(self) -> None:
@@ -252,30 +256,30 @@ class Checker:
     def _truth(self, node: ast.Expr) -> Any:
         return self.encoder.truth(node)[0]  # in the final state: after every fact is derived
 
-    def _facts(self, witness: dict) -> dict:
+    def _facts(self, witness: Witness) -> Mapping[str, Any]:
         return self.decide(witness).facts
 
-    def _in_scope(self, witness: dict) -> bool:
+    def _in_scope(self, witness: Witness) -> bool:
         checks = self.program.checks
         if checks is None or checks.coverage_among is None:
             return True
         return truth_of(checks.coverage_among.node, self._facts(witness)) is True
 
-    def _both_hold(self, witness: dict, ids: tuple[str, ...]) -> bool:
+    def _both_hold(self, witness: Witness, ids: tuple[str, ...]) -> bool:
         """Whether each rule's condition is true for the witness, after every fact is derived."""
         facts = self._facts(witness)
         rules = [self.program.unit(rule_id) for rule_id in ids]
         return all(isinstance(rule, Rule) and (rule.when is None or truth_of(cond_to_ast(rule.when), facts) is True)
                    for rule in rules)
 
-    def _row_matches(self, table: Table, index: int, witness: dict) -> bool:
+    def _row_matches(self, table: Table, index: int, witness: Witness) -> bool:
         try:
             facts = self._facts(witness)
         except EvaluationError:
             return True
         return truth_of(table.rows[index].condition(), facts) is True
 
-    def _raises_unique(self, witness: dict) -> bool:
+    def _raises_unique(self, witness: Witness) -> bool:
         try:
             self.decide(witness)
         except EvaluationError:

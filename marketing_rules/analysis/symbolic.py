@@ -15,6 +15,7 @@ counterexample is checked by really evaluating it before it is reported.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -138,7 +139,7 @@ class Encoder:
                 texts.append(default)
         self.enc.strings = {text: code for code, text in enumerate(dict.fromkeys(texts))}
 
-    def _input(self, name: str, kind: str, values: tuple[str, ...], ge, le) -> Value:
+    def _input(self, name: str, kind: str, values: tuple[str, ...], ge: float | None, le: float | None) -> Value:
         present = z3.Bool(f"{name}?")
         if name == "id":
             return Value(z3.BoolVal(True), z3.IntVal(len(self.enc.strings) + 1))
@@ -215,7 +216,8 @@ class Encoder:
                           if table.ranks[j] < table.ranks[i] or (table.ranks[j] == table.ranks[i] and j < i)]
                 chosen.append(z3.And(match, z3.Not(z3.Or(better))) if better else match)
             return chosen
-        chosen, earlier = [], []
+        chosen = []
+        earlier: list[Term] = []
         for match in matches:  # first and unique: the first matching row
             chosen.append(z3.And(match, *[z3.Not(e) for e in earlier]) if earlier else match)
             earlier.append(match)
@@ -241,8 +243,8 @@ class Encoder:
             case ast.FactRef(name=name):
                 return self.state[name]
             case ast.Neg(operand=x):
-                v = self.value(x)
-                return Value(v.defined, -_real(v.term))
+                negated = self.value(x)
+                return Value(negated.defined, -_real(negated.term))
             case ast.Arith(op=op, left=a, right=b):
                 return self._arith(op, self.value(a), self.value(b))
             case ast.Call():
@@ -319,13 +321,13 @@ class Encoder:
             case ast.Not(operand=x):
                 true, false = self.truth(x)
                 return false, true
-        v = self.value(node)
-        term = v.term if z3.is_bool(v.term) else v.term != 0
-        return z3.And(v.defined, term), z3.And(v.defined, z3.Not(term))
+        value = self.value(node)
+        term = value.term if z3.is_bool(value.term) else value.term != 0
+        return z3.And(value.defined, term), z3.And(value.defined, z3.Not(term))
 
     def _in(self, operand: Value, container: ast.Expr) -> tuple[Term, Term]:
         if isinstance(container, ast.ConstRef):
-            items = [self._literal_value(v) for v in container.value]
+            items = [self._literal_value(v) for v in container.value]  # type: ignore[union-attr]  # a list constant
         elif isinstance(container, ast.ListExpr):
             items = [self.value(i) for i in container.items]
         else:
@@ -362,7 +364,7 @@ def _choose(condition: Term, new: Value, old: Value) -> Value:
     return Value(z3.If(condition, new.defined, old.defined), z3.If(condition, term_new, term_old))
 
 
-def _nodes(unit: Rule | Table):
+def _nodes(unit: Rule | Table) -> Iterator[ast.Expr]:
     if isinstance(unit, Rule):
         roots = [cond_to_ast(unit.when)] if unit.when is not None else []
         roots += [e.node for _, e in unit.sets]
