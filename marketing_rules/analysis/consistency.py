@@ -14,9 +14,9 @@ access along the declared order.
 from __future__ import annotations
 
 import itertools
-from functools import partial
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Protocol
 
 import z3
