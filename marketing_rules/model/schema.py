@@ -40,7 +40,8 @@ class FactSpec:
         return t.Type(t.TypeKind(self.type))
 
 
-def _spec(name: str, kind: str, title: str, *, values: tuple[str, ...] = (), ge=None, le=None) -> FactSpec:
+def _spec(name: str, kind: str, title: str, *, values: tuple[str, ...] = (), ge: float | None = None,
+          le: float | None = None) -> FactSpec:
     return FactSpec(name, kind, values, ge, le, title)
 
 
@@ -118,7 +119,7 @@ class FactSchema:
         return _adapter(self.facts).json_schema()
 
 
-def _identity_check(facts: tuple[FactSpec, ...]):
+def _identity_check(facts: tuple[FactSpec, ...]) -> Callable[[Any], dict[str, Any] | None]:
     """A generated shortcut for the common case: every value already has exactly the type and range
     pydantic would give it, so pydantic's answer would be the input unchanged. It returns a copy of
     such a customer and None for anything else (a conversion to make, an error to explain, an unknown
@@ -134,7 +135,8 @@ def _identity_check(facts: tuple[FactSpec, ...]):
         lines += [f"    if v is not None and ({exact_value_test(spec, 'v', env)}):", "        return None"]
     lines.append("    return dict(c)")
     exec(compile("\n".join(lines), "<fact shortcut>", "exec"), env)
-    return env["already_valid"]
+    check: Callable[[Any], dict[str, Any] | None] = env["already_valid"]
+    return check
 
 
 #: Numbers are finite and below 10^18 in magnitude: exact decimal arithmetic has 18 digits before the
@@ -180,7 +182,7 @@ def _annotation(spec: FactSpec) -> Any:
         "list": list,
     }.get(spec.type)
     if spec.type == "enum":
-        base = Literal[spec.values]  # type: ignore[valid-type]
+        base = Literal[spec.values]
     field = Field(description=spec.title, **bounds) if (bounds or spec.title) else Field()
     if spec.name == "id":
         return Annotated[str, Field(min_length=1, description=spec.title)]
@@ -188,7 +190,7 @@ def _annotation(spec: FactSpec) -> Any:
 
 
 @cache
-def _adapter(facts: tuple[FactSpec, ...]) -> TypeAdapter:
+def _adapter(facts: tuple[FactSpec, ...]) -> TypeAdapter[Any]:
     annotations = {f.name: _annotation(f) for f in facts}
     customer = TypedDict("Customer", annotations)  # type: ignore[misc]
     return TypeAdapter(customer)
