@@ -209,7 +209,7 @@ def render(report: dict[str, Any]) -> str:
     if report["bad_rows"]:
         lines.append(f"rejected rows: {len(report['bad_rows'])}")
         lines.extend(f"  row {b['row']}: {b['reason']}" for b in report["bad_rows"])
-    return "\n".join(lines)
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def _cell(cell: Any) -> str:
