@@ -31,6 +31,7 @@ from typing import Any
 
 from marketing_rules.analysis.program import Program, Rule, Table, cond_to_ast
 from marketing_rules.expressions import ast
+from marketing_rules.expressions.text import to_text
 from marketing_rules.expressions.evaluate import Evaluator, Overflow, as_kind, exact
 from marketing_rules.expressions.numbers import overflow_reason
 from marketing_rules.expressions.types import NUMBER
@@ -76,7 +77,7 @@ def _guarded(unit_id: str, compute: Any, *args: Any) -> Any:
     try:
         return compute(*args)
     except Overflow as overflow:
-        raise CustomerError(overflow_reason(overflow.kind, ast.render(overflow.node), unit_id)) from None
+        raise CustomerError(overflow_reason(overflow.kind, to_text(overflow.node), unit_id)) from None
 
 
 def _set(program: Program, outcome: Outcome, name: str, value: Any, node: ast.Expr) -> None:

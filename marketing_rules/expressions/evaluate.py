@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from marketing_rules.expressions import ast
+from marketing_rules.expressions.text import to_text
 from marketing_rules.expressions.checker import type_of
 from marketing_rules.expressions.functions import FUNCTIONS
 from marketing_rules.expressions.numbers import (
@@ -38,7 +39,7 @@ class Overflow(NumberOverflow):
     """A result outside the number contract, with the expression that produced it."""
 
     def __init__(self, kind: str, node: ast.Expr):
-        super().__init__(f"{kind} overflow in {ast.render(node)}")
+        super().__init__(f"{kind} overflow in {to_text(node)}")
         self.kind = kind
         self.node = node
 
