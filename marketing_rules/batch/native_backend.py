@@ -17,13 +17,10 @@ BATCH_ROWS = 50_000
 
 def decide_row(ruleset: Ruleset, row: dict[str, Any], derived: tuple[str, ...]) -> dict[str, Any]:
     """One output row for one input row: the decision, or the reason the row was rejected."""
-    if isinstance(row.get("id"), int) and not isinstance(row.get("id"), bool):
-        row["id"] = str(row["id"])  # customer numbers stored as integers, as the SQL backends read them
     try:
         decision = ruleset.evaluate(row)
-    except FactsError as error:
-        reason = "; ".join(f"{e['field']}: {e['message']} (got {e['value']!r})" for e in error.errors)
-        return {"id": _text(row.get("id")), "error": reason}
+    except FactsError as error:  # its text is the reason, as the SQL backends word it
+        return {"id": _text(row.get("id")), "error": str(error)}
     except EvaluationError as error:
         return {"id": _text(row.get("id")), "error": str(error)}
     facts = decision.facts
