@@ -6,8 +6,9 @@ the same patterns, words and reasons. docs/dsl.md ("Input values") states the ru
 
 - A text cell of an ``integer``, ``number`` or ``boolean`` fact may have spaces (U+0020) around
   it; nothing else is trimmed. Strings, enums and ids are taken exactly as written.
-- ``integer``: text is an optional sign and ASCII digits (``007``, ``-0``, ``+5``; not ``1e1``,
-  ``1_000``, ``10.0`` or full-width digits); an integer value as it is; a float or decimal value
+- ``integer``: text is an optional sign and ASCII digits, with an optional point followed only by
+  zeros (``007``, ``-0``, ``+5``, ``12.0``; not ``1e1``, ``1_000``, ``12.5`` or full-width
+  digits); an integer value as it is; a float or decimal value
   when it is finite and whole. It must be within +-10^18.
 - ``number``: text is an optional sign and ASCII digits with at most one decimal point (``.5``,
   ``5.``; no exponent, no ``NaN``, ``inf``, underscores or full-width digits), read exactly; an
@@ -37,7 +38,7 @@ from pydantic_core import PydanticCustomError
 from marketing_rules.expressions.numbers import LIMIT, to_number
 
 SPACE: Final = " "  # trimmed around the text of numbers and booleans
-INTEGER_TEXT: Final = r"[+-]?[0-9]+"
+INTEGER_TEXT: Final = r"[+-]?[0-9]+(\.0*)?"  # a whole number: 12, 12.0 (pandas writes those)
 NUMBER_TEXT: Final = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)"
 TRUE_WORDS: Final = ("1", "on", "t", "true", "y", "yes")
 FALSE_WORDS: Final = ("0", "off", "f", "false", "n", "no")
@@ -95,9 +96,10 @@ def read_integer(value: Any, ge: float | None = None, le: float | None = None) -
         text = value.strip(SPACE)
         if not _INTEGER.fullmatch(text):
             raise _reject(NOT_INTEGER)
-        if len(text.lstrip("+-").lstrip("0")) > 19:
+        digits = text.partition(".")[0]
+        if len(digits.lstrip("+-").lstrip("0")) > 19:
             raise _reject(INTEGER_RANGE)  # before int(): Python limits the digits it converts
-        number = int(text)
+        number = int(digits)
     elif cls is int:
         number = value
     elif cls is float or cls is Decimal:
