@@ -97,9 +97,11 @@ def _finite(value: exp.Expression) -> exp.Expression:
 
 
 def _beyond(value: exp.Expression, inclusive: bool) -> exp.Expression:
-    magnitude = exp.Abs(this=value)
-    limit = exp.Literal.number(LIMIT)
-    return exp.GTE(this=magnitude, expression=limit) if inclusive else exp.GT(this=magnitude, expression=limit)
+    """Numbers: 10^18 or more in magnitude; integers: beyond +-10^18 (no ABS: it overflows at -2^63)."""
+    if inclusive:
+        return exp.GTE(this=exp.Abs(this=value), expression=exp.Literal.number(LIMIT))
+    low = exp.LT(this=paren(value), expression=exp.Literal.number(-LIMIT))
+    return exp.or_(low, exp.GT(this=paren(value), expression=exp.Literal.number(LIMIT)), copy=False)
 
 
 def _within(value: exp.Expression, kind: exp.DataType, inclusive: bool) -> exp.Expression:
@@ -111,13 +113,12 @@ def shown(raw: exp.Expression, kind: SourceKind) -> exp.Expression:
     """A column's value as a reason shows it: as :func:`marketing_rules.errors.shown` does."""
     if kind == "boolean":
         return exp.Case().when(raw, _text("true"), copy=False).else_(_text("false"), copy=False)
-    if kind == "float":
-        nan = exp.NEQ(this=paren(raw), expression=paren(raw))
-        infinite = exp.EQ(this=exp.Abs(this=raw), expression=exp.cast(_text("inf"), exp.DataType.build("DOUBLE")))
-        positive = exp.GT(this=paren(raw), expression=exp.Literal.number(0))
-        return (exp.Case().when(nan, _text("nan"), copy=False)
-                .when(exp.and_(infinite, positive), _text("inf"), copy=False)
-                .when(infinite, _text("-inf"), copy=False).else_(exp.cast(raw, TEXT), copy=False))
+    if kind == "float":  # NaN equals itself in DuckDB: told apart by x - x, which is NaN for it and the infinities
+        infinity = exp.cast(_text("inf"), exp.DataType.build("DOUBLE"))
+        return (exp.Case().when(_finite(raw), exp.cast(raw, TEXT), copy=False)
+                .when(exp.EQ(this=paren(raw), expression=infinity), _text("inf"), copy=False)
+                .when(exp.EQ(this=paren(raw), expression=exp.Neg(this=infinity)), _text("-inf"), copy=False)
+                .else_(_text("nan"), copy=False))
     return raw if kind == "string" else exp.cast(raw, TEXT, copy=False)
 
 
@@ -132,11 +133,11 @@ def _integer(spec: FactSpec, raw: exp.Expression, kind: SourceKind) -> tuple[exp
         number = raw
         reason = _first((_beyond(number, False), rules.INTEGER_RANGE), *_bounds(spec, number))
     elif kind in ("float", "decimal"):
-        number = raw
-        whole = exp.EQ(this=paren(raw), expression=exp.Floor(this=raw))
+        whole = exp.EQ(this=exp.Mod(this=paren(raw), expression=exp.Literal.number(1)), expression=exp.Literal.number(0))
         bad = exp.Not(this=paren(exp.and_(_finite(raw), whole) if kind == "float" else whole))
+        # a whole decimal of any scale as DECIMAL(38, 0), so that 10^18 can be compared with it
+        number = exp.Case().when(exp.Not(this=paren(bad)), raw if kind == "float" else exp.TryCast(this=raw, to=WHOLE), copy=False)
         reason = _first((bad, rules.NOT_INTEGER), (_beyond(number, False), rules.INTEGER_RANGE), *_bounds(spec, number))
-        number = exp.Case().when(exp.Not(this=paren(bad)), raw, copy=False)
     else:
         return typed_null(spec.as_type()), _first((exp.true(), rules.NOT_INTEGER))
     return _within(number, BIGINT, False), reason
