@@ -19,8 +19,8 @@ def decide_row(ruleset: Ruleset, row: dict[str, Any], derived: tuple[str, ...]) 
     """One output row for one input row: the decision, or the reason the row was rejected."""
     try:
         decision = ruleset.evaluate(row)
-    except FactsError as error:  # its text is the reason, as the SQL backends word it
-        return {"id": _text(row.get("id")), "error": str(error)}
+    except FactsError as error:
+        return {"id": _text(row.get("id")), "error": rejection_reason(error)}
     except EvaluationError as error:
         return {"id": _text(row.get("id")), "error": str(error)}
     facts = decision.facts
@@ -34,6 +34,12 @@ def decide_row(ruleset: Ruleset, row: dict[str, Any], derived: tuple[str, ...]) 
         "fired": list(decision.fired),
         "error": None,
     }
+
+
+def rejection_reason(error: FactsError) -> str:
+    """Why a row was rejected, in the words of every backend: the error's text (``field: reason (got
+    value)``, model/input_rules.py)."""
+    return str(error)
 
 
 def _text(value: Any) -> str | None:
