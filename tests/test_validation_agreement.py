@@ -168,12 +168,10 @@ def agree(reference: list[tuple[str | None, dict[str, Any]]], other: list[tuple[
 
 
 def same(native_value: Any, sql_value: Any) -> bool:
-    """Values equal as the contract reads them: a float as the decimal it prints as, rounded to 10 places
-    (a typed float with more places passes the per-customer engine's shortcut as it is)."""
+    """Values equal as the contract reads them: SQL holds the exact decimal, the per-customer engine the
+    float nearest to it (a typed float with more than 10 places passes its shortcut as it is)."""
     if isinstance(native_value, float):
-        native_value = to_number(native_value)
-    if isinstance(native_value, Decimal) or isinstance(sql_value, Decimal):
-        return sql_value is not None and Decimal(native_value) == Decimal(sql_value)
+        return isinstance(sql_value, Decimal) and float(to_number(native_value)) == float(sql_value)
     return native_value == sql_value and type(native_value) is type(sql_value)
 
 

@@ -138,8 +138,10 @@ def exact_number(value: Any) -> Decimal:
     raise _reject(NOT_NUMBER)
 
 
-def read_number(value: Any, ge: float | None = None, le: float | None = None) -> float | Decimal | None:
-    """A number fact's value: a float when the float is exactly the rounded decimal, else the decimal."""
+def read_number(value: Any, ge: float | None = None, le: float | None = None) -> float | None:
+    """A number fact's value, read exactly and rounded to 10 places, then carried as the float nearest
+    to it: the per-customer engine holds input numbers as floats (exact up to 15 significant digits)
+    and computes on them as the decimals they print as."""
     if value is None:
         return None
     exact = exact_number(value)
@@ -149,8 +151,7 @@ def read_number(value: Any, ge: float | None = None, le: float | None = None) ->
     if abs(number) >= _LIMIT:
         raise _reject(NUMBER_RANGE)
     _bounded(number, ge, le)
-    as_float = float(number)
-    return as_float if Decimal(repr(as_float)) == number else number
+    return float(number)
 
 
 def read_boolean(value: Any) -> bool | None:

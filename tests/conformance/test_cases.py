@@ -13,10 +13,7 @@ from tests.conformance.harness import BACKENDS, Case, cases, decide, differences
 CASES = cases()
 
 #: (case, backend) -> what still differs. Strict: a fixed disagreement fails until it leaves the list.
-KNOWN_DISAGREEMENTS: dict[tuple[str, str], str] = {
-    ("basics", "duckdb"): "rejection reasons worded differently",
-    ("basics", "spark"): "rejection reasons worded differently",
-}
+KNOWN_DISAGREEMENTS: dict[tuple[str, str], str] = {}
 _REFERENCE: dict[str, list[dict[str, Any]]] = {}
 
 
