@@ -1,23 +1,23 @@
 WITH validated AS (
   SELECT
     CAST(`id` AS STRING) AS `id`,
-    CASE
+    TRY_CAST(CASE
       WHEN NOT NOT `arpu` BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
       THEN CAST(`arpu` AS DOUBLE)
-    END AS `arpu`,
-    CASE
+    END AS DECIMAL(28, 10)) AS `arpu`,
+    TRY_CAST(CASE
       WHEN NOT NOT `arpu_prev` BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
       THEN CAST(`arpu_prev` AS DOUBLE)
-    END AS `arpu_prev`,
-    CASE
+    END AS DECIMAL(28, 10)) AS `arpu_prev`,
+    TRY_CAST(CASE
       WHEN NOT NOT `arpu_3m` BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
       THEN CAST(`arpu_3m` AS DOUBLE)
-    END AS `arpu_3m`,
+    END AS DECIMAL(28, 10)) AS `arpu_3m`,
     `tenure_months` AS `tenure_months`,
-    CASE
+    TRY_CAST(CASE
       WHEN NOT NOT `package_fee` BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
       THEN CAST(`package_fee` AS DOUBLE)
-    END AS `package_fee`,
+    END AS DECIMAL(28, 10)) AS `package_fee`,
     `card` AS `card`,
     `status` AS `status`,
     `birthday_month` AS `birthday_month`,
@@ -194,21 +194,7 @@ WITH validated AS (
     END AS __hit_0,
     COALESCE(
       (
-        CASE
-          WHEN ABS(`arpu` - (
-            `arpu_prev` * 0.8
-          )) > 1e-12 * (
-            ABS(`arpu`) + ABS((
-              `arpu_prev` * 0.8
-            ))
-          )
-          THEN `arpu` < (
-            `arpu_prev` * 0.8
-          )
-          ELSE CAST(`arpu` AS DECIMAL(38, 10)) < (
-            CAST(`arpu_prev` AS DECIMAL(38, 10)) * CAST(0.8 AS DECIMAL(2, 1))
-          )
-        END
+        `arpu` < TRY_CAST(`arpu_prev` * CAST(0.8 AS DECIMAL(28, 10)) AS DECIMAL(28, 10))
         AND `tenure_months` >= 12
       ),
       FALSE
@@ -233,6 +219,12 @@ WITH validated AS (
       ELSE CAST(NULL AS STRING)
     END AS `tier`,
     __when_3 AS __fired_3,
+    CASE
+      WHEN TRY_CAST(`arpu_prev` * CAST(0.8 AS DECIMAL(28, 10)) AS DECIMAL(28, 10)) IS NULL
+      AND NOT `arpu_prev` IS NULL
+      AND NOT CAST(0.8 AS DECIMAL(28, 10)) IS NULL
+      THEN 'number overflow in \'spend-warning\': arpu_prev * 0.8 is beyond 18 digits before the point'
+    END AS __err0_3,
     CASE WHEN __fired_3 THEN 'warning' ELSE CAST('stable' AS STRING) END AS `trend`
   FROM stratum_1_when
 ), stratum_2_when AS (
@@ -412,10 +404,10 @@ WITH validated AS (
 )
 SELECT
   CAST(`id` AS STRING) AS `id`,
-  CASE WHEN __error IS NULL THEN `tier` END AS `tier`,
-  CASE WHEN __error IS NULL THEN `trend` END AS `trend`,
+  CASE WHEN COALESCE(__error, __err0_3) IS NULL THEN `tier` END AS `tier`,
+  CASE WHEN COALESCE(__error, __err0_3) IS NULL THEN `trend` END AS `trend`,
   CASE
-    WHEN __error IS NULL
+    WHEN COALESCE(__error, __err0_3) IS NULL
     THEN FILTER(
       ARRAY(
         CASE WHEN __fired_5 THEN 'birthday-care' END,
@@ -425,7 +417,7 @@ SELECT
     )
   END AS `tags`,
   CASE
-    WHEN __error IS NULL
+    WHEN COALESCE(__error, __err0_3) IS NULL
     THEN FILTER(
       ARRAY(
         CASE
@@ -441,7 +433,7 @@ SELECT
     )
   END AS `offers`,
   CASE
-    WHEN __error IS NULL
+    WHEN COALESCE(__error, __err0_3) IS NULL
     THEN MAP_FROM_ARRAYS(
       FILTER(
         ARRAY(
@@ -489,9 +481,9 @@ SELECT
       )
     )
   END AS `access`,
-  CASE WHEN __error IS NULL THEN CAST(0 AS BIGINT) END AS `points`,
+  CASE WHEN COALESCE(__error, __err0_3) IS NULL THEN CAST(0 AS BIGINT) END AS `points`,
   CASE
-    WHEN __error IS NULL
+    WHEN COALESCE(__error, __err0_3) IS NULL
     THEN FILTER(
       ARRAY(
         CASE __hit_0
@@ -516,5 +508,5 @@ SELECT
       x -> NOT x IS NULL
     )
   END AS `fired`,
-  __error AS `error`
+  COALESCE(__error, __err0_3) AS `error`
 FROM access_modes

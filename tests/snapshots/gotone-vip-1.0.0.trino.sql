@@ -1,23 +1,23 @@
 WITH validated AS (
   SELECT
     CAST("id" AS VARCHAR) AS "id",
-    CASE
+    TRY_CAST(CASE
       WHEN NOT NOT "arpu" BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
       THEN CAST("arpu" AS DOUBLE)
-    END AS "arpu",
-    CASE
+    END AS DECIMAL(28, 10)) AS "arpu",
+    TRY_CAST(CASE
       WHEN NOT NOT "arpu_prev" BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
       THEN CAST("arpu_prev" AS DOUBLE)
-    END AS "arpu_prev",
-    CASE
+    END AS DECIMAL(28, 10)) AS "arpu_prev",
+    TRY_CAST(CASE
       WHEN NOT NOT "arpu_3m" BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
       THEN CAST("arpu_3m" AS DOUBLE)
-    END AS "arpu_3m",
+    END AS DECIMAL(28, 10)) AS "arpu_3m",
     "tenure_months" AS "tenure_months",
-    CASE
+    TRY_CAST(CASE
       WHEN NOT NOT "package_fee" BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
       THEN CAST("package_fee" AS DOUBLE)
-    END AS "package_fee",
+    END AS DECIMAL(28, 10)) AS "package_fee",
     "card" AS "card",
     "status" AS "status",
     "birthday_month" AS "birthday_month",
@@ -214,21 +214,7 @@ WITH validated AS (
     END AS __hit_0,
     COALESCE(
       (
-        CASE
-          WHEN ABS("arpu" - (
-            "arpu_prev" * 0.8
-          )) > 1e-12 * (
-            ABS("arpu") + ABS((
-              "arpu_prev" * 0.8
-            ))
-          )
-          THEN "arpu" < (
-            "arpu_prev" * 0.8
-          )
-          ELSE CAST("arpu" AS DECIMAL(38, 10)) < (
-            CAST("arpu_prev" AS DECIMAL(38, 10)) * CAST(0.8 AS DECIMAL(2, 1))
-          )
-        END
+        "arpu" < TRY_CAST("arpu_prev" * CAST(0.8 AS DECIMAL(28, 10)) AS DECIMAL(28, 10))
         AND "tenure_months" >= 12
       ),
       FALSE
@@ -253,6 +239,12 @@ WITH validated AS (
       ELSE CAST(NULL AS VARCHAR)
     END AS "tier",
     __when_3 AS __fired_3,
+    CASE
+      WHEN TRY_CAST("arpu_prev" * CAST(0.8 AS DECIMAL(28, 10)) AS DECIMAL(28, 10)) IS NULL
+      AND NOT "arpu_prev" IS NULL
+      AND NOT CAST(0.8 AS DECIMAL(28, 10)) IS NULL
+      THEN 'number overflow in ''spend-warning'': arpu_prev * 0.8 is beyond 18 digits before the point'
+    END AS __err0_3,
     CASE WHEN __fired_3 THEN 'warning' ELSE CAST('stable' AS VARCHAR) END AS "trend"
   FROM stratum_1_when
 ), stratum_2_when AS (
@@ -430,17 +422,17 @@ WITH validated AS (
 )
 SELECT
   CAST("id" AS VARCHAR) AS "id",
-  CASE WHEN __error IS NULL THEN "tier" END AS "tier",
-  CASE WHEN __error IS NULL THEN "trend" END AS "trend",
+  CASE WHEN COALESCE(__error, __err0_3) IS NULL THEN "tier" END AS "tier",
+  CASE WHEN COALESCE(__error, __err0_3) IS NULL THEN "trend" END AS "trend",
   CASE
-    WHEN __error IS NULL
+    WHEN COALESCE(__error, __err0_3) IS NULL
     THEN FILTER(
       ARRAY[CASE WHEN __fired_5 THEN 'birthday-care' END, CASE WHEN __fired_3 THEN 'retention-target' END],
       x -> NOT x IS NULL
     )
   END AS "tags",
   CASE
-    WHEN __error IS NULL
+    WHEN COALESCE(__error, __err0_3) IS NULL
     THEN FILTER(
       ARRAY[CASE
         WHEN __fired_1
@@ -454,7 +446,7 @@ SELECT
     )
   END AS "offers",
   CASE
-    WHEN __error IS NULL
+    WHEN COALESCE(__error, __err0_3) IS NULL
     THEN MAP(
       FILTER(
         ARRAY[CASE WHEN CARDINALITY(__modes_0) > 0 THEN 'magazine' END, CASE WHEN CARDINALITY(__modes_1) > 0 THEN 'airport-lounge' END, CASE WHEN CARDINALITY(__modes_2) > 0 THEN 'rail-lounge' END, CASE WHEN CARDINALITY(__modes_3) > 0 THEN 'birthday-care' END, CASE WHEN CARDINALITY(__modes_4) > 0 THEN 'account-manager' END, CASE WHEN CARDINALITY(__modes_5) > 0 THEN 'golf-club' END, CASE WHEN CARDINALITY(__modes_6) > 0 THEN 'fitness-club' END, CASE WHEN CARDINALITY(__modes_7) > 0 THEN 'car-club' END, CASE WHEN CARDINALITY(__modes_8) > 0 THEN 'handset-club' END, CASE WHEN CARDINALITY(__modes_9) > 0 THEN 'lecture-hall' END, CASE WHEN CARDINALITY(__modes_10) > 0 THEN 'handset-service' END, CASE WHEN CARDINALITY(__modes_11) > 0 THEN 'sim-service' END, CASE WHEN CARDINALITY(__modes_12) > 0 THEN 'health-service' END, CASE WHEN CARDINALITY(__modes_13) > 0 THEN 'roaming-rental' END, CASE WHEN CARDINALITY(__modes_14) > 0 THEN 'merchant-alliance' END, CASE WHEN CARDINALITY(__modes_15) > 0 THEN 'co-brand-card' END, CASE WHEN CARDINALITY(__modes_16) > 0 THEN 'local-specialty' END],
@@ -466,9 +458,9 @@ SELECT
       )
     )
   END AS "access",
-  CASE WHEN __error IS NULL THEN CAST(0 AS BIGINT) END AS "points",
+  CASE WHEN COALESCE(__error, __err0_3) IS NULL THEN CAST(0 AS BIGINT) END AS "points",
   CASE
-    WHEN __error IS NULL
+    WHEN COALESCE(__error, __err0_3) IS NULL
     THEN FILTER(
       ARRAY[CASE __hit_0
         WHEN 1
@@ -487,5 +479,5 @@ SELECT
       x -> NOT x IS NULL
     )
   END AS "fired",
-  __error AS "error"
+  COALESCE(__error, __err0_3) AS "error"
 FROM access_modes
