@@ -225,12 +225,15 @@ class ExpressionCompiler:
         if all(r != reason for _, r in self.checks):
             self.checks.append((overflow, reason))
 
-    def _beyond(self, value: exp.Expression, operands: list[exp.Expression], node: ast.Expr, kind: str = "number") -> exp.Expression:
-        """Record ``value`` null while every operand is not: the overflow of a checked operation."""
+    def _beyond(self, value: exp.Expression, operands: list[exp.Expression], node: ast.Expr,
+                *conditions: exp.Expression) -> exp.Expression:
+        """Record ``value`` null while every operand is not (and ``conditions`` hold): the overflow
+        of a checked number operation."""
         if self.checks is not None:
             present = [exp.Not(this=exp.Is(this=paren(o), expression=exp.null()))
                        for o in operands if o.find(exp.Column) is not None]  # a constant is never null
-            self._check(exp.and_(exp.Is(this=paren(value), expression=exp.null()), *present, copy=False), node, kind)
+            test = exp.and_(exp.Is(this=paren(value), expression=exp.null()), *present, *conditions, copy=False)
+            self._check(test, node, "number")
         return value
 
     def ranged(self, wide: exp.Expression, node: ast.Expr) -> exp.Expression:
@@ -291,8 +294,8 @@ class ExpressionCompiler:
             return self._integer(paren(operation), node)
         if node.op == "/":
             quotient = NumberQuotient(this=left, expression=right)
-            nonzero = exp.NEQ(this=right, expression=exp.Literal.number(0))  # null when b is null
-            return self._beyond(quotient, [left, nonzero], node)
+            nonzero = exp.NEQ(this=right, expression=exp.Literal.number(0))  # null (no check) when b is null
+            return self._beyond(quotient, [left], node, nonzero)
         if node.op == "*":
             return self._beyond(NumberProduct(this=left, expression=right), [left, right], node)
         return self.ranged(paren({"+": exp.Add, "-": exp.Sub}[node.op](this=left, expression=right)), node)
