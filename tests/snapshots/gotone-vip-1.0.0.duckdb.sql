@@ -192,7 +192,6 @@ WITH validated AS (
     CASE
       WHEN TRY_CAST(TRY("arpu_prev" * CAST(0.8 AS DECIMAL(28, 10))) AS DECIMAL(28, 10)) IS NULL
       AND NOT "arpu_prev" IS NULL
-      AND NOT CAST(0.8 AS DECIMAL(28, 10)) IS NULL
       THEN 'number overflow in ''spend-warning'': arpu_prev * 0.8 is beyond 18 digits before the point'
     END AS __err0_3,
     CASE WHEN __fired_3 THEN 'warning' ELSE CAST('stable' AS TEXT) END AS "trend"
@@ -371,13 +370,18 @@ WITH validated AS (
       ELSE CAST([] AS TEXT[])
     END AS __modes_16
   FROM stratum_2_then
+), row_error AS (
+  SELECT
+    *,
+    COALESCE(__error, __err0_3) AS __row_error
+  FROM access_modes
 )
 SELECT
   CAST("id" AS TEXT) AS "id",
-  CASE WHEN COALESCE(__error, __err0_3) IS NULL THEN "tier" END AS "tier",
-  CASE WHEN COALESCE(__error, __err0_3) IS NULL THEN "trend" END AS "trend",
+  CASE WHEN __row_error IS NULL THEN "tier" END AS "tier",
+  CASE WHEN __row_error IS NULL THEN "trend" END AS "trend",
   CASE
-    WHEN COALESCE(__error, __err0_3) IS NULL
+    WHEN __row_error IS NULL
     THEN LIST_FILTER(
       [
         CASE WHEN __fired_5 THEN 'birthday-care' END,
@@ -387,7 +391,7 @@ SELECT
     )
   END AS "tags",
   CASE
-    WHEN COALESCE(__error, __err0_3) IS NULL
+    WHEN __row_error IS NULL
     THEN LIST_FILTER(
       [
         CASE
@@ -403,7 +407,7 @@ SELECT
     )
   END AS "offers",
   CASE
-    WHEN COALESCE(__error, __err0_3) IS NULL
+    WHEN __row_error IS NULL
     THEN MAP(
       LIST_FILTER(
         [
@@ -451,9 +455,9 @@ SELECT
       )
     )
   END AS "access",
-  CASE WHEN COALESCE(__error, __err0_3) IS NULL THEN CAST(0 AS BIGINT) END AS "points",
+  CASE WHEN __row_error IS NULL THEN CAST(0 AS BIGINT) END AS "points",
   CASE
-    WHEN COALESCE(__error, __err0_3) IS NULL
+    WHEN __row_error IS NULL
     THEN LIST_FILTER(
       [
         CASE __hit_0
@@ -478,5 +482,5 @@ SELECT
       LAMBDA x : NOT x IS NULL
     )
   END AS "fired",
-  COALESCE(__error, __err0_3) AS "error"
-FROM access_modes
+  __row_error AS "error"
+FROM row_error

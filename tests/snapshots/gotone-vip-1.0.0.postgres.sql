@@ -197,7 +197,6 @@ WITH validated AS (
     CASE
       WHEN CAST("arpu_prev" * CAST(0.8 AS DECIMAL(28, 10)) AS DECIMAL(28, 10)) IS NULL
       AND NOT "arpu_prev" IS NULL
-      AND NOT CAST(0.8 AS DECIMAL(28, 10)) IS NULL
       THEN 'number overflow in ''spend-warning'': arpu_prev * 0.8 is beyond 18 digits before the point'
     END AS __err0_3,
     CASE WHEN __fired_3 THEN 'warning' ELSE CAST('stable' AS VARCHAR) END AS "trend"
@@ -377,13 +376,18 @@ WITH validated AS (
       ELSE CAST(ARRAY[] AS VARCHAR[])
     END AS __modes_16
   FROM stratum_2_then
+), row_error AS (
+  SELECT
+    *,
+    COALESCE(__error, __err0_3) AS __row_error
+  FROM access_modes
 )
 SELECT
   CAST("id" AS VARCHAR) AS "id",
-  CASE WHEN COALESCE(__error, __err0_3) IS NULL THEN "tier" END AS "tier",
-  CASE WHEN COALESCE(__error, __err0_3) IS NULL THEN "trend" END AS "trend",
+  CASE WHEN __row_error IS NULL THEN "tier" END AS "tier",
+  CASE WHEN __row_error IS NULL THEN "trend" END AS "trend",
   CASE
-    WHEN COALESCE(__error, __err0_3) IS NULL
+    WHEN __row_error IS NULL
     THEN ARRAY(SELECT
       x
     FROM UNNEST(ARRAY[
@@ -394,7 +398,7 @@ SELECT
       NOT x IS NULL)
   END AS "tags",
   CASE
-    WHEN COALESCE(__error, __err0_3) IS NULL
+    WHEN __row_error IS NULL
     THEN ARRAY(SELECT
       x
     FROM UNNEST(ARRAY[
@@ -411,7 +415,7 @@ SELECT
       NOT x IS NULL)
   END AS "offers",
   CASE
-    WHEN COALESCE(__error, __err0_3) IS NULL
+    WHEN __row_error IS NULL
     THEN JSONB_STRIP_NULLS(
       JSONB_BUILD_OBJECT(
         'magazine',
@@ -451,9 +455,9 @@ SELECT
       )
     )
   END AS "access",
-  CASE WHEN COALESCE(__error, __err0_3) IS NULL THEN CAST(0 AS BIGINT) END AS "points",
+  CASE WHEN __row_error IS NULL THEN CAST(0 AS BIGINT) END AS "points",
   CASE
-    WHEN COALESCE(__error, __err0_3) IS NULL
+    WHEN __row_error IS NULL
     THEN ARRAY(SELECT
       x
     FROM UNNEST(ARRAY[
@@ -479,5 +483,5 @@ SELECT
     WHERE
       NOT x IS NULL)
   END AS "fired",
-  COALESCE(__error, __err0_3) AS "error"
-FROM access_modes
+  __row_error AS "error"
+FROM row_error

@@ -242,7 +242,6 @@ WITH validated AS (
     CASE
       WHEN TRY_CAST("arpu_prev" * CAST(0.8 AS DECIMAL(28, 10)) AS DECIMAL(28, 10)) IS NULL
       AND NOT "arpu_prev" IS NULL
-      AND NOT CAST(0.8 AS DECIMAL(28, 10)) IS NULL
       THEN 'number overflow in ''spend-warning'': arpu_prev * 0.8 is beyond 18 digits before the point'
     END AS __err0_3,
     CASE WHEN __fired_3 THEN 'warning' ELSE CAST('stable' AS VARCHAR) END AS "trend"
@@ -419,20 +418,25 @@ WITH validated AS (
       ELSE CAST(ARRAY[] AS ARRAY(VARCHAR))
     END AS __modes_16
   FROM stratum_2_then
+), row_error AS (
+  SELECT
+    *,
+    COALESCE(__error, __err0_3) AS __row_error
+  FROM access_modes
 )
 SELECT
   CAST("id" AS VARCHAR) AS "id",
-  CASE WHEN COALESCE(__error, __err0_3) IS NULL THEN "tier" END AS "tier",
-  CASE WHEN COALESCE(__error, __err0_3) IS NULL THEN "trend" END AS "trend",
+  CASE WHEN __row_error IS NULL THEN "tier" END AS "tier",
+  CASE WHEN __row_error IS NULL THEN "trend" END AS "trend",
   CASE
-    WHEN COALESCE(__error, __err0_3) IS NULL
+    WHEN __row_error IS NULL
     THEN FILTER(
       ARRAY[CASE WHEN __fired_5 THEN 'birthday-care' END, CASE WHEN __fired_3 THEN 'retention-target' END],
       x -> NOT x IS NULL
     )
   END AS "tags",
   CASE
-    WHEN COALESCE(__error, __err0_3) IS NULL
+    WHEN __row_error IS NULL
     THEN FILTER(
       ARRAY[CASE
         WHEN __fired_1
@@ -446,7 +450,7 @@ SELECT
     )
   END AS "offers",
   CASE
-    WHEN COALESCE(__error, __err0_3) IS NULL
+    WHEN __row_error IS NULL
     THEN MAP(
       FILTER(
         ARRAY[CASE WHEN CARDINALITY(__modes_0) > 0 THEN 'magazine' END, CASE WHEN CARDINALITY(__modes_1) > 0 THEN 'airport-lounge' END, CASE WHEN CARDINALITY(__modes_2) > 0 THEN 'rail-lounge' END, CASE WHEN CARDINALITY(__modes_3) > 0 THEN 'birthday-care' END, CASE WHEN CARDINALITY(__modes_4) > 0 THEN 'account-manager' END, CASE WHEN CARDINALITY(__modes_5) > 0 THEN 'golf-club' END, CASE WHEN CARDINALITY(__modes_6) > 0 THEN 'fitness-club' END, CASE WHEN CARDINALITY(__modes_7) > 0 THEN 'car-club' END, CASE WHEN CARDINALITY(__modes_8) > 0 THEN 'handset-club' END, CASE WHEN CARDINALITY(__modes_9) > 0 THEN 'lecture-hall' END, CASE WHEN CARDINALITY(__modes_10) > 0 THEN 'handset-service' END, CASE WHEN CARDINALITY(__modes_11) > 0 THEN 'sim-service' END, CASE WHEN CARDINALITY(__modes_12) > 0 THEN 'health-service' END, CASE WHEN CARDINALITY(__modes_13) > 0 THEN 'roaming-rental' END, CASE WHEN CARDINALITY(__modes_14) > 0 THEN 'merchant-alliance' END, CASE WHEN CARDINALITY(__modes_15) > 0 THEN 'co-brand-card' END, CASE WHEN CARDINALITY(__modes_16) > 0 THEN 'local-specialty' END],
@@ -458,9 +462,9 @@ SELECT
       )
     )
   END AS "access",
-  CASE WHEN COALESCE(__error, __err0_3) IS NULL THEN CAST(0 AS BIGINT) END AS "points",
+  CASE WHEN __row_error IS NULL THEN CAST(0 AS BIGINT) END AS "points",
   CASE
-    WHEN COALESCE(__error, __err0_3) IS NULL
+    WHEN __row_error IS NULL
     THEN FILTER(
       ARRAY[CASE __hit_0
         WHEN 1
@@ -479,5 +483,5 @@ SELECT
       x -> NOT x IS NULL
     )
   END AS "fired",
-  COALESCE(__error, __err0_3) AS "error"
-FROM access_modes
+  __row_error AS "error"
+FROM row_error
