@@ -213,7 +213,7 @@ def drawn(rs: mr.Ruleset, examples: int) -> list[dict[str, Any]]:
 
 @pytest.mark.spark
 @pytest.mark.parametrize("path", ALL_RULESETS, ids=IDS)
-def test_spark_decides_as_the_per_customer_engine(path: Path, spark: Any) -> None:
+def test_spark_decides_as_the_per_customer_engine(path: Path, spark: Any) -> None:  # noqa: F811
     from marketing_rules.synthetic import customers
 
     rs = ruleset(path)

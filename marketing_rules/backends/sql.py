@@ -39,6 +39,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
 
 from marketing_rules.analysis.program import Expression, Program, Rule, Table, Unit, cond_to_ast
 from marketing_rules.backends.sql_expressions import (
@@ -67,7 +68,7 @@ ROW_ERROR = "__row_error"
 __all__ = ["DIALECTS", "SQLCompiler", "UnsupportedInSQL", "compile_sql", "label_values", "to_sql"]
 
 
-def dialect_of(name: str) -> type:
+def dialect_of(name: str) -> type[Dialect]:
     if name not in DIALECTS:
         raise ValueError(f"unknown SQL dialect {name!r}; the dialects are {', '.join(DIALECTS)}")
     return SQL_DIALECTS[name]

@@ -24,6 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
 from sqlglot.dialects.duckdb import DuckDB
 from sqlglot.dialects.hive import Hive
 from sqlglot.dialects.postgres import Postgres
@@ -75,7 +76,7 @@ def typed_null(kind: Type) -> exp.Expression:
     return exp.cast(exp.null(), sql_type(kind), copy=False)
 
 
-def literal(value: Any, decimal: bool = False) -> exp.Expression:
+def literal(value: Any) -> exp.Expression:
     """A constant of the rule file as SQL (a decimal literal as a DECIMAL(28, 10))."""
     if value is None:
         return exp.null()
@@ -162,8 +163,8 @@ def _plain_product(self: Any, e: NumberProduct) -> str:
     return self.sql(exp.TryCast(this=exp.Mul(this=paren(e.this), expression=paren(e.expression)), to=NUM))
 
 
-def _numbers(base: type, product: Callable[..., str], quotient: Callable[..., str],
-             transforms: Mapping[type, Callable[..., str]] | None = None) -> type:
+def _numbers(base: Any, product: Callable[..., str], quotient: Callable[..., str],
+             transforms: Mapping[type, Callable[..., str]] | None = None) -> type[Dialect]:
     """``base`` with the number contract's products and quotients (and any other ``transforms``)."""
     generator = type("Generator", (base.Generator,), {"TRANSFORMS": {
         **base.Generator.TRANSFORMS, NumberProduct: product, NumberQuotient: quotient, **(transforms or {})}})
@@ -175,7 +176,7 @@ def _try_cast(self: Any, e: exp.TryCast) -> str:
 
 
 #: The target dialects, each a sqlglot dialect with the number contract's operations.
-SQL_DIALECTS: dict[str, type] = {
+SQL_DIALECTS: dict[str, type[Dialect]] = {
     "duckdb": _numbers(DuckDB, _duckdb_product, _duckdb_quotient),
     # TRY_CAST kept (Spark 3.4+): casts of bad text are null even under ANSI mode
     "spark": _numbers(Spark, _plain_product, _spark_quotient, {exp.TryCast: _try_cast}),
@@ -253,8 +254,8 @@ class ExpressionCompiler:
         return exp.cast(value, WIDE_INT, copy=False) if self.type_of(node) == INTEGER else value
 
     # -- values --------------------------------------------------------------------------------
-    def value(self, node: ast.Expr, decimal: bool = False) -> exp.Expression:
-        """SQL for a value (numbers are DECIMAL(28, 10) whatever ``decimal`` says)."""
+    def value(self, node: ast.Expr) -> exp.Expression:
+        """SQL for a value (numbers are DECIMAL(28, 10), integers BIGINT)."""
         method = getattr(self, f"visit_{type(node).__name__}", None)
         if method is None:
             return self.truth(node)
