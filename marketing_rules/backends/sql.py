@@ -256,7 +256,8 @@ class SQLCompiler:
         checks: list[tuple[exp.Expression, str]] = []
         for name, expression in outputs:
             checks += self.facts.overflows(unit, [expression.node])
-            if name and self.program.derived[name] == NUMBER and self.facts.type_of(expression.node) == INTEGER:
+            node = expression.node
+            if name and self.program.derived[name] == NUMBER and self.facts.type_of(node) == INTEGER and not _small(node):
                 value = self.facts.value(expression.node)
                 beyond = exp.GTE(this=exp.Abs(this=value), expression=exp.Literal.number(LIMIT))
                 checks.append((beyond, overflow_reason("number", render(expression.node), unit)))
@@ -502,8 +503,7 @@ class SQLCompiler:
         terms = []
         for k, unit in awards:
             value = self.facts.value(unit.award.node)  # type: ignore[union-attr]
-            if numbers:
-                value = exp.cast(value, exp.DataType.build("DECIMAL(38, 10)"), copy=False)
+            value = exp.cast(value, exp.DataType.build("DECIMAL(38, 10)" if numbers else "DECIMAL(38, 0)"), copy=False)
             terms.append(exp.Case().when(self.fired[k], exp.Coalesce(this=value, expressions=[exp.Literal.number(0)]), copy=False)
                          .else_(exp.Literal.number(0), copy=False))
         return exp.TryCast(this=_sum(terms), to=NUM if numbers else BIGINT)
@@ -593,6 +593,11 @@ def _is_true(condition: exp.Expression) -> exp.Expression:
     if isinstance(condition, exp.Boolean):
         return condition
     return exp.Coalesce(this=paren(condition), expressions=[exp.false()])
+
+
+def _small(node: ast.Expr) -> bool:
+    """A constant integer below 10^18 in magnitude: a valid number, no check needed."""
+    return isinstance(node, (ast.Literal, ast.ConstRef)) and isinstance(node.value, int) and abs(node.value) < LIMIT
 
 
 def _sum(terms: list[exp.Expression]) -> exp.Expression:

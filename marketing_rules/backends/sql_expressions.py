@@ -148,10 +148,23 @@ def _duckdb_product(self: Any, e: NumberProduct) -> str:
 
 def _spark_quotient(self: Any, e: NumberQuotient) -> str:
     """DECIMAL(29, 0) / DECIMAL(29, 0) is a DECIMAL(38, 19) quotient in Spark (with precision loss
-    off), rounded half up, then rounded again to ten places."""
+    off), rounded half up, then rounded again to ten places: the two roundings differ from one only
+    when the exact quotient's 11th to 19th places are 499999999 and more digits follow."""
     dividend = _scaled(e.this, "DECIMAL(29, 0)")
-    divisor = exp.Nullif(this=_scaled(e.expression, "DECIMAL(29, 0)"), expression=exp.Literal.number(0))
-    return self.sql(exp.TryCast(this=exp.Div(this=dividend, expression=divisor), to=NUM))
+    divisor = _scaled(e.expression, "DECIMAL(29, 0)")
+    return self.sql(exp.TryCast(this=exp.Anonymous(this="TRY_DIVIDE", expressions=[dividend, divisor]), to=NUM))
+
+
+def _spark_product(self: Any, e: NumberProduct) -> str:
+    """An exact DECIMAL(38, 20) with precision loss off; beyond it null, whatever the ANSI mode."""
+    product = exp.Anonymous(this="TRY_MULTIPLY", expressions=[paren(e.this), paren(e.expression)])
+    return self.sql(exp.TryCast(this=product, to=NUM))
+
+
+def _trino_quotient(self: Any, e: NumberQuotient) -> str:
+    """Trino divides DECIMAL(28, 10) by DECIMAL(28, 10) at scale 10, rounding half up."""
+    divisor = exp.Nullif(this=paren(e.expression), expression=exp.Literal.number(0))
+    return self.sql(exp.TryCast(this=_try(exp.Div(this=paren(e.this), expression=divisor)), to=NUM))
 
 
 def _plain_quotient(self: Any, e: NumberQuotient) -> str:
@@ -179,9 +192,9 @@ def _try_cast(self: Any, e: exp.TryCast) -> str:
 SQL_DIALECTS: dict[str, type[Dialect]] = {
     "duckdb": _numbers(DuckDB, _duckdb_product, _duckdb_quotient),
     # TRY_CAST kept (Spark 3.4+): casts of bad text are null even under ANSI mode
-    "spark": _numbers(Spark, _plain_product, _spark_quotient, {exp.TryCast: _try_cast}),
+    "spark": _numbers(Spark, _spark_product, _spark_quotient, {exp.TryCast: _try_cast}),
     "hive": _numbers(Hive, _plain_product, _plain_quotient),
-    "trino": _numbers(Trino, _plain_product, _plain_quotient),
+    "trino": _numbers(Trino, _duckdb_product, _trino_quotient),
     "postgres": _numbers(Postgres, _plain_product, _plain_quotient),
 }
 

@@ -214,7 +214,7 @@ WITH validated AS (
     END AS __hit_0,
     COALESCE(
       (
-        "arpu" < TRY_CAST("arpu_prev" * CAST(0.8 AS DECIMAL(28, 10)) AS DECIMAL(28, 10))
+        "arpu" < TRY_CAST(TRY("arpu_prev" * CAST(0.8 AS DECIMAL(28, 10))) AS DECIMAL(28, 10))
         AND "tenure_months" >= 12
       ),
       FALSE
@@ -240,7 +240,7 @@ WITH validated AS (
     END AS "tier",
     __when_3 AS __fired_3,
     CASE
-      WHEN TRY_CAST("arpu_prev" * CAST(0.8 AS DECIMAL(28, 10)) AS DECIMAL(28, 10)) IS NULL
+      WHEN TRY_CAST(TRY("arpu_prev" * CAST(0.8 AS DECIMAL(28, 10))) AS DECIMAL(28, 10)) IS NULL
       AND NOT "arpu_prev" IS NULL
       THEN 'number overflow in ''spend-warning'': arpu_prev * 0.8 is beyond 18 digits before the point'
     END AS __err0_3,
