@@ -20,18 +20,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from marketing_rules.analysis.program import (
-    AllOf,
-    AnyOf,
-    Cond,
-    Expression,
-    NotOf,
-    OfferSpec,
-    Program,
-    Rule,
-    Table,
-    cond_to_ast,
-)
+from marketing_rules.analysis.program import Expression, OfferSpec, Program, Rule, Table, cond_to_ast
 from marketing_rules.errors import EvaluationError
 from marketing_rules.expressions import ast
 from marketing_rules.expressions.checker import computed, type_of
@@ -157,7 +146,6 @@ class PythonCompiler:
         self.present: frozenset[str] = frozenset()  # facts known not to be null where code is emitted
         # the number contract: where a result may leave it, and what was already checked in this unit
         self._bounds: dict[int, tuple[Decimal, bool]] = {}
-        self.texts: dict[int, str] = {}  # id(node) -> the node as written in the rule file
         self.unit_id = ""
         self.temps: dict[int, Code] = {}  # id(node) -> a variable holding its checked value
         self.float_temps: dict[int, str] = {}  # id(node) -> a variable holding its value as a float
@@ -242,37 +230,13 @@ class PythonCompiler:
         outer, self.lines, self.present = self.lines, [], present
         for unit in self.program.units:
             self.lines.append(f"# {type(unit).__name__.lower()} {unit.id}")
-            self._enter(unit)
+            self.unit_id, self.temps, self.float_temps, self.checked = unit.id, {}, {}, set()
             if isinstance(unit, Rule):
                 self.rule(unit)
             else:
                 self.table(unit)
         lines, self.lines = self.lines, outer
         return lines
-
-    def _enter(self, unit: Rule | Table) -> None:
-        """Start a unit: the text of each of its nodes (for overflow reasons), no checked values yet."""
-        self.unit_id, self.temps, self.float_temps, self.checked = unit.id, {}, {}, set()
-        self.texts = {}
-        if isinstance(unit, Rule):
-            expressions = [*_leaves(unit.when), *(e for _, e in unit.sets)]
-            expressions += [*(unit.offer.computed if unit.offer else ()), *([unit.award] if unit.award else [])]
-            for expression in expressions:
-                self._texts(expression.node, expression.text)
-            return
-        for expression in (*unit.inputs, *(o for row in unit.rows for o in row.outputs)):
-            self._texts(expression.node, expression.text)
-        for row in unit.rows:
-            for test, cell in zip(row.tests, row.cells):
-                if test is not None:
-                    self._texts(test, cell)
-
-    def _texts(self, node: ast.Expr, text: str) -> None:
-        for n in ast.walk(node):
-            if isinstance(n, ast.Checked):
-                self.texts[id(n.operand)] = n.text
-            start, end = n.span
-            self.texts.setdefault(id(n), text[start:end] if end > start else text)
 
     def emit(self, line: str, depth: int) -> None:
         self.lines.append("    " * depth + line)
@@ -327,8 +291,8 @@ class PythonCompiler:
         return f"_make_offer({name}, ({amounts}))"
 
     def table(self, table: Table) -> None:
-        # every input and row test is evaluated whole when the table is reached
-        self.hoist([*(e.node for e in table.inputs), *(row.condition() for row in table.rows)], 0)
+        # every row test is evaluated whole when the table is reached
+        self.hoist([row.condition() for row in table.rows], 0)
         conditions = [self.truth(row.condition())[0] for row in table.rows]
         if table.hit == "first":
             for i, (row, condition) in enumerate(zip(table.rows, conditions)):
@@ -375,7 +339,8 @@ class PythonCompiler:
                 continue
             # sum, min and max of no value are null, whatever the fact's default (docs/dsl.md, "Hit policies")
             number = self.program.derived[name] == NUMBER
-            reason = self._reason("number" if number else "integer", f"sum({name})")
+            first = table.rows[0].outputs[o].node if table.rows else ast.Literal((0, 0), None)  # as the reference
+            reason = self._reason("number" if number else "integer", self._text(first))
             aggregate = {
                 "sum": f"_nsum(_vals, {reason})" if number else f"_I(sum(_vals), {reason})",
                 "min": "min(map(_D, _vals))" if number else "min(_vals)",
@@ -486,8 +451,9 @@ class PythonCompiler:
     def _reason(self, kind: str, text: str) -> str:
         return self.constant((overflow_reason(kind, text, self.unit_id), self.unit_id))
 
-    def _text(self, node: ast.Expr) -> str:
-        return self.texts.get(id(node), "")
+    @staticmethod
+    def _text(node: ast.Expr) -> str:
+        return ast.render(node)  # the words every backend uses for this expression
 
     def _check(self, node: ast.Expr, code: str) -> str:
         kind = "integer" if self.type_of(node) == INTEGER else "number"
@@ -669,11 +635,13 @@ class PythonCompiler:
         code, guards = self.value(node)
         return _guarded_bool(f"{code} is True", guards), _guarded_bool(f"{code} is False", guards)
 
-    @staticmethod
-    def _null_safe_equality(node: ast.Compare) -> bool:
-        """``fact == constant``: a null fact already compares unequal, so "is true" needs no guard."""
+    def _null_safe_equality(self, node: ast.Compare) -> bool:
+        """``fact == constant``: a null fact already compares unequal, so "is true" needs no guard
+        (not where the fact is read as a Decimal)."""
         constant = (ast.Literal, ast.EnumValue, ast.ConstRef)
         sides = (node.left, node.right)
+        if self._exact_only(node.left) or self._exact_only(node.right):
+            return False
         return (node.op == "==" and any(isinstance(s, ast.FactRef) for s in sides)
                 and any(isinstance(s, constant) and s.value is not None for s in sides))
 
@@ -793,18 +761,6 @@ def _guarded(code: str, guards: tuple[str, ...]) -> str:
 
 def _guarded_bool(condition: str, guards: tuple[str, ...]) -> str:
     return f"({_all(guards)} and {condition})" if guards else f"({condition})"
-
-
-def _leaves(cond: Cond | None) -> list[Expression]:
-    """The expressions of a condition tree, in order."""
-    match cond:
-        case Expression():
-            return [cond]
-        case AllOf(items=items) | AnyOf(items=items):
-            return [e for c in items for e in _leaves(c)]
-        case NotOf(item=item):
-            return _leaves(item)
-    return []
 
 
 def _join(operator: str, parts: list[str]) -> str:
