@@ -178,7 +178,7 @@ class PythonCompiler:
             inputs.append(by)
         var = self.var
         body = ["if check:", *_indent(self._checks(inputs)), "else:"]
-        body += [f"    {var(name)} = c.get({name!r})" for name in inputs]
+        body += [f"    {var(name)} = c.get({name!a})" for name in inputs]
         body.append("    _p = " + (" and ".join(f"{var(name)} is not None" for name in inputs) or "True"))
         for name in program.derived:
             body.append(f"{var(name)} = {self.constant(program.defaults.get(name))}")
@@ -199,7 +199,7 @@ class PythonCompiler:
         for name, kind in program.derived.items():
             # a derived number is held exactly (a Decimal where it was computed); a decision shows floats
             value = f"(None if {var(name)} is None else float({var(name)}))" if kind == NUMBER else var(name)
-            body.append(f"facts[{name!r}] = {value}")
+            body.append(f"facts[{name!a}] = {value}")
         awards = "awards" if self.has_awards else "None"
         body.append(f"return facts, fired, offers, {awards}, {var(by) if by else 'None'}")
         return "def decide(c, check=False):\n" + "\n".join(_indent(body)) + "\n"
@@ -214,14 +214,14 @@ class PythonCompiler:
                  "    return None", "_p = True"]
         for name in quick[1:]:  # each test is true for None too: one test both validates and finds nulls
             v = self.var(name)
-            lines += [f"{v} = c.get({name!r})", f"if {exact_value_test(schema[name], v, self.env)}:",
+            lines += [f"{v} = c.get({name!a})", f"if {exact_value_test(schema[name], v, self.env)}:",
                       f"    if {v} is not None:", "        return None", "    _p = False"]
         # no null among the inputs: every key of _QUICK is there, so a longer dict has other keys
         lines += [f"if len(c) != {len(quick)} if _p else not _QUICK.issuperset(c):",
                   "    if not _KNOWN.issuperset(c):", "        return None"]
         for spec in schema.facts:
             if spec.name not in self.env["_QUICK"]:
-                lines += [f"    _v = c.get({spec.name!r})",
+                lines += [f"    _v = c.get({spec.name!a})",
                           f"    if _v is not None and ({exact_value_test(spec, '_v', self.env)}):", "        return None"]
         return lines
 
