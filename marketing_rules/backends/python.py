@@ -327,7 +327,8 @@ class PythonCompiler:
             self.emit(f"fired.append({table.row_id(row)!r})", 1)
             self.hoist([e.node for e in row.outputs], 1)
             for o, expression in enumerate(row.outputs):
-                self.emit(f"_acc{o}.append({self.typed_value(table.outputs[o], expression)})", 1)
+                value = self.typed_value(table.outputs[o], expression, checked=table.aggregate is None)
+                self.emit(f"_acc{o}.append({value})", 1)
         for o, name in enumerate(table.outputs):
             target = self.var(name)
             if table.aggregate is None:
@@ -341,10 +342,10 @@ class PythonCompiler:
             number = self.program.derived[name] == NUMBER
             first = table.rows[0].outputs[o].node if table.rows else ast.Literal((0, 0), None)  # as the reference
             reason = self._reason("number" if number else "integer", self._text(first))
-            aggregate = {
+            aggregate = {  # the result is checked as a value of the fact, named by the first row's cell
                 "sum": f"_nsum(_vals, {reason})" if number else f"_I(sum(_vals), {reason})",
-                "min": "min(map(_D, _vals))" if number else "min(_vals)",
-                "max": "max(map(_D, _vals))" if number else "max(_vals)",
+                "min": f"_N(min(map(_D, _vals)), {reason})" if number else "min(_vals)",
+                "max": f"_N(max(map(_D, _vals)), {reason})" if number else "max(_vals)",
             }[table.aggregate]
             self.emit(f"_vals = {values}", 0)
             self.emit(f"{target} = {aggregate} if _vals else None", 0)
@@ -353,8 +354,9 @@ class PythonCompiler:
         self.hoist([expression.node], depth)
         self.emit(f"{self.var(name)} = {self.typed_value(name, expression)}", depth)
 
-    def typed_value(self, name: str, expression: Expression) -> str:
-        """A value for fact ``name``: int, str, bool or list as input facts are, a number exactly."""
+    def typed_value(self, name: str, expression: Expression, checked: bool = True) -> str:
+        """A value for fact ``name``: int, str, bool or list as input facts are, a number exactly
+        (``checked``: an integer set into a number fact is checked against the number range)."""
         node = expression.node
         if self.type_of(node) == BOOLEAN or isinstance(node, ast.BOOLEAN_NODES):
             true, false = self.truth(node)
@@ -366,7 +368,7 @@ class PythonCompiler:
         if kind == NUMBER and self.type_of(node).numeric and not (
                 isinstance(node, ast.FactRef) and self.type_of(node) == NUMBER):
             code, guards = self.value(node, True)  # a Decimal: the contract number itself
-            if self.type_of(node) == INTEGER and self._bound(node) >= LIMIT:  # beyond a number's 18 digits
+            if checked and self.type_of(node) == INTEGER and self._bound(node) >= LIMIT:  # beyond 18 digits
                 code = f"_N({code}, {self._reason('number', self._text(node))})"
             return _guarded(code, guards)
         code, guards = self.value(node)
