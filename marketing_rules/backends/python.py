@@ -26,7 +26,7 @@ from marketing_rules.expressions import ast
 from marketing_rules.expressions.checker import computed, type_of
 from marketing_rules.expressions.functions import FUNCTIONS
 from marketing_rules.expressions.types import BOOLEAN, INTEGER, NUMBER, Type
-from marketing_rules.expressions.numbers import CONTEXT, INT_MAX, INT_MIN, LIMIT, QUANTUM, overflow_reason
+from marketing_rules.expressions.numbers import CONTEXT, INT_MAX, INT_MIN, LIMIT, QUANTUM, SCALE, overflow_reason
 from marketing_rules.model.schema import exact_value_test
 
 # (facts with the derived ones, fired ids, offers, awards or None, the access key's value)
@@ -38,9 +38,13 @@ Code = tuple[str, tuple[str, ...]]  # an expression's code, and the guards under
 
 
 def to_decimal(value: Any) -> Decimal:
-    """A fact's number as the exact decimal it prints as (a Decimal as it is)."""
+    """A fact's number as a contract number: a float is the decimal it prints as, rounded to 10 places
+    (only when it has more); a Decimal as it is."""
     if value.__class__ is float:
-        return Decimal(repr(value))
+        text = repr(value)
+        if "e" in text or len(text) - text.find(".") > SCALE + 1:
+            return Decimal(text).quantize(QUANTUM, context=CONTEXT)
+        return Decimal(text)
     return value if value.__class__ is Decimal else Decimal(value)
 
 
