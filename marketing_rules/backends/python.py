@@ -449,9 +449,11 @@ class PythonCompiler:
         kind = self.types[name]
         if name in self.program.derived:
             return _INT_BOUND if kind == INTEGER else _NUMBER_BOUND
-        spec = self.program.schema[name]
-        ends = [abs(Decimal(repr(b) if isinstance(b, float) else b)) for b in (spec.ge, spec.le) if b is not None]
         limit = Decimal(LIMIT) if kind == INTEGER else _NUMBER_BOUND
+        spec = self.program.schema[name] if name in self.program.schema else None  # not an event's attribute
+        if spec is None:
+            return _INT_BOUND if kind == INTEGER else _NUMBER_BOUND
+        ends = [abs(Decimal(repr(b) if isinstance(b, float) else b)) for b in (spec.ge, spec.le) if b is not None]
         return min(max(ends), limit) if len(ends) == 2 else limit
 
     def _reason(self, kind: str, text: str) -> str:
