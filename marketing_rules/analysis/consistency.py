@@ -112,6 +112,9 @@ class Checker:
     # -- solving ---------------------------------------------------------------------------------
     def solve(self, *goal: Any) -> tuple[str, dict[str, Any] | None, str]:
         """("sat", witness, "") or ("unsat", None, "") or ("unknown", None, reason)."""
+        unsupported = self.enc.unsupported_in(*goal)
+        if unsupported:
+            return "unknown", None, f"the checker cannot express {'; '.join(unsupported)}"
         solver = z3.Solver()
         solver.set("timeout", self.timeout_ms)
         solver.add(*self.enc.constraints, *goal)
@@ -132,9 +135,7 @@ class Checker:
         elif witness is not None and exhibits(witness):
             self.report.findings.append(finding(witness))
         else:
-            approximated = "; ".join(sorted(set(self.enc.approximations))) or "the encoding"
-            self.report.unknown.append(Unknown(check, rules, f"the solver's witness does not hold when evaluated "
-                                                             f"(approximated: {approximated})"))
+            self.report.unknown.append(Unknown(check, rules, "the solver's witness does not hold when evaluated"))
 
     # -- the checks ------------------------------------------------------------------------------
     def dead_rules(self) -> None:
