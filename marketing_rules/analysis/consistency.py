@@ -110,14 +110,19 @@ class Checker:
         return self.report
 
     # -- solving ---------------------------------------------------------------------------------
-    def solve(self, *goal: Any) -> tuple[str, dict[str, Any] | None, str]:
-        """("sat", witness, "") or ("unsat", None, "") or ("unknown", None, reason)."""
+    def solve(self, *goal: Any, decided: bool = True) -> tuple[str, dict[str, Any] | None, str]:
+        """("sat", witness, "") or ("unsat", None, "") or ("unknown", None, reason).
+
+        ``decided``: only among customers whose evaluation is no error (no unique table matching
+        twice); every question but a unique table's overlap is about those."""
         unsupported = self.enc.unsupported_in(*goal)
         if unsupported:
             return "unknown", None, f"the checker cannot express {'; '.join(unsupported)}"
         solver = z3.Solver()
         solver.set("timeout", self.timeout_ms)
         solver.add(*self.enc.constraints, *goal)
+        if decided:
+            solver.add(*[z3.Not(error) for error in self.enc.undecided])
         result = solver.check()
         if result == z3.sat:
             return "sat", self.enc.customer(solver.model()), ""
@@ -126,8 +131,8 @@ class Checker:
         return "unknown", None, f"the solver could not decide ({solver.reason_unknown()})"
 
     def attempt(self, check: str, rules: tuple[str, ...], goal: list[Any], exhibits: Callable[[dict], bool],
-                finding: Callable[[dict], Finding], proof: str) -> None:
-        status, witness, reason = self.solve(*goal)
+                finding: Callable[[dict], Finding], proof: str, decided: bool = True) -> None:
+        status, witness, reason = self.solve(*goal, decided=decided)
         if status == "unsat":
             self.report.proved.append(proof)
         elif status == "unknown":
@@ -189,7 +194,7 @@ class Checker:
                 "table-overlap", rows, [trace.matches[i], trace.matches[j]],
                 exhibits=lambda w, i=i, j=j: self._raises_unique(w),
                 finding=lambda w, rows=rows: Finding("table-overlap", rows, "both rows match this customer", w),
-                proof=f"table {table.id}: rows {rows[0]} and {rows[1]} never both match")
+                proof=f"table {table.id}: rows {rows[0]} and {rows[1]} never both match", decided=False)
 
     def overlaps(self, group: str) -> None:
         members = [t for t in self.enc.rules.values() if t.rule.group == group]

@@ -84,6 +84,7 @@ class Encoding:
     rules: dict[str, RuleTrace] = field(default_factory=dict)
     tables: dict[str, TableTrace] = field(default_factory=dict)
     unsupported: dict[str, str] = field(default_factory=dict)  # placeholder name -> why
+    undecided: list[Term] = field(default_factory=list)  # each way evaluation can fail (two unique rows)
     strings: dict[str, int] = field(default_factory=dict)  # string constant -> code
 
     def customer(self, model: z3.ModelRef) -> dict[str, Any]:
@@ -263,6 +264,8 @@ class Encoder:
     def _table(self, table: Table) -> None:
         matches = [self._condition(row.condition()) for row in table.rows]
         chosen = matches if table.hit == "collect" else self._hit(table, matches)
+        if table.hit == "unique":
+            self.enc.undecided += [z3.And(a, b) for a, b in itertools.combinations(matches, 2)]
         for o, name in enumerate(table.outputs):
             if name in self.lists:
                 continue
@@ -348,7 +351,7 @@ class Encoder:
             product = Value(defined, x * y, a.places + b.places)
             return _rounded(product, SCALE) if product.places > SCALE else product
         if op == "/":
-            return _rounded(Value(z3.And(defined, y != 0), x / y), SCALE)
+            return _rounded(Value(z3.And(defined, y != 0), x / y, SCALE + 1), SCALE)  # always rounded
         if op == "%":  # the dividend's sign, as SQL: x - y * trunc(x / y); exact on the grid
             q = x / y
             whole = z3.If(q >= 0, z3.ToReal(z3.ToInt(q)), -z3.ToReal(z3.ToInt(-q)))
