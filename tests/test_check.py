@@ -93,6 +93,28 @@ def test_undecided_is_unknown_never_a_proof():
     assert [(u.check, u.rules) for u in report.unknown] == [("dead-rule", ("r",))]
 
 
+def test_the_checker_follows_the_documented_semantics():
+    """ceil/floor/round of negatives and halves, quotients rounded to 10 places, count of non-null
+    values, priority ties to the row nearer the top, sum/min over no rows null despite a default."""
+    rs = mr.load_ruleset(CHECK / "semantics.yaml")
+    report = rs.check()
+    dead = {r.id for r in rs.program.rules if r.id.startswith("dead-")}
+    assert kinds(report) == {("dead-rule", (rule,)) for rule in dead}
+    assert not report.unknown
+
+
+def test_what_the_encoding_cannot_express_is_unknown_with_its_reason():
+    rs = mr.load_ruleset("len.yaml", text=(
+        "ruleset: len\nversion: 1.0.0\nfacts:\n  labels: {type: list}\n  n: {type: integer}\n"
+        "tables:\n  - {id: labels, hit: collect, inputs: [arpu], outputs: [labels], rows: [['> 10', \"'big'\"]]}\n"
+        "rules:\n  - {id: counted, when: len(labels) > 3, then: {set: {n: 1}}}\n"
+        "  - {id: later, when: n == 1, then: {tag: x}}\n  - {id: plain, when: arpu > 5, then: {tag: y}}\n"))
+    report = rs.check()
+    assert report.findings == []
+    assert {(u.check, u.rules) for u in report.unknown} == {("dead-rule", ("counted",)), ("dead-rule", ("later",))}
+    assert all("cannot express the function len()" in u.reason for u in report.unknown)
+
+
 def test_shipped_rulesets_are_clean():
     for path in sorted((ROOT / "rulesets").rglob("*.yaml")):
         if path.name.endswith(".test.yaml"):
