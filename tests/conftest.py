@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import shutil
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,3 +27,23 @@ def load_errors(text: str, name: str = "test.yaml") -> mr.RulesetError:
 @pytest.fixture(scope="session")
 def gotone_vip() -> mr.Ruleset:
     return mr.load_ruleset(ROOT / "rulesets" / "gotone-vip" / "1.0.0.yaml")
+
+
+def spark_available() -> bool:
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        return False
+    return shutil.which("java") is not None
+
+
+@pytest.fixture(scope="session")
+def spark() -> Any:
+    """One local SparkSession for the whole run (tests marked ``spark``)."""
+    if not spark_available():
+        pytest.skip("pyspark and a Java runtime are needed for the Spark backend")
+    from marketing_rules.batch.spark_backend import local_session
+
+    session = local_session("2g")
+    session.sparkContext.setLogLevel("ERROR")
+    return session

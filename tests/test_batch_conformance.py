@@ -9,7 +9,6 @@ ratios (arpu exactly 0.8 of arpu_prev), where float arithmetic would decide diff
 from __future__ import annotations
 
 import math
-import shutil
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -191,25 +190,6 @@ def test_output_columns_follow_the_spec() -> None:
 
 
 # -- Spark ---------------------------------------------------------------------------------------
-def spark_available() -> bool:
-    try:
-        import pyspark  # noqa: F401
-    except ImportError:
-        return False
-    return shutil.which("java") is not None
-
-
-@pytest.fixture(scope="session")
-def spark() -> Any:
-    if not spark_available():
-        pytest.skip("pyspark and a Java runtime are needed for the Spark backend")
-    from marketing_rules.batch.spark_backend import local_session
-
-    session = local_session("1g")
-    session.sparkContext.setLogLevel("ERROR")
-    return session
-
-
 def drawn(rs: mr.Ruleset, examples: int) -> list[dict[str, Any]]:
     """Customers drawn by hypothesis (derandomized: the same on every run), gathered into one batch:
     a Spark job costs seconds, so the drawn batches are decided by one job."""

@@ -22,8 +22,7 @@ def decide_row(ruleset: Ruleset, row: dict[str, Any], derived: tuple[str, ...]) 
     try:
         decision = ruleset.evaluate(row)
     except FactsError as error:
-        reason = "; ".join(f"{e['field']}: {e['message']} (got {e['value']!r})" for e in error.errors)
-        return {"id": _text(row.get("id")), "error": reason}
+        return {"id": _text(row.get("id")), "error": rejection_reason(error)}
     except EvaluationError as error:
         return {"id": _text(row.get("id")), "error": str(error)}
     facts = decision.facts
@@ -37,6 +36,11 @@ def decide_row(ruleset: Ruleset, row: dict[str, Any], derived: tuple[str, ...]) 
         "fired": list(decision.fired),
         "error": None,
     }
+
+
+def rejection_reason(error: FactsError) -> str:
+    """Why a row was rejected, in the words of every backend."""
+    return "; ".join(f"{e['field']}: {e['message']} (got {e['value']!r})" for e in error.errors)
 
 
 def _text(value: Any) -> str | None:

@@ -163,3 +163,70 @@ def walk(node: Expr):
 def facts_read(node: Expr) -> set[str]:
     """The names of the facts an expression reads."""
     return {n.name for n in walk(node) if isinstance(n, FactRef)}
+
+
+_PRECEDENCE = {Or: 1, And: 2, Not: 3, Compare: 4, InList: 4, IsNull: 4, Neg: 7}
+_ARITH_PRECEDENCE = {"+": 5, "-": 5, "*": 6, "/": 6, "%": 6}
+
+
+def _precedence(node: Expr) -> int:
+    if isinstance(node, Arith):
+        return _ARITH_PRECEDENCE[node.op]
+    return _PRECEDENCE.get(type(node), 8)
+
+
+def render(node: Expr) -> str:
+    """The expression in the rule language's own syntax, parenthesised only where needed.
+
+    Every backend names an expression in a message by this text (an overflow's reason, say), so
+    that the same rule gives the same words everywhere.
+    """
+    def sub(child: Expr, minimum: int) -> str:
+        text = render(child)
+        return f"({text})" if _precedence(child) < minimum else text
+
+    match node:
+        case Literal(value=v) | ConstRef(value=v) if isinstance(v, tuple):
+            return "[" + ", ".join(_literal_text(x) for x in v) + "]"
+        case ConstRef(name=name):
+            return name
+        case Literal(value=v):
+            return _literal_text(v)
+        case FactRef(name=name) | Name(name=name):
+            return name
+        case EnumValue(value=v):
+            return v
+        case ListExpr(items=items):
+            return "[" + ", ".join(render(i) for i in items) + "]"
+        case Neg(operand=x):
+            return "-" + sub(x, 8)
+        case Arith(op=op, left=a, right=b):
+            p = _ARITH_PRECEDENCE[op]
+            return f"{sub(a, p)} {op} {sub(b, p + 1)}"
+        case Compare(op=op, left=a, right=b):
+            return f"{sub(a, 5)} {op} {sub(b, 5)}"
+        case InList(operand=a, container=c, negated=negated):
+            return f"{sub(a, 5)} {'not in' if negated else 'in'} {sub(c, 5)}"
+        case IsNull(operand=a, negated=negated):
+            return f"{sub(a, 5)} is {'not ' if negated else ''}null"
+        case And(items=items):
+            return " and ".join(sub(i, 3) for i in items)
+        case Or(items=items):
+            return " or ".join(sub(i, 2) for i in items)
+        case Not(operand=x):
+            return "not " + sub(x, 3)
+        case Call(name=name, args=args):
+            return f"{name}({', '.join(render(a) for a in args)})"
+        case Checked(operand=x):
+            return render(x)
+    raise TypeError(node)
+
+
+def _literal_text(value: Value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    return str(value)
