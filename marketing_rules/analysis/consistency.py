@@ -2,8 +2,9 @@
 
 Each check asks the solver for a customer who breaks a property. "unsat" is a proof that nobody
 does; "sat" gives a witness, which is evaluated by the real engine and reported only if it really
-exhibits the finding; "unknown" (non-linear arithmetic, a time-out, an approximated construct
-whose witness does not hold up) is reported as unknown with its reason, never as a proof.
+exhibits the finding; "unknown" (non-linear arithmetic, a time-out, a node the encoding cannot
+express, a witness that does not hold up) is reported as unknown with its reason, never as a proof.
+Every question but a unique table's overlap is about decided customers (no evaluation error).
 
 Findings: ``overlap`` inside a declared exclusive group, ``gap`` against the coverage check,
 ``dead-rule`` (a rule or row that can never fire), ``shadowed-row`` (a first-hit row that earlier
