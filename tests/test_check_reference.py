@@ -136,6 +136,8 @@ def atom(draw, derived: list[str]) -> str:
         return f"{name} in [{', '.join(values)}]" if len(values) > 1 else f"{name} == {values[0]}"
     if kind == "boolean":
         return f"{draw(st.sampled_from(BOOLEANS))} == {draw(st.sampled_from(['true', 'false']))}"
+    if "flag" in derived and draw(st.booleans()):
+        return draw(st.sampled_from(["flag == true", "flag == false", "flag is null"]))
     if "band" in derived:
         return draw(st.sampled_from([f"band == {b}" for b in BANDS] + ["band is null"]))
     return "arpu is not null"
@@ -200,9 +202,11 @@ def rulesets(draw) -> str:
         expression = draw(st.sampled_from(["ceil(balance)", "round(balance)", "sms * 2", "tenure_months - sms",
                                            "round(arpu_prev * 0.8)"] + ["floor(arpu / 3)"] * CONTRACT))
         facts["lvl"] = "{type: integer" + draw(st.sampled_from(["", ", default: 0"])) + "}"
+        facts["flag"] = "{type: boolean" + draw(st.sampled_from(["", ", default: false"])) + "}"
+        flag = atom(draw, derived)
         rules += ["  - id: setter", f"    when: {condition(draw, derived)}",
-                  f"    then: {{set: {{lvl: \"{expression}\"}}, tag: set}}"]
-        derived.append("lvl")
+                  f"    then: {{set: {{lvl: \"{expression}\", flag: \"{flag}\"}}, tag: set}}"]
+        derived += ["lvl", "flag"]
     grouped = []
     for i in range(draw(st.integers(2, 4))):
         group = draw(st.booleans()) or i < 2

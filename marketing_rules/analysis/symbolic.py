@@ -157,7 +157,8 @@ class Encoder:
                                                                              spec.ge, spec.le)
         for name, kind in self.program.derived.items():
             if name not in self.lists:
-                self.state[name] = self._literal_value(self.program.defaults.get(name))
+                default = self.program.defaults.get(name)
+                self.state[name] = _null(kind) if default is None else self._literal_value(default)
         blocked: dict[str, Term] = {}
         for unit in self.program.units:
             if isinstance(unit, Rule):
@@ -239,6 +240,8 @@ class Encoder:
             return build()
         except UnsupportedNode as unsupported:
             return self._placeholder(unsupported.reason, kind, boolean)
+        except z3.Z3Exception as error:  # mixed sorts: never a crash, never a guess
+            return self._placeholder(f"an expression of mixed types ({error})", kind, boolean)
 
     def _condition(self, node: ast.Expr) -> Term:
         """A unit's condition as "is true", or a placeholder when it cannot be expressed."""
@@ -246,6 +249,8 @@ class Encoder:
             return self.truth(node)[0]
         except UnsupportedNode as unsupported:
             return self._placeholder(unsupported.reason, boolean=True).term
+        except z3.Z3Exception as error:  # mixed sorts: never a crash, never a guess
+            return self._placeholder(f"an expression of mixed types ({error})", boolean=True).term
 
     # -- units --------------------------------------------------------------------------------
     def _rule(self, rule: Rule, blocked: dict[str, Term]) -> None:
@@ -256,10 +261,10 @@ class Encoder:
             fires = z3.And(z3.Not(before), holds)
             blocked[rule.group] = z3.Or(before, fires)
         self.enc.rules[rule.id] = RuleTrace(rule, holds, fires)
-        updates = {name: self._guarded(lambda node=expression.node: self.value(node), self.program.derived[name])
-                   for name, expression in rule.sets if name not in self.lists}
-        for name, new in updates.items():
-            self.state[name] = _choose(fires, new, self.state[name])
+        for name, expression in rule.sets:  # in order: a later value sees an earlier one
+            if name not in self.lists:
+                new = self._guarded(lambda node=expression.node: self.value(node), self.program.derived[name])
+                self.state[name] = _choose(fires, new, self.state[name])
 
     def _table(self, table: Table) -> None:
         matches = [self._condition(row.condition()) for row in table.rows]
@@ -428,6 +433,15 @@ class Encoder:
         all_defined = z3.And([i.defined for i in items]) if items else z3.BoolVal(True)
         missing = z3.And(operand.defined, all_defined, z3.Not(z3.Or(equal) if equal else z3.BoolVal(False)))
         return found, missing
+
+
+def _null(kind: Type) -> Value:
+    """Null of a fact's type (its term is never read, but has the sort its values have)."""
+    if kind.kind == "boolean":
+        return Value(z3.BoolVal(False), z3.BoolVal(False), 0)
+    if kind.kind in ("enum", "string"):
+        return Value(z3.BoolVal(False), z3.IntVal(0), 0)
+    return Value(z3.BoolVal(False), z3.RealVal(0), 0)
 
 
 def _digits(node: ast.Expr) -> int:
