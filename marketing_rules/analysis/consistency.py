@@ -95,6 +95,7 @@ class Checker:
         self.program = ruleset.program
         self.encoder = Encoder(self.program)
         self.enc: Encoding = self.encoder.encode()
+        self.decided = z3.Not(z3.Or(self.enc.undecided)) if self.enc.undecided else z3.BoolVal(True)
         self.report = Report(ruleset.id, ruleset.version)
 
     def run(self) -> Report:
@@ -123,7 +124,7 @@ class Checker:
         solver.set("timeout", self.timeout_ms)
         solver.add(*self.enc.constraints, *goal)
         if decided:
-            solver.add(*[z3.Not(error) for error in self.enc.undecided])
+            solver.add(self.decided)
         result = solver.check()
         if result == z3.sat:
             return "sat", self.enc.customer(solver.model()), ""

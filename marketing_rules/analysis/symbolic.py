@@ -103,6 +103,8 @@ class Encoding:
 
     def unsupported_in(self, *goal: Term) -> list[str]:
         """Why a question cannot be decided: the reasons of the placeholders its formulas mention."""
+        if not self.unsupported:
+            return []
         found = {name for term in goal for name in _constants(term) if name.startswith(UNSUPPORTED)}
         return sorted({self.unsupported[name] for name in found})
 
