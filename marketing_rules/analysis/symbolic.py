@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from functools import partial
 from typing import Any
 
 import z3
@@ -265,7 +266,7 @@ class Encoder:
         self.enc.rules[rule.id] = RuleTrace(rule, holds, fires)
         for name, expression in rule.sets:  # in order: a later value sees an earlier one
             if name not in self.lists:
-                new = self._guarded(lambda node=expression.node: self.value(node), self.program.derived[name])
+                new = self._guarded(partial(self.value, expression.node), self.program.derived[name])
                 self.state[name] = _choose(fires, new, self.state[name])
 
     def _table(self, table: Table) -> None:
@@ -278,24 +279,25 @@ class Encoder:
                 continue
             kind = self.program.derived[name]
             if table.hit == "collect":
-                self.state[name] = self._guarded(lambda o=o: self._collect(table, o, matches), kind)
+                self.state[name] = self._guarded(partial(self._collect, table, o, matches), kind)
                 continue
             result = self.state[name]
             for row, pick in reversed(list(zip(table.rows, chosen))):
-                new = self._guarded(lambda node=row.outputs[o].node: self.value(node), kind)
+                new = self._guarded(partial(self.value, row.outputs[o].node), kind)
                 result = _choose(pick, new, result)
             self.state[name] = result
         self.enc.tables[table.id] = TableTrace(table, matches, chosen)
 
     def _hit(self, table: Table, matches: list[Term]) -> list[Term]:
         if table.hit == "priority":  # the lowest rank wins; on a tie, the row nearer the top
-            chosen = []
+            ranked: list[Term] = []
             for i, match in enumerate(matches):
                 better = [matches[j] for j in range(len(matches))
                           if table.ranks[j] < table.ranks[i] or (table.ranks[j] == table.ranks[i] and j < i)]
-                chosen.append(z3.And(match, z3.Not(z3.Or(better))) if better else match)
-            return chosen
-        chosen, earlier = [], []
+                ranked.append(z3.And(match, z3.Not(z3.Or(better))) if better else match)
+            return ranked
+        chosen: list[Term] = []
+        earlier: list[Term] = []
         for match in matches:  # first and unique: the first matching row
             chosen.append(z3.And(match, *[z3.Not(e) for e in earlier]) if earlier else match)
             earlier.append(match)
@@ -335,8 +337,8 @@ class Encoder:
             case ast.Checked(operand=x):
                 return self.value(x)  # an overflow is an error of the customer: outside every question
             case ast.Neg(operand=x):
-                v = self.value(x)
-                return Value(v.defined, -_real(v.term), v.places)
+                negated = self.value(x)
+                return Value(negated.defined, -_real(negated.term), negated.places)
             case ast.Arith(op=op, left=a, right=b):
                 return self._arith(op, self.value(a), self.value(b))
             case ast.Call():
@@ -419,12 +421,12 @@ class Encoder:
             case ast.Not(operand=x):
                 true, false = self.truth(x)
                 return false, true
-        v = self.value(node)
-        term = v.term if z3.is_bool(v.term) else v.term != 0
-        return z3.And(v.defined, term), z3.And(v.defined, z3.Not(term))
+        value = self.value(node)
+        term = value.term if z3.is_bool(value.term) else value.term != 0
+        return z3.And(value.defined, term), z3.And(value.defined, z3.Not(term))
 
     def _in(self, operand: Value, container: ast.Expr) -> tuple[Term, Term]:
-        if isinstance(container, ast.ConstRef):
+        if isinstance(container, ast.ConstRef) and isinstance(container.value, tuple):
             items = [self._literal_value(v) for v in container.value]
         elif isinstance(container, ast.ListExpr):
             items = [self.value(i) for i in container.items]
