@@ -347,6 +347,8 @@ def findings_hold_under_evaluation(text: str, seed: int) -> None:
         if rule_id in dead or rule_id in undecided:
             continue
         status, witness, _ = checker.solve(trace.fires)
+        if status == "unknown":
+            continue  # asked again, the solver may run out of time: undecided, never a wrong answer
         assert status == "sat", (rule_id, status)
         assert rule_id in decide(rs, witness).fired, (rule_id, witness)
 
