@@ -31,6 +31,8 @@ from tests.conformance.harness import Case, decide, differences
 from tests.conformance.random_rulesets import Drawn, customers, dump, rulesets
 
 BACKENDS = ("python", "duckdb")
+#: Rule files met while shrinking that load but crash a compiler: (text, error).
+CRASHES: list[tuple[str, str]] = []
 
 
 @dataclass
@@ -112,6 +114,9 @@ def still_disagrees(data: dict[str, Any], people: list[dict[str, str]], backend:
         case.load()
     except mr.RulesetError:
         return False
+    except Exception as error:  # the file is valid, but a backend cannot compile it
+        CRASHES.append((dump(data), f"{type(error).__name__}: {error}"))
+        return False
     try:
         _, found = compare(case, folder, (backend,), spark)
     except Exception:  # the reference itself failed: not the same disagreement
@@ -154,7 +159,7 @@ def _candidates(data: dict[str, Any]) -> list[Callable[[dict[str, Any]], None]]:
         for name in data.get(key, {}):
             edits.append(drop((key, name)))
             edits.append(drop((key, name, "default")))
-    for key in ("access", "constants", "facts", "packages", "services"):
+    for key in ("access", "constants", "facts", "packages", "services", "tables", "rules"):
         edits.append(drop((key,)))
     return edits
 
@@ -181,10 +186,7 @@ def shrink(data: dict[str, Any], people: list[dict[str, str]], found: Disagreeme
            spark: Any = None, budget: float = 60.0) -> tuple[dict[str, Any], list[dict[str, str]]]:
     """A smaller rule file and customer list with the same disagreement (greedy, within ``budget`` s)."""
     start = time.monotonic()
-    keep = [p for p in people if p["id"] == found.customer] or people
-    if keep is not people and not still_disagrees(data, keep, found.backend, found.cause, folder, spark):
-        keep = people
-    people = keep
+    people = _fewer_customers(data, people, found, folder, spark)
     progress = True
     while progress and time.monotonic() - start < budget:
         progress = False
@@ -194,7 +196,7 @@ def shrink(data: dict[str, Any], people: list[dict[str, str]], found: Disagreeme
             trial = deepcopy(data)
             try:
                 edit(trial)
-            except (KeyError, IndexError):
+            except (KeyError, IndexError, TypeError):
                 continue
             if trial != data and still_disagrees(trial, people, found.backend, found.cause, folder, spark):
                 data, progress = trial, True
@@ -207,6 +209,21 @@ def shrink(data: dict[str, Any], people: list[dict[str, str]], found: Disagreeme
                 if still_disagrees(data, trial_people, found.backend, found.cause, folder, spark):
                     people, progress = trial_people, True
     return data, people
+
+
+def _fewer_customers(data: dict[str, Any], people: list[dict[str, str]], found: Disagreement, folder: Path,
+                     spark: Any) -> list[dict[str, str]]:
+    """The one customer that disagrees (for a failed batch: the first that fails it alone), with
+    only the cells of facts the rule file names."""
+    text = dump(data)
+    singles = [p for p in people if p["id"] == found.customer] if found.customer else [[p] for p in people]
+    options = [singles] if found.customer else singles
+    for option in options:
+        if option and still_disagrees(data, option, found.backend, found.cause, folder, spark):
+            people = option
+            break
+    named = [{k: v for k, v in p.items() if k == "id" or re.search(rf"\b{k}\b", text)} for p in people]
+    return named if still_disagrees(data, named, found.backend, found.cause, folder, spark) else people
 
 
 def write_case(folder: Path, name: str, data: dict[str, Any], people: list[dict[str, str]],
@@ -289,7 +306,10 @@ def main(argv: list[str] | None = None) -> int:
     rulesets_with: dict[str, set[int]] = defaultdict(set)
     examples: dict[tuple[str, str], list[tuple[int, Disagreement]]] = defaultdict(list)
     for number, (drawn, people) in enumerate(cases):
-        _, found = compare(as_case(f"random-{number}", drawn.text, people), tmp, backends, spark)
+        try:
+            _, found = compare(as_case(f"random-{number}", drawn.text, people), tmp, backends, spark)
+        except Exception as error:  # loading compiles the generated Python
+            found = [Disagreement("python", None, {}, "load " + batch_cause(error))]
         decided += len(people)
         for d in found:
             per_backend[d.backend][d.cause] += 1
@@ -311,7 +331,10 @@ def main(argv: list[str] | None = None) -> int:
             name = f"random-{args.seed}-{number}-{backend}-{k}"
             write_case(out, name, data, small, d, tmp)
             written += 1
-    print(f"\n{written} shrunk cases written to {out}")
+    for n, (text, error) in enumerate(CRASHES[:5]):
+        (out / f"crash-{n}.yaml").write_text(f"# {error}\n{text}", encoding="utf-8")
+    print(f"\n{written} shrunk cases written to {out}" + (f", and {min(5, len(CRASHES))} rule files that load "
+          f"but crash a compiler (crash-N.yaml)" if CRASHES else ""))
     return 0
 
 
