@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
 import marketing_rules as mr
+from marketing_rules.model.schema import TELECOM_CUSTOMER
 from tests.conformance.harness import Case, decide, differences
 from tests.conformance.random_rulesets import Drawn, customers, dump, rulesets
 
@@ -60,6 +61,7 @@ def compare(case: Case, folder: Path, backends: tuple[str, ...], spark: Any = No
     source = case.write_csv(folder)
     expected = reference if reference is not None else decide("reference", rs, source)
     found = []
+    types = {name: f"a {kind.kind} fact" for name, kind in rs.program.fact_types.items() if name in rs.program.derived}
     for backend in backends:
         try:
             actual = decide(backend, rs, source, spark)
@@ -72,7 +74,7 @@ def compare(case: Case, folder: Path, backends: tuple[str, ...], spark: Any = No
         for want, got in zip(expected, actual):
             diff = differences(want, got)
             if diff:
-                found.append(Disagreement(backend, want["id"], diff, cause(diff)))
+                found.append(Disagreement(backend, want["id"], diff, cause(diff, types)))
     return expected, found
 
 
@@ -87,8 +89,9 @@ def _general(text: str) -> str:
     return re.sub(r"-?\d[\d.eE+-]*", "N", text)
 
 
-def cause(diff: dict[str, tuple[Any, Any]]) -> str:
-    """A short name for why two rows differ."""
+def cause(diff: dict[str, tuple[Any, Any]], types: dict[str, str] | None = None) -> str:
+    """A short name for why two rows differ, the same for the same fault in different rule files."""
+    types = types or {}
     if "error" in diff:
         want, got = diff["error"]
         if want is None:
@@ -101,9 +104,19 @@ def cause(diff: dict[str, tuple[Any, Any]]) -> str:
         if "overflow" in want or "overflow" in got:
             return f"error differs: {_general(want)[:50]} / {_general(got)[:50]}"
         field = want.split(":")[0]
-        return f"rejection reason differs ({field})" if got.split(":")[0] == field else \
+        kind = INPUT_TYPES.get(field, "unknown")
+        return f"rejection reason differs (a {kind} input)" if got.split(":")[0] == field else \
             f"rejected for another field: {_general(want)[:50]} / {_general(got)[:50]}"
-    return "values differ: " + ", ".join(sorted(diff))
+    return "values differ: " + ", ".join(sorted({_column(c, v, types) for c, v in diff.items()}))
+
+
+INPUT_TYPES = {spec.name: spec.type for spec in TELECOM_CUSTOMER}
+
+
+def _column(column: str, values: tuple[Any, Any], types: dict[str, str]) -> str:
+    want, got = values
+    how = "null on the backend" if got is None else "null on the reference" if want is None else "other value"
+    return f"{types.get(column, column)} ({how})"
 
 
 # -- shrinking -------------------------------------------------------------------------------------
@@ -183,7 +196,7 @@ def _blank_cell(table: int, row: int, column: int) -> Callable[[dict[str, Any]],
 
 
 def shrink(data: dict[str, Any], people: list[dict[str, str]], found: Disagreement, folder: Path,
-           spark: Any = None, budget: float = 60.0) -> tuple[dict[str, Any], list[dict[str, str]]]:
+           spark: Any = None, budget: float = 45.0) -> tuple[dict[str, Any], list[dict[str, str]]]:
     """A smaller rule file and customer list with the same disagreement (greedy, within ``budget`` s)."""
     start = time.monotonic()
     people = _fewer_customers(data, people, found, folder, spark)
@@ -288,13 +301,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("n", type=int, help="how many rulesets to draw")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--spark", action="store_true", help="decide on Spark too")
+    parser.add_argument("--backends", default=",".join(BACKENDS), help="backends besides Spark (default: %(default)s)")
     parser.add_argument("--customers", type=int, default=12, help="customers per ruleset")
     parser.add_argument("--invalid", type=float, default=0.1, help="share of customers with an invalid cell")
     parser.add_argument("--shrink", type=int, default=2, help="cases to shrink and write per cause")
     parser.add_argument("--out", type=Path, default=None, help="folder for the disagreements' cases")
     args = parser.parse_args(argv)
 
-    backends = BACKENDS + (("spark",) if args.spark else ())
+    backends = tuple(b for b in args.backends.split(",") if b) + (("spark",) if args.spark else ())
     spark = _spark() if args.spark else None
     out = args.out or Path(tempfile.mkdtemp(prefix="random-disagreements-"))
     out.mkdir(parents=True, exist_ok=True)
