@@ -14,7 +14,7 @@ from click.testing import CliRunner
 import marketing_rules as mr
 from marketing_rules.cli import main
 from tests.conftest import FIXTURES, ROOT
-from tests.test_batch_conformance import differences, error_fields, native, ruleset, spark, table_of  # noqa: F401
+from tests.test_batch_conformance import differences, error_fields, native, ruleset, table_of
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")

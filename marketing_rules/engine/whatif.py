@@ -137,19 +137,19 @@ def _candidates(units: list[Unit], facts: dict[str, Any], numeric: dict[str, boo
 
 def _thresholds(side: ast.Expr, other: ast.Expr, facts: dict, numeric: dict[str, bool], found: dict[str, set]) -> None:
     """If ``side`` is a fact (or a fact with one constant operation), the values at its boundary."""
-    target = value_of(other, facts)
-    if not isinstance(target, Decimal):
+    target = _decimal(value_of(other, facts))
+    if target is None:
         return
     while isinstance(side, ast.Arith):  # undo x * k, x + k, ... to find x's threshold
         if isinstance(side.right, (ast.Literal, ast.ConstRef)) and side.op in _INVERSE:
-            k = value_of(side.right, facts)
-            if k == 0 and side.op in "*/":
+            k = _decimal(value_of(side.right, facts))
+            if k is None or k == 0 and side.op in "*/":
                 return
             target = _apply(_INVERSE[side.op], target, k)
             side = side.left
         elif isinstance(side.left, (ast.Literal, ast.ConstRef)) and side.op in "+*":
-            k = value_of(side.left, facts)
-            if k == 0:
+            k = _decimal(value_of(side.left, facts))
+            if k is None or k == 0:
                 return
             target = _apply(_INVERSE[side.op], target, k)
             side = side.right
@@ -162,6 +162,13 @@ def _thresholds(side: ast.Expr, other: ast.Expr, facts: dict, numeric: dict[str,
     for delta in (-step, Decimal(0), step):
         value = (target + delta).quantize(step) if not integer else (target + delta).to_integral_value()
         found.setdefault(side.name, set()).add(int(value) if integer else float(value))
+
+
+def _decimal(value: Any) -> Decimal | None:
+    """A number as a Decimal (integers included); None for anything else."""
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        return None
+    return Decimal(value)
 
 
 def _apply(op: str, a: Decimal, b: Decimal) -> Decimal:

@@ -1,0 +1,117 @@
+"""Mutation testing of the semantics: every mutant of bench/mutants.yaml must be killed.
+
+Each mutant changes one place of a backend (the Python generator, the SQL compiler, the z3 encoder,
+the reference interpreter) the way a plausible bug would: an operator flipped, a null test dropped,
+a tie order reversed. The script applies each mutant to a copy of the project, runs the tests the
+mutant names (the conformance suite by default), and counts the mutant killed when they fail.
+
+    python bench/mutation.py                      # every mutant; figures to bench/results/mutation.json
+    python bench/mutation.py --only sql-          # the mutants whose id starts with sql-
+    python bench/mutation.py --list               # the mutants, and whether each still applies
+
+A mutant whose text no longer occurs exactly once in its file is reported ``stale``: the code moved
+and the mutant must be rewritten, which fails the run as a survivor does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+MUTANTS = ROOT / "bench" / "mutants.yaml"
+RESULTS = ROOT / "bench" / "results" / "mutation.json"
+DEFAULT_TESTS = ["tests/conformance", "-m", "not spark and not slow"]
+
+
+@dataclass(frozen=True)
+class Mutant:
+    id: str
+    file: str
+    find: str
+    replace: str
+    why: str
+    tests: tuple[str, ...]
+
+    def applies(self, root: Path) -> bool:
+        return (root / self.file).read_text(encoding="utf-8").count(self.find) == 1
+
+
+def mutants() -> list[Mutant]:
+    data = yaml.safe_load(MUTANTS.read_text(encoding="utf-8"))
+    return [Mutant(m["id"], m["file"], m["find"], m["replace"], m["why"],
+                   tuple(m.get("tests", DEFAULT_TESTS))) for m in data["mutants"]]
+
+
+def copy_project(target: Path) -> Path:
+    ignore = shutil.ignore_patterns(".git", ".venv", "__pycache__", "*.pyc", ".pytest_cache", ".hypothesis")
+    shutil.copytree(ROOT, target, ignore=ignore)
+    return target
+
+
+def run_mutant(mutant: Mutant, copy: Path, timeout: float) -> tuple[str, float]:
+    """``killed``, ``survived``, ``stale`` or ``timeout``, and the seconds it took."""
+    path = copy / mutant.file
+    original = path.read_text(encoding="utf-8")
+    if original.count(mutant.find) != 1:
+        return "stale", 0.0
+    path.write_text(original.replace(mutant.find, mutant.replace), encoding="utf-8")
+    started = time.perf_counter()
+    env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
+    command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *mutant.tests]
+    try:
+        result = subprocess.run(command, cwd=copy, env=env, capture_output=True, timeout=timeout)
+        status = "survived" if result.returncode == 0 else "killed"
+    except subprocess.TimeoutExpired:
+        status = "timeout"  # counted as killed by no test: it must be looked at
+    finally:
+        path.write_text(original, encoding="utf-8")
+    return status, time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default="", help="run the mutants whose id starts with this")
+    parser.add_argument("--list", action="store_true", help="list the mutants and whether each applies")
+    parser.add_argument("--timeout", type=float, default=900.0, help="seconds per mutant")
+    args = parser.parse_args()
+    chosen = [m for m in mutants() if m.id.startswith(args.only)]
+    if args.list:
+        for m in chosen:
+            print(f"{m.id:36} {'applies' if m.applies(ROOT) else 'STALE'}  {m.file}: {m.why}")
+        return 0
+    outcomes: dict[str, dict[str, object]] = {}
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as folder:
+        copy = copy_project(Path(folder) / "project")
+        for n, mutant in enumerate(chosen, 1):
+            status, seconds = run_mutant(mutant, copy, args.timeout)
+            outcomes[mutant.id] = {"status": status, "seconds": round(seconds, 1), "file": mutant.file}
+            print(f"[{n}/{len(chosen)}] {mutant.id:36} {status:8} {seconds:6.1f} s", flush=True)
+    killed = sum(1 for o in outcomes.values() if o["status"] == "killed")
+    total = len(outcomes)
+    print(f"mutation score: {killed}/{total} killed ({100 * killed / max(total, 1):.0f}%) "
+          f"in {time.perf_counter() - started:.0f} s")
+    if not args.only:
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(json.dumps({
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+            "killed": killed, "total": total, "mutants": outcomes,
+        }, indent=2) + "\n", encoding="utf-8")
+    return 0 if killed == total else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
