@@ -97,20 +97,24 @@ def cause(diff: dict[str, tuple[Any, Any]], types: dict[str, str] | None = None)
     types = types or {}
     if "error" in diff:
         want, got = diff["error"]
-        if want is None:
-            return f"backend error on a decided row: {_general(str(got))[:90]}"
-        if got is None:
-            kind = "overflow" if "overflow" in want else "unique" if "hit policy unique" in want else "rejection"
-            return f"{kind} missed by the backend: {_general(want)[:70]}"
-        if "overflow" in want and "overflow" in got:
-            return "overflow reason differs"
-        if "overflow" in want or "overflow" in got:
-            return f"error differs: {_general(want)[:50]} / {_general(got)[:50]}"
-        field = want.split(":")[0]
-        kind = INPUT_TYPES.get(field, "unknown")
-        return f"rejection reason differs (a {kind} input)" if got.split(":")[0] == field else \
-            f"rejected for another field: {_general(want)[:50]} / {_general(got)[:50]}"
+        if want and got and _error_kind(want) == _error_kind(got) == "rejection":
+            field = want.split(":")[0]
+            return f"rejection reason differs (a {INPUT_TYPES.get(field, 'unknown')} input)" \
+                if got.split(":")[0] == field else "rejected for another field"
+        if want and got and _error_kind(want) == _error_kind(got):
+            return f"{_error_kind(want)} reason differs"
+        return f"{_error_kind(want)} on the reference, {_error_kind(got)} on the backend"
     return "values differ: " + ", ".join(sorted({_column(c, v, types) for c, v in diff.items()}))
+
+
+def _error_kind(error: str | None) -> str:
+    if error is None:
+        return "decided"
+    if "overflow in" in error:
+        return error.split(" overflow")[0] + " overflow"
+    if "hit policy unique" in error:
+        return "unique-table error"
+    return "rejection" if error.split(":")[0] in INPUT_TYPES else "error"
 
 
 INPUT_TYPES = {spec.name: spec.type for spec in TELECOM_CUSTOMER}
@@ -199,7 +203,7 @@ def _blank_cell(table: int, row: int, column: int) -> Callable[[dict[str, Any]],
 
 
 def shrink(data: dict[str, Any], people: list[dict[str, str]], found: Disagreement, folder: Path,
-           spark: Any = None, budget: float = 45.0) -> tuple[dict[str, Any], list[dict[str, str]]]:
+           spark: Any = None, budget: float = 30.0) -> tuple[dict[str, Any], list[dict[str, str]]]:
     """A smaller rule file and customer list with the same disagreement (greedy, within ``budget`` s)."""
     start = time.monotonic()
     people = _fewer_customers(data, people, found, folder, spark)
