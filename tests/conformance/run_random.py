@@ -252,8 +252,8 @@ def write_case(folder: Path, name: str, data: dict[str, Any], people: list[dict[
     data = {**data, "ruleset": name}
     text = dump(data)
     expected, _ = compare(as_case(name, text, people), tmp, ())
-    columns = [c for c in found.columns] or ["error"]
-    expect = {row["id"]: {c: _plain(row.get(c)) for c in columns + ["error"]} for row in expected}
+    columns = list(dict.fromkeys([*found.columns, "error"]))
+    expect = {row["id"]: {c: _plain(row[c]) for c in columns if c in row} for row in expected}
     case = {
         "about": f"Random ruleset: {found.backend} disagrees with the reference ({found.cause}).",
         "ruleset": text,
