@@ -347,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
         for why, count in per_backend[backend].most_common():
             print(f"  {count:5d}  {why}")
     written = 0
-    for (backend, why), found in sorted(examples.items()):
+    for (backend, _), found in sorted(examples.items()):
         for k, (number, d) in enumerate(found[: args.shrink]):
             drawn, people = cases[number]
             if backend == "loader":
