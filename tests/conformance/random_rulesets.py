@@ -118,9 +118,6 @@ class _Builder:
         self.constants[name] = value
         return name
 
-    def signed(self, text: str) -> str:
-        return f"-{text}" if self.chance(0.15) else text
-
     def number_text(self, kind: str, fact: str | None = None) -> str:
         """A literal (sometimes a constant) for an expression of ``kind``; recorded as a threshold of ``fact``."""
         value = self.number_literal(kind)
