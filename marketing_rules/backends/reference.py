@@ -182,7 +182,7 @@ def output_row(program: Program, outcome: Outcome) -> dict[str, Any]:
         return error_row(program, outcome.facts.get("id"), outcome.error)
     return {
         "id": outcome.facts["id"],
-        **{name: outcome.facts[name] for name in program.derived},
+        **{name: _column(kind, outcome.facts[name]) for name, kind in program.derived.items()},
         "tags": tags(program, outcome.fired),
         "offers": [offer for offer, _ in outcome.offers],
         "access": access(program, outcome),
@@ -190,6 +190,23 @@ def output_row(program: Program, outcome: Outcome) -> dict[str, Any]:
         "fired": list(outcome.fired),
         "error": None,
     }
+
+
+def _column(kind: Any, value: Any) -> Any:
+    """A derived fact as its output column: the items of a list whose items have no type are text
+    (the column is list<string>, batch/output.py)."""
+    if kind.kind != "list" or kind.item is not None or value is None:
+        return value
+    return [None if v is None else _item_text(v) for v in value]
+
+
+def _item_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        text = format(value, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    return str(value)
 
 
 def error_row(program: Program, customer_id: Any, reason: str) -> dict[str, Any]:

@@ -109,7 +109,13 @@ class Evaluator:
                 return None if v is None else self.checked(-v, node)
             case ast.Arith(op=op, left=a, right=b):
                 x, y = self.value(a), self.value(b)
-                return None if x is None or y is None else self.checked(self._arith(op, x, y), node)
+                if x is None or y is None:
+                    return None
+                try:
+                    result = self._arith(op, x, y)
+                except NumberOverflow:  # a quotient or a remainder of numbers beyond the contract
+                    raise Overflow(NUMBER.kind, node) from None
+                return self.checked(result, node)
             case ast.Call(name=name, args=args):
                 values = [self.value(a) for a in args]
                 function = FUNCTIONS[name]
