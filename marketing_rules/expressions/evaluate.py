@@ -23,6 +23,7 @@ from marketing_rules.expressions import ast
 from marketing_rules.expressions.checker import type_of
 from marketing_rules.expressions.functions import FUNCTIONS
 from marketing_rules.expressions.numbers import (
+    CONTEXT,
     NumberOverflow, integer_result, number_result, quotient, remainder, to_number,
 )
 from marketing_rules.expressions.types import INTEGER, NUMBER, Type
@@ -32,6 +33,7 @@ _COMPARE = {
     "<=": operator.le, ">": operator.gt, ">=": operator.ge,
 }
 _ARITH = {"+": operator.add, "-": operator.sub, "*": operator.mul}
+_EXACT = {"+": CONTEXT.add, "-": CONTEXT.subtract, "*": CONTEXT.multiply}
 
 
 class Overflow(NumberOverflow):
@@ -131,7 +133,7 @@ class Evaluator:
         if op in _ARITH:
             if isinstance(x, int) and isinstance(y, int):
                 return _ARITH[op](x, y)
-            return _ARITH[op](Decimal(x), Decimal(y))
+            return _EXACT[op](Decimal(x), Decimal(y))  # exact: rounded once, to 10 places, by checked()
         if op == "/":
             return quotient(Decimal(x), Decimal(y))
         return remainder(x, y)

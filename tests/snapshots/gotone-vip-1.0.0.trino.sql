@@ -1,183 +1,143 @@
 WITH validated AS (
   SELECT
-    CAST("id" AS VARCHAR) AS "id",
+    "id" AS "id",
     TRY_CAST(CASE
-      WHEN NOT NOT "arpu" BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
-      THEN CAST("arpu" AS DOUBLE)
+      WHEN NOT (
+        ABS(TRY_CAST("arpu" AS DECIMAL(38, 10))) >= 1000000000000000000
+      )
+      THEN TRY_CAST("arpu" AS DECIMAL(38, 10))
     END AS DECIMAL(28, 10)) AS "arpu",
     TRY_CAST(CASE
-      WHEN NOT NOT "arpu_prev" BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
-      THEN CAST("arpu_prev" AS DOUBLE)
+      WHEN NOT (
+        ABS(TRY_CAST("arpu_prev" AS DECIMAL(38, 10))) >= 1000000000000000000
+      )
+      THEN TRY_CAST("arpu_prev" AS DECIMAL(38, 10))
     END AS DECIMAL(28, 10)) AS "arpu_prev",
     TRY_CAST(CASE
-      WHEN NOT NOT "arpu_3m" BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
-      THEN CAST("arpu_3m" AS DOUBLE)
+      WHEN NOT (
+        ABS(TRY_CAST("arpu_3m" AS DECIMAL(38, 10))) >= 1000000000000000000
+      )
+      THEN TRY_CAST("arpu_3m" AS DECIMAL(38, 10))
     END AS DECIMAL(28, 10)) AS "arpu_3m",
-    "tenure_months" AS "tenure_months",
+    CASE
+      WHEN NOT (
+        "tenure_months" < -1000000000000000000 OR "tenure_months" > 1000000000000000000
+      )
+      THEN CAST("tenure_months" AS BIGINT)
+    END AS "tenure_months",
     TRY_CAST(CASE
-      WHEN NOT NOT "package_fee" BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
-      THEN CAST("package_fee" AS DOUBLE)
+      WHEN NOT (
+        ABS(TRY_CAST("package_fee" AS DECIMAL(38, 10))) >= 1000000000000000000
+      )
+      THEN TRY_CAST("package_fee" AS DECIMAL(38, 10))
     END AS DECIMAL(28, 10)) AS "package_fee",
     "card" AS "card",
     "status" AS "status",
-    "birthday_month" AS "birthday_month",
+    CASE
+      WHEN NOT (
+        "birthday_month" < -1000000000000000000 OR "birthday_month" > 1000000000000000000
+      )
+      THEN CAST("birthday_month" AS BIGINT)
+    END AS "birthday_month",
     NULLIF(
       CONCAT_WS(
         '; ',
-        CASE WHEN "id" IS NULL THEN 'id: is required' END,
-        CASE
-          WHEN LENGTH(CAST("id" AS VARCHAR)) = 0
-          THEN CONCAT(
-            COALESCE(CAST('id: must not be empty' AS VARCHAR), ''),
-            COALESCE(CAST(' (got ' AS VARCHAR), ''),
-            COALESCE(CAST(CAST("id" AS VARCHAR) AS VARCHAR), ''),
-            COALESCE(CAST(')' AS VARCHAR), '')
-          )
-        END,
+        COALESCE(
+          CASE WHEN "id" IS NULL THEN 'id: is required' END,
+          CASE
+            WHEN NOT "id" IS NULL
+            THEN 'id: ' || CASE WHEN LENGTH("id") = 0 THEN 'must not be empty' END || ' (got ' || "id" || ')'
+          END
+        ),
         CASE
           WHEN NOT "arpu" IS NULL
-          AND NOT "arpu" BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
-          THEN CONCAT(
-            COALESCE(CAST('arpu: is not a finite number below 10^18' AS VARCHAR), ''),
-            COALESCE(CAST(' (got ' AS VARCHAR), ''),
-            COALESCE(CAST(CAST("arpu" AS VARCHAR) AS VARCHAR), ''),
-            COALESCE(CAST(')' AS VARCHAR), '')
-          )
-        END,
-        CASE
-          WHEN "arpu" < 0
-          THEN CONCAT(
-            COALESCE(CAST('arpu: must be >= 0' AS VARCHAR), ''),
-            COALESCE(CAST(' (got ' AS VARCHAR), ''),
-            COALESCE(CAST(CAST("arpu" AS VARCHAR) AS VARCHAR), ''),
-            COALESCE(CAST(')' AS VARCHAR), '')
-          )
+          THEN 'arpu: ' || CASE
+            WHEN FALSE
+            THEN ''
+            WHEN TRY_CAST("arpu" AS DECIMAL(38, 10)) IS NULL
+            THEN 'is not below 10^18 in magnitude'
+            WHEN ABS(TRY_CAST("arpu" AS DECIMAL(38, 10))) >= 1000000000000000000
+            THEN 'is not below 10^18 in magnitude'
+            WHEN TRY_CAST("arpu" AS DECIMAL(38, 10)) < 0
+            THEN 'must be greater than or equal to 0'
+          END || ' (got ' || CAST("arpu" AS VARCHAR) || ')'
         END,
         CASE
           WHEN NOT "arpu_prev" IS NULL
-          AND NOT "arpu_prev" BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
-          THEN CONCAT(
-            COALESCE(CAST('arpu_prev: is not a finite number below 10^18' AS VARCHAR), ''),
-            COALESCE(CAST(' (got ' AS VARCHAR), ''),
-            COALESCE(CAST(CAST("arpu_prev" AS VARCHAR) AS VARCHAR), ''),
-            COALESCE(CAST(')' AS VARCHAR), '')
-          )
-        END,
-        CASE
-          WHEN "arpu_prev" < 0
-          THEN CONCAT(
-            COALESCE(CAST('arpu_prev: must be >= 0' AS VARCHAR), ''),
-            COALESCE(CAST(' (got ' AS VARCHAR), ''),
-            COALESCE(CAST(CAST("arpu_prev" AS VARCHAR) AS VARCHAR), ''),
-            COALESCE(CAST(')' AS VARCHAR), '')
-          )
+          THEN 'arpu_prev: ' || CASE
+            WHEN FALSE
+            THEN ''
+            WHEN TRY_CAST("arpu_prev" AS DECIMAL(38, 10)) IS NULL
+            THEN 'is not below 10^18 in magnitude'
+            WHEN ABS(TRY_CAST("arpu_prev" AS DECIMAL(38, 10))) >= 1000000000000000000
+            THEN 'is not below 10^18 in magnitude'
+            WHEN TRY_CAST("arpu_prev" AS DECIMAL(38, 10)) < 0
+            THEN 'must be greater than or equal to 0'
+          END || ' (got ' || CAST("arpu_prev" AS VARCHAR) || ')'
         END,
         CASE
           WHEN NOT "arpu_3m" IS NULL
-          AND NOT "arpu_3m" BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
-          THEN CONCAT(
-            COALESCE(CAST('arpu_3m: is not a finite number below 10^18' AS VARCHAR), ''),
-            COALESCE(CAST(' (got ' AS VARCHAR), ''),
-            COALESCE(CAST(CAST("arpu_3m" AS VARCHAR) AS VARCHAR), ''),
-            COALESCE(CAST(')' AS VARCHAR), '')
-          )
-        END,
-        CASE
-          WHEN "arpu_3m" < 0
-          THEN CONCAT(
-            COALESCE(CAST('arpu_3m: must be >= 0' AS VARCHAR), ''),
-            COALESCE(CAST(' (got ' AS VARCHAR), ''),
-            COALESCE(CAST(CAST("arpu_3m" AS VARCHAR) AS VARCHAR), ''),
-            COALESCE(CAST(')' AS VARCHAR), '')
-          )
+          THEN 'arpu_3m: ' || CASE
+            WHEN FALSE
+            THEN ''
+            WHEN TRY_CAST("arpu_3m" AS DECIMAL(38, 10)) IS NULL
+            THEN 'is not below 10^18 in magnitude'
+            WHEN ABS(TRY_CAST("arpu_3m" AS DECIMAL(38, 10))) >= 1000000000000000000
+            THEN 'is not below 10^18 in magnitude'
+            WHEN TRY_CAST("arpu_3m" AS DECIMAL(38, 10)) < 0
+            THEN 'must be greater than or equal to 0'
+          END || ' (got ' || CAST("arpu_3m" AS VARCHAR) || ')'
         END,
         CASE
           WHEN NOT "tenure_months" IS NULL
-          AND NOT "tenure_months" BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
-          THEN CONCAT(
-            COALESCE(CAST('tenure_months: is not a finite number below 10^18' AS VARCHAR), ''),
-            COALESCE(CAST(' (got ' AS VARCHAR), ''),
-            COALESCE(CAST(CAST("tenure_months" AS VARCHAR) AS VARCHAR), ''),
-            COALESCE(CAST(')' AS VARCHAR), '')
-          )
-        END,
-        CASE
-          WHEN "tenure_months" < 0
-          THEN CONCAT(
-            COALESCE(CAST('tenure_months: must be >= 0' AS VARCHAR), ''),
-            COALESCE(CAST(' (got ' AS VARCHAR), ''),
-            COALESCE(CAST(CAST("tenure_months" AS VARCHAR) AS VARCHAR), ''),
-            COALESCE(CAST(')' AS VARCHAR), '')
-          )
+          THEN 'tenure_months: ' || CASE
+            WHEN "tenure_months" < -1000000000000000000 OR "tenure_months" > 1000000000000000000
+            THEN 'is beyond +-10^18'
+            WHEN "tenure_months" < 0
+            THEN 'must be greater than or equal to 0'
+          END || ' (got ' || CAST("tenure_months" AS VARCHAR) || ')'
         END,
         CASE
           WHEN NOT "package_fee" IS NULL
-          AND NOT "package_fee" BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
-          THEN CONCAT(
-            COALESCE(CAST('package_fee: is not a finite number below 10^18' AS VARCHAR), ''),
-            COALESCE(CAST(' (got ' AS VARCHAR), ''),
-            COALESCE(CAST(CAST("package_fee" AS VARCHAR) AS VARCHAR), ''),
-            COALESCE(CAST(')' AS VARCHAR), '')
-          )
+          THEN 'package_fee: ' || CASE
+            WHEN FALSE
+            THEN ''
+            WHEN TRY_CAST("package_fee" AS DECIMAL(38, 10)) IS NULL
+            THEN 'is not below 10^18 in magnitude'
+            WHEN ABS(TRY_CAST("package_fee" AS DECIMAL(38, 10))) >= 1000000000000000000
+            THEN 'is not below 10^18 in magnitude'
+            WHEN TRY_CAST("package_fee" AS DECIMAL(38, 10)) < 0
+            THEN 'must be greater than or equal to 0'
+          END || ' (got ' || CAST("package_fee" AS VARCHAR) || ')'
         END,
         CASE
-          WHEN "package_fee" < 0
-          THEN CONCAT(
-            COALESCE(CAST('package_fee: must be >= 0' AS VARCHAR), ''),
-            COALESCE(CAST(' (got ' AS VARCHAR), ''),
-            COALESCE(CAST(CAST("package_fee" AS VARCHAR) AS VARCHAR), ''),
-            COALESCE(CAST(')' AS VARCHAR), '')
-          )
+          WHEN NOT "card" IS NULL
+          THEN 'card: ' || CASE
+            WHEN NOT (
+              "card" IN ('none', 'silver', 'gold', 'diamond')
+            )
+            THEN 'must be one of none, silver, gold, diamond'
+          END || ' (got ' || "card" || ')'
         END,
         CASE
-          WHEN NOT (
-            "card" IN ('none', 'silver', 'gold', 'diamond')
-          )
-          THEN CONCAT(
-            COALESCE(CAST('card: must be one of none, silver, gold, diamond' AS VARCHAR), ''),
-            COALESCE(CAST(' (got ' AS VARCHAR), ''),
-            COALESCE(CAST(CAST("card" AS VARCHAR) AS VARCHAR), ''),
-            COALESCE(CAST(')' AS VARCHAR), '')
-          )
-        END,
-        CASE
-          WHEN NOT (
-            "status" IN ('active', 'suspended', 'pre_cancel')
-          )
-          THEN CONCAT(
-            COALESCE(CAST('status: must be one of active, suspended, pre_cancel' AS VARCHAR), ''),
-            COALESCE(CAST(' (got ' AS VARCHAR), ''),
-            COALESCE(CAST(CAST("status" AS VARCHAR) AS VARCHAR), ''),
-            COALESCE(CAST(')' AS VARCHAR), '')
-          )
+          WHEN NOT "status" IS NULL
+          THEN 'status: ' || CASE
+            WHEN NOT (
+              "status" IN ('active', 'suspended', 'pre_cancel')
+            )
+            THEN 'must be one of active, suspended, pre_cancel'
+          END || ' (got ' || "status" || ')'
         END,
         CASE
           WHEN NOT "birthday_month" IS NULL
-          AND NOT "birthday_month" BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
-          THEN CONCAT(
-            COALESCE(CAST('birthday_month: is not a finite number below 10^18' AS VARCHAR), ''),
-            COALESCE(CAST(' (got ' AS VARCHAR), ''),
-            COALESCE(CAST(CAST("birthday_month" AS VARCHAR) AS VARCHAR), ''),
-            COALESCE(CAST(')' AS VARCHAR), '')
-          )
-        END,
-        CASE
-          WHEN "birthday_month" < 1
-          THEN CONCAT(
-            COALESCE(CAST('birthday_month: must be >= 1' AS VARCHAR), ''),
-            COALESCE(CAST(' (got ' AS VARCHAR), ''),
-            COALESCE(CAST(CAST("birthday_month" AS VARCHAR) AS VARCHAR), ''),
-            COALESCE(CAST(')' AS VARCHAR), '')
-          )
-        END,
-        CASE
-          WHEN "birthday_month" > 12
-          THEN CONCAT(
-            COALESCE(CAST('birthday_month: must be <= 12' AS VARCHAR), ''),
-            COALESCE(CAST(' (got ' AS VARCHAR), ''),
-            COALESCE(CAST(CAST("birthday_month" AS VARCHAR) AS VARCHAR), ''),
-            COALESCE(CAST(')' AS VARCHAR), '')
-          )
+          THEN 'birthday_month: ' || CASE
+            WHEN "birthday_month" < -1000000000000000000 OR "birthday_month" > 1000000000000000000
+            THEN 'is beyond +-10^18'
+            WHEN "birthday_month" < 1
+            THEN 'must be greater than or equal to 1'
+            WHEN "birthday_month" > 12
+            THEN 'must be less than or equal to 12'
+          END || ' (got ' || CAST("birthday_month" AS VARCHAR) || ')'
         END
       ),
       ''
