@@ -450,7 +450,8 @@ class PythonCompiler:
         if name in self.program.derived:
             return _INT_BOUND if kind == INTEGER else _NUMBER_BOUND
         limit = Decimal(LIMIT) if kind == INTEGER else _NUMBER_BOUND
-        spec = self.program.schema[name] if name in self.program.schema else None  # not an event's attribute
+        schema = getattr(self.program, "schema", None)  # an event scope has none: its names are attributes
+        spec = schema[name] if schema is not None and name in schema else None
         if spec is None:
             return _INT_BOUND if kind == INTEGER else _NUMBER_BOUND
         ends = [abs(Decimal(repr(b) if isinstance(b, float) else b)) for b in (spec.ge, spec.le) if b is not None]
