@@ -19,8 +19,8 @@ from typing import Any
 import click
 
 import marketing_rules as mr
-from marketing_rules.shipped import rulesets_dir
 from marketing_rules import synthetic
+from marketing_rules.shipped import rulesets_dir
 from marketing_rules.synthetic import customers
 
 DEMO_DATE = dt.date(2026, 11, 22)
