@@ -384,5 +384,26 @@ def demo(count: int, seed: int, ruleset_path: str | None) -> None:
     raise SystemExit(run_demo(count, seed, ruleset_path))
 
 
+@main.command()
+@click.argument("survey", type=click.Path(exists=True, dir_okay=False))
+@click.option("--critical", type=Decimal, default=Decimal("0.5"), show_default=True,
+              help="the critical value: a class with any PE below it is not offered to the tier")
+@click.option("--against", "against", type=click.Path(exists=True, dir_okay=False),
+              help="a rule file whose access matrix is compared with the proposal")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def pe(survey: str, critical: Decimal, against: str | None, fmt: str) -> None:
+    """Purchaser expectation per service and tier from a survey (CSV or Parquet), and the access matrix it proposes.
+
+    Exit 1 when a row was rejected (each is listed with its row number and reason).
+    """
+    from marketing_rules.pe import analyse, render
+
+    if not Decimal(0) <= critical <= 1:
+        raise click.BadParameter(f"{critical} is not a probability between 0 and 1", param_hint="--critical")
+    report = analyse(survey, critical, _load(against) if against else None)
+    click.echo(dumps(report, pretty=True) if fmt == "json" else render(report))
+    raise SystemExit(FINDINGS if report["bad_rows"] else OK)
+
+
 if __name__ == "__main__":
     main()

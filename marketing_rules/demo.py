@@ -1,9 +1,11 @@
 """``marketing-rules demo``: the shipped rulesets over a synthetic city, summarised for a reader.
 
-The city is seeded (the same every run) and shaped by the plan's own shares (DOMAIN.md): market
-segments, spend and tenure bands, VIP cards that follow spend. Every shipped ruleset in force on
-the demo date decides every customer; the summary shows how customers are layered, which offers
-each segment receives, who receives none, and one refusal explained.
+The city is seeded (the same every run) and shaped like plan 001 (marketing_rules.synthetic).
+First the newest stock-ops version types every customer, and the lifecycle-type shares are shown
+beside the plan's table 2.2 with the total variation distance, then the distances of tables
+2.3-2.8. Then every shipped ruleset in force on the demo date decides every customer; the summary
+shows how customers are layered, which offers each segment receives, who receives none, and one
+refusal explained.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 import click
 
 import marketing_rules as mr
+from marketing_rules import synthetic
 from marketing_rules.shipped import rulesets_dir
 from marketing_rules.synthetic import customers
 
@@ -31,6 +34,8 @@ def run_demo(count: int, seed: int, path: str | None = None, day: dt.date = DEMO
         rulesets = [registry.get(ruleset_id, at=day) for ruleset_id in registry.ids()]
     city = list(customers(count, seed))
     click.echo(f"a synthetic city of {count:,} customers (seed {seed}); rulesets in force on {day.isoformat()}")
+    stock_ops = mr.Registry(rulesets_dir()).versions("stock-ops")[-1]
+    _print_shape(stock_ops, city)
     for rs in rulesets:
         _summarise(rs, city)
     explained = next((rs for rs in rulesets if rs.id == "gotone-vip"), rulesets[0])
@@ -81,3 +86,61 @@ def _explain_one(rs: mr.Ruleset, city: list[dict[str, Any]]) -> None:
                 click.echo(str(rs.explain(customer, target)))
                 click.echo(f"what would it take: {remedy}")
                 return
+
+
+BAND_TABLES = (("2.4 spend", "spend_band", 201, synthetic.SPEND), ("2.5 voice", "voice_band", 301, synthetic.VOICE),
+               ("2.6 data", "data_band", 401, synthetic.DATA), ("2.7 tenure", "tenure_band", 501, synthetic.TENURE))
+
+
+def _tvd(a: dict[Any, float], b: dict[Any, float]) -> float:
+    """Total variation distance in points between two distributions given as {key: share}."""
+    return float(50 * sum(abs(a.get(k, 0) - b.get(k, 0)) for k in set(a) | set(b)))
+
+
+def _norm(weights: dict[Any, float]) -> dict[Any, float]:
+    total = sum(weights.values()) or 1
+    return {k: v / total for k, v in weights.items()}
+
+
+def city_shape(rs: mr.Ruleset, city: list[dict[str, Any]]) -> dict[str, Any]:
+    """How the ruleset types the city against plan 001 tables 2.2-2.8 (distances in points).
+
+    Only segmented customers (with a lifecycle type) count. Tables 2.4-2.7: the distance between
+    the joint distributions of (type, band), the plan's being share(type) x row(type). Table 2.8:
+    the largest distance of a segment's type mix. Table 2.3: the largest gap, in points, of a
+    type's comprehensive or hard bundling rate.
+    """
+    rows = [(person, rs.evaluate(person).facts) for person in city]
+    rows = [(p, f) for p, f in rows if f.get("lifecycle") is not None]
+    kinds = Counter(str(f["lifecycle"]) for _, f in rows)
+    shares = _norm(dict(kinds))
+    plan = _norm(synthetic.TYPE_SHARES)
+    shape: dict[str, Any] = {"typed": len(rows), "shares": shares, "2.2": _tvd(shares, plan)}
+    for name, fact, base, table in BAND_TABLES:
+        joint = _norm(dict(Counter((str(f["lifecycle"]), f.get(fact, base) - base) for _, f in rows)))
+        expected = {(t, b): plan[t] * w for t in synthetic.TYPES for b, w in _norm(dict(enumerate(table[t]))).items()}
+        shape[name.split()[0]] = _tvd(joint, expected)
+    mixes = []
+    for segment, mix in synthetic.SEGMENT_MIX.items():
+        seen = _norm(dict(Counter(str(f["lifecycle"]) for p, f in rows if p.get("segment") == segment)))
+        mixes.append(_tvd(seen, _norm(dict(zip(synthetic.TYPES, mix)))))
+    shape["2.8"] = max(mixes)
+    gaps = []
+    for kind, (comprehensive, hard) in synthetic.BUNDLING.items():
+        bundles = [p.get("bundle") for p, f in rows if str(f["lifecycle"]) == kind] or ["none"]
+        gaps.append(abs(100 * sum(b != "none" for b in bundles) / len(bundles) - comprehensive))
+        gaps.append(abs(100 * sum(b == "hard" for b in bundles) / len(bundles) - hard))
+    shape["2.3"] = max(gaps)
+    return shape
+
+
+def _print_shape(rs: mr.Ruleset, city: list[dict[str, Any]]) -> None:
+    shape = city_shape(rs, city)
+    say = click.echo
+    say(f"\n== the city against plan 001, typed by {rs.id} {rs.version} ({shape['typed']:,} segmented customers)")
+    say("   lifecycle type      city    plan 2.2")
+    for kind in synthetic.TYPES:
+        say(f"   {kind:<14}{shape['shares'].get(kind, 0):>10.2%}{synthetic.TYPE_SHARES[kind]:>10.2f}%")
+    say(f"   total variation distance from table 2.2: {shape['2.2']:.2f} points (goal <= 2)")
+    say("   per-type tables: " + ", ".join(f"{t} {shape[t]:.2f}" for t in ("2.3", "2.4", "2.5", "2.6", "2.7", "2.8"))
+        + " points (goal <= 5; 2.3 the largest rate gap, 2.8 the largest segment's distance)")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from difflib import get_close_matches
 
 #: Stable diagnostic codes and their one-line meaning (docs/errors.md explains each).
@@ -115,12 +116,30 @@ class RulesetError(Exception):
         return [d.code for d in self.diagnostics]
 
 
+def shown(value: object) -> str:
+    """A rejected value as the reason shows it, alike on every backend: text as written, booleans
+    as true/false, floats as Python prints them, decimals in positional notation."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+def fact_reason(field: str, message: str, value: object) -> str:
+    """``field: reason (got value)``; a missing value shows no value."""
+    return f"{field}: {message}" if value is None else f"{field}: {message} (got {shown(value)})"
+
+
 class FactsError(ValueError):
-    """Customer facts that fail validation; ``errors`` names each field, value and reason."""
+    """Customer facts that fail validation; ``errors`` names each field, value and reason. Its text is
+    the row's ``error`` in a batch, on every backend."""
 
     def __init__(self, errors: Sequence[dict[str, object]]):
         self.errors = tuple(errors)
-        super().__init__("; ".join(f"{e['field']}: {e['message']} (got {e['value']!r})" for e in self.errors))
+        super().__init__("; ".join(fact_reason(str(e["field"]), str(e["message"]), e["value"]) for e in self.errors))
 
 
 class EventError(ValueError):

@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 
 import marketing_rules as mr
 from marketing_rules.batch.output import output_schema
+from marketing_rules.expressions.numbers import to_number
 from marketing_rules.model.schema import FactSchema, FactSpec
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES, ROOT, spark  # noqa: F401  (spark: for the modules that import it from here)
 
 pa = pytest.importorskip("pyarrow")
 pytest.importorskip("duckdb")
@@ -108,8 +109,13 @@ def error_fields(error: str) -> set[str]:
 
 
 def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, float) and isinstance(b, float):
-        return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-300) or (math.isnan(a) and math.isnan(b))
+    """Equal, numbers as the contract's decimals (ten places, half away from zero)."""
+    if isinstance(a, (float, Decimal)) and isinstance(b, (float, Decimal)):
+        if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+            return True
+        return to_number(a) == to_number(b)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
     return a == b
 
 
@@ -207,7 +213,7 @@ def drawn(rs: mr.Ruleset, examples: int) -> list[dict[str, Any]]:
 
 @pytest.mark.spark
 @pytest.mark.parametrize("path", ALL_RULESETS, ids=IDS)
-def test_spark_decides_as_the_per_customer_engine(path: Path, spark: Any) -> None:
+def test_spark_decides_as_the_per_customer_engine(path: Path, spark: Any) -> None:  # noqa: F811
     from marketing_rules.synthetic import customers
 
     rs = ruleset(path)
@@ -216,8 +222,8 @@ def test_spark_decides_as_the_per_customer_engine(path: Path, spark: Any) -> Non
 
 
 def test_a_stored_quotient_keeps_an_exact_tie() -> None:
-    """40.6125 / 32.49 is 1.25 exactly, 1.2499999999999998 in a DOUBLE division: the fact keeps 1.25,
-    so ``ratio >= 1.25`` holds in SQL as in the per-customer engine."""
+    """40.6125 / 32.49 is 1.25 exactly (1.2499999999999998 in a DOUBLE division): the quotient is an
+    exact decimal, so ``ratio >= 1.25`` holds in SQL as in the per-customer engine."""
     rs = ruleset(FIXTURES / "sql" / "arith.yaml")
     row = {"id": "13000000000", "arpu_prev": 32.49, "voice_min": 0, "sms": 0, "arpu": 40.6125, "arpu_3m": 243.675}
     assert "ratio-high" in rs.evaluate(row).fired

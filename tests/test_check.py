@@ -86,10 +86,33 @@ def test_a_clean_ruleset_has_no_finding_and_proves_its_checks():
 def test_undecided_is_unknown_never_a_proof():
     rs = mr.load_ruleset("nl.yaml", text=(
         "ruleset: nl\nversion: 1.0.0\nrules:\n  - id: r\n"
-        "    when: arpu * arpu_prev > 100 and arpu * arpu_prev < 100.0001 and arpu > 7\n    then: {tag: x}\n"))
+        "    when: sms > 0 and voice_min > 0 and sms * sms * sms + voice_min * voice_min * voice_min =="
+        " tenure_months * tenure_months * tenure_months\n    then: {tag: x}\n"))
     report = rs.check(timeout=0.5)
     assert report.findings == [] and report.proved == []
     assert [(u.check, u.rules) for u in report.unknown] == [("dead-rule", ("r",))]
+
+
+def test_the_checker_follows_the_documented_semantics():
+    """ceil/floor/round of negatives and halves, quotients rounded to 10 places, count of non-null
+    values, priority ties to the row nearer the top, sum/min over no rows null despite a default."""
+    rs = mr.load_ruleset(CHECK / "semantics.yaml")
+    report = rs.check()
+    dead = {r.id for r in rs.program.rules if r.id.startswith("dead-")}
+    assert kinds(report) == {("dead-rule", (rule,)) for rule in dead}
+    assert not report.unknown
+
+
+def test_what_the_encoding_cannot_express_is_unknown_with_its_reason():
+    rs = mr.load_ruleset("len.yaml", text=(
+        "ruleset: len\nversion: 1.0.0\nfacts:\n  labels: {type: list}\n  n: {type: integer}\n"
+        "tables:\n  - {id: labels, hit: collect, inputs: [arpu], outputs: [labels], rows: [['> 10', \"'big'\"]]}\n"
+        "rules:\n  - {id: counted, when: len(labels) > 3, then: {set: {n: 1}}}\n"
+        "  - {id: later, when: n == 1, then: {tag: x}}\n  - {id: plain, when: arpu > 5, then: {tag: y}}\n"))
+    report = rs.check()
+    assert report.findings == []
+    assert {(u.check, u.rules) for u in report.unknown} == {("dead-rule", ("counted",)), ("dead-rule", ("later",))}
+    assert all("cannot express the function len()" in u.reason for u in report.unknown)
 
 
 def test_shipped_rulesets_are_clean():

@@ -90,3 +90,26 @@ def test_missing_file_is_a_diagnostic_not_a_traceback(tmp_path):
     with pytest.raises(mr.RulesetError) as caught:
         mr.load_ruleset(tmp_path / "nope.yaml")
     assert caught.value.codes == ["MR012"]
+
+
+def test_names_equal_after_nfkc_normalisation_are_refused():
+    error = load_errors("""\
+        ruleset: nfkc
+        version: 1.0.0
+        facts:
+          ａrpu: {type: number}
+          ｓcore: {type: number}
+          score: {type: number}
+        constants:
+          rate: 2
+          ｒate: 1
+        rules:
+          - id: a
+            then: {set: {score: rate}}
+        """)
+    got = [(d.code, d.line, d.column, d.rule) for d in error.diagnostics]
+    assert got == [("MR208", 4, 3, None), ("MR208", 6, 3, None), ("MR208", 9, 3, None)]
+    assert error.diagnostics[0].message == (
+        "'ａrpu' is 'arpu' once Unicode-normalised (NFKC), the name of a fact of the schema")
+    assert error.diagnostics[2].message.endswith("the name of a constant")
+    assert "NFKC" in (error.diagnostics[2].hint or "")

@@ -333,3 +333,111 @@ def test_generated_code_never_contains_rule_file_text():
     assert "import" not in rs.source
     d = rs.evaluate({"id": "1", "package": '__import__("os").system("echo pwned")'})
     assert d.tags == {"'); import os; ('"}
+
+
+# -- the number contract (expressions/numbers.py) in the generated Python ---------------------------
+NUMBERS = """\
+    ruleset: numbers
+    version: 1.0.0
+    facts:
+      sms_x10: {type: integer}
+      third: {type: number}
+      bonus: {type: number, default: 5}
+    tables:
+      - id: bonus-sum
+        hit: collect
+        aggregate: sum
+        inputs: [arpu]
+        outputs: [bonus]
+        rows:
+          - ["> 1000", 10]
+    rules:
+      - id: scaled
+        priority: 10
+        then: {set: {sms_x10: sms * 10}}
+      - id: heavy-sms
+        when: tenure_months > 100 and sms * sms > 100
+        then: {tag: heavy}
+      - id: tripled
+        when: arpu * 3 > 100
+        then: {tag: big}
+      - id: above-a-third
+        when: arpu / 3 > 33.3333333333
+        then: {tag: above}
+      - id: share
+        then:
+          set: {third: arpu / 3}
+          award: arpu / 3
+      - id: default-bonus
+        when: bonus == 5
+        then: {tag: default}
+    """
+
+
+def test_integer_overflow_is_the_customers_error_even_behind_a_false_operand():
+    rs = ruleset_from(NUMBERS)
+    with pytest.raises(mr.EvaluationError) as caught:
+        rs.evaluate({"id": "1", "sms": 4_000_000_000, "tenure_months": 0})  # the condition is evaluated whole
+    assert str(caught.value) == "integer overflow in 'heavy-sms': sms * sms is beyond 64 bits"
+    assert caught.value.rule == "heavy-sms"
+    with pytest.raises(mr.EvaluationError, match=r"^integer overflow in 'scaled': sms \* 10 is beyond 64 bits$"):
+        rs.evaluate({"id": "2", "sms": 10**18})
+    assert rs.evaluate({"id": "3", "sms": 3_000_000_000 // 2, "tenure_months": 200}).tags >= {"heavy"}
+
+
+def test_number_overflow_is_the_customers_error():
+    rs = ruleset_from(NUMBERS)
+    with pytest.raises(mr.EvaluationError) as caught:
+        rs.evaluate({"id": "1", "arpu": 4e17})
+    assert str(caught.value) == "number overflow in 'tripled': arpu * 3 is beyond 18 digits before the point"
+
+
+def test_number_results_are_rounded_to_ten_places():
+    rs = ruleset_from(NUMBERS)
+    d = rs.evaluate({"id": "1", "arpu": 100.0})
+    assert "above" not in d.tags  # 100 / 3 is 33.3333333333, not more
+    assert d.facts["third"] == 33.3333333333
+    assert "above" in rs.evaluate({"id": "2", "arpu": 100.0000000002}).tags
+
+
+def test_collect_sum_of_nothing_is_null_whatever_the_default():
+    rs = ruleset_from(NUMBERS)
+    d = rs.evaluate({"id": "1", "arpu": 50.0})
+    assert d.facts["bonus"] is None and "default" not in d.tags
+    assert rs.evaluate({"id": "2", "arpu": 2000.0}).facts["bonus"] == 10
+
+
+def test_points_are_summed_exactly():
+    rs = ruleset_from("""\
+        ruleset: points-exact
+        version: 1.0.0
+        rules:
+          - id: spend
+            then: {award: arpu}
+          - id: last-month
+            then: {award: arpu_prev}
+          - id: loyalty
+            then: {award: {points: tenure_months / 3}}
+        """)
+    d = rs.evaluate({"id": "1", "arpu": 0.1, "arpu_prev": 0.2, "tenure_months": 1})
+    assert d.points == 0.6333333333 and d.awards[2] == ("loyalty", 0.3333333333)
+    assert rs.evaluate({"id": "2", "arpu": 0.1, "arpu_prev": 0.2}).points == 0.3
+    assert rs.evaluate({"id": "3", "tenure_months": 6}).points == 2
+
+
+def test_fact_names_that_are_not_ascii_keep_their_own_variables():
+    rs = ruleset_from("""\
+        ruleset: names
+        version: 1.0.0
+        facts:
+          ｓcore: {type: number}
+        rules:
+          - id: double
+            then: {set: {ｓcore: arpu * 2}}
+          - id: kept
+            when: arpu == 100
+            then: {tag: kept}
+        """)
+    assert rs.source.isascii()  # Python would read f_ｓcore as f_score
+    d = rs.evaluate({"id": "1", "arpu": 100.0})
+    assert d.facts["ｓcore"] == 200 and d.facts["arpu"] == 100 and d.tags == {"kept"}

@@ -8,10 +8,13 @@ tests/test_sql_compile.py`` and review the diff like code.
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import marketing_rules as mr
 from marketing_rules.cli import main
@@ -19,7 +22,13 @@ from tests.conftest import ROOT, ruleset_from
 
 sqlglot = pytest.importorskip("sqlglot")
 
+from sqlglot import exp  # noqa: E402
+
 from marketing_rules.backends.sql import DIALECTS, SQLCompiler, UnsupportedInSQL, to_sql  # noqa: E402
+from marketing_rules.backends.sql_expressions import NUM, SQL_DIALECTS, ExpressionCompiler  # noqa: E402
+from marketing_rules.expressions import ast  # noqa: E402
+from marketing_rules.expressions.numbers import NumberOverflow, number_result, quotient  # noqa: E402
+from marketing_rules.expressions.types import NUMBER  # noqa: E402
 
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
 GOTONE = ROOT / "rulesets" / "gotone-vip" / "1.0.0.yaml"
@@ -78,6 +87,55 @@ def test_decimal_arithmetic_is_exact_at_the_boundary() -> None:
                 "UNION ALL SELECT '2', 99.99, 125.0")
     rows = con.sql(rs.to_sql("duckdb") + " ORDER BY id").fetchall()
     assert [row[1] for row in rows] == [[], ["falling"]]
+
+
+CONTRACT_NUMBERS = st.one_of(
+    st.decimals(min_value=-1000, max_value=1000, places=10),
+    st.decimals(min_value=Decimal("-1E18") + Decimal("1E-10"), max_value=Decimal("1E18") - Decimal("1E-10"), places=10),
+    st.sampled_from([Decimal(0), Decimal("1E-10"), Decimal("-1E-10"), Decimal("3"), Decimal("1000000000.0000070710")]),
+)
+OPERATIONS = {"*": lambda a, b: number_result(a * b), "/": quotient, "+": lambda a, b: number_result(a + b)}
+
+
+@settings(max_examples=200, deadline=None)
+@given(a=CONTRACT_NUMBERS, b=CONTRACT_NUMBERS, op=st.sampled_from(sorted(OPERATIONS)))
+def test_number_arithmetic_in_duckdb_is_the_contract_s(a: Decimal, b: Decimal, op: str) -> None:
+    """A product, quotient or sum of two numbers: the exact result rounded to ten places half away
+    from zero, or an overflow (null, and its check holds), as expressions/numbers.py computes it."""
+    duckdb = pytest.importorskip("duckdb")
+    values = {"a": a, "b": b}
+    compiler = ExpressionCompiler({"a": NUMBER, "b": NUMBER},
+                                  lambda name: exp.cast(exp.Literal.number(format(values[name], "f")), NUM))
+    node = ast.Arith((0, 0), op, ast.FactRef((0, 0), "a"), ast.FactRef((0, 0), "b"))
+    (check, reason), = compiler.overflows("unit", [node]) or [(exp.false(), "")]
+    select = exp.select(compiler.value(node), exp.Coalesce(this=check, expressions=[exp.false()]))
+    ((value, overflow),) = duckdb.sql(select.sql(dialect=SQL_DIALECTS["duckdb"])).fetchall()
+    try:
+        expected = OPERATIONS[op](a, b)
+    except NumberOverflow:
+        assert value is None and overflow is True
+        assert reason == f"number overflow in 'unit': a {op} b is beyond 18 digits before the point"
+        return
+    assert value == expected and overflow is False
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_every_dialect_writes_the_number_operations(dialect: str) -> None:
+    rs = ruleset_from("""\
+        ruleset: numbers
+        version: 1.0.0
+        facts:
+          share: {type: number}
+        rules:
+          - id: share
+            when: arpu * 2 > arpu_prev / 3 and sms * sms > 1
+            then:
+              set: {share: arpu / arpu_prev}
+        """)
+    text = rs.to_sql(dialect)
+    assert "NUMBER_PRODUCT" not in text.upper() and "NUMBER_QUOTIENT" not in text.upper()
+    assert "share" in text and "sms * sms is beyond 64 bits" in text
+    sqlglot.parse_one(text, read=dialect)
 
 
 def test_what_sql_cannot_express_is_a_named_error() -> None:

@@ -2,8 +2,9 @@
 
 Each check asks the solver for a customer who breaks a property. "unsat" is a proof that nobody
 does; "sat" gives a witness, which is evaluated by the real engine and reported only if it really
-exhibits the finding; "unknown" (non-linear arithmetic, a time-out, an approximated construct
-whose witness does not hold up) is reported as unknown with its reason, never as a proof.
+exhibits the finding; "unknown" (non-linear arithmetic, a time-out, a node the encoding cannot
+express, a witness that does not hold up) is reported as unknown with its reason, never as a proof.
+Every question but a unique table's overlap is about decided customers (no evaluation error).
 
 Findings: ``overlap`` inside a declared exclusive group, ``gap`` against the coverage check,
 ``dead-rule`` (a rule or row that can never fire), ``shadowed-row`` (a first-hit row that earlier
@@ -109,6 +110,7 @@ class Checker:
         self.program = program
         self.encoder = Encoder(self.program)
         self.enc: Encoding = self.encoder.encode()
+        self.decided = z3.Not(z3.Or(self.enc.undecided)) if self.enc.undecided else z3.BoolVal(True)
         self.report = Report(program.ruleset, program.version)
 
     def run(self) -> Report:
@@ -125,11 +127,19 @@ class Checker:
         return self.report
 
     # -- solving ---------------------------------------------------------------------------------
-    def solve(self, *goal: Any) -> tuple[str, dict[str, Any] | None, str]:
-        """("sat", witness, "") or ("unsat", None, "") or ("unknown", None, reason)."""
+    def solve(self, *goal: Any, decided: bool = True) -> tuple[str, dict[str, Any] | None, str]:
+        """("sat", witness, "") or ("unsat", None, "") or ("unknown", None, reason).
+
+        ``decided``: only among customers whose evaluation is no error (no unique table matching
+        twice); every question but a unique table's overlap is about those."""
+        unsupported = self.enc.unsupported_in(*goal)
+        if unsupported:
+            return "unknown", None, f"the checker cannot express {'; '.join(unsupported)}"
         solver = z3.Solver()
         solver.set("timeout", self.timeout_ms)
         solver.add(*self.enc.constraints, *goal)
+        if decided:
+            solver.add(self.decided)
         result = solver.check()
         if result == z3.sat:
             return "sat", self.enc.customer(solver.model()), ""
@@ -138,8 +148,8 @@ class Checker:
         return "unknown", None, f"the solver could not decide ({solver.reason_unknown()})"
 
     def attempt(self, check: str, rules: tuple[str, ...], goal: list[Any], exhibits: Callable[[Witness], bool],
-                finding: Callable[[Witness], Finding], proof: str) -> None:
-        status, witness, reason = self.solve(*goal)
+                finding: Callable[[Witness], Finding], proof: str, decided: bool = True) -> None:
+        status, witness, reason = self.solve(*goal, decided=decided)
         if status == "unsat":
             self.report.proved.append(proof)
         elif status == "unknown":
@@ -147,9 +157,7 @@ class Checker:
         elif witness is not None and exhibits(witness):
             self.report.findings.append(finding(witness))
         else:
-            approximated = "; ".join(sorted(set(self.enc.approximations))) or "the encoding"
-            self.report.unknown.append(Unknown(check, rules, f"the solver's witness does not hold when evaluated "
-                                                             f"(approximated: {approximated})"))
+            self.report.unknown.append(Unknown(check, rules, "the solver's witness does not hold when evaluated"))
 
     # -- the checks ------------------------------------------------------------------------------
     def dead_rules(self) -> None:
@@ -203,7 +211,7 @@ class Checker:
                 "table-overlap", rows, [trace.matches[i], trace.matches[j]],
                 exhibits=self._raises_unique,
                 finding=partial(Finding, "table-overlap", rows, "both rows match this customer"),
-                proof=f"table {table.id}: rows {rows[0]} and {rows[1]} never both match")
+                proof=f"table {table.id}: rows {rows[0]} and {rows[1]} never both match", decided=False)
 
     def overlaps(self, group: str) -> None:
         members = [t for t in self.enc.rules.values() if t.rule.group == group]

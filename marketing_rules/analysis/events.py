@@ -212,6 +212,7 @@ class EventsResolver:
         self.r.rule_id = rule.id
         event = self._event_type(rule.event, (*path, "event"))
         ok = self._state(rule.state, (*path, "state"))
+        ok = self._state(rule.until, (*path, "until")) and ok
         if rule.credit is not None:
             ok = self._event_type(rule.credit, (*path, "credit")) is not None and ok
         if event is None:
@@ -225,7 +226,7 @@ class EventsResolver:
             return None
         cap = (_number(rule.cap.points), rule.cap.period) if rule.cap is not None else None
         return PointsRuleSpec(rule.id, rule.title, event.name, when, _text(rule.when), points, rule.per, rule.once,
-                              rule.skip, cap, rule.state, rule.credit, path)
+                              rule.skip, cap, rule.state, rule.credit, path, rule.until)
 
     def _multiplier(self, mult: m.Multiplier, path: Path) -> MultiplierSpec | None:
         self.r.rule_id = mult.id

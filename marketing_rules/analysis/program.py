@@ -291,6 +291,7 @@ class PointsRuleSpec:
     state: str | None
     credit: str | None
     path: Path
+    until: str | None = None  # only events before this state count
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ All problems are reported as diagnostics placed in the YAML file; nothing stops 
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from types import MappingProxyType
@@ -71,6 +72,7 @@ class Resolver:
     def program(self) -> Program | None:
         units: list[Rule | Table] = []
         self._check_ids()
+        self._check_normalised_names()
         index = 0
         for i, table in enumerate(self.file.tables):
             units.append(self._table(table, ("tables", i), index))
@@ -197,6 +199,35 @@ class Resolver:
                     hint=f"it was first used at line {self.source.line(seen[unit_id])}"))
             else:
                 seen[unit_id] = (section, i, "id")
+
+    def _check_normalised_names(self) -> None:
+        """Names that differ only until NFKC normalisation (``ａrpu``, ``arpu``) are refused: Python
+        identifiers, and some tools, would take them for one name."""
+        file = self.file
+        names: list[tuple[str, str, Path, str, bool]] = [  # (code, name, path, what it names, at a key)
+            *(("MR208", f.name, ("schema",), "a fact of the schema", False) for f in self.schema.facts
+              if f.name not in file.inputs),
+            *(("MR208", n, ("inputs", n), "an input fact", True) for n in file.inputs),
+            *(("MR208", n, ("facts", n), "a derived fact", True) for n in file.facts),
+            *(("MR208", n, ("constants", n), "a constant", True) for n in file.constants),
+        ]
+        units = [*(("tables", i, t.id) for i, t in enumerate(file.tables)),
+                 *(("rules", i, r.id) for i, r in enumerate(file.rules))]
+        ids = [("MR206", unit_id, (section, i, "id"), "a rule or table", False) for section, i, unit_id in units]
+        services = [("MR206", n, ("services", n), "a service", True) for n in file.services]
+        for group in (names, ids, services):
+            seen: dict[str, str] = {}
+            for code, name, path, _, key in group:
+                if not isinstance(name, str):
+                    continue
+                normal = unicodedata.normalize("NFKC", name)
+                first = seen.setdefault(normal, name)
+                if first != name:
+                    what = next(w for _, n, _, w, _ in group if n == first)
+                    self.sink.add(self.source.diagnostic(
+                        code, f"'{name}' is '{first}' once Unicode-normalised (NFKC), the name of {what}", path,
+                        key=key, rule=name if group is ids else None,
+                        hint="rename it: names are compared after NFKC normalisation"))
 
     # -- expressions ----------------------------------------------------------------------------
     def _parse(self, text: Any, path: Path) -> ast.Expr | None:

@@ -1,43 +1,61 @@
 """A ruleset as z3 formulas: every customer at once, for proofs and counterexamples.
 
-Input facts become solver variables: numbers are reals in whole cents (integers where the schema
-says integer), enums and strings are integer codes, booleans are booleans, and each fact has a
-``present`` flag (absent or null otherwise). Conditions are encoded twice, as "is true" and
-"is false", which gives SQL's three-valued logic exactly. The agenda is replayed symbolically:
-each rule's firing is a formula, group blocking and table hit policies included, and each derived
-fact's value is the formula of the rules that can set it.
+Input facts become solver variables: numbers are reals on the contract's grid of 10^-10 (integers
+where the schema says integer), within the contract's range; enums and strings are integer codes,
+booleans are booleans, and each fact has a ``present`` flag (absent or null otherwise). Conditions
+are encoded twice, as "is true" and "is false", which gives SQL's three-valued logic exactly. The
+agenda is replayed symbolically: each rule's firing is a formula, group blocking and table hit
+policies included, and each derived fact's value is the formula of the rules that can set it.
+Arithmetic follows the number contract (``expressions/numbers.py``): products and quotients are
+rounded to 10 places half away from zero, ``x / 0`` and ``x % 0`` are null.
 
-What the encoding cannot express exactly (a list-valued fact, ``%`` on decimals, ``len``) becomes
-a fresh unconstrained variable, an over-approximation: a proof of absence stays a proof, and a
-counterexample is checked by really evaluating it before it is reported.
+What the encoding cannot express (a list-valued fact, ``len``, ``round`` to a computed number of
+places) raises :class:`UnsupportedNode` while a unit is encoded. The unit's result (its condition,
+or the value it sets) is then a named *unsupported* placeholder, listed in
+``Encoding.unsupported`` with the reason; every question whose formula mentions one is answered
+"unknown" with that reason by the checker, never a proof and never a witness.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from functools import partial
 from typing import Any
 
 import z3
 
 from marketing_rules.analysis.program import Program, Rule, Table, cond_to_ast
 from marketing_rules.expressions import ast
+from marketing_rules.expressions.numbers import LIMIT, SCALE
 from marketing_rules.expressions.types import Type
 
 Term = Any  # a z3 expression
 _OPS = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
         "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+GRID = 10**SCALE  # numbers are whole multiples of 1/GRID
+UNSUPPORTED = "unsupported#"  # the name prefix of a placeholder for what the encoding cannot express
+
+
+class UnsupportedNode(Exception):
+    """A node the z3 encoding cannot express; ``reason`` says which, for the checker's "unknown"."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass
 class Value:
-    """A symbolic value: ``defined`` says it is not null; ``term`` is its value when defined."""
+    """A symbolic value: ``defined`` says it is not null; ``term`` is its value when defined;
+    ``places`` bounds its decimal places (0 for integers), to round only what needs rounding."""
 
     defined: Term
     term: Term
+    places: int = SCALE
 
 
 @dataclass
@@ -66,7 +84,8 @@ class Encoding:
     facts: dict[str, Value] = field(default_factory=dict)  # final value of every fact
     rules: dict[str, RuleTrace] = field(default_factory=dict)
     tables: dict[str, TableTrace] = field(default_factory=dict)
-    approximations: list[str] = field(default_factory=list)
+    unsupported: dict[str, str] = field(default_factory=dict)  # placeholder name -> why
+    undecided: list[Term] = field(default_factory=list)  # each way evaluation can fail (two unique rows)
     strings: dict[str, int] = field(default_factory=dict)  # string constant -> code
 
     def customer(self, model: z3.ModelRef) -> dict[str, Any]:
@@ -74,7 +93,7 @@ class Encoding:
         names = {code: text for text, code in self.strings.items()}
         customer: dict[str, Any] = {"id": "witness"}
         for spec in self.program.schema.facts:
-            if spec.name == "id":
+            if spec.name == "id" or spec.name not in self.inputs:
                 continue
             var = self.inputs[spec.name]
             if not z3.is_true(model.eval(var.defined, model_completion=True)):
@@ -82,6 +101,29 @@ class Encoding:
             value = model.eval(var.term, model_completion=True)
             customer[spec.name] = _python_value(spec.type, value, names)
         return customer
+
+    def unsupported_in(self, *goal: Term) -> list[str]:
+        """Why a question cannot be decided: the reasons of the placeholders its formulas mention."""
+        if not self.unsupported:
+            return []
+        found = {name for term in goal for name in _constants(term) if name.startswith(UNSUPPORTED)}
+        return sorted({self.unsupported[name] for name in found})
+
+
+def _constants(term: Term) -> set[str]:
+    names: set[str] = set()
+    seen: set[int] = set()
+    stack = [term]
+    while stack:
+        node = stack.pop()
+        key = node.get_id()
+        if key in seen:
+            continue
+        seen.add(key)
+        if z3.is_const(node) and node.decl().kind() == z3.Z3_OP_UNINTERPRETED:
+            names.add(node.decl().name())
+        stack.extend(node.children())
+    return names
 
 
 def _python_value(kind: str, value: Term, names: dict[int, str]) -> Any:
@@ -94,7 +136,8 @@ def _python_value(kind: str, value: Term, names: dict[int, str]) -> Any:
         else Fraction(value.as_long())
     if kind == "integer":
         return int(fraction)
-    return float(Decimal(fraction.numerator) / Decimal(fraction.denominator))
+    exact = Decimal(fraction.numerator) / Decimal(fraction.denominator)  # on the grid: a finite decimal
+    return float(exact) if Decimal(repr(float(exact))) == exact else exact
 
 
 class Encoder:
@@ -106,13 +149,19 @@ class Encoder:
         self._fresh = itertools.count()
         self._collect_strings()
         self.state: dict[str, Value] = {}
+        self.lists = {name for name, kind in program.derived.items() if kind.kind == "list"}
+        self.lists |= {spec.name for spec in program.schema.facts if spec.type == "list"}
 
     def encode(self) -> Encoding:
         for spec in self.program.schema.facts:
+            if spec.type == "list":
+                continue
             self.state[spec.name] = self.enc.inputs[spec.name] = self._input(spec.name, spec.type, spec.values,
                                                                              spec.ge, spec.le)
         for name, kind in self.program.derived.items():
-            self.state[name] = self._literal_value(self.program.defaults.get(name), kind)
+            if name not in self.lists:
+                default = self.program.defaults.get(name)
+                self.state[name] = _null(kind) if default is None else self._literal_value(default)
         blocked: dict[str, Term] = {}
         for unit in self.program.units:
             if isinstance(unit, Rule):
@@ -152,71 +201,102 @@ class Encoder:
             else:
                 self.enc.constraints.append(z3.And(var >= 0, var <= len(self.enc.strings) + 3))
             return Value(present, var)
-        if kind == "list":
-            self.enc.approximations.append(f"list input '{name}'")
-            return Value(present, z3.Int(name))
         var = z3.Real(name)
-        grain = var if kind == "integer" else var * 100  # numbers in whole cents
-        self.enc.constraints.append(z3.IsInt(grain))
+        integer = kind == "integer"
+        self.enc.constraints.append(z3.IsInt(var if integer else var * GRID))
+        low, high = (var >= -LIMIT, var <= LIMIT) if integer else (var > -LIMIT, var < LIMIT)
+        self.enc.constraints += [low, high]
         if ge is not None:
             self.enc.constraints.append(var >= z3.RealVal(str(ge)))
         if le is not None:
             self.enc.constraints.append(var <= z3.RealVal(str(le)))
-        return Value(present, var)
+        return Value(present, var, 0 if integer else SCALE)
 
-    def _literal_value(self, value: Any, kind: Type | None = None) -> Value:
+    def _literal_value(self, value: Any) -> Value:
         if value is None:
-            return Value(z3.BoolVal(False), z3.RealVal(0))
+            return Value(z3.BoolVal(False), z3.RealVal(0), 0)
         if isinstance(value, bool):
-            return Value(z3.BoolVal(True), z3.BoolVal(value))
+            return Value(z3.BoolVal(True), z3.BoolVal(value), 0)
         if isinstance(value, str):
-            return Value(z3.BoolVal(True), z3.IntVal(self.enc.strings.setdefault(value, len(self.enc.strings))))
+            return Value(z3.BoolVal(True), z3.IntVal(self.enc.strings.setdefault(value, len(self.enc.strings))), 0)
         if isinstance(value, (int, Decimal, float)):
-            return Value(z3.BoolVal(True), z3.RealVal(str(value)))
-        return self._opaque(f"a constant of type {type(value).__name__}")
+            number = Decimal(str(value))
+            exact = Fraction(number)
+            places = max(0, -int(number.normalize().as_tuple().exponent))
+            return Value(z3.BoolVal(True), z3.RealVal(f"{exact.numerator}/{exact.denominator}"), places)
+        raise UnsupportedNode(f"a constant of type {type(value).__name__}")
 
-    def _opaque(self, reason: str, boolean: bool = False) -> Value:
-        self.enc.approximations.append(reason)
-        n = next(self._fresh)
-        return Value(z3.Bool(f"~defined{n}"), z3.Bool(f"~b{n}") if boolean else z3.Real(f"~v{n}"))
+    def _placeholder(self, reason: str, kind: Type | None = None, boolean: bool = False) -> Value:
+        """What an unsupported node stands for: a named placeholder every question mentioning fails on."""
+        name = f"{UNSUPPORTED}{next(self._fresh)}"
+        self.enc.unsupported[name] = self.enc.unsupported[f"{name}?"] = reason
+        if boolean or (kind is not None and kind.kind == "boolean"):
+            term = z3.Bool(name)
+        elif kind is not None and kind.kind in ("enum", "string"):
+            term = z3.Int(name)
+        else:
+            term = z3.Real(name)
+        return Value(z3.Bool(f"{name}?"), term)
+
+    def _guarded(self, build: Callable[[], Value], kind: Type | None = None, boolean: bool = False) -> Value:
+        try:
+            return build()
+        except UnsupportedNode as unsupported:
+            return self._placeholder(unsupported.reason, kind, boolean)
+        except z3.Z3Exception as error:  # mixed sorts: never a crash, never a guess
+            return self._placeholder(f"an expression of mixed types ({error})", kind, boolean)
+
+    def _condition(self, node: ast.Expr) -> Term:
+        """A unit's condition as "is true", or a placeholder when it cannot be expressed."""
+        try:
+            return self.truth(node)[0]
+        except UnsupportedNode as unsupported:
+            return self._placeholder(unsupported.reason, boolean=True).term
+        except z3.Z3Exception as error:  # mixed sorts: never a crash, never a guess
+            return self._placeholder(f"an expression of mixed types ({error})", boolean=True).term
 
     # -- units --------------------------------------------------------------------------------
     def _rule(self, rule: Rule, blocked: dict[str, Term]) -> None:
-        holds = self.truth(cond_to_ast(rule.when))[0] if rule.when is not None else z3.BoolVal(True)
+        holds = self._condition(cond_to_ast(rule.when)) if rule.when is not None else z3.BoolVal(True)
         fires = holds
         if rule.group:
             before = blocked.get(rule.group, z3.BoolVal(False))
             fires = z3.And(z3.Not(before), holds)
             blocked[rule.group] = z3.Or(before, fires)
         self.enc.rules[rule.id] = RuleTrace(rule, holds, fires)
-        updates = {name: self.value(expression.node) for name, expression in rule.sets}
-        for name, new in updates.items():
-            self.state[name] = _choose(fires, new, self.state[name])
+        for name, expression in rule.sets:  # in order: a later value sees an earlier one
+            if name not in self.lists:
+                new = self._guarded(partial(self.value, expression.node), self.program.derived[name])
+                self.state[name] = _choose(fires, new, self.state[name])
 
     def _table(self, table: Table) -> None:
-        matches = [self.truth(row.condition())[0] for row in table.rows]
-        if table.hit == "collect":
-            chosen = matches
-            for o, name in enumerate(table.outputs):
-                self.state[name] = self._collect(table, o, matches)
-        else:
-            chosen = self._hit(table, matches)
-            for o, name in enumerate(table.outputs):
-                result = self.state[name]
-                for row, pick in reversed(list(zip(table.rows, chosen))):
-                    result = _choose(pick, self.value(row.outputs[o].node), result)
-                self.state[name] = result
+        matches = [self._condition(row.condition()) for row in table.rows]
+        chosen = matches if table.hit == "collect" else self._hit(table, matches)
+        if table.hit == "unique":
+            self.enc.undecided += [z3.And(a, b) for a, b in itertools.combinations(matches, 2)]
+        for o, name in enumerate(table.outputs):
+            if name in self.lists:
+                continue
+            kind = self.program.derived[name]
+            if table.hit == "collect":
+                self.state[name] = self._guarded(partial(self._collect, table, o, matches), kind)
+                continue
+            result = self.state[name]
+            for row, pick in reversed(list(zip(table.rows, chosen))):
+                new = self._guarded(partial(self.value, row.outputs[o].node), kind)
+                result = _choose(pick, new, result)
+            self.state[name] = result
         self.enc.tables[table.id] = TableTrace(table, matches, chosen)
 
     def _hit(self, table: Table, matches: list[Term]) -> list[Term]:
-        if table.hit == "priority":
-            chosen = []
+        if table.hit == "priority":  # the lowest rank wins; on a tie, the row nearer the top
+            ranked: list[Term] = []
             for i, match in enumerate(matches):
                 better = [matches[j] for j in range(len(matches))
                           if table.ranks[j] < table.ranks[i] or (table.ranks[j] == table.ranks[i] and j < i)]
-                chosen.append(z3.And(match, z3.Not(z3.Or(better))) if better else match)
-            return chosen
-        chosen = []
+                ranked.append(z3.And(match, z3.Not(z3.Or(better))) if better else match)
+            return ranked
+        chosen: list[Term] = []
         earlier: list[Term] = []
         for match in matches:  # first and unique: the first matching row
             chosen.append(z3.And(match, *[z3.Not(e) for e in earlier]) if earlier else match)
@@ -224,14 +304,24 @@ class Encoder:
         return chosen
 
     def _collect(self, table: Table, output: int, matches: list[Term]) -> Value:
-        if table.aggregate not in ("sum", "count"):
-            return self._opaque(f"collect table '{table.id}' without sum or count")
+        """An aggregate over the matching rows' non-null values; null over none, whatever the default."""
         values = [self.value(row.outputs[output].node) for row in table.rows]
         counted = [z3.And(m, v.defined) for m, v in zip(matches, values)]
         if table.aggregate == "count":
-            return Value(z3.BoolVal(True), z3.Sum([z3.If(c, z3.RealVal(1), z3.RealVal(0)) for c in counted]))
-        total = z3.Sum([z3.If(c, _real(v.term), z3.RealVal(0)) for c, v in zip(counted, values)])
-        return Value(z3.Or(counted), total)
+            return Value(z3.BoolVal(True), z3.Sum([z3.If(c, z3.RealVal(1), z3.RealVal(0)) for c in counted]), 0)
+        places = max(v.places for v in values)
+        if table.aggregate == "sum":
+            total = z3.Sum([z3.If(c, _real(v.term), z3.RealVal(0)) for c, v in zip(counted, values)])
+            return Value(z3.Or(counted), total, places)
+        if table.aggregate not in ("min", "max"):
+            raise UnsupportedNode(f"collect table '{table.id}' with aggregate {table.aggregate}")
+        better: Callable[[Any, Any], Any] = (lambda a, b: a < b) if table.aggregate == "min" else (lambda a, b: a > b)
+        defined, term = z3.BoolVal(False), z3.RealVal(0)
+        for c, v in zip(counted, values):
+            x = _real(v.term)
+            term = z3.If(c, z3.If(z3.And(defined, z3.Not(better(x, term))), term, x), term)
+            defined = z3.Or(defined, c)
+        return Value(defined, term, places)
 
     # -- expressions --------------------------------------------------------------------------
     def value(self, node: ast.Expr) -> Value:
@@ -241,60 +331,70 @@ class Encoder:
             case ast.EnumValue(value=v):
                 return self._literal_value(v)
             case ast.FactRef(name=name):
+                if name in self.lists:
+                    raise UnsupportedNode(f"the list fact '{name}'")
                 return self.state[name]
+            case ast.Checked(operand=x):
+                return self.value(x)  # an overflow is an error of the customer: outside every question
             case ast.Neg(operand=x):
                 negated = self.value(x)
-                return Value(negated.defined, -_real(negated.term))
+                return Value(negated.defined, -_real(negated.term), negated.places)
             case ast.Arith(op=op, left=a, right=b):
                 return self._arith(op, self.value(a), self.value(b))
             case ast.Call():
                 return self._call(node)
             case ast.Compare() | ast.InList() | ast.IsNull() | ast.And() | ast.Or() | ast.Not():
                 true, false = self.truth(node)
-                return Value(z3.Or(true, false), true)
-        return self._opaque(f"value of {type(node).__name__}")
+                return Value(z3.Or(true, false), true, 0)
+        raise UnsupportedNode(f"the value of {type(node).__name__}")
 
     def _arith(self, op: str, a: Value, b: Value) -> Value:
         x, y = _real(a.term), _real(b.term)
         defined = z3.And(a.defined, b.defined)
+        places = max(a.places, b.places)
         if op == "+":
-            return Value(defined, x + y)
+            return Value(defined, x + y, places)
         if op == "-":
-            return Value(defined, x - y)
+            return Value(defined, x - y, places)
         if op == "*":
-            return Value(defined, x * y)
+            product = Value(defined, x * y, a.places + b.places)
+            return _rounded(product, SCALE) if product.places > SCALE else product
         if op == "/":
-            return Value(z3.And(defined, y != 0), x / y)
-        if z3.is_int_value(x) or z3.is_int_value(y):
-            pass
-        return self._opaque("'%' (remainder)")
+            return _rounded(Value(z3.And(defined, y != 0), x / y, SCALE + 1), SCALE)  # always rounded
+        if op == "%":  # the dividend's sign, as SQL: x - y * trunc(x / y); exact on the grid
+            q = x / y
+            whole = z3.If(q >= 0, z3.ToReal(z3.ToInt(q)), -z3.ToReal(z3.ToInt(-q)))
+            return Value(z3.And(defined, y != 0), x - y * whole, places)
+        raise UnsupportedNode(f"the operator '{op}'")
 
     def _call(self, node: ast.Call) -> Value:
+        if node.name == "len":
+            raise UnsupportedNode("the function len()")
         args = [self.value(a) for a in node.args]
+        if node.name == "coalesce":
+            result = args[-1]
+            for arg in reversed(args[:-1]):
+                result = _choose(arg.defined, arg, result)
+            return result
         defined = z3.And([a.defined for a in args]) if args else z3.BoolVal(True)
-        terms = [_real(a.term) if not z3.is_bool(a.term) else a.term for a in args]
+        terms = [_real(a.term) for a in args]
+        places = max(a.places for a in args)
         match node.name:
             case "min" | "max":
                 result = terms[0]
                 for term in terms[1:]:
                     result = z3.If(term < result if node.name == "min" else term > result, term, result)
-                return Value(defined, result)
+                return Value(defined, result, places)
             case "abs":
-                return Value(defined, z3.If(terms[0] >= 0, terms[0], -terms[0]))
+                return Value(defined, z3.If(terms[0] >= 0, terms[0], -terms[0]), places)
             case "floor":
-                return Value(defined, z3.ToReal(z3.ToInt(terms[0])))
+                return Value(defined, z3.ToReal(z3.ToInt(terms[0])), 0)
             case "ceil":
-                return Value(defined, -z3.ToReal(z3.ToInt(-terms[0])))
-            case "round" if len(terms) == 1:
-                x = terms[0]
-                half = z3.RealVal("1/2")
-                return Value(defined, z3.If(x >= 0, z3.ToReal(z3.ToInt(x + half)), -z3.ToReal(z3.ToInt(-x + half))))
-            case "coalesce":
-                result = args[-1]
-                for arg in reversed(args[:-1]):
-                    result = _choose(arg.defined, arg, result)
-                return result
-        return self._opaque(f"function {node.name}()")
+                return Value(defined, -z3.ToReal(z3.ToInt(-terms[0])), 0)
+            case "round":
+                digits = _digits(node.args[1]) if len(node.args) == 2 else 0
+                return _rounded(Value(defined, terms[0], places), digits)
+        raise UnsupportedNode(f"the function {node.name}()")
 
     def truth(self, node: ast.Expr) -> tuple[Term, Term]:
         """(is true, is false) of a condition; neither holds when it is unknown."""
@@ -326,18 +426,43 @@ class Encoder:
         return z3.And(value.defined, term), z3.And(value.defined, z3.Not(term))
 
     def _in(self, operand: Value, container: ast.Expr) -> tuple[Term, Term]:
-        if isinstance(container, ast.ConstRef):
-            items = [self._literal_value(v) for v in container.value]  # type: ignore[union-attr]  # a list constant
+        if isinstance(container, ast.ConstRef) and isinstance(container.value, tuple):
+            items = [self._literal_value(v) for v in container.value]
         elif isinstance(container, ast.ListExpr):
             items = [self.value(i) for i in container.items]
         else:
-            v = self._opaque("'in' over a computed list", boolean=True)
-            return z3.And(v.defined, v.term), z3.And(v.defined, z3.Not(v.term))
+            raise UnsupportedNode("'in' over a computed list")
         equal = [z3.And(i.defined, _compare("==", operand.term, i.term)) for i in items]
         found = z3.And(operand.defined, z3.Or(equal)) if equal else z3.BoolVal(False)
         all_defined = z3.And([i.defined for i in items]) if items else z3.BoolVal(True)
         missing = z3.And(operand.defined, all_defined, z3.Not(z3.Or(equal) if equal else z3.BoolVal(False)))
         return found, missing
+
+
+def _null(kind: Type) -> Value:
+    """Null of a fact's type (its term is never read, but has the sort its values have)."""
+    if kind.kind == "boolean":
+        return Value(z3.BoolVal(False), z3.BoolVal(False), 0)
+    if kind.kind in ("enum", "string"):
+        return Value(z3.BoolVal(False), z3.IntVal(0), 0)
+    return Value(z3.BoolVal(False), z3.RealVal(0), 0)
+
+
+def _digits(node: ast.Expr) -> int:
+    value = node.value if isinstance(node, (ast.Literal, ast.ConstRef)) else None
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= SCALE:
+        return value
+    raise UnsupportedNode("round() to a number of places that is not a constant from 0 to 10")
+
+
+def _rounded(v: Value, places: int) -> Value:
+    """``v`` rounded to ``places`` decimals, half away from zero (the number contract's rounding)."""
+    if v.places <= places:
+        return Value(v.defined, v.term, v.places)
+    scale = z3.RealVal(10**places)
+    x, half = _real(v.term) * scale, z3.RealVal("1/2")
+    whole = z3.If(x >= 0, z3.ToReal(z3.ToInt(x + half)), -z3.ToReal(z3.ToInt(-x + half)))
+    return Value(v.defined, whole / scale, places)
 
 
 def _real(term: Term) -> Term:
@@ -361,7 +486,8 @@ def _choose(condition: Term, new: Value, old: Value) -> Value:
         term_new = z3.ToReal(term_new)
     if z3.is_int(term_old) and not z3.is_int(term_new) and not z3.is_bool(term_new):
         term_old = z3.ToReal(term_old)
-    return Value(z3.If(condition, new.defined, old.defined), z3.If(condition, term_new, term_old))
+    return Value(z3.If(condition, new.defined, old.defined), z3.If(condition, term_new, term_old),
+                 max(new.places, old.places))
 
 
 def _nodes(unit: Rule | Table) -> Iterator[ast.Expr]:

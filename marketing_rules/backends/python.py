@@ -25,6 +25,8 @@ from marketing_rules.errors import EvaluationError
 from marketing_rules.expressions import ast
 from marketing_rules.expressions.checker import computed, type_of
 from marketing_rules.expressions.functions import FUNCTIONS
+from marketing_rules.expressions.numbers import CONTEXT, INT_MAX, INT_MIN, LIMIT, QUANTUM, SCALE, overflow_reason
+from marketing_rules.expressions.text import to_text
 from marketing_rules.expressions.types import BOOLEAN, INTEGER, NUMBER, Type
 from marketing_rules.model.schema import exact_value_test
 
@@ -52,8 +54,14 @@ Code = tuple[str, tuple[str, ...]]  # an expression's code, and the guards under
 
 
 def to_decimal(value: Any) -> Decimal:
-    """A fact's number as the exact decimal it prints as."""
-    return Decimal(repr(value)) if value.__class__ is float else Decimal(value)
+    """A fact's number as a contract number: a float is the decimal it prints as, rounded to 10 places
+    (only when it has more); a Decimal as it is."""
+    if value.__class__ is float:
+        text = repr(value)
+        if "e" in text or len(text) - text.find(".") > SCALE + 1:
+            return Decimal(text).quantize(QUANTUM, context=CONTEXT)
+        return Decimal(text)
+    return value if value.__class__ is Decimal else Decimal(value)
 
 
 def to_plain(value: Any) -> Any:
@@ -75,6 +83,63 @@ def _in3(value: Any, items: tuple[Any, ...]) -> bool | None:
     return None if None in items else False
 
 
+# -- the number contract at run time (expressions/numbers.py): each result as the contract gives it --
+_LIMIT = Decimal(LIMIT)
+_INT_BOUND = Decimal(2**63)  # the magnitude of the smallest 64-bit integer
+_NUMBER_BOUND = Decimal(LIMIT) - QUANTUM  # the largest number
+_FLOAT_SAFE_LIMIT = 9.9999999e17  # a float this far below 10^18 is no overflow, whatever its last bits
+
+
+def _mul(a: Decimal, b: Decimal) -> Decimal:
+    """The exact product, rounded to 10 places half away from zero."""
+    return CONTEXT.multiply(a, b).quantize(QUANTUM, context=CONTEXT)
+
+
+def _div(a: Decimal, b: Decimal) -> Decimal:
+    """The quotient (b is not 0), rounded to 10 places half away from zero."""
+    return CONTEXT.divide(a, b).quantize(QUANTUM, context=CONTEXT)
+
+
+def _rem(a: Decimal, b: Decimal) -> Decimal:
+    """The remainder with the dividend's sign (b is not 0), rounded to 10 places."""
+    return CONTEXT.remainder(a, b).quantize(QUANTUM, context=CONTEXT)
+
+
+def _number(value: Decimal, reason: tuple[str, str]) -> Decimal:
+    """A number result within the contract; an overflow is an error of the customer."""
+    if -_LIMIT < value < _LIMIT:
+        return value
+    raise EvaluationError(reason[0], rule=reason[1])
+
+
+def _integer(value: int, reason: tuple[str, str]) -> int:
+    """An integer result within 64 bits; an overflow is an error of the customer."""
+    if INT_MIN <= value <= INT_MAX:
+        return value
+    raise EvaluationError(reason[0], rule=reason[1])
+
+
+def _round10(value: Decimal | int) -> Decimal | int:
+    return value if isinstance(value, int) else value.quantize(QUANTUM, context=CONTEXT)
+
+
+def _number_sum(values: list[Any], reason: tuple[str, str]) -> Decimal:
+    """The exact sum of a collect table's numbers."""
+    total = Decimal(0)
+    for value in values:
+        total = CONTEXT.add(total, to_decimal(value))
+    return _number(total, reason)
+
+
+def _float_exact(value: Any) -> bool:
+    """Whether a float holds this number exactly as written (so float comparisons with it are exact)."""
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        return True
+    if isinstance(value, int):
+        return abs(value) <= 2**53
+    return Decimal(repr(float(value))) == value
+
+
 def _unique_violation(table: str, rows: list[int]) -> None:
     numbers = ", ".join(str(r) for r in rows)
     raise EvaluationError(f"table '{table}' has hit policy unique, but rows {numbers} all match", rule=table)
@@ -89,13 +154,31 @@ class PythonCompiler:
         self.types = program.fact_types
         self.env: dict[str, Any] = {
             "_D": to_decimal, "_P": to_plain, "_imod": _int_mod, "_in3": _in3, "_unique": _unique_violation,
+            "_mul": _mul, "_div": _div, "_rem": _rem, "_N": _number, "_I": _integer, "_Q": _round10,
+            "_nsum": _number_sum,
             **{f"_fn_{name}": f.impl for name, f in FUNCTIONS.items()},
         }
         self._constants: dict[tuple[type, Any], str] = {}
+        self._vars: dict[str, str] = {}
         self.lines: list[str] = []
         self._groups: dict[str, str] = {}
         self._offers: dict[str, str] = {}  # rule id -> the name of its offer (or offer spec)
         self.present: frozenset[str] = frozenset()  # facts known not to be null where code is emitted
+        # the number contract: where a result may leave it, and what was already checked in this unit
+        self._bounds: dict[int, tuple[Decimal, bool]] = {}
+        self.unit_id = ""
+        self.temps: dict[int, Code] = {}  # id(node) -> a variable holding its checked value
+        self.float_temps: dict[int, str] = {}  # id(node) -> a variable holding its value as a float
+        self.checked: set[int] = set()
+        self._ntemp = 0
+
+    def var(self, name: str) -> str:
+        """The variable of a fact: its name when ASCII, else a name of its own (Python would NFKC-normalise
+        ``ａrpu`` into ``arpu``, another fact)."""
+        var = self._vars.get(name)
+        if var is None:
+            var = self._vars[name] = f"f_{name}" if name.isascii() else f"fx{len(self._vars)}"
+        return var
 
     # -- the function ----------------------------------------------------------------------------
     def compile(self) -> Decide:
@@ -113,11 +196,12 @@ class PythonCompiler:
         inputs = [name for name in read if name not in program.derived]
         if by and by not in program.derived and by not in inputs:
             inputs.append(by)
+        var = self.var
         body = ["if check:", *_indent(self._checks(inputs)), "else:"]
-        body += [f"    f_{name} = c.get({name!r})" for name in inputs]
-        body.append("    _p = " + (" and ".join(f"f_{name} is not None" for name in inputs) or "True"))
+        body += [f"    {var(name)} = c.get({name!a})" for name in inputs]
+        body.append("    _p = " + (" and ".join(f"{var(name)} is not None" for name in inputs) or "True"))
         for name in program.derived:
-            body.append(f"f_{name} = {self.constant(program.defaults.get(name))}")
+            body.append(f"{var(name)} = {self.constant(program.defaults.get(name))}")
         # Only what varies per customer leaves the function: the facts, the fired list, the offers
         # (built as their rules fire) and points. Tags and grants follow from the fired ids.
         self.has_awards = any(r.award is not None for r in program.rules)
@@ -132,9 +216,12 @@ class PythonCompiler:
         else:
             body += self._units(frozenset())
         body.append("facts = dict(c)")
-        body += [f"facts[{name!r}] = f_{name}" for name in program.derived]
+        for name, kind in program.derived.items():
+            # a derived number is held exactly (a Decimal where it was computed); a decision shows floats
+            value = f"(None if {var(name)} is None else float({var(name)}))" if kind == NUMBER else var(name)
+            body.append(f"facts[{name!a}] = {value}")
         awards = "awards" if self.has_awards else "None"
-        body.append(f"return facts, fired, offers, {awards}, {f'f_{by}' if by else 'None'}")
+        body.append(f"return facts, fired, offers, {awards}, {var(by) if by else 'None'}")
         return "def decide(c, check=False):\n" + "\n".join(_indent(body)) + "\n"
 
     def _checks(self, inputs: list[str]) -> list[str]:
@@ -143,16 +230,18 @@ class PythonCompiler:
         quick = ["id", *(name for name in inputs if name != "id")]
         self.env["_KNOWN"], self.env["_QUICK"] = frozenset(f.name for f in schema.facts), frozenset(quick)
         lines = ["if c.__class__ is not dict:", "    return None",
-                 "f_id = c.get('id')", "if f_id.__class__ is not str or not f_id:", "    return None", "_p = True"]
+                 f"{self.var('id')} = c.get('id')", f"if {self.var('id')}.__class__ is not str or not {self.var('id')}:",
+                 "    return None", "_p = True"]
         for name in quick[1:]:  # each test is true for None too: one test both validates and finds nulls
-            lines += [f"f_{name} = c.get({name!r})", f"if {exact_value_test(schema[name], f'f_{name}', self.env)}:",
-                      f"    if f_{name} is not None:", "        return None", "    _p = False"]
+            v = self.var(name)
+            lines += [f"{v} = c.get({name!a})", f"if {exact_value_test(schema[name], v, self.env)}:",
+                      f"    if {v} is not None:", "        return None", "    _p = False"]
         # no null among the inputs: every key of _QUICK is there, so a longer dict has other keys
         lines += [f"if len(c) != {len(quick)} if _p else not _QUICK.issuperset(c):",
                   "    if not _KNOWN.issuperset(c):", "        return None"]
         for spec in schema.facts:
             if spec.name not in self.env["_QUICK"]:
-                lines += [f"    _v = c.get({spec.name!r})",
+                lines += [f"    _v = c.get({spec.name!a})",
                           f"    if _v is not None and ({exact_value_test(spec, '_v', self.env)}):", "        return None"]
         return lines
 
@@ -161,6 +250,7 @@ class PythonCompiler:
         outer, self.lines, self.present = self.lines, [], present
         for unit in self.program.units:
             self.lines.append(f"# {type(unit).__name__.lower()} {unit.id}")
+            self.unit_id, self.temps, self.float_temps, self.checked = unit.id, {}, {}, set()
             if isinstance(unit, Rule):
                 self.rule(unit)
             else:
@@ -184,7 +274,12 @@ class PythonCompiler:
 
     # -- rules and tables ---------------------------------------------------------------------
     def rule(self, rule: Rule) -> None:
-        condition = self.truth(cond_to_ast(rule.when))[0] if rule.when is not None else "True"
+        if rule.when is not None:
+            when = cond_to_ast(rule.when)
+            self.hoist([when], 0)  # a condition is evaluated whole, whether or not its group is taken
+            condition = self.truth(when)[0]
+        else:
+            condition = "True"
         group = self._groups.get(rule.group) if rule.group else None
         if group:
             condition = f"{group} is None and {condition}"
@@ -195,9 +290,11 @@ class PythonCompiler:
         for name, expression in rule.sets:
             self.assign(name, expression, 1)
         if rule.offer is not None:
+            self.hoist([e.node for e in rule.offer.computed], 1)
             self.emit(f"offers.append({self._offer(rule)})", 1)
         if rule.award is not None:
-            self.emit(f"awards.append(({rule.id!r}, {self.plain(rule.award)}))", 1)
+            self.hoist([rule.award.node], 1)
+            self.emit(f"awards.append(({rule.id!r}, {self.points(rule.award)}))", 1)
 
     def _offer(self, rule: Rule) -> str:
         """Code for the rule's offer: built once at load when it is fixed, else from its amounts."""
@@ -214,6 +311,8 @@ class PythonCompiler:
         return f"_make_offer({name}, ({amounts}))"
 
     def table(self, table: Table) -> None:
+        # every row test is evaluated whole when the table is reached
+        self.hoist([row.condition() for row in table.rows], 0)
         conditions = [self.truth(row.condition())[0] for row in table.rows]
         if table.hit == "first":
             for i, (row, condition) in enumerate(zip(table.rows, conditions)):
@@ -246,59 +345,211 @@ class PythonCompiler:
         for row, condition in zip(table.rows, conditions):
             self.emit(f"if {condition}:", 0)
             self.emit(f"fired.append({table.row_id(row)!r})", 1)
+            self.hoist([e.node for e in row.outputs], 1)
             for o, expression in enumerate(row.outputs):
-                self.emit(f"_acc{o}.append({self.typed_value(table.outputs[o], expression)})", 1)
+                value = self.typed_value(table.outputs[o], expression, checked=table.aggregate is None)
+                self.emit(f"_acc{o}.append({value})", 1)
         for o, name in enumerate(table.outputs):
+            target = self.var(name)
             if table.aggregate is None:
-                self.emit(f"f_{name} = _acc{o}", 0)
+                self.emit(f"{target} = _acc{o}", 0)
                 continue
             values = f"[v for v in _acc{o} if v is not None]"
             if table.aggregate == "count":
-                self.emit(f"f_{name} = len({values})", 0)
-            else:
-                function = "sum" if table.aggregate == "sum" else table.aggregate
-                self.emit(f"_vals = {values}", 0)
-                self.emit(f"f_{name} = {self._cast(name, f'{function}(_vals)')} if _vals else f_{name}", 0)
+                self.emit(f"{target} = len({values})", 0)
+                continue
+            # sum, min and max of no value are null, whatever the fact's default (docs/dsl.md, "Hit policies")
+            number = self.program.derived[name] == NUMBER
+            first = table.rows[0].outputs[o].node if table.rows else ast.Literal((0, 0), None)  # as the reference
+            reason = self._reason("number" if number else "integer", self._text(first))
+            aggregate = {  # the result is checked as a value of the fact, named by the first row's cell
+                "sum": f"_nsum(_vals, {reason})" if number else f"_I(sum(_vals), {reason})",
+                "min": f"_N(min(map(_D, _vals)), {reason})" if number else "min(_vals)",
+                "max": f"_N(max(map(_D, _vals)), {reason})" if number else "max(_vals)",
+            }[table.aggregate]
+            self.emit(f"_vals = {values}", 0)
+            self.emit(f"{target} = {aggregate} if _vals else None", 0)
 
     def assign(self, name: str, expression: Expression, depth: int) -> None:
-        self.emit(f"f_{name} = {self.typed_value(name, expression)}", depth)
+        self.hoist([expression.node], depth)
+        self.emit(f"{self.var(name)} = {self.typed_value(name, expression)}", depth)
 
-    def typed_value(self, name: str, expression: Expression) -> str:
-        """A value for fact ``name``, stored the way input facts are (float, int, str, bool)."""
+    def typed_value(self, name: str, expression: Expression, checked: bool = True) -> str:
+        """A value for fact ``name``: int, str, bool or list as input facts are, a number exactly
+        (``checked``: an integer set into a number fact is checked against the number range)."""
         node = expression.node
         if self.type_of(node) == BOOLEAN or isinstance(node, ast.BOOLEAN_NODES):
             true, false = self.truth(node)
             return f"(True if {true} else False if {false} else None)"
-        code, guards = self.value(node)
         if isinstance(node, ast.ListExpr):
-            return f"list({code})"
-        if self._computed(node) or isinstance(node, (ast.Literal, ast.ConstRef)) and self.type_of(node).numeric:
-            code = self._cast(name, code)
-        return _guarded(code, guards)
-
-    def _cast(self, name: str, code: str) -> str:
+            code, guards = self.value(node)
+            return _guarded(f"list({code})", guards)
         kind = self.program.derived.get(name)
-        if kind is not None and kind.kind == "number":
-            return f"float({code})"
-        if kind is not None and kind.kind == "integer":
-            return f"int({code})"
-        return code
+        if kind == NUMBER and self.type_of(node).numeric and not (
+                isinstance(node, ast.FactRef) and self.type_of(node) == NUMBER):
+            code, guards = self.value(node, True)  # a Decimal: the contract number itself
+            if checked and self.type_of(node) == INTEGER and self._bound(node) >= LIMIT:  # beyond 18 digits
+                code = f"_N({code}, {self._reason('number', self._text(node))})"
+            return _guarded(code, guards)
+        code, guards = self.value(node)
+        return _guarded(code, guards)
 
     def plain(self, expression: Expression) -> str:
         code, guards = self.value(expression.node)
         return _guarded(f"_P({code})", guards)
 
+    def points(self, expression: Expression) -> str:
+        """An award exactly: an int, or a number as a Decimal (a decision sums them exactly)."""
+        code, guards = self.value(expression.node, self.type_of(expression.node) == NUMBER)
+        return _guarded(code, guards)
+
+    # -- the number contract: where a result can leave it ----------------------------------------------
+    def _bound(self, node: ast.Expr) -> Decimal:
+        """An upper bound of the magnitude of a numeric value (a result that is checked: the limit)."""
+        return self._bounded(node)[0]
+
+    def _needs_check(self, node: ast.Expr) -> bool:
+        """Whether arithmetic here can leave the contract: 64 bits for integers, 10^18 for numbers."""
+        return self._bounded(node)[1]
+
+    def _bounded(self, node: ast.Expr) -> tuple[Decimal, bool]:
+        known = self._bounds.get(id(node))
+        if known is None:
+            known = self._bounds[id(node)] = self._raw_bound(node)
+        return known
+
+    def _raw_bound(self, node: ast.Expr) -> tuple[Decimal, bool]:
+        bound = self._bound
+        if not isinstance(node, ast.Checked) and not self.type_of(node).numeric:
+            return _INT_BOUND, False
+        match node:
+            case ast.Checked(operand=x):
+                return self._bounded(x)
+            case ast.FactRef(name=name):
+                return self._fact_bound(name), False
+            case ast.Literal(value=v) | ast.ConstRef(value=v) if isinstance(v, (int, Decimal)) and not isinstance(v, bool):
+                return abs(Decimal(v)), False
+            case ast.Neg(operand=x):
+                raw = bound(x)
+            case ast.Arith(op=op, left=a, right=b):
+                raw = self._arith_bound(op, bound(a), b)
+            case ast.Call(name="len"):
+                return _INT_BOUND, False  # not reached by any list or text
+            case ast.Call(name=name, args=args):
+                raw = max(bound(a) for a in args)
+                if name in ("round", "floor", "ceil"):
+                    raw = CONTEXT.add(raw, 1)
+            case _:
+                return _INT_BOUND, False
+        integer = self.type_of(node) == INTEGER
+        if integer and raw > INT_MAX:
+            return _INT_BOUND, True
+        if not integer and raw >= LIMIT:
+            return _NUMBER_BOUND, True
+        return raw, False
+
+    def _arith_bound(self, op: str, left: Decimal, right_node: ast.Expr) -> Decimal:
+        right = self._bound(right_node)
+        if op in "+-":
+            return CONTEXT.add(left, right)
+        if op == "*":
+            return CONTEXT.multiply(left, right) if left and right else Decimal(0)
+        if op == "%":
+            return min(left, right)
+        divisor = right_node.value if isinstance(right_node, (ast.Literal, ast.ConstRef)) else None
+        if isinstance(divisor, (int, Decimal)) and not isinstance(divisor, bool) and divisor != 0:
+            return CONTEXT.add(CONTEXT.divide(left, abs(Decimal(divisor))), QUANTUM)
+        return Decimal("Infinity")  # a divisor near zero: any size
+
+    def _fact_bound(self, name: str) -> Decimal:
+        kind = self.types[name]
+        if name in self.program.derived:
+            return _INT_BOUND if kind == INTEGER else _NUMBER_BOUND
+        limit = Decimal(LIMIT) if kind == INTEGER else _NUMBER_BOUND
+        schema = getattr(self.program, "schema", None)  # an event scope has none: its names are attributes
+        spec = schema[name] if schema is not None and name in schema else None
+        if spec is None:
+            return _INT_BOUND if kind == INTEGER else _NUMBER_BOUND
+        ends = [abs(Decimal(repr(b) if isinstance(b, float) else b)) for b in (spec.ge, spec.le) if b is not None]
+        return min(max(ends), limit) if len(ends) == 2 else limit
+
+    def _reason(self, kind: str, text: str) -> str:
+        return self.constant((overflow_reason(kind, text, self.unit_id), self.unit_id))
+
+    @staticmethod
+    def _text(node: ast.Expr) -> str:
+        return to_text(node)  # the words every backend uses for this expression
+
+    def _check(self, node: ast.Expr, code: str) -> str:
+        kind = "integer" if self.type_of(node) == INTEGER else "number"
+        return f"{'_I' if kind == 'integer' else '_N'}({code}, {self._reason(kind, self._text(node))})"
+
+    def hoist(self, roots: list[ast.Expr], depth: int) -> None:
+        """Compute every result of ``roots`` that may overflow, before anything else, in evaluation order
+        (left to right, inner before outer) and whatever short-circuits later: the first overflow is the
+        customer's error, as in the reference interpreter. Later code reads the variables."""
+        nodes: list[ast.Expr] = []
+        for root in roots:
+            self._checked_nodes(root, nodes)
+        for node in nodes:
+            if id(node) in self.temps or id(node) in self.float_temps:
+                continue
+            name = f"_t{self._ntemp}"
+            self._ntemp += 1
+            if self.type_of(node) == NUMBER and self._float_safe(node):
+                # kept as a float for the fast comparison; the exact value only where it may overflow
+                exact, guards = self.value(node, True)
+                self.emit(f"{name} = {_guarded(self._float_code(node), guards)}", depth)
+                known = f"{name} is not None and " if guards else ""
+                limit = repr(_FLOAT_SAFE_LIMIT)
+                self.emit(f"if {known}not -{limit} < {name} < {limit}: {exact}", depth)
+                self.float_temps[id(node)] = name
+                self.checked.add(id(node))
+                continue
+            code, guards = self.value(node)
+            self.emit(f"{name} = {_guarded(code, guards)}", depth)
+            self.temps[id(node)] = (name, (f"{name} is not None",) if guards else ())
+
+    def _checked_nodes(self, node: ast.Expr, found: list[ast.Expr]) -> None:
+        for child in ast.children(node):
+            self._checked_nodes(child, found)
+        if isinstance(node, (ast.Arith, ast.Neg, ast.Call)) and self._needs_check(node):
+            found.append(node)
+
     # -- expressions ------------------------------------------------------------------------
     def type_of(self, node: ast.Expr) -> Type:
+        while isinstance(node, ast.Checked):
+            node = node.operand
         return type_of(node, self.types)
 
     def _computed(self, node: ast.Expr) -> bool:
         """Whether the value is produced by arithmetic or a function (a Decimal for numbers)."""
+        while isinstance(node, ast.Checked):
+            node = node.operand
         return computed(node, self.types)
+
+    def _exact_only(self, node: ast.Expr) -> bool:
+        """A value compared only as a Decimal: computed, a derived number (held exactly), or a number
+        literal that no float holds exactly."""
+        match node:
+            case ast.FactRef(name=name):
+                return name in self.program.derived and self.types[name] == NUMBER
+            case ast.Literal(value=v) | ast.ConstRef(value=v):
+                return not _float_exact(v)
+        return self._computed(node)
 
     def value(self, node: ast.Expr, decimal: bool = False) -> Code:
         """Code for a value; ``decimal`` asks for a Decimal wherever the value is a number."""
-        code, guards = self._value(node, decimal)
+        while isinstance(node, ast.Checked):
+            node = node.operand
+        temp = self.temps.get(id(node))
+        if temp is not None:
+            code, guards = temp
+        else:
+            code, guards = self._value(node, decimal)
+            if id(node) not in self.checked and isinstance(node, (ast.Arith, ast.Neg, ast.Call)) \
+                    and self._needs_check(node):
+                code = self._check(node, code)
         if decimal and isinstance(node, (ast.Arith, ast.Call, ast.Neg)) and self.type_of(node) == INTEGER:
             code = f"_D({code})"  # an int result joins decimal arithmetic as a Decimal, never as a float
         return code, guards
@@ -306,8 +557,9 @@ class PythonCompiler:
     def _value(self, node: ast.Expr, decimal: bool) -> Code:
         match node:
             case ast.FactRef(name=name):
-                code = f"_D(f_{name})" if decimal and self.types[name].numeric else f"f_{name}"
-                return code, () if name in self.present else (f"f_{name} is not None",)
+                var = self.var(name)
+                code = f"_D({var})" if decimal and self.types[name].numeric else var
+                return code, () if name in self.present else (f"{var} is not None",)
             case ast.Literal(value=v) | ast.ConstRef(value=v):
                 return self._literal(v, decimal), ()
             case ast.EnumValue(value=v):
@@ -344,9 +596,11 @@ class PythonCompiler:
         guards = _merge(lg, rg)
         if node.op in "/%":
             guards = _merge(guards, (f"{right} != 0",))
-        if node.op == "%":
-            return (f"_imod({left}, {right})" if integer else f"({left} % {right})"), guards
-        return f"({left} {node.op} {right})", guards
+        if integer:
+            return (f"_imod({left}, {right})" if node.op == "%" else f"({left} {node.op} {right})"), guards
+        # sums and differences of numbers of 10 places are exact; the rest is rounded to 10 places
+        function = {"*": "_mul", "/": "_div", "%": "_rem"}.get(node.op)
+        return (f"{function}({left}, {right})" if function else f"({left} {node.op} {right})"), guards
 
     def _call(self, node: ast.Call) -> Code:
         function = FUNCTIONS[node.name]
@@ -358,15 +612,19 @@ class PythonCompiler:
             any_guard = " or ".join(_all(g) if g else "True" for _, g in args)
             return code, ((f"({any_guard})",) if all(g for _, g in args) else ())
         call = f"_fn_{node.name}({', '.join(c for c, _ in args)})"
+        if node.name == "round" and len(node.args) == 2:
+            call = f"_Q({call})"  # round(x, 12) is a number of 10 places too
         return call, _merge(*(g for _, g in args))
 
     def truth(self, node: ast.Expr) -> tuple[str, str]:
         """Two Python conditions: the expression is true; the expression is false."""
+        while isinstance(node, ast.Checked):
+            node = node.operand
         match node:
             case ast.Literal(value=v) | ast.ConstRef(value=v):
                 return ("True", "False") if v is True else ("False", "True") if v is False else ("False", "False")
             case ast.FactRef(name=name):
-                return f"f_{name} is True", f"f_{name} is False"
+                return f"{self.var(name)} is True", f"{self.var(name)} is False"
             case ast.Compare(op=op, left=a, right=b) if self._float_safe(a) and self._float_safe(b) and (
                     self._computed(a) or self._computed(b)):
                 return self._fast_compare(node)
@@ -403,19 +661,22 @@ class PythonCompiler:
         code, guards = self.value(node)
         return _guarded_bool(f"{code} is True", guards), _guarded_bool(f"{code} is False", guards)
 
-    @staticmethod
-    def _null_safe_equality(node: ast.Compare) -> bool:
-        """``fact == constant``: a null fact already compares unequal, so "is true" needs no guard."""
+    def _null_safe_equality(self, node: ast.Compare) -> bool:
+        """``fact == constant``: a null fact already compares unequal, so "is true" needs no guard
+        (not where the fact is read as a Decimal)."""
         constant = (ast.Literal, ast.EnumValue, ast.ConstRef)
         sides = (node.left, node.right)
+        if self._exact_only(node.left) or self._exact_only(node.right):
+            return False
         return (node.op == "==" and any(isinstance(s, ast.FactRef) for s in sides)
                 and any(isinstance(s, constant) and s.value is not None for s in sides))
 
     def _float_safe(self, node: ast.Expr) -> bool:
-        """A fact, a literal, or a product or quotient of two of them: floats get within a few ulps."""
+        """An input fact, a literal, or a product or quotient of two of them: floats get within a few ulps
+        of the exact value (a derived number is held as a Decimal: never here)."""
         match node:
             case ast.FactRef(name=name):
-                return self.types[name].numeric
+                return self.types[name].numeric and not (name in self.program.derived and self.types[name] == NUMBER)
             case ast.Literal(value=v) | ast.ConstRef(value=v):
                 return isinstance(v, (int, Decimal)) and not isinstance(v, bool)
             case ast.Arith(op="*", left=a, right=b):
@@ -425,9 +686,12 @@ class PythonCompiler:
         return False
 
     def _float_code(self, node: ast.Expr) -> str:
+        temp = self.float_temps.get(id(node))
+        if temp is not None:
+            return temp
         match node:
             case ast.FactRef(name=name):
-                return f"f_{name}"
+                return self.var(name)
             case ast.Literal(value=v) | ast.ConstRef(value=v):
                 return repr(float(v))  # type: ignore[arg-type]  # a number here
             case ast.Arith(op=op, left=a, right=b):
@@ -437,15 +701,16 @@ class PythonCompiler:
     def _fast_compare(self, node: ast.Compare) -> tuple[str, str]:
         """Compare in floats when the two sides are clearly apart, exactly in Decimal when they are close.
 
-        Each side is within a few ulps of its exact decimal value, so a left side outside the right
-        side's relative 1e-12 neighbourhood decides the comparison exactly; only near-ties pay for
+        Each side is within a few ulps of its exact value, and that within half of 10^-10 of the
+        contract's value (rounded to 10 places): so a left side outside the right side's relative
+        1e-12 neighbourhood, widened by 10^-9, decides the comparison exactly; only near-ties pay for
         Decimal arithmetic. The neighbourhood is found by multiplying, not by calls to abs().
         """
         (x, xg), (y, yg) = self.value(node.left, True), self.value(node.right, True)
         fx, fy = self._float_code(node.left), self._float_code(node.right)
         low, high = "0.999999999999", "1.000000000001"  # 1 -/+ 1e-12: swapped below zero
-        apart = (f"(((_a := {fx}) < _b * {low} or _a > _b * {high}) if (_b := {fy}) >= 0.0 "
-                 f"else ((_a := {fx}) < _b * {high} or _a > _b * {low}))")
+        apart = (f"(((_a := {fx}) < _b * {low} - 1e-09 or _a > _b * {high} + 1e-09) if (_b := {fy}) >= 0.0 "
+                 f"else ((_a := {fx}) < _b * {high} - 1e-09 or _a > _b * {low} + 1e-09))")
         guards = _merge(xg, yg)
         results = []
         for op in (node.op, _NEGATED[node.op]):
@@ -454,10 +719,9 @@ class PythonCompiler:
 
     def _guards(self, node: ast.Expr) -> tuple[str, ...]:
         """The null guards of a plain comparison (which ``and`` can hoist and share), else none."""
-        if (isinstance(node, ast.Compare) and not (self._computed(node.left) or self._computed(node.right))
+        if (isinstance(node, ast.Compare) and not (self._exact_only(node.left) or self._exact_only(node.right))
                 and not self._null_safe_equality(node)):
-            decimal = False
-            return _merge(self.value(node.left, decimal)[1], self.value(node.right, decimal)[1])
+            return _merge(self.value(node.left)[1], self.value(node.right)[1])
         return ()
 
     def _bare(self, node: ast.Compare) -> str:
@@ -468,7 +732,7 @@ class PythonCompiler:
         """The two sides of a comparison. An integer literal against a number (a float) is written as
         the equal float: the comparison is the same, and Python compares two floats much faster."""
         a, b = node.left, node.right
-        decimal = self._computed(a) or self._computed(b)
+        decimal = self._exact_only(a) or self._exact_only(b)
         sides: list[Code] = []
         for side, other in ((a, b), (b, a)):
             v = side.value if isinstance(side, (ast.Literal, ast.ConstRef)) else None
@@ -479,10 +743,14 @@ class PythonCompiler:
         return sides[0], sides[1]
 
     def _in(self, node: ast.InList) -> tuple[str, str]:
-        decimal = self._computed(node.operand)
-        operand, guards = self.value(node.operand, decimal)
         container = node.container
         items = container.items if isinstance(container, ast.ListExpr) else None
+        constant = container.value if isinstance(container, ast.ConstRef) else None
+        listed = constant if isinstance(constant, tuple) else tuple(
+            i.value for i in items if isinstance(i, (ast.Literal, ast.ConstRef))) if items is not None else ()
+        decimal = self._exact_only(node.operand) or not all(_float_exact(v) for v in listed) or (
+            items is not None and any(self._exact_only(i) for i in items))
+        operand, guards = self.value(node.operand, decimal)
         literal = items is not None and all(isinstance(i, (ast.Literal, ast.EnumValue, ast.ConstRef)) for i in items)
         if isinstance(container, ast.ConstRef) or literal:
             values: Any = container.value if isinstance(container, ast.ConstRef) else tuple(
@@ -490,7 +758,8 @@ class PythonCompiler:
             has_null = any(v is None for v in values)
             members = self._literal(tuple(v for v in values if v is not None), decimal)
             name = self.constant(frozenset(self.env[members])) if members.startswith("_k") else members
-            found = _guarded_bool(f"{operand} in {name}", () if isinstance(node.operand, ast.FactRef) else guards)
+            bare = isinstance(node.operand, ast.FactRef) and not decimal  # a null is in no set of members
+            found = _guarded_bool(f"{operand} in {name}", () if bare else guards)
             missing = "False" if has_null else _guarded_bool(f"{operand} not in {name}", guards)
             return (missing, found) if node.negated else (found, missing)
         items_code, item_guards = self.value(container, decimal)

@@ -33,6 +33,7 @@ from marketing_rules.analysis.program import Program, Rule, Table, cond_to_ast
 from marketing_rules.expressions import ast
 from marketing_rules.expressions.evaluate import Evaluator, Overflow, as_kind, exact
 from marketing_rules.expressions.numbers import overflow_reason
+from marketing_rules.expressions.text import to_text
 from marketing_rules.expressions.types import NUMBER
 
 
@@ -76,7 +77,7 @@ def _guarded(unit_id: str, compute: Any, *args: Any) -> Any:
     try:
         return compute(*args)
     except Overflow as overflow:
-        raise CustomerError(overflow_reason(overflow.kind, ast.render(overflow.node), unit_id)) from None
+        raise CustomerError(overflow_reason(overflow.kind, to_text(overflow.node), unit_id)) from None
 
 
 def _set(program: Program, outcome: Outcome, name: str, value: Any, node: ast.Expr) -> None:
@@ -182,7 +183,7 @@ def output_row(program: Program, outcome: Outcome) -> dict[str, Any]:
         return error_row(program, outcome.facts.get("id"), outcome.error)
     return {
         "id": outcome.facts["id"],
-        **{name: outcome.facts[name] for name in program.derived},
+        **{name: _column(kind, outcome.facts[name]) for name, kind in program.derived.items()},
         "tags": tags(program, outcome.fired),
         "offers": [offer for offer, _ in outcome.offers],
         "access": access(program, outcome),
@@ -190,6 +191,23 @@ def output_row(program: Program, outcome: Outcome) -> dict[str, Any]:
         "fired": list(outcome.fired),
         "error": None,
     }
+
+
+def _column(kind: Any, value: Any) -> Any:
+    """A derived fact as its output column: the items of a list whose items have no type are text
+    (the column is list<string>, batch/output.py)."""
+    if kind.kind != "list" or kind.item is not None or value is None:
+        return value
+    return [None if v is None else _item_text(v) for v in value]
+
+
+def _item_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        text = format(value, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    return str(value)
 
 
 def error_row(program: Program, customer_id: Any, reason: str) -> dict[str, Any]:

@@ -16,6 +16,11 @@ expressions one after the other:
 ``access_modes``, ``offer_list`` (when needed)
     each service's modes, and the offers list when ``fired`` ends with it (the offer rules come
     last and are named after their offers), so that it is built once.
+``row_error`` (when a unit can fail)
+    the row's error: invalid input, else the first error of a unit in agenda order. Each unit that
+    can fail has error columns in its stratum (``__err0_<k>``: an overflow of its condition, tested
+    whenever the unit is reached; ``__unique_<k>``; ``__err2_<k>``: an overflow of its effects,
+    tested when it fires), holding the reason of the first overflow (``expressions/numbers.py``).
 ``decisions`` (the final SELECT)
     the decision of each row: derived facts, ``tags``, ``offers`` and ``fired`` as lists (array
     constructors with the nulls filtered out, in firing order; a run of one group's rules is one
@@ -34,12 +39,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sqlglot import exp
-from sqlglot.dialects.spark import Spark
+from sqlglot.dialects.dialect import Dialect
 
 from marketing_rules.analysis.program import Expression, Program, Rule, Table, Unit, cond_to_ast
 from marketing_rules.backends.sql_expressions import (
     BIGINT,
-    DOUBLE,
+    NUM,
+    SQL_DIALECTS,
     TEXT,
     ExpressionCompiler,
     UnsupportedInSQL,
@@ -50,29 +56,22 @@ from marketing_rules.backends.sql_expressions import (
 from marketing_rules.backends.sql_lists import SQLLists
 from marketing_rules.backends.validation_sql import SourceKind, validated
 from marketing_rules.expressions import ast
-from marketing_rules.expressions.types import BOOLEAN, NUMBER, Type
+from marketing_rules.expressions.numbers import INT_MAX, INT_MIN, LIMIT, overflow_reason
+from marketing_rules.expressions.text import to_text
+from marketing_rules.expressions.types import BOOLEAN, INTEGER, NUMBER, Type
 
 DIALECTS = ("duckdb", "spark", "hive", "trino", "postgres")
 ERROR = "__error"
 OFFERS = "__offers"
+ROW_ERROR = "__row_error"
 
 __all__ = ["DIALECTS", "SQLCompiler", "UnsupportedInSQL", "compile_sql", "label_values", "to_sql"]
 
 
-class SparkTry(Spark):
-    """Spark with TRY_CAST kept (Spark 3.4+): casts of bad text are null even under ANSI mode."""
-
-    class Generator(Spark.Generator):
-        TRANSFORMS = {
-            **Spark.Generator.TRANSFORMS,
-            exp.TryCast: lambda self, e: f"TRY_CAST({self.sql(e, 'this')} AS {self.sql(e, 'to')})",
-        }
-
-
-def dialect_of(name: str) -> str | type:
+def dialect_of(name: str) -> type[Dialect]:
     if name not in DIALECTS:
         raise ValueError(f"unknown SQL dialect {name!r}; the dialects are {', '.join(DIALECTS)}")
-    return SparkTry if name == "spark" else name
+    return SQL_DIALECTS[name]
 
 
 @dataclass
@@ -101,7 +100,7 @@ class SQLCompiler:
         self.fired: dict[int, exp.Expression] = {}  # rule index -> its fired column
         self.hits: dict[int, exp.Expression] = {}  # table index -> hit row column (first/unique/priority)
         self.row_hits: dict[tuple[int, int], exp.Expression] = {}  # (collect table, row) -> condition column
-        self.unique_errors: list[tuple[int, str]] = []
+        self.errors: list[tuple[int, int, str]] = []  # (unit, order within it, column): overflows, unique
 
     # -- the query -------------------------------------------------------------------------------
     def compile(self) -> exp.Select:
@@ -114,6 +113,9 @@ class SQLCompiler:
         modes = self._modes_columns()
         if modes:
             ctes.append(("access_modes", exp.select(star, *modes, copy=False).from_(ctes[-1][0], copy=False)))
+        if self.errors:  # the row's error, once: the first of the units' errors
+            error = exp.alias_(self._first_error(), ROW_ERROR, copy=False)
+            ctes.append(("row_error", exp.select(star, error, copy=False).from_(ctes[-1][0], copy=False)))
         if self.shares_offers:  # the offers list is computed once, for both lists
             offers = exp.alias_(self._offers(), OFFERS, copy=False)
             ctes.append(("offer_list", exp.select(star, offers, copy=False).from_(ctes[-1][0], copy=False)))
@@ -130,13 +132,19 @@ class SQLCompiler:
         if program.access is not None:
             wanted.add(program.access.by)
         facts, error = validated(program.schema, wanted - set(program.derived), self.source)
-        columns = [exp.alias_(f.value, f.name, quoted=True, copy=False) for f in facts]
+        columns = [exp.alias_(self._stored(f.name, f.value), f.name, quoted=True, copy=False) for f in facts]
         set_facts = set().union(*(u.writes for u in program.units)) if program.units else set()
         for name, kind in program.derived.items():
             if name not in set_facts:
                 columns.append(exp.alias_(self._default(name, kind), name, quoted=True, copy=False))
         columns += [exp.column(c, quoted=True) for c in self.order_by]
         return exp.select(*columns, exp.alias_(error, ERROR, copy=False), copy=False).from_(exp.to_table(self.table), copy=False)
+
+    def _stored(self, name: str, value: exp.Expression) -> exp.Expression:
+        """A validated input fact as the query holds it (numbers as DECIMAL(28, 10))."""
+        if self.program.fact_types.get(name) == NUMBER:
+            return exp.TryCast(this=value, to=NUM)
+        return value
 
     def _default(self, name: str, kind: Type) -> exp.Expression:
         from marketing_rules.backends.sql_expressions import literal
@@ -174,9 +182,11 @@ class SQLCompiler:
                 when.append(self._alias(self._condition(unit), f"__when_{k}"))
                 then.append(self._alias(self._fired(unit, stratum), f"__fired_{k}"))
                 self.fired[k] = exp.column(f"__fired_{k}")
+                then.extend(self._rule_errors(unit, k, stratum))
             else:
                 when.extend(self._table_when(unit, k))
                 then.extend(self._table_then(unit, k))
+                then.extend(self._table_errors(unit, k))
         for name in self._set_in(stratum):
             then.append(exp.alias_(self._fact_value(name, stratum), name, quoted=True, copy=False))
         star = exp.Column(this=exp.Star())
@@ -228,19 +238,75 @@ class SQLCompiler:
         return case.else_(self._default(name, self.program.derived[name]), copy=False)
 
     def _typed(self, name: str, expression: Expression) -> exp.Expression:
-        """A value for fact ``name``, stored as input facts are (numbers as DOUBLE)."""
+        """A value for fact ``name``, stored as input facts are (numbers as DECIMAL(28, 10))."""
         kind = self.program.derived[name]
         node = expression.node
         if kind == BOOLEAN or isinstance(node, ast.BOOLEAN_NODES):
             return self.facts.truth(node)
-        if kind == NUMBER and isinstance(node, ast.Arith) and node.op == "/":
-            return self.facts.stored_quotient(node)
         value = self.facts.value(node)
         if kind.kind == "list" and isinstance(node, ast.ListExpr) and not node.items:
             return exp.cast(exp.Array(expressions=[]), sql_type(kind), copy=False)
-        if kind == NUMBER and self.facts.type_of(node).numeric:
-            return exp.cast(value, DOUBLE, copy=False)
+        if kind == NUMBER and self.facts.type_of(node) == INTEGER:  # beyond 10^18: an overflow (checked)
+            return exp.TryCast(this=exp.cast(value, exp.DataType.build("DECIMAL(19, 0)"), copy=False), to=NUM)
         return value
+
+    # -- overflows -------------------------------------------------------------------------------
+    def _effects(self, unit: str, outputs: list[tuple[str, Expression]]) -> list[tuple[exp.Expression, str]]:
+        """The overflow tests of values set into facts, in order: each value, then its fit in the fact."""
+        checks: list[tuple[exp.Expression, str]] = []
+        for name, expression in outputs:
+            checks += self.facts.overflows(unit, [expression.node])
+            node = expression.node
+            if name and self.program.derived[name] == NUMBER and self.facts.type_of(node) == INTEGER and not _small(node):
+                value = self.facts.value(expression.node)
+                beyond = exp.GTE(this=exp.Abs(this=value), expression=exp.Literal.number(LIMIT))
+                checks.append((beyond, overflow_reason("number", to_text(expression.node), unit)))
+        return checks
+
+    def _error_column(self, k: int, order: int, checks: list[tuple[exp.Expression, str]]) -> list[exp.Expression]:
+        """``__<order>err_<k>``: the reason of the first check that holds (none: no column)."""
+        if not checks:
+            return []
+        case = exp.Case()
+        for test, reason in checks:
+            case = case.when(test, exp.Literal.string(reason), copy=False)
+        column = f"__err{order}_{k}"
+        self.errors.append((k, order, column))
+        return [exp.alias_(case, column, copy=False)]
+
+    def _rule_errors(self, rule: Rule, k: int, stratum: Stratum) -> list[exp.Expression]:
+        checks = self.facts.overflows(rule.id, [cond_to_ast(rule.when)] if rule.when is not None else [])
+        effects = [*rule.sets, *(("", e) for e in (rule.offer.computed if rule.offer else ())),
+                   *([("", rule.award)] if rule.award is not None else [])]
+        fired = self._fired(rule, stratum)
+        checks += [(exp.and_(fired, paren(test), copy=False), reason) for test, reason in self._effects(rule.id, effects)]
+        return self._error_column(k, 0, checks)
+
+    def _table_errors(self, table: Table, k: int) -> list[exp.Expression]:
+        """Overflows of the row tests (every row, whenever the table is reached), then of the outputs
+        of the rows that apply and of the aggregates."""
+        columns = self._error_column(k, 0, self.facts.overflows(table.id, [row.condition() for row in table.rows]))
+        checks: list[tuple[exp.Expression, str]] = []
+        hit = None if table.hit == "collect" else self._hit_expression(table, k)
+        for row in table.rows:
+            applies = (self.row_hits[(k, row.number)] if hit is None
+                       else exp.EQ(this=hit, expression=exp.Literal.number(row.number)))
+            outputs = list(zip(table.outputs if hit is not None else [""] * len(table.outputs), row.outputs, strict=True))
+            checks += [(exp.and_(applies, paren(test), copy=False), reason) for test, reason in self._effects(table.id, outputs)]
+        if table.hit == "collect" and table.aggregate == "sum" and table.rows:
+            for o, name in enumerate(table.outputs):
+                checks += self._sum_check(table, k, o, name)
+        return columns + self._error_column(k, 2, checks)
+
+    def _sum_check(self, table: Table, k: int, o: int, name: str) -> list[tuple[exp.Expression, str]]:
+        kind = self.program.derived[name]
+        total = self._collect_total(table, k, o, name)
+        if kind == INTEGER:
+            beyond: exp.Expression = exp.Not(this=exp.Between(this=total, low=exp.Literal.number(INT_MIN),
+                                                             high=exp.Literal.number(INT_MAX)))
+        else:
+            beyond = exp.GTE(this=exp.Abs(this=total), expression=exp.Literal.number(LIMIT))
+        return [(beyond, overflow_reason(kind.kind, to_text(table.rows[0].outputs[o].node), table.id))]
 
     # -- tables ----------------------------------------------------------------------------------
     def _row_condition(self, row) -> exp.Expression:
@@ -275,7 +341,7 @@ class SQLCompiler:
             columns.append(exp.alias_(hit if flags else exp.cast(exp.null(), BIGINT, copy=False), f"__hit_{k}", copy=False))
             columns.append(exp.alias_(self._unique_error(table, flags), f"__unique_{k}", copy=False))
             self.hits[k] = exp.column(f"__hit_{k}")
-            self.unique_errors.append((k, f"__unique_{k}"))
+            self.errors.append((k, 1, f"__unique_{k}"))
         hit_now = self._hit_expression(table, k)
         for o, name in enumerate(table.outputs):
             case = exp.Case(this=hit_now)
@@ -315,25 +381,31 @@ class SQLCompiler:
             return count if present else exp.Literal.number(0)
         if not values:
             return typed_null(kind)
-        if table.aggregate == "sum":
-            total = _sum([exp.Coalesce(this=exp.Case().when(f, v, copy=False), expressions=[exp.Literal.number(0)]) for f, v in values])
+        if table.aggregate == "sum":  # null over no values, whatever the default
+            total = self._collect_total(table, k, o, name)
             result: exp.Expression = exp.Case().when(exp.GT(this=paren(count), expression=exp.Literal.number(0)), total, copy=False)
-        else:
-            pick = exp.Least if table.aggregate == "min" else exp.Greatest
-            chosen = [exp.Case().when(f, v, copy=False) for f, v in values]
-            result = pick(this=chosen[0], expressions=chosen[1:], ignore_nulls=True)
-        return exp.cast(result, sql_type(kind), copy=False)
+            return exp.TryCast(this=result, to=sql_type(kind))  # beyond the type: an overflow (checked)
+        pick = exp.Least if table.aggregate == "min" else exp.Greatest
+        chosen = [exp.Case().when(f, v, copy=False) for f, v in values]
+        return exp.cast(pick(this=chosen[0], expressions=chosen[1:], ignore_nulls=True), sql_type(kind), copy=False)
+
+    def _collect_total(self, table: Table, k: int, o: int, name: str) -> exp.Expression:
+        """The exact sum of a collect table's matching values (DECIMAL(38, ...), no overflow)."""
+        kind = self.program.derived[name]
+        wide = exp.DataType.build("DECIMAL(38, 0)" if kind == INTEGER else "DECIMAL(38, 10)")
+        terms = [exp.cast(exp.Coalesce(this=exp.Case().when(self.row_hits[(k, row.number)],
+                                                             self._typed_item(name, row.outputs[o], kind), copy=False),
+                                       expressions=[exp.Literal.number(0)]), wide, copy=False) for row in table.rows]
+        return _sum(terms)
 
     def _typed_item(self, name: str, expression: Expression, kind: Type) -> exp.Expression:
         node = expression.node
         if isinstance(node, ast.BOOLEAN_NODES):
             return self.facts.truth(node)
         item = kind.item if kind.kind == "list" else kind
-        if item == NUMBER and isinstance(node, ast.Arith) and node.op == "/":
-            return self.facts.stored_quotient(node)
         value = self.facts.value(node)
         if item is not None and item == NUMBER:
-            return exp.cast(value, DOUBLE, copy=False)
+            return exp.TryCast(this=value, to=NUM)
         return value
 
     # -- the decisions -------------------------------------------------------------------------
@@ -357,8 +429,12 @@ class SQLCompiler:
         return exp.select(*columns, copy=False)
 
     def _error(self) -> exp.Expression:
-        errors = [exp.column(ERROR)] + [exp.column(c) for _, c in sorted(self.unique_errors)]
-        return errors[0] if len(errors) == 1 else exp.Coalesce(this=errors[0], expressions=errors[1:])
+        return exp.column(ROW_ERROR if self.errors else ERROR)
+
+    def _first_error(self) -> exp.Expression:
+        """The row's error: invalid input, else the first error of a unit in agenda order."""
+        errors = [exp.column(ERROR)] + [exp.column(c) for _, _, c in sorted(self.errors)]
+        return exp.Coalesce(this=errors[0], expressions=errors[1:])
 
     def _label(self, text: str) -> exp.Expression:
         """An id in a list: text, or a value of the batch backend's enum of every id (cheaper lists)."""
@@ -426,10 +502,11 @@ class SQLCompiler:
         numbers = any(self.facts.type_of(unit.award.node) == NUMBER for _, unit in awards)  # type: ignore[union-attr]
         terms = []
         for k, unit in awards:
-            value = self.facts.value(unit.award.node, numbers)  # type: ignore[union-attr]
+            value = self.facts.value(unit.award.node)  # type: ignore[union-attr]
+            value = exp.cast(value, exp.DataType.build("DECIMAL(38, 10)" if numbers else "DECIMAL(38, 0)"), copy=False)
             terms.append(exp.Case().when(self.fired[k], exp.Coalesce(this=value, expressions=[exp.Literal.number(0)]), copy=False)
                          .else_(exp.Literal.number(0), copy=False))
-        return exp.cast(_sum(terms), DOUBLE if numbers else BIGINT, copy=False)
+        return exp.TryCast(this=_sum(terms), to=NUM if numbers else BIGINT)
 
     def _services(self) -> list[str]:
         """Every service the access matrix or a grant can give, in the order the file lists them."""
@@ -516,6 +593,11 @@ def _is_true(condition: exp.Expression) -> exp.Expression:
     if isinstance(condition, exp.Boolean):
         return condition
     return exp.Coalesce(this=paren(condition), expressions=[exp.false()])
+
+
+def _small(node: ast.Expr) -> bool:
+    """A constant integer below 10^18 in magnitude: a valid number, no check needed."""
+    return isinstance(node, (ast.Literal, ast.ConstRef)) and isinstance(node.value, int) and abs(node.value) < LIMIT
 
 
 def _sum(terms: list[exp.Expression]) -> exp.Expression:

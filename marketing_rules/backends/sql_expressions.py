@@ -2,30 +2,44 @@
 
 The meaning is the reference interpreter's (``expressions/evaluate.py``), expressed with SQL's own
 null semantics, which the rule language shares: a null operand makes a comparison unknown, and
-``and`` / ``or`` / ``not`` are three-valued. Numbers follow the Python backend's rule: a fact is
-compared with a literal or another fact as it is stored (DOUBLE: comparing two doubles gives the
-same answer as comparing the decimals they print as), and wherever arithmetic is involved both
-sides are exact decimals (``DECIMAL(38, 10)``), so that ``arpu < arpu_prev * 0.8`` is decided
-exactly at the boundary. Division by zero is null (``NULLIF``), ``%`` keeps the dividend's sign,
-``round`` rounds half away from zero: every target dialect does this for DECIMAL.
+``and`` / ``or`` / ``not`` are three-valued. Numbers follow the number contract (``expressions/numbers.py``): a number is a
+``DECIMAL(28, 10)`` everywhere in the query (no trip through DOUBLE), an integer a BIGINT.
+Arithmetic that may leave the contract is checked: integers are computed exactly in
+``DECIMAL(38, 0)`` and kept when within 64 bits; a number's sum, product, quotient or rounding is
+computed exactly, rounded to ten places half away from zero (a decimal cast does that) and kept
+when below 10^18 in magnitude. Outside, the value is null and the check recorded by
+:meth:`ExpressionCompiler.overflows` makes the overflow that row's error. Division by zero is null
+(``NULLIF``), ``%`` keeps the dividend's sign, ``round`` rounds half away from zero.
+
+Where dialects differ (DuckDB divides decimals as DOUBLE and fails a query on a decimal
+overflow; Spark's decimal quotient has its own scale), the product and the quotient are nodes of
+their own (:class:`NumberProduct`, :class:`NumberQuotient`) that each dialect of ``SQL_DIALECTS``
+writes its way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.dialects.duckdb import DuckDB
+from sqlglot.dialects.hive import Hive
+from sqlglot.dialects.postgres import Postgres
+from sqlglot.dialects.spark import Spark
+from sqlglot.dialects.trino import Trino
 
 from marketing_rules.expressions import ast
 from marketing_rules.expressions.checker import computed, type_of
+from marketing_rules.expressions.numbers import INT_MAX, INT_MIN, LIMIT, PRECISION, SCALE, overflow_reason
+from marketing_rules.expressions.text import to_text
 from marketing_rules.expressions.types import INTEGER, NUMBER, Type
 
-#: Exact decimals for arithmetic: ten places, magnitudes below 10^18 (validation enforces it).
-NUM = exp.DataType.build("DECIMAL(38, 10)")
-NUM_SCALE = 10
-MAX_SCALE = 20
+#: Every number: ten places, magnitudes below 10^18.
+NUM = exp.DataType.build(f"DECIMAL({PRECISION}, {SCALE})")
+WIDE_INT = exp.DataType.build("DECIMAL(19, 0)")  # an integer entering decimal arithmetic
 DOUBLE = exp.DataType.build("DOUBLE")
 BIGINT = exp.DataType.build("BIGINT")
 TEXT = exp.DataType.build("VARCHAR")
@@ -49,7 +63,7 @@ def sql_type(kind: Type) -> exp.DataType:
     if kind.kind == "integer":
         return BIGINT
     if kind.kind == "number":
-        return DOUBLE
+        return NUM
     if kind.kind == "boolean":
         return BOOL
     if kind.kind == "list":
@@ -62,8 +76,8 @@ def typed_null(kind: Type) -> exp.Expression:
     return exp.cast(exp.null(), sql_type(kind), copy=False)
 
 
-def literal(value: Any, decimal: bool = False) -> exp.Expression:
-    """A constant of the rule file as SQL (a decimal literal carries its own exact precision)."""
+def literal(value: Any) -> exp.Expression:
+    """A constant of the rule file as SQL (a decimal literal as a DECIMAL(28, 10))."""
     if value is None:
         return exp.null()
     if isinstance(value, bool):
@@ -71,17 +85,11 @@ def literal(value: Any, decimal: bool = False) -> exp.Expression:
     if isinstance(value, int):
         return exp.Literal.number(value)
     if isinstance(value, Decimal):
-        text = format(value, "f")
-        if not decimal:
-            return exp.Literal.number(text)
-        digits = value.as_tuple()
-        scale = max(0, -int(digits.exponent))
-        precision = max(len(digits.digits), scale + 1)
-        return exp.cast(exp.Literal.number(text), exp.DataType.build(f"DECIMAL({precision}, {scale})"), copy=False)
+        return exp.cast(exp.Literal.number(format(value, "f")), NUM, copy=False)
     if isinstance(value, str):
         return exp.Literal.string(value)
     if isinstance(value, tuple):
-        return exp.Array(expressions=[literal(v, decimal) for v in value])
+        return exp.Array(expressions=[literal(v) for v in value])
     raise UnsupportedInSQL(f"the constant {value!r}")
 
 
@@ -90,132 +98,248 @@ def paren(node: exp.Expression) -> exp.Expression:
     return exp.Paren(this=node) if isinstance(node, (exp.Binary, exp.Not, exp.In, exp.Between, exp.Neg)) else node
 
 
+class NumberProduct(exp.Expression, exp.Func):
+    """``a * b`` on exact decimals, rounded to ten places half away from zero: null when the
+    result is 10^18 or more in magnitude (an overflow; the compiler records the check)."""
+
+    arg_types = {"this": True, "expression": True}
+
+
+class NumberQuotient(exp.Expression, exp.Func):
+    """``a / b`` on exact decimals (scale 10), rounded to ten places half away from zero: null when
+    ``b`` is 0 or the quotient is 10^18 or more in magnitude."""
+
+    arg_types = {"this": True, "expression": True}
+
+
+def _scaled(value: exp.Expression, to: str) -> exp.Expression:
+    """A decimal of scale 10 as the integer of its 10^-10 units."""
+    return exp.cast(exp.Mul(this=paren(value), expression=exp.Literal.number(10**SCALE)), exp.DataType.build(to), copy=False)
+
+
+def _try(value: exp.Expression) -> exp.Expression:
+    return exp.Anonymous(this="TRY", expressions=[value])
+
+
+def _duckdb_quotient(self: Any, e: NumberQuotient) -> str:
+    """DuckDB divides decimals as DOUBLE: here the quotient is an exact HUGEINT division of the two
+    numbers' 10^-10 units (times 10^10), rounded half away from zero from its remainder."""
+    huge = exp.DataType.build("HUGEINT")
+    dividend = exp.Mul(this=_try(_scaled(e.this, "HUGEINT")), expression=exp.cast(exp.Literal.number(10**SCALE), huge))
+    divisor = exp.Nullif(this=_scaled(e.expression, "HUGEINT"), expression=exp.Literal.number(0))
+    whole = exp.IntDiv(this=paren(dividend), expression=divisor)
+    rest = exp.Mod(this=paren(dividend.copy()), expression=divisor.copy())
+    away = exp.Mul(this=exp.Sign(this=dividend.copy()), expression=exp.Sign(this=divisor.copy()))
+    half = exp.GTE(this=exp.Mul(this=exp.Literal.number(2), expression=exp.Abs(this=rest)), expression=exp.Abs(this=divisor.copy()))
+    units = exp.Add(this=whole, expression=exp.Case().when(half, away, copy=False).else_(exp.Literal.number(0), copy=False))
+    digits = exp.TryCast(this=paren(units), to=exp.DataType.build(f"DECIMAL({PRECISION}, 0)"))
+    unit = exp.cast(exp.Literal.number(f"0.{'0' * (SCALE - 1)}1"), exp.DataType.build(f"DECIMAL({SCALE + 1}, {SCALE})"))
+    return self.sql(exp.cast(exp.Mul(this=digits, expression=unit), NUM, copy=False))
+
+
+def _duckdb_product(self: Any, e: NumberProduct) -> str:
+    """A product beyond DECIMAL(38) is an error in DuckDB: TRY makes it null (an overflow)."""
+    return self.sql(exp.TryCast(this=_try(exp.Mul(this=paren(e.this), expression=paren(e.expression))), to=NUM))
+
+
+def _spark_quotient(self: Any, e: NumberQuotient) -> str:
+    """DECIMAL(29, 0) / DECIMAL(29, 0) is a DECIMAL(38, 19) quotient in Spark (with precision loss
+    off), rounded half up, then rounded again to ten places: the two roundings differ from one only
+    when the exact quotient's 11th to 19th places are 499999999 and more digits follow."""
+    dividend = _scaled(e.this, "DECIMAL(29, 0)")
+    divisor = _scaled(e.expression, "DECIMAL(29, 0)")
+    return self.sql(exp.TryCast(this=exp.Anonymous(this="TRY_DIVIDE", expressions=[dividend, divisor]), to=NUM))
+
+
+def _spark_product(self: Any, e: NumberProduct) -> str:
+    """An exact DECIMAL(38, 20) with precision loss off; beyond it null, whatever the ANSI mode."""
+    product = exp.Anonymous(this="TRY_MULTIPLY", expressions=[paren(e.this), paren(e.expression)])
+    return self.sql(exp.TryCast(this=product, to=NUM))
+
+
+def _trino_quotient(self: Any, e: NumberQuotient) -> str:
+    """Trino divides DECIMAL(28, 10) by DECIMAL(28, 10) at scale 10, rounding half up."""
+    divisor = exp.Nullif(this=paren(e.expression), expression=exp.Literal.number(0))
+    return self.sql(exp.TryCast(this=_try(exp.Div(this=paren(e.this), expression=divisor)), to=NUM))
+
+
+def _plain_quotient(self: Any, e: NumberQuotient) -> str:
+    divisor = exp.Nullif(this=paren(e.expression), expression=exp.Literal.number(0))
+    return self.sql(exp.TryCast(this=exp.Div(this=paren(e.this), expression=divisor), to=NUM))
+
+
+def _plain_product(self: Any, e: NumberProduct) -> str:
+    return self.sql(exp.TryCast(this=exp.Mul(this=paren(e.this), expression=paren(e.expression)), to=NUM))
+
+
+def _numbers(base: Any, product: Callable[..., str], quotient: Callable[..., str],
+             transforms: Mapping[type, Callable[..., str]] | None = None) -> type[Dialect]:
+    """``base`` with the number contract's products and quotients (and any other ``transforms``)."""
+    generator = type("Generator", (base.Generator,), {"TRANSFORMS": {
+        **base.Generator.TRANSFORMS, NumberProduct: product, NumberQuotient: quotient, **(transforms or {})}})
+    return type(f"Exact{base.__name__}", (base,), {"Generator": generator})
+
+
+def _try_cast(self: Any, e: exp.TryCast) -> str:
+    return f"TRY_CAST({self.sql(e, 'this')} AS {self.sql(e, 'to')})"
+
+
+#: The target dialects, each a sqlglot dialect with the number contract's operations.
+SQL_DIALECTS: dict[str, type[Dialect]] = {
+    "duckdb": _numbers(DuckDB, _duckdb_product, _duckdb_quotient),
+    # TRY_CAST kept (Spark 3.4+): casts of bad text are null even under ANSI mode
+    "spark": _numbers(Spark, _spark_product, _spark_quotient, {exp.TryCast: _try_cast}),
+    "hive": _numbers(Hive, _plain_product, _plain_quotient),
+    "trino": _numbers(Trino, _duckdb_product, _trino_quotient),
+    "postgres": _numbers(Postgres, _plain_product, _plain_quotient),
+}
+
+
 class ExpressionCompiler:
     """Compiles resolved expressions against columns: ``value`` for values, ``truth`` for conditions.
 
     ``column`` maps a fact name to the SQL expression that holds it at this point of the query.
+    Inside :meth:`overflows`, every checked operation records its overflow test, in evaluation
+    order (left to right, inner before outer).
     """
 
     def __init__(self, types: Mapping[str, Type], column: Callable[[str], exp.Expression], dialect: str = "duckdb"):
         self.types = types
         self.column = column
         self.dialect = dialect
+        self.checks: list[tuple[exp.Expression, str]] | None = None
+        self.unit = ""
 
     # -- types ---------------------------------------------------------------------------------
     def type_of(self, node: ast.Expr) -> Type:
         return type_of(node, self.types)
 
     def computed(self, node: ast.Expr) -> bool:
-        """Produced by arithmetic or a function, and a number: compared as an exact decimal."""
         return computed(node, self.types)
 
+    # -- overflow checks -----------------------------------------------------------------------
+    def overflows(self, unit: str, nodes: Iterable[ast.Expr]) -> list[tuple[exp.Expression, str]]:
+        """The overflow tests of ``nodes`` evaluated by ``unit``: (condition, reason), in order."""
+        saved, self.checks, self.unit = self.checks, [], unit
+        try:
+            for node in nodes:
+                self.truth(node) if isinstance(node, ast.BOOLEAN_NODES) else self.value(node)
+            return self.checks
+        finally:
+            self.checks = saved
+
+    def _check(self, overflow: exp.Expression, node: ast.Expr, kind: str) -> None:
+        if self.checks is None:
+            return
+        reason = overflow_reason(kind, to_text(node), self.unit)
+        if all(r != reason for _, r in self.checks):
+            self.checks.append((overflow, reason))
+
+    def _beyond(self, value: exp.Expression, operands: list[exp.Expression], node: ast.Expr,
+                *conditions: exp.Expression) -> exp.Expression:
+        """Record ``value`` null while every operand is not (and ``conditions`` hold): the overflow
+        of a checked number operation."""
+        if self.checks is not None:
+            present = [exp.Not(this=exp.Is(this=paren(o), expression=exp.null()))
+                       for o in operands if o.find(exp.Column) is not None]  # a constant is never null
+            test = exp.and_(exp.Is(this=paren(value), expression=exp.null()), *present, *conditions, copy=False)
+            self._check(test, node, "number")
+        return value
+
+    def ranged(self, wide: exp.Expression, node: ast.Expr) -> exp.Expression:
+        """A number result computed exactly in a wider decimal: a DECIMAL(28, 10), or an overflow."""
+        self._check(exp.GTE(this=exp.Abs(this=wide), expression=exp.Literal.number(LIMIT)), node, "number")
+        return exp.TryCast(this=wide, to=NUM)
+
+    def _integer(self, wide: exp.Expression, node: ast.Expr) -> exp.Expression:
+        """An integer result computed exactly in DECIMAL(38, 0): a BIGINT, or an overflow."""
+        inside = exp.Between(this=paren(wide), low=exp.Literal.number(INT_MIN), high=exp.Literal.number(INT_MAX))
+        self._check(exp.Not(this=inside), node, "integer")
+        return exp.TryCast(this=wide, to=BIGINT)
+
+    def exact(self, node: ast.Expr) -> exp.Expression:
+        """A numeric value as an exact decimal: numbers as they are, integers as DECIMAL(19, 0)."""
+        value = self.value(node)
+        return exp.cast(value, WIDE_INT, copy=False) if self.type_of(node) == INTEGER else value
+
     # -- values --------------------------------------------------------------------------------
-    def value(self, node: ast.Expr, decimal: bool = False) -> exp.Expression:
-        """SQL for a value; ``decimal`` asks for an exact DECIMAL where the value is a number."""
+    def value(self, node: ast.Expr) -> exp.Expression:
+        """SQL for a value (numbers are DECIMAL(28, 10), integers BIGINT)."""
         method = getattr(self, f"visit_{type(node).__name__}", None)
         if method is None:
             return self.truth(node)
-        return method(node, decimal)
+        return method(node)
 
-    def visit_FactRef(self, node: ast.FactRef, decimal: bool) -> exp.Expression:
-        column = self.column(node.name)
-        return exp.cast(column, NUM, copy=False) if decimal and self.types[node.name].kind == "number" else column
+    def visit_Checked(self, node: ast.Checked) -> exp.Expression:
+        return self.value(node.operand)
 
-    def visit_Literal(self, node: ast.Literal, decimal: bool) -> exp.Expression:
-        return literal(node.value, decimal)
+    def visit_FactRef(self, node: ast.FactRef) -> exp.Expression:
+        return self.column(node.name)
 
-    def visit_ConstRef(self, node: ast.ConstRef, decimal: bool) -> exp.Expression:
-        return literal(node.value, decimal)
+    def visit_Literal(self, node: ast.Literal) -> exp.Expression:
+        return literal(node.value)
 
-    def visit_EnumValue(self, node: ast.EnumValue, decimal: bool) -> exp.Expression:
+    def visit_ConstRef(self, node: ast.ConstRef) -> exp.Expression:
+        return literal(node.value)
+
+    def visit_EnumValue(self, node: ast.EnumValue) -> exp.Expression:
         return exp.Literal.string(node.value)
 
-    def visit_ListExpr(self, node: ast.ListExpr, decimal: bool) -> exp.Expression:
-        return exp.Array(expressions=[self.value(i, decimal) for i in node.items])
+    def visit_ListExpr(self, node: ast.ListExpr) -> exp.Expression:
+        return exp.Array(expressions=[self.value(i) for i in node.items])
 
-    def visit_Neg(self, node: ast.Neg, decimal: bool) -> exp.Expression:
-        return exp.Neg(this=paren(self.value(node.operand, decimal or self.type_of(node) == NUMBER)))
+    def visit_Neg(self, node: ast.Neg) -> exp.Expression:
+        if self.type_of(node) == INTEGER:
+            return self._integer(exp.Neg(this=paren(self.exact(node.operand))), node)
+        return exp.Neg(this=paren(self.value(node.operand)))
 
-    def visit_Arith(self, node: ast.Arith, decimal: bool) -> exp.Expression:
-        integer = self.type_of(node) == INTEGER
-        left = paren(self.value(node.left, not integer))
-        right = paren(self.value(node.right, not integer))
+    def visit_Arith(self, node: ast.Arith) -> exp.Expression:
+        left, right = paren(self.exact(node.left)), paren(self.exact(node.right))
         if node.op == "%":
-            return paren(exp.Mod(this=left, expression=exp.Nullif(this=right, expression=exp.Literal.number(0))))
+            rest = exp.Mod(this=left, expression=exp.Nullif(this=right, expression=exp.Literal.number(0)))
+            kind = BIGINT if self.type_of(node) == INTEGER else NUM
+            return exp.cast(paren(rest), kind, copy=False)
+        if self.type_of(node) == INTEGER:
+            operation = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul}[node.op](this=left, expression=right)
+            return self._integer(paren(operation), node)
         if node.op == "/":
-            return exp.cast(self.quotient(node), NUM, copy=False)
-        operation = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul}[node.op](this=left, expression=right)
-        if integer or node.op != "*":
-            return paren(operation)
-        if self.dialect == "duckdb":  # a product beyond DECIMAL(38) is null, not an error (Spark: ANSI off)
-            operation = exp.Anonymous(this="TRY", expressions=[operation])
-        if self.scale(node.left) + self.scale(node.right) > MAX_SCALE:  # keep room for 18 digits
-            return exp.cast(operation, NUM, copy=False)
-        return operation
+            quotient = NumberQuotient(this=left, expression=right)
+            nonzero = exp.NEQ(this=right, expression=exp.Literal.number(0))  # null (no check) when b is null
+            return self._beyond(quotient, [left], node, nonzero)
+        if node.op == "*":
+            return self._beyond(NumberProduct(this=left, expression=right), [left, right], node)
+        return self.ranged(paren({"+": exp.Add, "-": exp.Sub}[node.op](this=left, expression=right)), node)
 
-    def scale(self, node: ast.Expr) -> int:
-        """Decimal places of ``value(node, decimal=True)``: products add them up, and are cut back to
-        ten places only past MAX_SCALE (rescaling a 128-bit decimal costs more than the product)."""
-        match node:
-            case ast.FactRef(name=name):
-                return NUM_SCALE if self.types[name].kind == "number" else 0
-            case ast.Literal(value=v) | ast.ConstRef(value=v) if isinstance(v, Decimal):
-                return max(0, -int(v.as_tuple().exponent))
-            case ast.Neg(operand=x):
-                return self.scale(x)
-            case ast.Arith(op="*", left=a, right=b) if self.type_of(node) == NUMBER:
-                total = self.scale(a) + self.scale(b)
-                return total if total <= MAX_SCALE else NUM_SCALE
-            case ast.Arith(op="/"):
-                return NUM_SCALE
-            case ast.Arith(left=a, right=b):
-                return max(self.scale(a), self.scale(b))
-            case ast.Call(name=name, args=args) if name in ("min", "max", "coalesce", "abs"):
-                return max(self.scale(a) for a in args)
-            case ast.Call(name="round", args=(_, digits)) if isinstance(digits, ast.Literal):
-                return NUM_SCALE
-        return 0 if self.type_of(node) == INTEGER else NUM_SCALE
-
-    def quotient(self, node: ast.Arith) -> exp.Expression:
-        """``a / b`` as a DOUBLE (null when b is 0): stored as it is in a number fact, and rounded to
-        ten places where it is compared, so that 24 / 30 compares equal to 0.8."""
-        left, right = self.value(node.left), self.value(node.right)
-        divisor = exp.Nullif(this=exp.cast(right, DOUBLE, copy=False), expression=exp.Literal.number(0))
-        return exp.Div(this=exp.cast(left, DOUBLE, copy=False), expression=divisor, typed=True, safe=False)
-
-    def stored_quotient(self, node: ast.Arith) -> exp.Expression:
-        """``a / b`` kept in a number fact: the DOUBLE quotient, or its ten-place value when the two are
-        within the rounding of a DOUBLE division (a few ulps), so that 40.6125 / 32.49 keeps 1.25, as the
-        exact engine does, not 1.2499999999999998 (which a later ``ratio >= 1.25`` would refuse)."""
-        quotient = self.quotient(node)
-        rounded = exp.cast(exp.TryCast(this=quotient, to=NUM), DOUBLE, copy=False)
-        gap = exp.Abs(this=exp.Sub(this=quotient, expression=rounded))
-        near = exp.LTE(this=gap, expression=exp.Mul(this=exp.Literal.number("5e-16"), expression=exp.Abs(this=quotient)))
-        return exp.Case().when(near, rounded, copy=False).else_(quotient, copy=False)
-
-    def visit_Call(self, node: ast.Call, decimal: bool) -> exp.Expression:
+    def visit_Call(self, node: ast.Call) -> exp.Expression:
         result = self.type_of(node)
-        args = [self.value(a, self.type_of(a) == NUMBER or (result == NUMBER and self.type_of(a).numeric))
-                for a in node.args]
         name = node.name
         if name == "coalesce":
-            return exp.Coalesce(this=args[0], expressions=args[1:])
+            args = [self.exact(a) if result == NUMBER else self.value(a) for a in node.args]
+            value = exp.Coalesce(this=args[0], expressions=args[1:])
+            return self.ranged(value, node) if result == NUMBER and self._mixed(node) else value
         if name in ("min", "max"):
+            args = [self.exact(a) if result == NUMBER else self.value(a) for a in node.args]
             kind = exp.Least if name == "min" else exp.Greatest
-            chosen = kind(this=args[0], expressions=args[1:], ignore_nulls=True)
-            return _null_if_any_null(args, chosen)
+            chosen = _null_if_any_null(args, kind(this=args[0], expressions=args[1:], ignore_nulls=True))
+            return self.ranged(chosen, node) if result == NUMBER and self._mixed(node) else chosen
+        args = [self.value(a) for a in node.args]
         if name == "abs":
+            if result == INTEGER:
+                return self._integer(exp.Abs(this=self.exact(node.args[0])), node)
             return exp.Abs(this=args[0])
         if name == "round":
             if len(args) == 1:
                 return exp.cast(exp.Round(this=args[0], decimals=exp.Literal.number(0)), BIGINT, copy=False)
-            return exp.Round(this=args[0], decimals=args[1])
+            return self.ranged(exp.Round(this=self.exact(node.args[0]), decimals=args[1]), node)
         if name in ("floor", "ceil"):
             return exp.cast((exp.Floor if name == "floor" else exp.Ceil)(this=args[0]), BIGINT, copy=False)
         if name == "len":
             kind = self.type_of(node.args[0])
             return exp.Length(this=args[0]) if kind.kind != "list" else exp.ArraySize(this=args[0])
         raise UnsupportedInSQL(f"the function {name}()")
+
+    def _mixed(self, node: ast.Call) -> bool:
+        return any(self.type_of(a) == INTEGER for a in node.args)
 
     # -- conditions ----------------------------------------------------------------------------
     def truth(self, node: ast.Expr) -> exp.Expression:
@@ -225,12 +349,10 @@ class ExpressionCompiler:
                 return exp.true() if v is True else exp.false() if v is False else exp.cast(exp.null(), BOOL, copy=False)
             case ast.FactRef(name=name):
                 return self.column(name)
+            case ast.Checked():
+                return self.visit_Checked(node)
             case ast.Compare(op=op, left=a, right=b):
-                decimal = self.computed(a) or self.computed(b)
-                exact = _COMPARE[op](this=paren(self.value(a, decimal)), expression=paren(self.value(b, decimal)))
-                if decimal and self.float_safe(a) and self.float_safe(b):
-                    return self._fast_compare(op, a, b, exact)
-                return exact
+                return _COMPARE[op](this=paren(self.value(a)), expression=paren(self.value(b)))
             case ast.InList():
                 return self._in(node)
             case ast.IsNull(operand=x, negated=negated):
@@ -244,52 +366,13 @@ class ExpressionCompiler:
                 return exp.Not(this=paren(self.truth(x)))
         return self.value(node)
 
-    def float_safe(self, node: ast.Expr) -> bool:
-        """A fact, a literal, or a product or quotient of two of them: DOUBLE gets within a few ulps."""
-        match node:
-            case ast.FactRef(name=name):
-                return self.types[name].numeric
-            case ast.Literal(value=v) | ast.ConstRef(value=v):
-                return isinstance(v, (int, Decimal)) and not isinstance(v, bool)
-            case ast.Arith(op="*", left=a, right=b):
-                simple = (ast.FactRef, ast.Literal, ast.ConstRef)
-                return all(isinstance(x, simple) and self.float_safe(x) for x in (a, b))
-            case ast.Arith(op="/", left=a, right=ast.Literal(value=v) | ast.ConstRef(value=v)):
-                return (self.float_safe(a) and not isinstance(a, ast.Arith) and isinstance(v, (int, Decimal))
-                        and not isinstance(v, bool) and v != 0)
-        return False
-
-    def _float(self, node: ast.Expr) -> exp.Expression:
-        match node:
-            case ast.FactRef(name=name):
-                return self.column(name)
-            case ast.Literal(value=v) | ast.ConstRef(value=v):
-                return exp.Literal.number(repr(float(v)))
-            case ast.Arith(op=op, left=a, right=b):
-                kind = exp.Mul if op == "*" else exp.Div
-                return exp.Paren(this=kind(this=self._float(a), expression=self._float(b)))
-        raise TypeError(node)
-
-    def _fast_compare(self, op: str, a: ast.Expr, b: ast.Expr, exact: exp.Expression) -> exp.Expression:
-        """In DOUBLE where the two sides are clearly apart, exactly in DECIMAL where they are close
-        (as the Python backend does): each side is within a few ulps of its exact value, so a gap
-        wider than a relative 1e-12 decides; only near-ties pay for decimal arithmetic. A null side
-        makes the gap null, and the exact comparison then gives null."""
-        x, y = self._float(a), self._float(b)
-        gap = exp.Abs(this=exp.Sub(this=x, expression=y))
-        scale = exp.Mul(this=exp.Literal.number("1e-12"),
-                        expression=exp.Paren(this=exp.Add(this=exp.Abs(this=x), expression=exp.Abs(this=y))))
-        apart = exp.GT(this=gap, expression=scale)
-        return exp.Case(ifs=[exp.If(this=apart, true=_COMPARE[op](this=x, expression=y))], default=exact)
-
     def _in(self, node: ast.InList) -> exp.Expression:
-        decimal = self.computed(node.operand)
-        operand = paren(self.value(node.operand, decimal))
+        operand = paren(self.value(node.operand))
         container = node.container
         if isinstance(container, ast.ConstRef) and isinstance(container.value, tuple):
-            items = [literal(v, decimal) for v in container.value]
+            items = [literal(v) for v in container.value]
         elif isinstance(container, ast.ListExpr):
-            items = [self.value(i, decimal) for i in container.items]
+            items = [self.value(i) for i in container.items]
         else:
             raise UnsupportedInSQL("'in' over a list-valued fact", str(container))
         if not items:  # x in [] is false, or unknown when x is null

@@ -1,15 +1,22 @@
 """Fact validation in SQL: each input column checked against the fact schema inside the engine.
 
-For every fact of the schema that the input has, the query computes the fact's typed value and
-the reasons it is not valid (``arpu: must be >= 0 (got -5.0)``), and joins the reasons of a row
-into one ``error`` text, or null. The checks follow the per-customer engine's pydantic validation,
-lax mode included: numbers may arrive as text (``" 12.5 "``), a whole float is a valid integer,
-booleans may be written ``yes``/``no``/``1``/``0``. What a source column holds is known from its
-type (``SourceKind``); ``to_sql`` without a source assumes each column already has its fact's type.
+The rules are those of :mod:`marketing_rules.model.input_rules` (the per-customer engine reads
+cells with its functions), built here from the same patterns, words and reasons, so that DuckDB
+and Spark accept the same rows, with the same values, and reject the others with the same text:
 
-Two checks are the SQL backends' own: a number must be finite and below 10^18 in magnitude (exact
-decimal arithmetic has 18 digits before the point), and an ``id`` of an integer column is read as
-its digits, so that customer numbers stored as BIGINT are accepted.
+- a text cell of an integer, number or boolean fact is trimmed of spaces and must match the
+  rule's pattern (``[+-]?[0-9]+`` for integers; digits with one optional point for numbers; the
+  true and false words, in any case, for booleans); strings, enums and ids are taken as written;
+- numbers are read exactly: text and decimal columns are cast to ``DECIMAL(38, 10)`` (rounded half
+  away from zero), a DOUBLE column through its shortest text (as Python's ``repr``), never by a
+  DOUBLE to DECIMAL cast (inexact from about 3x10^5); the value is a ``DECIMAL(28, 10)``;
+- integers are within +-10^18, numbers below 10^18 in magnitude; then the bounds ``ge``/``le``.
+
+For every fact of the schema that the input has, the query computes the fact's typed value and
+its reason (one per cell, the first that applies), and joins the reasons of a row into one
+``error`` text, ``field: reason (got value)`` joined by ``; ``, or null. What a source column
+holds is known from its type (``SourceKind``); ``to_sql`` without a source assumes each column
+already has its fact's type.
 """
 
 from __future__ import annotations
@@ -20,161 +27,208 @@ from typing import Literal
 
 from sqlglot import exp
 
-from marketing_rules.backends.sql_expressions import BIGINT, BOOL, DOUBLE, TEXT, paren, sql_type, typed_null
+from marketing_rules.backends.sql_expressions import BIGINT, BOOL, TEXT, paren, typed_null
+from marketing_rules.model import input_rules as rules
 from marketing_rules.model.schema import LIMIT, FactSchema, FactSpec
 
-SourceKind = Literal["integer", "float", "string", "boolean", "other"]
-TRUE_WORDS = ("1", "on", "t", "true", "y", "yes")
-FALSE_WORDS = ("0", "off", "f", "false", "n", "no")
+SourceKind = Literal["integer", "float", "decimal", "string", "boolean", "other"]
+WIDE = exp.DataType.build("DECIMAL(38, 10)")  # room to tell a value beyond 10^18 from one that is not a number
+NUMBER = exp.DataType.build("DECIMAL(28, 10)")  # a number fact's value: 18 digits before the point, 10 after
+WHOLE = exp.DataType.build("DECIMAL(38, 0)")
 
 
 @dataclass(frozen=True)
 class ValidatedFact:
-    """One fact after validation: its typed value, and (condition, reason) pairs for bad values."""
+    """One fact after validation: its typed value, its reason when the value is bad (null when it is
+    good or null), and the value as the reason shows it."""
 
     name: str
     value: exp.Expression
-    problems: tuple[tuple[exp.Expression, str], ...]
+    reason: exp.Expression | None
+    shown: exp.Expression
 
 
 def natural_kind(spec: FactSpec) -> SourceKind:
     """The column kind a fact has when its table was built for it."""
-    return {"integer": "integer", "number": "float", "boolean": "boolean"}.get(spec.type, "string")  # type: ignore[return-value]
+    return {"integer": "integer", "number": "decimal", "boolean": "boolean"}.get(spec.type, "string")  # type: ignore[return-value]
 
 
 def _is_null(value: exp.Expression) -> exp.Expression:
     return exp.Is(this=paren(value), expression=exp.null())
 
 
-def _not_null(value: exp.Expression) -> exp.Expression:
-    return exp.Not(this=_is_null(value))
+def _text(reason: str) -> exp.Expression:
+    return exp.Literal.string(reason)
 
 
-def _try_cast(value: exp.Expression, to: exp.DataType) -> exp.Expression:
-    return exp.TryCast(this=value, to=to)
+def _number(value: int | float | str) -> exp.Expression:
+    return exp.Literal.number(value if isinstance(value, (int, str)) else rules.bound_text(value))
 
 
-def _finite(number: exp.Expression) -> exp.Expression:
-    """Outside +-10^18, NaN or infinite: NaN sorts above every number in the target dialects."""
-    bound = exp.Literal.number(f"{LIMIT}.0")
-    return exp.Not(this=exp.Between(this=paren(number), low=exp.Neg(this=bound), high=bound))
+def _first(*cases: tuple[exp.Expression, str]) -> exp.Expression:
+    """The reason of the first condition that holds (conditions in SQL's three-valued logic: a null
+    condition does not hold), or null."""
+    case = exp.Case()
+    for condition, reason in cases:
+        case = case.when(condition, _text(reason), copy=False)
+    return case
 
 
-def _number_problems(spec: FactSpec, raw: exp.Expression, number: exp.Expression, kind: SourceKind,
-                     integer: bool) -> list[tuple[exp.Expression, str]]:
-    problems: list[tuple[exp.Expression, str]] = []
-    if kind == "string":
-        problems.append((exp.and_(_not_null(raw), _is_null(number), copy=False), "is not a number"))
-    present = _not_null(number)
-    problems.append((exp.and_(present, _finite(number), copy=False), "is not a finite number below 10^18"))
-    if integer and kind != "integer":
-        whole = exp.EQ(this=paren(number), expression=exp.Floor(this=number))
-        problems.append((exp.and_(present, exp.Not(this=paren(whole)), copy=False), "is not a whole number"))
+def _matches(text: exp.Expression, pattern: str) -> exp.Expression:
+    return exp.RegexpLike(this=text, expression=exp.Literal.string(f"^(?:{pattern})\\z"))
+
+
+def _trimmed(raw: exp.Expression) -> exp.Expression:
+    return exp.Trim(this=raw, expression=exp.Literal.string(rules.SPACE))
+
+
+def _bounds(spec: FactSpec, value: exp.Expression) -> list[tuple[exp.Expression, str]]:
+    found = []
     if spec.ge is not None:
-        problems.append((exp.LT(this=paren(number), expression=_bound(spec.ge)), f"must be >= {_text(spec.ge)}"))
+        found.append((exp.LT(this=paren(value), expression=_number(spec.ge)), rules.at_least(spec.ge)))
     if spec.le is not None:
-        problems.append((exp.GT(this=paren(number), expression=_bound(spec.le)), f"must be <= {_text(spec.le)}"))
-    return problems
+        found.append((exp.GT(this=paren(value), expression=_number(spec.le)), rules.at_most(spec.le)))
+    return found
 
 
-def _bound(value: float) -> exp.Expression:
-    return exp.Literal.number(_text(value))
+def _finite(value: exp.Expression) -> exp.Expression:
+    """True for a finite DOUBLE: x - x is NaN for NaN and the infinities."""
+    return exp.EQ(this=exp.Sub(this=paren(value), expression=paren(value)), expression=exp.Literal.number(0))
 
 
-def _text(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
+def _beyond(value: exp.Expression, inclusive: bool) -> exp.Expression:
+    """Numbers: 10^18 or more in magnitude; integers: beyond +-10^18 (no ABS: it overflows at -2^63)."""
+    if inclusive:
+        return exp.GTE(this=exp.Abs(this=value), expression=exp.Literal.number(LIMIT))
+    low = exp.LT(this=paren(value), expression=exp.Literal.number(-LIMIT))
+    return exp.or_(low, exp.GT(this=paren(value), expression=exp.Literal.number(LIMIT)), copy=False)
 
 
-def _numeric(spec: FactSpec, raw: exp.Expression, kind: SourceKind) -> ValidatedFact:
-    integer = spec.type == "integer"
-    if kind == "string":
-        number = _try_cast(exp.Trim(this=raw), DOUBLE)
-    elif kind == "boolean":
-        number = exp.cast(exp.cast(raw, exp.DataType.build("INT"), copy=False), DOUBLE, copy=False)
-    elif kind in ("integer", "float"):
-        number = raw
-    else:
-        return _wrong_kind(spec, raw, "is not a number")
-    problems = _number_problems(spec, raw, number, kind, integer)
-    if integer:
-        value = raw if kind == "integer" else _try_cast(_guarded(number), BIGINT)
-    else:
-        value = exp.cast(raw, DOUBLE, copy=False) if kind != "string" else number
-        if kind != "integer":  # a value that is not finite is null for the rest of the query, never an error
-            value = exp.Case(ifs=[exp.If(this=exp.Not(this=_finite(number)), true=value)])
-    return ValidatedFact(spec.name, value, tuple(problems))
+def _within(value: exp.Expression, kind: exp.DataType, inclusive: bool) -> exp.Expression:
+    """The value cast to ``kind`` where it is in range, else null."""
+    return exp.Case().when(exp.Not(this=paren(_beyond(value, inclusive))), exp.cast(value, kind, copy=False), copy=False)
 
 
-def _guarded(number: exp.Expression) -> exp.Expression:
-    """A number that can be cast to BIGINT without error (others become null, and are reported)."""
-    limit = exp.Literal.number(f"{LIMIT}.0")
-    safe = exp.and_(exp.GT(this=paren(number), expression=exp.Neg(this=limit)), exp.LT(this=paren(number), expression=limit), copy=False)
-    return exp.Case().when(safe, number, copy=False)
-
-
-def _boolean(spec: FactSpec, raw: exp.Expression, kind: SourceKind) -> ValidatedFact:
+def shown(raw: exp.Expression, kind: SourceKind) -> exp.Expression:
+    """A column's value as a reason shows it: as :func:`marketing_rules.errors.shown` does."""
     if kind == "boolean":
-        return ValidatedFact(spec.name, raw, ())
-    if kind in ("integer", "float"):
+        return exp.Case().when(raw, _text("true"), copy=False).else_(_text("false"), copy=False)
+    if kind == "float":  # NaN equals itself in DuckDB: told apart by x - x, which is NaN for it and the infinities
+        infinity = exp.cast(_text("inf"), exp.DataType.build("DOUBLE"))
+        return (exp.Case().when(_finite(raw), exp.cast(raw, TEXT), copy=False)
+                .when(exp.EQ(this=paren(raw), expression=infinity), _text("inf"), copy=False)
+                .when(exp.EQ(this=paren(raw), expression=exp.Neg(this=infinity)), _text("-inf"), copy=False)
+                .else_(_text("nan"), copy=False))
+    return raw if kind == "string" else exp.cast(raw, TEXT, copy=False)
+
+
+def _integer(spec: FactSpec, raw: exp.Expression, kind: SourceKind) -> tuple[exp.Expression, exp.Expression]:
+    if kind == "string":
+        text = _trimmed(raw)
+        number = exp.TryCast(this=text, to=WHOLE)
+        bad = exp.Not(this=paren(_matches(text, rules.INTEGER_TEXT)))
+        reason = _first((bad, rules.NOT_INTEGER), (_is_null(number), rules.INTEGER_RANGE),
+                        (_beyond(number, False), rules.INTEGER_RANGE), *_bounds(spec, number))
+    elif kind == "integer":
+        number = raw
+        reason = _first((_beyond(number, False), rules.INTEGER_RANGE), *_bounds(spec, number))
+    elif kind in ("float", "decimal"):
+        whole = exp.EQ(this=exp.Mod(this=paren(raw), expression=exp.Literal.number(1)), expression=exp.Literal.number(0))
+        bad = exp.Not(this=paren(exp.and_(_finite(raw), whole) if kind == "float" else whole))
+        # a whole decimal of any scale as DECIMAL(38, 0), so that 10^18 can be compared with it
+        number = exp.Case().when(exp.Not(this=paren(bad)), raw if kind == "float" else exp.TryCast(this=raw, to=WHOLE), copy=False)
+        reason = _first((bad, rules.NOT_INTEGER), (_beyond(number, False), rules.INTEGER_RANGE), *_bounds(spec, number))
+    else:
+        return typed_null(spec.as_type()), _first((exp.true(), rules.NOT_INTEGER))
+    return _within(number, BIGINT, False), reason
+
+
+def _decimal(spec: FactSpec, raw: exp.Expression, kind: SourceKind) -> tuple[exp.Expression, exp.Expression]:
+    if kind == "string":
+        text = _trimmed(raw)
+        number = exp.TryCast(this=text, to=WIDE)
+        bad = (exp.Not(this=paren(_matches(text, rules.NUMBER_TEXT))), rules.NOT_NUMBER)
+    elif kind == "float":  # through the shortest text that reads back as the same DOUBLE
+        number = exp.TryCast(this=exp.cast(raw, TEXT), to=WIDE)
+        bad = (exp.Not(this=paren(_finite(raw))), rules.NOT_FINITE)
+    elif kind in ("integer", "decimal"):
+        number = exp.TryCast(this=raw, to=WIDE)
+        bad = (exp.false(), "")
+    else:
+        return typed_null(spec.as_type()), _first((exp.true(), rules.NOT_NUMBER))
+    reason = _first(bad, (_is_null(number), rules.NUMBER_RANGE), (_beyond(number, True), rules.NUMBER_RANGE),
+                    *_bounds(spec, number))
+    return _within(number, NUMBER, True), reason
+
+
+def _boolean(raw: exp.Expression, kind: SourceKind) -> tuple[exp.Expression, exp.Expression | None]:
+    if kind == "boolean":
+        return raw, None
+    if kind == "integer":
         valid = exp.In(this=paren(raw), expressions=[exp.Literal.number(0), exp.Literal.number(1)])
-        value = exp.Case().when(valid, exp.NEQ(this=paren(raw), expression=exp.Literal.number(0)), copy=False)
-        return ValidatedFact(spec.name, value, ((exp.Not(this=paren(valid)), "is not true or false"),))
-    word = exp.Lower(this=exp.Trim(this=exp.cast(raw, TEXT, copy=False)))
-    true = exp.In(this=word, expressions=[exp.Literal.string(w) for w in TRUE_WORDS])
-    false = exp.In(this=word, expressions=[exp.Literal.string(w) for w in FALSE_WORDS])
-    value = exp.Case().when(true, exp.true(), copy=False).when(false, exp.false(), copy=False).else_(exp.cast(exp.null(), BOOL, copy=False), copy=False)
-    bad = exp.and_(_not_null(raw), exp.Not(this=paren(exp.or_(true, false, copy=False))), copy=False)
-    return ValidatedFact(spec.name, value, ((bad, "is not true or false"),))
-
-
-def _text_fact(spec: FactSpec, raw: exp.Expression, kind: SourceKind) -> ValidatedFact:
-    if spec.name == "id":
-        text = exp.cast(raw, TEXT, copy=False) if kind in ("integer", "string") else raw
-        problems: list[tuple[exp.Expression, str]] = [(_is_null(raw), "is required")]
-        if kind in ("integer", "string"):
-            problems.append((exp.EQ(this=exp.Length(this=text), expression=exp.Literal.number(0)), "must not be empty"))
-        else:
-            problems.append((_not_null(raw), "is not text"))
-        return ValidatedFact(spec.name, text, tuple(problems))
+        value = exp.Case().when(valid, exp.EQ(this=paren(raw), expression=exp.Literal.number(1)), copy=False)
+        return value, _first((exp.Not(this=paren(valid)), rules.NOT_BOOLEAN))
     if kind != "string":
-        reason = "is not text" if spec.type == "string" else f"must be one of {', '.join(spec.values)}"
-        return _wrong_kind(spec, raw, reason)
+        return exp.cast(exp.null(), BOOL), _first((exp.true(), rules.NOT_BOOLEAN))
+    word = exp.Lower(this=_trimmed(raw))
+    true = exp.In(this=word, expressions=[_text(w) for w in rules.TRUE_WORDS])
+    false = exp.In(this=word, expressions=[_text(w) for w in rules.FALSE_WORDS])
+    value = exp.Case().when(true, exp.true(), copy=False).when(false, exp.false(), copy=False)
+    return value, _first((exp.Not(this=paren(exp.or_(true, false, copy=False))), rules.NOT_BOOLEAN))
+
+
+def _text_fact(spec: FactSpec, raw: exp.Expression, kind: SourceKind) -> tuple[exp.Expression, exp.Expression | None]:
+    if spec.name == "id":
+        if kind not in ("integer", "string"):
+            return exp.cast(exp.null(), TEXT), _first((exp.true(), rules.NOT_TEXT))
+        text = exp.cast(raw, TEXT, copy=False) if kind == "integer" else raw
+        return text, _first((exp.EQ(this=exp.Length(this=text), expression=exp.Literal.number(0)), rules.EMPTY))
+    reason = rules.NOT_TEXT if spec.type == "string" else rules.one_of(spec.values)
+    if kind != "string":
+        return typed_null(spec.as_type()), _first((exp.true(), reason))
     if spec.type == "enum":
-        valid = exp.In(this=paren(raw), expressions=[exp.Literal.string(v) for v in spec.values])
-        return ValidatedFact(spec.name, raw, ((exp.Not(this=paren(valid)), f"must be one of {', '.join(spec.values)}"),))
-    return ValidatedFact(spec.name, raw, ())
-
-
-def _wrong_kind(spec: FactSpec, raw: exp.Expression, reason: str) -> ValidatedFact:
-    return ValidatedFact(spec.name, exp.cast(exp.null(), sql_type(spec.as_type()), copy=False), ((_not_null(raw), reason),))
+        valid = exp.In(this=paren(raw), expressions=[_text(v) for v in spec.values])
+        return raw, _first((exp.Not(this=paren(valid)), reason))
+    return raw, None
 
 
 def validate_fact(spec: FactSpec, raw: exp.Expression, kind: SourceKind) -> ValidatedFact:
-    """The typed value of one input column and the checks of its values."""
-    if spec.type in ("integer", "number"):
-        return _numeric(spec, raw, kind)
-    if spec.type == "boolean":
-        return _boolean(spec, raw, kind)
-    if spec.type in ("string", "enum"):
-        return _text_fact(spec, raw, kind)
-    return ValidatedFact(spec.name, raw, ())  # lists: taken as they come
+    """The typed value of one input column and the reason of a bad value."""
+    if spec.type == "integer":
+        value, reason = _integer(spec, raw, kind)
+    elif spec.type == "number":
+        value, reason = _decimal(spec, raw, kind)
+    elif spec.type == "boolean":
+        value, reason = _boolean(raw, kind)
+    elif spec.type in ("string", "enum"):
+        value, reason = _text_fact(spec, raw, kind)
+    else:
+        value, reason = raw, None  # lists: taken as they come
+    return ValidatedFact(spec.name, value, reason, shown(raw, kind))
+
+
+def _message(fact: ValidatedFact, raw: exp.Expression) -> exp.Expression | None:
+    """``field: reason (got value)`` of a bad cell, else null; an id that is null is required."""
+    pieces: list[exp.Expression] = []
+    if fact.reason is not None:
+        got: exp.Expression = _text(f"{fact.name}: ")
+        for piece in (fact.reason, _text(" (got "), fact.shown, _text(")")):
+            got = exp.DPipe(this=got, expression=piece, safe=False)  # null when there is no reason
+        pieces.append(exp.Case().when(exp.Not(this=_is_null(raw)), got, copy=False))
+    if fact.name == "id":
+        pieces.insert(0, exp.Case().when(_is_null(raw), _text(f"id: {rules.REQUIRED}"), copy=False))
+    if not pieces:
+        return None
+    return pieces[0] if len(pieces) == 1 else exp.Coalesce(this=pieces[0], expressions=pieces[1:])
 
 
 def error_text(facts: list[ValidatedFact], raw: Mapping[str, exp.Expression]) -> exp.Expression:
-    """Every reason a row is rejected, ``field: reason (got value)``, joined by '; '; null if none."""
-    pieces: list[exp.Expression] = []
-    for fact in facts:
-        for condition, reason in fact.problems:
-            got = raw[fact.name]
-            message: exp.Expression = exp.Literal.string(f"{fact.name}: {reason}")
-            if reason != "is required":
-                message = exp.Concat(expressions=[message, exp.Literal.string(" (got "), exp.cast(got, TEXT, copy=False),
-                                                  exp.Literal.string(")")], safe=True, coalesce=True)
-            pieces.append(exp.Case().when(condition, message, copy=False))
+    """Every reason a row is rejected, joined by '; '; null if none."""
+    pieces = [m for fact in facts if (m := _message(fact, raw[fact.name])) is not None]
     if not pieces:
         return exp.cast(exp.null(), TEXT, copy=False)
-    joined = exp.ConcatWs(expressions=[exp.Literal.string("; "), *pieces], coalesce=True)
-    return exp.Nullif(this=joined, expression=exp.Literal.string(""))
+    joined = exp.ConcatWs(expressions=[_text("; "), *pieces], coalesce=True)
+    return exp.Nullif(this=joined, expression=_text(""))
 
 
 def validated(schema: FactSchema, wanted: set[str], source: Mapping[str, SourceKind] | None,
@@ -194,12 +248,12 @@ def validated(schema: FactSchema, wanted: set[str], source: Mapping[str, SourceK
         kind = source.get(spec.name)
         if kind is None:
             if spec.name == "id":
-                missing = ValidatedFact("id", exp.cast(exp.null(), TEXT, copy=False), ((exp.true(), "is required"),))
+                missing = ValidatedFact("id", exp.cast(exp.null(), TEXT, copy=False), None, exp.null())
                 checked.append(missing)
                 raws["id"] = exp.null()
                 facts.append(missing)
             elif spec.name in wanted:
-                facts.append(ValidatedFact(spec.name, typed_null(spec.as_type()), ()))
+                facts.append(ValidatedFact(spec.name, _null_of(spec), None, exp.null()))
             continue
         raw = column(spec.name, quoted=True)
         raws[spec.name] = raw
@@ -208,3 +262,7 @@ def validated(schema: FactSchema, wanted: set[str], source: Mapping[str, SourceK
         if spec.name in wanted or spec.name == "id":
             facts.append(fact)
     return facts, error_text(checked, raws)
+
+
+def _null_of(spec: FactSpec) -> exp.Expression:
+    return exp.cast(exp.null(), NUMBER, copy=False) if spec.type == "number" else typed_null(spec.as_type())

@@ -42,6 +42,24 @@ def label_type(con: Any, program: Program) -> str | None:
     return name
 
 
+def output_columns(schema: Any) -> str:
+    """The output columns (the ones left out are never computed); a number, a DECIMAL(28, 10) in
+    the query, becomes the DOUBLE nearest to it (through its text: DuckDB's own decimal to double
+    cast, like Arrow's, can miss the nearest double by an ulp)."""
+    import pyarrow as pa
+
+    columns = []
+    for field in schema:
+        name = exp.to_identifier(field.name, quoted=True).sql("duckdb")
+        if pa.types.is_floating(field.type):
+            columns.append(f"CAST(CAST({name} AS VARCHAR) AS DOUBLE) AS {name}")
+        elif pa.types.is_list(field.type) and pa.types.is_floating(field.type.value_type):
+            columns.append(f"LIST_TRANSFORM({name}, x -> CAST(CAST(x AS VARCHAR) AS DOUBLE)) AS {name}")
+        else:
+            columns.append(name)
+    return ", ".join(columns)
+
+
 def run(program: Program, source: Any, out: str | None, *, progress: bool = False, threads: int | None = None,
         memory_limit: str | None = None, connection: Any = None, schema: Any = None) -> BatchResult:
     con = connection or connect(threads, memory_limit)
@@ -54,9 +72,7 @@ def run(program: Program, source: Any, out: str | None, *, progress: bool = Fals
                    labels=label_type(con, program))
     full = output_schema(program)
     schema = schema if schema is not None else full
-    if schema.names != full.names:  # the columns left out are never computed
-        names = ", ".join(exp.to_identifier(name, quoted=True).sql("duckdb") for name in schema.names)
-        query = f"SELECT {names} FROM ({query}) AS decisions"
+    query = f"SELECT {output_columns(schema)} FROM ({query}) AS decisions"
     rows_in = con.sql("SELECT count(*) FROM customers").fetchall()[0][0]
     if out is not None:
         copy = f"COPY ({query}) TO {_quote(str(out))} (FORMAT parquet, COMPRESSION zstd)"

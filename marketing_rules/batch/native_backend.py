@@ -45,8 +45,6 @@ BATCH_ROWS = 50_000
 
 def decide_row(decide: Decide, row: dict[str, Any], derived: tuple[str, ...]) -> dict[str, Any]:
     """One output row for one input row: the decision, or the reason the row was rejected."""
-    if isinstance(row.get("id"), int) and not isinstance(row.get("id"), bool):
-        row["id"] = str(row["id"])  # customer numbers stored as integers, as the SQL backends read them
     try:
         decision = decide(row)
     except FactsError as error:
@@ -67,8 +65,9 @@ def decide_row(decide: Decide, row: dict[str, Any], derived: tuple[str, ...]) ->
 
 
 def rejection_reason(error: FactsError) -> str:
-    """Why a row was rejected, in the words of every backend."""
-    return "; ".join(f"{e['field']}: {e['message']} (got {e['value']!r})" for e in error.errors)
+    """Why a row was rejected, in the words of every backend: the error's text (``field: reason (got
+    value)``, model/input_rules.py)."""
+    return str(error)
 
 
 def _text(value: Any) -> str | None:

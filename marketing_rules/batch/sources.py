@@ -3,8 +3,8 @@
 Every backend reads a source the same way, so that they see the same values: DuckDB reads files
 (CSV with every column as text, which the validation then parses as the per-customer engine
 does) and registers in-memory tables; Spark reads files itself and takes in-memory tables
-through Arrow. Each column's kind (integer, float, string, boolean, other) tells the SQL
-validation how to check it.
+through Arrow. Each column's kind (integer, float, decimal, string, boolean, other) tells the SQL
+validation how to read it (docs/dsl.md, "Input values"): CSV cells are text on every backend.
 """
 
 from __future__ import annotations
@@ -69,8 +69,10 @@ def duckdb_kind(type_name: str) -> SourceKind:
     if name in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
                 "UBIGINT", "UHUGEINT"):
         return "integer"
-    if name in ("FLOAT", "DOUBLE") or name.startswith("DECIMAL"):
+    if name in ("FLOAT", "DOUBLE"):
         return "float"
+    if name.startswith("DECIMAL"):
+        return "decimal"
     if name == "BOOLEAN":
         return "boolean"
     if name == "VARCHAR":
@@ -82,8 +84,10 @@ def spark_kind(data_type: Any) -> SourceKind:
     name = type(data_type).__name__
     if name in ("ByteType", "ShortType", "IntegerType", "LongType"):
         return "integer"
-    if name in ("FloatType", "DoubleType", "DecimalType"):
+    if name in ("FloatType", "DoubleType"):
         return "float"
+    if name == "DecimalType":
+        return "decimal"
     if name == "BooleanType":
         return "boolean"
     if name in ("StringType", "VarcharType", "CharType"):

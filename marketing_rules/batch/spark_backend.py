@@ -5,9 +5,11 @@ Without a session, a local one is started (``local[*]``, no UI) and kept for the
 base is read, decided and written in parallel by the executors. With ``out``, Spark writes a folder
 of Parquet files (Spark's way); without it, the decisions come back as a Spark DataFrame.
 
-Division by zero is null and bad text is null under ``TRY_CAST``; the query runs with
-``spark.sql.ansi.enabled`` off for the rest (decimal overflow is null, as the rule language's
-arithmetic on out-of-range values is), and the setting is restored after.
+Division by zero is null and bad text is null under ``TRY_CAST``. The query runs with the settings
+of :data:`SETTINGS`, restored after: ``spark.sql.ansi.enabled`` off (a decimal overflow is null,
+and the query turns it into the row's overflow error) and
+``spark.sql.decimalOperations.allowPrecisionLoss`` off (the product of two numbers is an exact
+``DECIMAL(38, 20)``, rounded to ten places by the query, not cut to six places by Spark).
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from marketing_rules.batch.sources import spark_frame, spark_kinds
 
 _views = itertools.count()
 
+#: What the compiled query needs of the session (the number contract, ``backends/sql_expressions``).
+SETTINGS = {"spark.sql.ansi.enabled": "false", "spark.sql.decimalOperations.allowPrecisionLoss": "false"}
+
 
 def local_session(memory: str = "2g") -> Any:
     """A local SparkSession for this process (created once, then reused)."""
@@ -32,6 +37,7 @@ def local_session(memory: str = "2g") -> Any:
             .config("spark.sql.shuffle.partitions", "4")
             .config("spark.driver.memory", memory)
             .config("spark.sql.ansi.enabled", "false")
+            .config("spark.sql.decimalOperations.allowPrecisionLoss", "false")
             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
             .getOrCreate())
 
@@ -51,8 +57,9 @@ def run(program: Program, source: Any, out: str | None, *, spark: Any = None, pr
 
     spark = spark or local_session()
     started = clock()
-    previous = spark.conf.get("spark.sql.ansi.enabled", None)
-    spark.conf.set("spark.sql.ansi.enabled", "false")
+    previous = {key: spark.conf.get(key, None) for key in SETTINGS}
+    for key, value in SETTINGS.items():
+        spark.conf.set(key, value)
     try:
         result, frame = decisions(program, source, spark)
         if schema is not None:
@@ -65,7 +72,8 @@ def run(program: Program, source: Any, out: str | None, *, spark: Any = None, pr
             written = result.cache()
         counts = written.agg(F.count(F.lit(1)).alias("n"), F.count("error").alias("rejected")).first()
     finally:
-        if previous is not None:
-            spark.conf.set("spark.sql.ansi.enabled", previous)
+        for key, value in previous.items():
+            if value is not None:
+                spark.conf.set(key, value)
     summary = Summary("spark", rows_in, counts["n"] - counts["rejected"], counts["rejected"], clock() - started)
     return BatchResult(summary, None if out is not None else written, str(out) if out is not None else None)

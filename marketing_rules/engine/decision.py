@@ -8,6 +8,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol
 
 from marketing_rules.analysis.program import ServiceAccess
+from marketing_rules.backends.python import to_plain
 
 if TYPE_CHECKING:
     from marketing_rules.backends.python import RawResult
@@ -100,14 +101,14 @@ class Decision:
 
     @property
     def points(self) -> int | float:
-        """Points awarded by ``award`` effects."""
-        total: int | float = sum(points for _, points in self.awards if points is not None)
+        """Points awarded by ``award`` effects, summed exactly (int when whole)."""
+        total: int | float = to_plain(sum(points for _, points in self._awards or () if points is not None))
         return total
 
     @property
     def awards(self) -> list[tuple[str, Any]]:
         """(rule id, points) for each ``award`` that fired."""
-        return list(self._awards or ())
+        return [(rule, to_plain(points)) for rule, points in self._awards or ()]
 
     def as_dict(self) -> dict[str, Any]:
         """The decision as plain JSON-ready data."""

@@ -6,7 +6,7 @@ with the same ``at`` keep the order given):
 1. Crediting: points held by rules with ``credit: <type>`` become credited at the next event of
    that type (the experience club credits trial coins when the incubation period ends).
 2. Earning: every points rule of the event's type whose ``state`` (if any) the customer reached
-   at an earlier event and whose ``when`` is true counts the event, per value of ``per``. The
+   at an earlier event, whose ``until`` state (if any) it has not, and whose ``when`` is true counts the event, per value of ``per``. The
    first ``skip`` counted events earn nothing; with ``once`` only the first earning one does.
    The base points (an expression) times the factor (the product of every multiplier that
    applies: its events, its state reached earlier, its ``when``) are the points, cut to what
@@ -174,6 +174,8 @@ class Accrual:
               counted: dict[tuple[str, Any], int], earned_once: set[tuple[str, Any]],
               cap_used: dict[tuple[str, Any, tuple[Any, ...]], Decimal]) -> dict[str, Any] | None:
         if rule.state is not None and rule.state not in reached:
+            return None
+        if rule.until is not None and rule.until in reached:
             return None
         if not when(values):
             return None

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Annotated, Any, NamedTuple, Required, get_args
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import AfterValidator, BaseModel, TypeAdapter, ValidationError
+from pydantic_core import PydanticCustomError
 from typing_extensions import TypedDict
 
 from marketing_rules.analysis.program import EventSpec
@@ -74,15 +75,19 @@ def _adapter(spec: EventSpec) -> TypeAdapter[dict[str, Any]]:
     """A validator of an event type's attributes: declared types and ranges, required ones present."""
     annotations: dict[str, Any] = {}
     for attribute in spec.attributes:
-        optional = _annotation(attribute)  # NotRequired[Annotated[type | None, Field(...)]]
+        optional = _annotation(attribute)  # NotRequired[Annotated[..., PlainValidator(read), ...]]
         if attribute.name in spec.required:
             (inner,) = get_args(optional)
-            base, *metadata = get_args(inner)
-            (kind,) = [t for t in get_args(base) if t is not type(None)]
-            annotations[attribute.name] = Required[Annotated[(kind, *metadata)]]
+            annotations[attribute.name] = Required[Annotated[inner, AfterValidator(_present)]]
         else:
             annotations[attribute.name] = optional
     return TypeAdapter(TypedDict(f"Event_{spec.name}", annotations))  # type: ignore[operator]
+
+
+def _present(value: Any) -> Any:
+    if value is None:
+        raise PydanticCustomError("missing", "is required")
+    return value
 
 
 def _attribute_error(error: Mapping[str, Any], kind: str) -> dict[str, Any]:

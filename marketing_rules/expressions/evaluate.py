@@ -23,6 +23,7 @@ from marketing_rules.expressions import ast
 from marketing_rules.expressions.checker import type_of
 from marketing_rules.expressions.functions import FUNCTIONS
 from marketing_rules.expressions.numbers import (
+    CONTEXT,
     NumberOverflow,
     integer_result,
     number_result,
@@ -30,6 +31,7 @@ from marketing_rules.expressions.numbers import (
     remainder,
     to_number,
 )
+from marketing_rules.expressions.text import to_text
 from marketing_rules.expressions.types import INTEGER, NUMBER, Type
 
 _COMPARE = {
@@ -37,13 +39,14 @@ _COMPARE = {
     "<=": operator.le, ">": operator.gt, ">=": operator.ge,
 }
 _ARITH = {"+": operator.add, "-": operator.sub, "*": operator.mul}
+_EXACT = {"+": CONTEXT.add, "-": CONTEXT.subtract, "*": CONTEXT.multiply}
 
 
 class Overflow(NumberOverflow):
     """A result outside the number contract, with the expression that produced it."""
 
     def __init__(self, kind: str, node: ast.Expr):
-        super().__init__(f"{kind} overflow in {ast.render(node)}")
+        super().__init__(f"{kind} overflow in {to_text(node)}")
         self.kind = kind
         self.node = node
 
@@ -114,7 +117,13 @@ class Evaluator:
                 return None if v is None else self.checked(-v, node)
             case ast.Arith(op=op, left=a, right=b):
                 x, y = self.value(a), self.value(b)
-                return None if x is None or y is None else self.checked(self._arith(op, x, y), node)
+                if x is None or y is None:
+                    return None
+                try:
+                    result = self._arith(op, x, y)
+                except NumberOverflow:  # a quotient or a remainder of numbers beyond the contract
+                    raise Overflow(NUMBER.kind, node) from None
+                return self.checked(result, node)
             case ast.Call(name=name, args=args):
                 values = [self.value(a) for a in args]
                 function = FUNCTIONS[name]
@@ -130,7 +139,7 @@ class Evaluator:
         if op in _ARITH:
             if isinstance(x, int) and isinstance(y, int):
                 return _ARITH[op](x, y)
-            return _ARITH[op](Decimal(x), Decimal(y))
+            return _EXACT[op](Decimal(x), Decimal(y))  # exact: rounded once, to 10 places, by checked()
         if op == "/":
             return quotient(Decimal(x), Decimal(y))
         return remainder(x, y)

@@ -51,6 +51,8 @@ def to_text(node: ast.Expr) -> str:
             return "not " + _wrapped(x, node)
         case ast.Call(name=name, args=args):
             return f"{name}({', '.join(to_text(a) for a in args)})"
+        case ast.Checked(operand=x):
+            return to_text(x)
     raise TypeError(node)
 
 

@@ -179,6 +179,7 @@ class PointsRule(_Part):
     skip: int = Field(0, ge=0, description="the first N matching events earn nothing")
     cap: Cap | None = None
     state: str | None = Field(None, description="only events after the customer reached this state count")
+    until: str | None = Field(None, description="only events before the customer reached this state count")
     credit: str | None = Field(None, description="an event type: the points stay pending until the next one")
 
 

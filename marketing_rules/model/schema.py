@@ -7,16 +7,18 @@ Only ``id`` is required; any other fact may be absent or null.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache, cached_property
-from typing import Annotated, Any, Literal, NotRequired
+from typing import Annotated, Any, NotRequired
 
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import PlainValidator, TypeAdapter, ValidationError, WithJsonSchema
 from typing_extensions import TypedDict
 
 from marketing_rules.errors import FactsError
 from marketing_rules.expressions import types as t
+from marketing_rules.model import input_rules as rules
 
 FACT_TYPES = ("integer", "number", "string", "boolean", "enum", "list")
 
@@ -139,18 +141,23 @@ def _identity_check(facts: tuple[FactSpec, ...]) -> Callable[[Any], dict[str, An
     return check
 
 
-#: Numbers are finite and below 10^18 in magnitude: exact decimal arithmetic has 18 digits before the
-#: point, in the Python engine and in SQL alike, so every backend rejects the same values.
+#: Integers are within +-10^18 and numbers below 10^18 in magnitude: exact decimal arithmetic has 18
+#: digits before the point, in the Python engine and in SQL alike, so every backend rejects the same values.
 LIMIT = 10**18
 
 
 def exact_value_test(spec: FactSpec, var: str, env: dict[str, Any]) -> str:
     """A Python test that is true when the value of ``var`` is NOT already exactly valid (None included:
-    each test starts with the value's class). Constants it needs are added to ``env``."""
+    each test starts with the value's class). Constants it needs are added to ``env``.
+
+    A float of a number fact passes when it is in range: its digits beyond the tenth place (rare, and
+    costly to look for on this path) are left to the arithmetic that reads it."""
     if spec.type in ("number", "integer"):
         # one chained comparison: out of range, or beyond 10^18, or (for floats) NaN or infinite
         kind = float if spec.type == "number" else int
         ge, le = (b if kind(b) != b else kind(b) for b in _range(spec))  # bounds of the value's type: faster
+        if spec.type == "number" and le == LIMIT:
+            le = _BELOW_LIMIT  # numbers stay below 10^18
         return f"{var}.__class__ is not {kind.__name__} or not ({ge!r} <= {var} <= {le!r})"
     if spec.type == "boolean":
         return f"{var}.__class__ is not bool"
@@ -162,6 +169,9 @@ def exact_value_test(spec: FactSpec, var: str, env: dict[str, Any]) -> str:
     return "True"  # lists and anything else: let pydantic decide
 
 
+_BELOW_LIMIT = math.nextafter(float(LIMIT), 0.0)
+
+
 def _range(spec: FactSpec) -> tuple[float, float]:
     """The smallest and largest valid value of a number or integer fact."""
     return (max(spec.ge, -LIMIT) if spec.ge is not None else -LIMIT,
@@ -169,24 +179,22 @@ def _range(spec: FactSpec) -> tuple[float, float]:
 
 
 def _annotation(spec: FactSpec) -> Any:
-    bounds: dict[str, Any] = {k: v for k, v in (("ge", spec.ge), ("le", spec.le)) if v is not None}
-    if spec.type in ("number", "integer"):
-        bounds["ge"], bounds["le"] = _range(spec)
-    if spec.type == "number":
-        bounds["allow_inf_nan"] = False
-    base: Any = {
-        "integer": int,
-        "number": float,
-        "string": str,
-        "boolean": bool,
-        "list": list,
-    }.get(spec.type)
-    if spec.type == "enum":
-        base = Literal[spec.values]
-    field = Field(description=spec.title, **bounds) if (bounds or spec.title) else Field()
+    schema: dict[str, Any] = {"description": spec.title} if spec.title else {}
     if spec.name == "id":
-        return Annotated[str, Field(min_length=1, description=spec.title)]
-    return NotRequired[Annotated[base | None, field]]
+        return Annotated[str, PlainValidator(rules.read_id, json_schema_input_type=str),
+                         WithJsonSchema({"type": "string", "minLength": 1, **schema})]
+    read = rules.reader(spec)
+    types: dict[str, dict[str, Any]] = {"integer": {"type": "integer"}, "number": {"type": "number"},
+                                        "string": {"type": "string"}, "boolean": {"type": "boolean"},
+                                        "list": {"type": "array"}, "enum": {"enum": list(spec.values)}}
+    base = types[spec.type]
+    for key, bound in (("minimum", spec.ge), ("maximum", spec.le)):
+        if bound is not None:
+            base[key] = bound
+    nullable = {"anyOf": [base, {"type": "null"}], **schema}
+    if read is None:  # lists: taken as they come
+        return NotRequired[Annotated[list | None, WithJsonSchema(nullable)]]
+    return NotRequired[Annotated[Any, PlainValidator(read), WithJsonSchema(nullable)]]
 
 
 @cache
@@ -198,12 +206,13 @@ def _adapter(facts: tuple[FactSpec, ...]) -> TypeAdapter[Any]:
 
 def _fact_error(error: Mapping[str, Any]) -> dict[str, Any]:
     loc = error.get("loc", ())
-    field = ".".join(str(p) for p in loc if not isinstance(p, int) and p not in ("literal", "none", "is-instance"))
-    field = next((str(p) for p in loc if isinstance(p, str)), field) or "(customer)"
+    field = next((str(p) for p in loc if isinstance(p, str)), "") or "(customer)"
     message = str(error.get("msg", "invalid"))
     value = error.get("input")
     if error.get("type") == "missing":
-        message, value = "is required", None  # pydantic passes the whole customer as the input
+        message, value = rules.REQUIRED, None  # pydantic passes the whole customer as the input
+    elif error.get("type") == "list_type":
+        message = "is not a list"
     return {"field": field, "value": value, "message": message}
 
 

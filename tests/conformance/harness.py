@@ -22,6 +22,7 @@ from marketing_rules.backends import reference
 from marketing_rules.batch.native_backend import rejection_reason
 from marketing_rules.batch.sources import duckdb_relation
 from marketing_rules.errors import FactsError
+from marketing_rules.expressions.numbers import to_number
 
 CASES = Path(__file__).parent / "cases"
 BACKENDS = ("reference", "python", "duckdb", "spark")
@@ -93,8 +94,19 @@ def reference_rows(rs: mr.Ruleset, source: Path) -> list[dict[str, Any]]:
         except FactsError as error:
             rows.append(reference.error_row(program, customer.get("id"), rejection_reason(error)))
             continue
-        rows.append(reference.output_row(program, reference.decide(program, facts)))
+        rows.append(reference.output_row(program, reference.decide(program, exact_numbers(program, customer, facts))))
     return rows
+
+
+def exact_numbers(program: Any, customer: dict[str, Any], facts: dict[str, Any]) -> dict[str, Any]:
+    """The validated facts with each number read digit for digit from its text, as the contract reads
+    it (the validator hands the per-customer engine floats, which hold 15 to 17 digits)."""
+    exact = dict(facts)
+    for spec in program.schema.facts:
+        raw = customer.get(spec.name)
+        if spec.type == "number" and isinstance(raw, str) and facts.get(spec.name) is not None:
+            exact[spec.name] = to_number(raw.strip())
+    return exact
 
 
 def normalise(row: dict[str, Any]) -> dict[str, Any]:

@@ -1,163 +1,143 @@
 WITH validated AS (
   SELECT
-    CAST(`id` AS STRING) AS `id`,
+    `id` AS `id`,
+    CAST(CASE
+      WHEN NOT (
+        ABS(CAST(`arpu` AS DECIMAL(38, 10))) >= 1000000000000000000
+      )
+      THEN CAST(`arpu` AS DECIMAL(38, 10))
+    END AS DECIMAL(28, 10)) AS `arpu`,
+    CAST(CASE
+      WHEN NOT (
+        ABS(CAST(`arpu_prev` AS DECIMAL(38, 10))) >= 1000000000000000000
+      )
+      THEN CAST(`arpu_prev` AS DECIMAL(38, 10))
+    END AS DECIMAL(28, 10)) AS `arpu_prev`,
+    CAST(CASE
+      WHEN NOT (
+        ABS(CAST(`arpu_3m` AS DECIMAL(38, 10))) >= 1000000000000000000
+      )
+      THEN CAST(`arpu_3m` AS DECIMAL(38, 10))
+    END AS DECIMAL(28, 10)) AS `arpu_3m`,
     CASE
-      WHEN NOT NOT `arpu` BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
-      THEN CAST(`arpu` AS DOUBLE)
-    END AS `arpu`,
-    CASE
-      WHEN NOT NOT `arpu_prev` BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
-      THEN CAST(`arpu_prev` AS DOUBLE)
-    END AS `arpu_prev`,
-    CASE
-      WHEN NOT NOT `arpu_3m` BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
-      THEN CAST(`arpu_3m` AS DOUBLE)
-    END AS `arpu_3m`,
-    `tenure_months` AS `tenure_months`,
-    CASE
-      WHEN NOT NOT `package_fee` BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
-      THEN CAST(`package_fee` AS DOUBLE)
-    END AS `package_fee`,
+      WHEN NOT (
+        `tenure_months` < -1000000000000000000 OR `tenure_months` > 1000000000000000000
+      )
+      THEN CAST(`tenure_months` AS BIGINT)
+    END AS `tenure_months`,
+    CAST(CASE
+      WHEN NOT (
+        ABS(CAST(`package_fee` AS DECIMAL(38, 10))) >= 1000000000000000000
+      )
+      THEN CAST(`package_fee` AS DECIMAL(38, 10))
+    END AS DECIMAL(28, 10)) AS `package_fee`,
     `card` AS `card`,
     `status` AS `status`,
-    `birthday_month` AS `birthday_month`,
+    CASE
+      WHEN NOT (
+        `birthday_month` < -1000000000000000000 OR `birthday_month` > 1000000000000000000
+      )
+      THEN CAST(`birthday_month` AS BIGINT)
+    END AS `birthday_month`,
     NULLIF(
       CONCAT_WS(
         '; ',
-        CASE WHEN `id` IS NULL THEN 'id: is required' END,
-        CASE
-          WHEN LENGTH(CAST(`id` AS STRING)) = 0
-          THEN CONCAT('id: must not be empty', ' (got ', COALESCE(CAST(`id` AS STRING), ''), ')')
-        END,
+        COALESCE(
+          CASE WHEN `id` IS NULL THEN 'id: is required' END,
+          CASE
+            WHEN NOT `id` IS NULL
+            THEN 'id: ' || CASE WHEN LENGTH(`id`) = 0 THEN 'must not be empty' END || ' (got ' || `id` || ')'
+          END
+        ),
         CASE
           WHEN NOT `arpu` IS NULL
-          AND NOT `arpu` BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
-          THEN CONCAT(
-            'arpu: is not a finite number below 10^18',
-            ' (got ',
-            COALESCE(CAST(`arpu` AS STRING), ''),
-            ')'
-          )
-        END,
-        CASE
-          WHEN `arpu` < 0
-          THEN CONCAT('arpu: must be >= 0', ' (got ', COALESCE(CAST(`arpu` AS STRING), ''), ')')
+          THEN 'arpu: ' || CASE
+            WHEN FALSE
+            THEN ''
+            WHEN CAST(`arpu` AS DECIMAL(38, 10)) IS NULL
+            THEN 'is not below 10^18 in magnitude'
+            WHEN ABS(CAST(`arpu` AS DECIMAL(38, 10))) >= 1000000000000000000
+            THEN 'is not below 10^18 in magnitude'
+            WHEN CAST(`arpu` AS DECIMAL(38, 10)) < 0
+            THEN 'must be greater than or equal to 0'
+          END || ' (got ' || CAST(`arpu` AS STRING) || ')'
         END,
         CASE
           WHEN NOT `arpu_prev` IS NULL
-          AND NOT `arpu_prev` BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
-          THEN CONCAT(
-            'arpu_prev: is not a finite number below 10^18',
-            ' (got ',
-            COALESCE(CAST(`arpu_prev` AS STRING), ''),
-            ')'
-          )
-        END,
-        CASE
-          WHEN `arpu_prev` < 0
-          THEN CONCAT('arpu_prev: must be >= 0', ' (got ', COALESCE(CAST(`arpu_prev` AS STRING), ''), ')')
+          THEN 'arpu_prev: ' || CASE
+            WHEN FALSE
+            THEN ''
+            WHEN CAST(`arpu_prev` AS DECIMAL(38, 10)) IS NULL
+            THEN 'is not below 10^18 in magnitude'
+            WHEN ABS(CAST(`arpu_prev` AS DECIMAL(38, 10))) >= 1000000000000000000
+            THEN 'is not below 10^18 in magnitude'
+            WHEN CAST(`arpu_prev` AS DECIMAL(38, 10)) < 0
+            THEN 'must be greater than or equal to 0'
+          END || ' (got ' || CAST(`arpu_prev` AS STRING) || ')'
         END,
         CASE
           WHEN NOT `arpu_3m` IS NULL
-          AND NOT `arpu_3m` BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
-          THEN CONCAT(
-            'arpu_3m: is not a finite number below 10^18',
-            ' (got ',
-            COALESCE(CAST(`arpu_3m` AS STRING), ''),
-            ')'
-          )
-        END,
-        CASE
-          WHEN `arpu_3m` < 0
-          THEN CONCAT('arpu_3m: must be >= 0', ' (got ', COALESCE(CAST(`arpu_3m` AS STRING), ''), ')')
+          THEN 'arpu_3m: ' || CASE
+            WHEN FALSE
+            THEN ''
+            WHEN CAST(`arpu_3m` AS DECIMAL(38, 10)) IS NULL
+            THEN 'is not below 10^18 in magnitude'
+            WHEN ABS(CAST(`arpu_3m` AS DECIMAL(38, 10))) >= 1000000000000000000
+            THEN 'is not below 10^18 in magnitude'
+            WHEN CAST(`arpu_3m` AS DECIMAL(38, 10)) < 0
+            THEN 'must be greater than or equal to 0'
+          END || ' (got ' || CAST(`arpu_3m` AS STRING) || ')'
         END,
         CASE
           WHEN NOT `tenure_months` IS NULL
-          AND NOT `tenure_months` BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
-          THEN CONCAT(
-            'tenure_months: is not a finite number below 10^18',
-            ' (got ',
-            COALESCE(CAST(`tenure_months` AS STRING), ''),
-            ')'
-          )
-        END,
-        CASE
-          WHEN `tenure_months` < 0
-          THEN CONCAT(
-            'tenure_months: must be >= 0',
-            ' (got ',
-            COALESCE(CAST(`tenure_months` AS STRING), ''),
-            ')'
-          )
+          THEN 'tenure_months: ' || CASE
+            WHEN `tenure_months` < -1000000000000000000 OR `tenure_months` > 1000000000000000000
+            THEN 'is beyond +-10^18'
+            WHEN `tenure_months` < 0
+            THEN 'must be greater than or equal to 0'
+          END || ' (got ' || CAST(`tenure_months` AS STRING) || ')'
         END,
         CASE
           WHEN NOT `package_fee` IS NULL
-          AND NOT `package_fee` BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
-          THEN CONCAT(
-            'package_fee: is not a finite number below 10^18',
-            ' (got ',
-            COALESCE(CAST(`package_fee` AS STRING), ''),
-            ')'
-          )
+          THEN 'package_fee: ' || CASE
+            WHEN FALSE
+            THEN ''
+            WHEN CAST(`package_fee` AS DECIMAL(38, 10)) IS NULL
+            THEN 'is not below 10^18 in magnitude'
+            WHEN ABS(CAST(`package_fee` AS DECIMAL(38, 10))) >= 1000000000000000000
+            THEN 'is not below 10^18 in magnitude'
+            WHEN CAST(`package_fee` AS DECIMAL(38, 10)) < 0
+            THEN 'must be greater than or equal to 0'
+          END || ' (got ' || CAST(`package_fee` AS STRING) || ')'
         END,
         CASE
-          WHEN `package_fee` < 0
-          THEN CONCAT(
-            'package_fee: must be >= 0',
-            ' (got ',
-            COALESCE(CAST(`package_fee` AS STRING), ''),
-            ')'
-          )
+          WHEN NOT `card` IS NULL
+          THEN 'card: ' || CASE
+            WHEN NOT (
+              `card` IN ('none', 'silver', 'gold', 'diamond')
+            )
+            THEN 'must be one of none, silver, gold, diamond'
+          END || ' (got ' || `card` || ')'
         END,
         CASE
-          WHEN NOT (
-            `card` IN ('none', 'silver', 'gold', 'diamond')
-          )
-          THEN CONCAT(
-            'card: must be one of none, silver, gold, diamond',
-            ' (got ',
-            COALESCE(CAST(`card` AS STRING), ''),
-            ')'
-          )
-        END,
-        CASE
-          WHEN NOT (
-            `status` IN ('active', 'suspended', 'pre_cancel')
-          )
-          THEN CONCAT(
-            'status: must be one of active, suspended, pre_cancel',
-            ' (got ',
-            COALESCE(CAST(`status` AS STRING), ''),
-            ')'
-          )
+          WHEN NOT `status` IS NULL
+          THEN 'status: ' || CASE
+            WHEN NOT (
+              `status` IN ('active', 'suspended', 'pre_cancel')
+            )
+            THEN 'must be one of active, suspended, pre_cancel'
+          END || ' (got ' || `status` || ')'
         END,
         CASE
           WHEN NOT `birthday_month` IS NULL
-          AND NOT `birthday_month` BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
-          THEN CONCAT(
-            'birthday_month: is not a finite number below 10^18',
-            ' (got ',
-            COALESCE(CAST(`birthday_month` AS STRING), ''),
-            ')'
-          )
-        END,
-        CASE
-          WHEN `birthday_month` < 1
-          THEN CONCAT(
-            'birthday_month: must be >= 1',
-            ' (got ',
-            COALESCE(CAST(`birthday_month` AS STRING), ''),
-            ')'
-          )
-        END,
-        CASE
-          WHEN `birthday_month` > 12
-          THEN CONCAT(
-            'birthday_month: must be <= 12',
-            ' (got ',
-            COALESCE(CAST(`birthday_month` AS STRING), ''),
-            ')'
-          )
+          THEN 'birthday_month: ' || CASE
+            WHEN `birthday_month` < -1000000000000000000 OR `birthday_month` > 1000000000000000000
+            THEN 'is beyond +-10^18'
+            WHEN `birthday_month` < 1
+            THEN 'must be greater than or equal to 1'
+            WHEN `birthday_month` > 12
+            THEN 'must be less than or equal to 12'
+          END || ' (got ' || CAST(`birthday_month` AS STRING) || ')'
         END
       ),
       ''
@@ -194,21 +174,7 @@ WITH validated AS (
     END AS __hit_0,
     COALESCE(
       (
-        CASE
-          WHEN ABS(`arpu` - (
-            `arpu_prev` * 0.8
-          )) > 1e-12 * (
-            ABS(`arpu`) + ABS((
-              `arpu_prev` * 0.8
-            ))
-          )
-          THEN `arpu` < (
-            `arpu_prev` * 0.8
-          )
-          ELSE CAST(`arpu` AS DECIMAL(38, 10)) < (
-            CAST(`arpu_prev` AS DECIMAL(38, 10)) * CAST(0.8 AS DECIMAL(2, 1))
-          )
-        END
+        `arpu` < CAST(`arpu_prev` * CAST(0.8 AS DECIMAL(28, 10)) AS DECIMAL(28, 10))
         AND `tenure_months` >= 12
       ),
       FALSE
@@ -233,6 +199,11 @@ WITH validated AS (
       ELSE CAST(NULL AS STRING)
     END AS `tier`,
     __when_3 AS __fired_3,
+    CASE
+      WHEN CAST(`arpu_prev` * CAST(0.8 AS DECIMAL(28, 10)) AS DECIMAL(28, 10)) IS NULL
+      AND NOT `arpu_prev` IS NULL
+      THEN 'number overflow in \'spend-warning\': arpu_prev * 0.8 is beyond 18 digits before the point'
+    END AS __err0_3,
     CASE WHEN __fired_3 THEN 'warning' ELSE CAST('stable' AS STRING) END AS `trend`
   FROM stratum_1_when
 ), stratum_2_when AS (
@@ -409,13 +380,18 @@ WITH validated AS (
       ELSE CAST(ARRAY() AS ARRAY<STRING>)
     END AS __modes_16
   FROM stratum_2_then
+), row_error AS (
+  SELECT
+    *,
+    COALESCE(__error, __err0_3) AS __row_error
+  FROM access_modes
 )
 SELECT
   CAST(`id` AS STRING) AS `id`,
-  CASE WHEN __error IS NULL THEN `tier` END AS `tier`,
-  CASE WHEN __error IS NULL THEN `trend` END AS `trend`,
+  CASE WHEN __row_error IS NULL THEN `tier` END AS `tier`,
+  CASE WHEN __row_error IS NULL THEN `trend` END AS `trend`,
   CASE
-    WHEN __error IS NULL
+    WHEN __row_error IS NULL
     THEN FILTER(
       ARRAY(
         CASE WHEN __fired_5 THEN 'birthday-care' END,
@@ -425,7 +401,7 @@ SELECT
     )
   END AS `tags`,
   CASE
-    WHEN __error IS NULL
+    WHEN __row_error IS NULL
     THEN FILTER(
       ARRAY(
         CASE
@@ -441,7 +417,7 @@ SELECT
     )
   END AS `offers`,
   CASE
-    WHEN __error IS NULL
+    WHEN __row_error IS NULL
     THEN MAP(
       'magazine',
       __modes_0,
@@ -479,9 +455,9 @@ SELECT
       __modes_16
     )
   END AS `access`,
-  CASE WHEN __error IS NULL THEN CAST(0 AS BIGINT) END AS `points`,
+  CASE WHEN __row_error IS NULL THEN CAST(0 AS BIGINT) END AS `points`,
   CASE
-    WHEN __error IS NULL
+    WHEN __row_error IS NULL
     THEN FILTER(
       ARRAY(
         CASE __hit_0
@@ -506,5 +482,5 @@ SELECT
       x -> NOT x IS NULL
     )
   END AS `fired`,
-  __error AS `error`
-FROM access_modes
+  __row_error AS `error`
+FROM row_error

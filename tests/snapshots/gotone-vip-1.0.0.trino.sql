@@ -1,183 +1,143 @@
 WITH validated AS (
   SELECT
-    CAST("id" AS VARCHAR) AS "id",
+    "id" AS "id",
+    TRY_CAST(CASE
+      WHEN NOT (
+        ABS(TRY_CAST("arpu" AS DECIMAL(38, 10))) >= 1000000000000000000
+      )
+      THEN TRY_CAST("arpu" AS DECIMAL(38, 10))
+    END AS DECIMAL(28, 10)) AS "arpu",
+    TRY_CAST(CASE
+      WHEN NOT (
+        ABS(TRY_CAST("arpu_prev" AS DECIMAL(38, 10))) >= 1000000000000000000
+      )
+      THEN TRY_CAST("arpu_prev" AS DECIMAL(38, 10))
+    END AS DECIMAL(28, 10)) AS "arpu_prev",
+    TRY_CAST(CASE
+      WHEN NOT (
+        ABS(TRY_CAST("arpu_3m" AS DECIMAL(38, 10))) >= 1000000000000000000
+      )
+      THEN TRY_CAST("arpu_3m" AS DECIMAL(38, 10))
+    END AS DECIMAL(28, 10)) AS "arpu_3m",
     CASE
-      WHEN NOT NOT "arpu" BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
-      THEN CAST("arpu" AS DOUBLE)
-    END AS "arpu",
-    CASE
-      WHEN NOT NOT "arpu_prev" BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
-      THEN CAST("arpu_prev" AS DOUBLE)
-    END AS "arpu_prev",
-    CASE
-      WHEN NOT NOT "arpu_3m" BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
-      THEN CAST("arpu_3m" AS DOUBLE)
-    END AS "arpu_3m",
-    "tenure_months" AS "tenure_months",
-    CASE
-      WHEN NOT NOT "package_fee" BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
-      THEN CAST("package_fee" AS DOUBLE)
-    END AS "package_fee",
+      WHEN NOT (
+        "tenure_months" < -1000000000000000000 OR "tenure_months" > 1000000000000000000
+      )
+      THEN CAST("tenure_months" AS BIGINT)
+    END AS "tenure_months",
+    TRY_CAST(CASE
+      WHEN NOT (
+        ABS(TRY_CAST("package_fee" AS DECIMAL(38, 10))) >= 1000000000000000000
+      )
+      THEN TRY_CAST("package_fee" AS DECIMAL(38, 10))
+    END AS DECIMAL(28, 10)) AS "package_fee",
     "card" AS "card",
     "status" AS "status",
-    "birthday_month" AS "birthday_month",
+    CASE
+      WHEN NOT (
+        "birthday_month" < -1000000000000000000 OR "birthday_month" > 1000000000000000000
+      )
+      THEN CAST("birthday_month" AS BIGINT)
+    END AS "birthday_month",
     NULLIF(
       CONCAT_WS(
         '; ',
-        CASE WHEN "id" IS NULL THEN 'id: is required' END,
-        CASE
-          WHEN LENGTH(CAST("id" AS VARCHAR)) = 0
-          THEN CONCAT(
-            COALESCE(CAST('id: must not be empty' AS VARCHAR), ''),
-            COALESCE(CAST(' (got ' AS VARCHAR), ''),
-            COALESCE(CAST(CAST("id" AS VARCHAR) AS VARCHAR), ''),
-            COALESCE(CAST(')' AS VARCHAR), '')
-          )
-        END,
+        COALESCE(
+          CASE WHEN "id" IS NULL THEN 'id: is required' END,
+          CASE
+            WHEN NOT "id" IS NULL
+            THEN 'id: ' || CASE WHEN LENGTH("id") = 0 THEN 'must not be empty' END || ' (got ' || "id" || ')'
+          END
+        ),
         CASE
           WHEN NOT "arpu" IS NULL
-          AND NOT "arpu" BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
-          THEN CONCAT(
-            COALESCE(CAST('arpu: is not a finite number below 10^18' AS VARCHAR), ''),
-            COALESCE(CAST(' (got ' AS VARCHAR), ''),
-            COALESCE(CAST(CAST("arpu" AS VARCHAR) AS VARCHAR), ''),
-            COALESCE(CAST(')' AS VARCHAR), '')
-          )
-        END,
-        CASE
-          WHEN "arpu" < 0
-          THEN CONCAT(
-            COALESCE(CAST('arpu: must be >= 0' AS VARCHAR), ''),
-            COALESCE(CAST(' (got ' AS VARCHAR), ''),
-            COALESCE(CAST(CAST("arpu" AS VARCHAR) AS VARCHAR), ''),
-            COALESCE(CAST(')' AS VARCHAR), '')
-          )
+          THEN 'arpu: ' || CASE
+            WHEN FALSE
+            THEN ''
+            WHEN TRY_CAST("arpu" AS DECIMAL(38, 10)) IS NULL
+            THEN 'is not below 10^18 in magnitude'
+            WHEN ABS(TRY_CAST("arpu" AS DECIMAL(38, 10))) >= 1000000000000000000
+            THEN 'is not below 10^18 in magnitude'
+            WHEN TRY_CAST("arpu" AS DECIMAL(38, 10)) < 0
+            THEN 'must be greater than or equal to 0'
+          END || ' (got ' || CAST("arpu" AS VARCHAR) || ')'
         END,
         CASE
           WHEN NOT "arpu_prev" IS NULL
-          AND NOT "arpu_prev" BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
-          THEN CONCAT(
-            COALESCE(CAST('arpu_prev: is not a finite number below 10^18' AS VARCHAR), ''),
-            COALESCE(CAST(' (got ' AS VARCHAR), ''),
-            COALESCE(CAST(CAST("arpu_prev" AS VARCHAR) AS VARCHAR), ''),
-            COALESCE(CAST(')' AS VARCHAR), '')
-          )
-        END,
-        CASE
-          WHEN "arpu_prev" < 0
-          THEN CONCAT(
-            COALESCE(CAST('arpu_prev: must be >= 0' AS VARCHAR), ''),
-            COALESCE(CAST(' (got ' AS VARCHAR), ''),
-            COALESCE(CAST(CAST("arpu_prev" AS VARCHAR) AS VARCHAR), ''),
-            COALESCE(CAST(')' AS VARCHAR), '')
-          )
+          THEN 'arpu_prev: ' || CASE
+            WHEN FALSE
+            THEN ''
+            WHEN TRY_CAST("arpu_prev" AS DECIMAL(38, 10)) IS NULL
+            THEN 'is not below 10^18 in magnitude'
+            WHEN ABS(TRY_CAST("arpu_prev" AS DECIMAL(38, 10))) >= 1000000000000000000
+            THEN 'is not below 10^18 in magnitude'
+            WHEN TRY_CAST("arpu_prev" AS DECIMAL(38, 10)) < 0
+            THEN 'must be greater than or equal to 0'
+          END || ' (got ' || CAST("arpu_prev" AS VARCHAR) || ')'
         END,
         CASE
           WHEN NOT "arpu_3m" IS NULL
-          AND NOT "arpu_3m" BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
-          THEN CONCAT(
-            COALESCE(CAST('arpu_3m: is not a finite number below 10^18' AS VARCHAR), ''),
-            COALESCE(CAST(' (got ' AS VARCHAR), ''),
-            COALESCE(CAST(CAST("arpu_3m" AS VARCHAR) AS VARCHAR), ''),
-            COALESCE(CAST(')' AS VARCHAR), '')
-          )
-        END,
-        CASE
-          WHEN "arpu_3m" < 0
-          THEN CONCAT(
-            COALESCE(CAST('arpu_3m: must be >= 0' AS VARCHAR), ''),
-            COALESCE(CAST(' (got ' AS VARCHAR), ''),
-            COALESCE(CAST(CAST("arpu_3m" AS VARCHAR) AS VARCHAR), ''),
-            COALESCE(CAST(')' AS VARCHAR), '')
-          )
+          THEN 'arpu_3m: ' || CASE
+            WHEN FALSE
+            THEN ''
+            WHEN TRY_CAST("arpu_3m" AS DECIMAL(38, 10)) IS NULL
+            THEN 'is not below 10^18 in magnitude'
+            WHEN ABS(TRY_CAST("arpu_3m" AS DECIMAL(38, 10))) >= 1000000000000000000
+            THEN 'is not below 10^18 in magnitude'
+            WHEN TRY_CAST("arpu_3m" AS DECIMAL(38, 10)) < 0
+            THEN 'must be greater than or equal to 0'
+          END || ' (got ' || CAST("arpu_3m" AS VARCHAR) || ')'
         END,
         CASE
           WHEN NOT "tenure_months" IS NULL
-          AND NOT "tenure_months" BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
-          THEN CONCAT(
-            COALESCE(CAST('tenure_months: is not a finite number below 10^18' AS VARCHAR), ''),
-            COALESCE(CAST(' (got ' AS VARCHAR), ''),
-            COALESCE(CAST(CAST("tenure_months" AS VARCHAR) AS VARCHAR), ''),
-            COALESCE(CAST(')' AS VARCHAR), '')
-          )
-        END,
-        CASE
-          WHEN "tenure_months" < 0
-          THEN CONCAT(
-            COALESCE(CAST('tenure_months: must be >= 0' AS VARCHAR), ''),
-            COALESCE(CAST(' (got ' AS VARCHAR), ''),
-            COALESCE(CAST(CAST("tenure_months" AS VARCHAR) AS VARCHAR), ''),
-            COALESCE(CAST(')' AS VARCHAR), '')
-          )
+          THEN 'tenure_months: ' || CASE
+            WHEN "tenure_months" < -1000000000000000000 OR "tenure_months" > 1000000000000000000
+            THEN 'is beyond +-10^18'
+            WHEN "tenure_months" < 0
+            THEN 'must be greater than or equal to 0'
+          END || ' (got ' || CAST("tenure_months" AS VARCHAR) || ')'
         END,
         CASE
           WHEN NOT "package_fee" IS NULL
-          AND NOT "package_fee" BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
-          THEN CONCAT(
-            COALESCE(CAST('package_fee: is not a finite number below 10^18' AS VARCHAR), ''),
-            COALESCE(CAST(' (got ' AS VARCHAR), ''),
-            COALESCE(CAST(CAST("package_fee" AS VARCHAR) AS VARCHAR), ''),
-            COALESCE(CAST(')' AS VARCHAR), '')
-          )
+          THEN 'package_fee: ' || CASE
+            WHEN FALSE
+            THEN ''
+            WHEN TRY_CAST("package_fee" AS DECIMAL(38, 10)) IS NULL
+            THEN 'is not below 10^18 in magnitude'
+            WHEN ABS(TRY_CAST("package_fee" AS DECIMAL(38, 10))) >= 1000000000000000000
+            THEN 'is not below 10^18 in magnitude'
+            WHEN TRY_CAST("package_fee" AS DECIMAL(38, 10)) < 0
+            THEN 'must be greater than or equal to 0'
+          END || ' (got ' || CAST("package_fee" AS VARCHAR) || ')'
         END,
         CASE
-          WHEN "package_fee" < 0
-          THEN CONCAT(
-            COALESCE(CAST('package_fee: must be >= 0' AS VARCHAR), ''),
-            COALESCE(CAST(' (got ' AS VARCHAR), ''),
-            COALESCE(CAST(CAST("package_fee" AS VARCHAR) AS VARCHAR), ''),
-            COALESCE(CAST(')' AS VARCHAR), '')
-          )
+          WHEN NOT "card" IS NULL
+          THEN 'card: ' || CASE
+            WHEN NOT (
+              "card" IN ('none', 'silver', 'gold', 'diamond')
+            )
+            THEN 'must be one of none, silver, gold, diamond'
+          END || ' (got ' || "card" || ')'
         END,
         CASE
-          WHEN NOT (
-            "card" IN ('none', 'silver', 'gold', 'diamond')
-          )
-          THEN CONCAT(
-            COALESCE(CAST('card: must be one of none, silver, gold, diamond' AS VARCHAR), ''),
-            COALESCE(CAST(' (got ' AS VARCHAR), ''),
-            COALESCE(CAST(CAST("card" AS VARCHAR) AS VARCHAR), ''),
-            COALESCE(CAST(')' AS VARCHAR), '')
-          )
-        END,
-        CASE
-          WHEN NOT (
-            "status" IN ('active', 'suspended', 'pre_cancel')
-          )
-          THEN CONCAT(
-            COALESCE(CAST('status: must be one of active, suspended, pre_cancel' AS VARCHAR), ''),
-            COALESCE(CAST(' (got ' AS VARCHAR), ''),
-            COALESCE(CAST(CAST("status" AS VARCHAR) AS VARCHAR), ''),
-            COALESCE(CAST(')' AS VARCHAR), '')
-          )
+          WHEN NOT "status" IS NULL
+          THEN 'status: ' || CASE
+            WHEN NOT (
+              "status" IN ('active', 'suspended', 'pre_cancel')
+            )
+            THEN 'must be one of active, suspended, pre_cancel'
+          END || ' (got ' || "status" || ')'
         END,
         CASE
           WHEN NOT "birthday_month" IS NULL
-          AND NOT "birthday_month" BETWEEN -1000000000000000000.0 AND 1000000000000000000.0
-          THEN CONCAT(
-            COALESCE(CAST('birthday_month: is not a finite number below 10^18' AS VARCHAR), ''),
-            COALESCE(CAST(' (got ' AS VARCHAR), ''),
-            COALESCE(CAST(CAST("birthday_month" AS VARCHAR) AS VARCHAR), ''),
-            COALESCE(CAST(')' AS VARCHAR), '')
-          )
-        END,
-        CASE
-          WHEN "birthday_month" < 1
-          THEN CONCAT(
-            COALESCE(CAST('birthday_month: must be >= 1' AS VARCHAR), ''),
-            COALESCE(CAST(' (got ' AS VARCHAR), ''),
-            COALESCE(CAST(CAST("birthday_month" AS VARCHAR) AS VARCHAR), ''),
-            COALESCE(CAST(')' AS VARCHAR), '')
-          )
-        END,
-        CASE
-          WHEN "birthday_month" > 12
-          THEN CONCAT(
-            COALESCE(CAST('birthday_month: must be <= 12' AS VARCHAR), ''),
-            COALESCE(CAST(' (got ' AS VARCHAR), ''),
-            COALESCE(CAST(CAST("birthday_month" AS VARCHAR) AS VARCHAR), ''),
-            COALESCE(CAST(')' AS VARCHAR), '')
-          )
+          THEN 'birthday_month: ' || CASE
+            WHEN "birthday_month" < -1000000000000000000 OR "birthday_month" > 1000000000000000000
+            THEN 'is beyond +-10^18'
+            WHEN "birthday_month" < 1
+            THEN 'must be greater than or equal to 1'
+            WHEN "birthday_month" > 12
+            THEN 'must be less than or equal to 12'
+          END || ' (got ' || CAST("birthday_month" AS VARCHAR) || ')'
         END
       ),
       ''
@@ -214,21 +174,7 @@ WITH validated AS (
     END AS __hit_0,
     COALESCE(
       (
-        CASE
-          WHEN ABS("arpu" - (
-            "arpu_prev" * 0.8
-          )) > 1e-12 * (
-            ABS("arpu") + ABS((
-              "arpu_prev" * 0.8
-            ))
-          )
-          THEN "arpu" < (
-            "arpu_prev" * 0.8
-          )
-          ELSE CAST("arpu" AS DECIMAL(38, 10)) < (
-            CAST("arpu_prev" AS DECIMAL(38, 10)) * CAST(0.8 AS DECIMAL(2, 1))
-          )
-        END
+        "arpu" < TRY_CAST(TRY("arpu_prev" * CAST(0.8 AS DECIMAL(28, 10))) AS DECIMAL(28, 10))
         AND "tenure_months" >= 12
       ),
       FALSE
@@ -253,6 +199,11 @@ WITH validated AS (
       ELSE CAST(NULL AS VARCHAR)
     END AS "tier",
     __when_3 AS __fired_3,
+    CASE
+      WHEN TRY_CAST(TRY("arpu_prev" * CAST(0.8 AS DECIMAL(28, 10))) AS DECIMAL(28, 10)) IS NULL
+      AND NOT "arpu_prev" IS NULL
+      THEN 'number overflow in ''spend-warning'': arpu_prev * 0.8 is beyond 18 digits before the point'
+    END AS __err0_3,
     CASE WHEN __fired_3 THEN 'warning' ELSE CAST('stable' AS VARCHAR) END AS "trend"
   FROM stratum_1_when
 ), stratum_2_when AS (
@@ -427,20 +378,25 @@ WITH validated AS (
       ELSE CAST(ARRAY[] AS ARRAY(VARCHAR))
     END AS __modes_16
   FROM stratum_2_then
+), row_error AS (
+  SELECT
+    *,
+    COALESCE(__error, __err0_3) AS __row_error
+  FROM access_modes
 )
 SELECT
   CAST("id" AS VARCHAR) AS "id",
-  CASE WHEN __error IS NULL THEN "tier" END AS "tier",
-  CASE WHEN __error IS NULL THEN "trend" END AS "trend",
+  CASE WHEN __row_error IS NULL THEN "tier" END AS "tier",
+  CASE WHEN __row_error IS NULL THEN "trend" END AS "trend",
   CASE
-    WHEN __error IS NULL
+    WHEN __row_error IS NULL
     THEN FILTER(
       ARRAY[CASE WHEN __fired_5 THEN 'birthday-care' END, CASE WHEN __fired_3 THEN 'retention-target' END],
       x -> NOT x IS NULL
     )
   END AS "tags",
   CASE
-    WHEN __error IS NULL
+    WHEN __row_error IS NULL
     THEN FILTER(
       ARRAY[CASE
         WHEN __fired_1
@@ -454,7 +410,7 @@ SELECT
     )
   END AS "offers",
   CASE
-    WHEN __error IS NULL
+    WHEN __row_error IS NULL
     THEN MAP(
       FILTER(
         ARRAY[CASE WHEN CARDINALITY(__modes_0) > 0 THEN 'magazine' END, CASE WHEN CARDINALITY(__modes_1) > 0 THEN 'airport-lounge' END, CASE WHEN CARDINALITY(__modes_2) > 0 THEN 'rail-lounge' END, CASE WHEN CARDINALITY(__modes_3) > 0 THEN 'birthday-care' END, CASE WHEN CARDINALITY(__modes_4) > 0 THEN 'account-manager' END, CASE WHEN CARDINALITY(__modes_5) > 0 THEN 'golf-club' END, CASE WHEN CARDINALITY(__modes_6) > 0 THEN 'fitness-club' END, CASE WHEN CARDINALITY(__modes_7) > 0 THEN 'car-club' END, CASE WHEN CARDINALITY(__modes_8) > 0 THEN 'handset-club' END, CASE WHEN CARDINALITY(__modes_9) > 0 THEN 'lecture-hall' END, CASE WHEN CARDINALITY(__modes_10) > 0 THEN 'handset-service' END, CASE WHEN CARDINALITY(__modes_11) > 0 THEN 'sim-service' END, CASE WHEN CARDINALITY(__modes_12) > 0 THEN 'health-service' END, CASE WHEN CARDINALITY(__modes_13) > 0 THEN 'roaming-rental' END, CASE WHEN CARDINALITY(__modes_14) > 0 THEN 'merchant-alliance' END, CASE WHEN CARDINALITY(__modes_15) > 0 THEN 'co-brand-card' END, CASE WHEN CARDINALITY(__modes_16) > 0 THEN 'local-specialty' END],
@@ -466,9 +422,9 @@ SELECT
       )
     )
   END AS "access",
-  CASE WHEN __error IS NULL THEN CAST(0 AS BIGINT) END AS "points",
+  CASE WHEN __row_error IS NULL THEN CAST(0 AS BIGINT) END AS "points",
   CASE
-    WHEN __error IS NULL
+    WHEN __row_error IS NULL
     THEN FILTER(
       ARRAY[CASE __hit_0
         WHEN 1
@@ -487,5 +443,5 @@ SELECT
       x -> NOT x IS NULL
     )
   END AS "fired",
-  __error AS "error"
-FROM access_modes
+  __row_error AS "error"
+FROM row_error
