@@ -71,6 +71,17 @@ def to_plain(value: Any) -> Any:
     return value
 
 
+def item_text(value: Any) -> str:
+    """An item of a list whose items have no type, as the list<string> column writes it: booleans as
+    true/false, numbers as their decimal without trailing zeros."""
+    if value.__class__ is bool:
+        return "true" if value else "false"
+    if isinstance(value, (int, str)):
+        return str(value)
+    text = format(to_decimal(value), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def _int_mod(a: int, b: int) -> int:
     """Integer remainder with the dividend's sign, as SQL's %."""
     r = abs(a) % abs(b)

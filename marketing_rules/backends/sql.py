@@ -53,6 +53,7 @@ from marketing_rules.backends.sql_expressions import (
     sql_type,
     typed_null,
 )
+from marketing_rules.backends.python import item_text
 from marketing_rules.backends.sql_lists import SQLLists
 from marketing_rules.backends.validation_sql import SourceKind, validated
 from marketing_rules.expressions import ast
@@ -243,9 +244,14 @@ class SQLCompiler:
         node = expression.node
         if kind == BOOLEAN or isinstance(node, ast.BOOLEAN_NODES):
             return self.facts.truth(node)
-        value = self.facts.value(node)
         if kind.kind == "list" and isinstance(node, ast.ListExpr) and not node.items:
             return exp.cast(exp.Array(expressions=[]), sql_type(kind), copy=False)
+        if kind.kind == "list" and kind.item is None and isinstance(node, ast.ListExpr):
+            return exp.Array(expressions=[self._as_text(item) for item in node.items])
+        if kind.kind == "list" and kind.item is None and isinstance(node, (ast.Literal, ast.ConstRef)) \
+                and isinstance(node.value, tuple):
+            return exp.Array(expressions=[exp.null() if v is None else exp.Literal.string(item_text(v)) for v in node.value])
+        value = self.facts.value(node)
         if kind == NUMBER and self.facts.type_of(node) == INTEGER:  # beyond 10^18: an overflow (checked)
             return exp.TryCast(this=exp.cast(value, exp.DataType.build("DECIMAL(19, 0)"), copy=False), to=NUM)
         return value
@@ -387,7 +393,9 @@ class SQLCompiler:
             return exp.TryCast(this=result, to=sql_type(kind))  # beyond the type: an overflow (checked)
         pick = exp.Least if table.aggregate == "min" else exp.Greatest
         chosen = [exp.Case().when(f, v, copy=False) for f, v in values]
-        return exp.cast(pick(this=chosen[0], expressions=chosen[1:], ignore_nulls=True), sql_type(kind), copy=False)
+        # Spark refuses least/greatest of one argument: one row's value is its own minimum
+        picked = pick(this=chosen[0], expressions=chosen[1:], ignore_nulls=True) if len(chosen) > 1 else chosen[0]
+        return exp.cast(picked, sql_type(kind), copy=False)
 
     def _collect_total(self, table: Table, k: int, o: int, name: str) -> exp.Expression:
         """The exact sum of a collect table's matching values (DECIMAL(38, ...), no overflow)."""
@@ -400,6 +408,8 @@ class SQLCompiler:
 
     def _typed_item(self, name: str, expression: Expression, kind: Type) -> exp.Expression:
         node = expression.node
+        if kind.kind == "list" and kind.item is None:
+            return self._as_text(node)
         if isinstance(node, ast.BOOLEAN_NODES):
             return self.facts.truth(node)
         item = kind.item if kind.kind == "list" else kind
@@ -407,6 +417,20 @@ class SQLCompiler:
         if item is not None and item == NUMBER:
             return exp.TryCast(this=value, to=NUM)
         return value
+
+    def _as_text(self, node: ast.Expr) -> exp.Expression:
+        """An item of a list whose items have no type (a list<string> column): text as it is,
+        booleans as true/false, numbers as their decimal without trailing zeros."""
+        kind = self.facts.type_of(node)
+        if isinstance(node, ast.BOOLEAN_NODES) or kind == BOOLEAN:
+            return exp.cast(self.facts.truth(node), TEXT, copy=False)
+        if kind == NUMBER:
+            digits = exp.cast(exp.TryCast(this=self.facts.value(node), to=NUM), TEXT, copy=False)
+            trimmed = exp.Trim(this=digits, expression=exp.Literal.string("0"), position="TRAILING")
+            return exp.Trim(this=trimmed, expression=exp.Literal.string("."), position="TRAILING")
+        if kind.kind in ("integer", "string", "enum"):
+            return exp.cast(self.facts.value(node), TEXT, copy=False)
+        return self.facts.value(node)
 
     # -- the decisions -------------------------------------------------------------------------
     def _decisions(self) -> exp.Select:

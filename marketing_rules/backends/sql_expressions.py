@@ -84,6 +84,8 @@ def literal(value: Any) -> exp.Expression:
         return exp.true() if value else exp.false()
     if isinstance(value, int):
         return exp.Literal.number(value)
+    if isinstance(value, float):  # a default of the rule file: the decimal it prints as
+        value = Decimal(repr(value))
     if isinstance(value, Decimal):
         return exp.cast(exp.Literal.number(format(value, "f")), NUM, copy=False)
     if isinstance(value, str):

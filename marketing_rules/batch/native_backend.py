@@ -4,9 +4,11 @@ decided by ``rs.evaluate``, written in the same columns as the SQL backends writ
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from marketing_rules.analysis.program import Program, ServiceAccess
+from marketing_rules.backends.python import item_text
 from marketing_rules.batch.output import BatchResult, Summary, clock, output_schema
 from marketing_rules.batch.sources import duckdb_relation
 from marketing_rules.errors import EvaluationError, FactsError
@@ -43,7 +45,25 @@ Decide = Callable[[dict[str, Any]], Decided]
 BATCH_ROWS = 50_000
 
 
-def decide_row(decide: Decide, row: dict[str, Any], derived: tuple[str, ...]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Columns:
+    """How a decision is written: the derived facts, those whose list items are written as text
+    (a list fact whose items have no type is list<string>), and whether points are a double."""
+
+    derived: tuple[str, ...]
+    text_lists: frozenset[str] = frozenset()
+    float_points: bool = False
+
+    @classmethod
+    def of(cls, program: Program, schema: Any) -> Columns:
+        import pyarrow as pa
+
+        text_lists = frozenset(name for name, kind in program.derived.items() if kind.kind == "list" and kind.item is None)
+        points = schema.field("points").type if "points" in schema.names else None
+        return cls(tuple(program.derived), text_lists, points == pa.float64())
+
+
+def decide_row(decide: Decide, row: dict[str, Any], columns: Columns) -> dict[str, Any]:
     """One output row for one input row: the decision, or the reason the row was rejected."""
     try:
         decision = decide(row)
@@ -52,16 +72,21 @@ def decide_row(decide: Decide, row: dict[str, Any], derived: tuple[str, ...]) ->
     except EvaluationError as error:
         return {"id": _text(row.get("id")), "error": str(error)}
     facts = decision.facts
+    points = decision.points
     return {
         "id": decision.inputs["id"],
-        **{name: facts[name] for name in derived},
+        **{name: _texts(facts[name]) if name in columns.text_lists else facts[name] for name in columns.derived},
         "tags": sorted(decision.tags),
         "offers": [o.id for o in decision.offers],
         "access": [(s, list(a.modes)) for s, a in decision.access.items()],
-        "points": decision.points,
+        "points": float(points) if columns.float_points else points,  # exact points beyond 2^53: to the double
         "fired": list(decision.fired),
         "error": None,
     }
+
+
+def _texts(items: list[Any] | None) -> list[str | None] | None:
+    return None if items is None else [None if item is None else item_text(item) for item in items]
 
 
 def rejection_reason(error: FactsError) -> str:
@@ -78,8 +103,8 @@ def decide_rows(program: Program, decide: Decide, rows: list[dict[str, Any]], sc
     import pyarrow as pa
 
     schema = schema if schema is not None else output_schema(program)
-    derived = tuple(program.derived)
-    decided = [decide_row(decide, row, derived) for row in rows]
+    columns = Columns.of(program, schema)
+    decided = [decide_row(decide, row, columns) for row in rows]
     return pa.Table.from_pylist(decided, schema=schema)  # the columns not in the schema are left out
 
 
