@@ -142,6 +142,21 @@ def _number_sum(values: list[Any], reason: tuple[str, str]) -> Decimal:
     return _number(total, reason)
 
 
+def _has_decimal(facts: dict[str, Any]) -> bool:
+    """Whether a value is a Decimal (a number input that no float holds exactly)."""
+    for value in facts.values():
+        if value.__class__ is Decimal:
+            return True
+    return False
+
+
+def _floats(facts: dict[str, Any]) -> None:
+    """A decision shows numbers as floats: the Decimal inputs as the floats nearest them."""
+    for name, value in facts.items():
+        if value.__class__ is Decimal:
+            facts[name] = float(value)
+
+
 def _float_exact(value: Any) -> bool:
     """Whether a float holds this number exactly as written (so float comparisons with it are exact)."""
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
@@ -166,7 +181,7 @@ class PythonCompiler:
         self.env: dict[str, Any] = {
             "_D": to_decimal, "_P": to_plain, "_imod": _int_mod, "_in3": _in3, "_unique": _unique_violation,
             "_mul": _mul, "_div": _div, "_rem": _rem, "_N": _number, "_I": _integer, "_Q": _round10,
-            "_nsum": _number_sum,
+            "_nsum": _number_sum, "_has_decimal": _has_decimal, "_floats": _floats,
             **{f"_fn_{name}": f.impl for name, f in FUNCTIONS.items()},
         }
         self._constants: dict[tuple[type, Any], str] = {}
@@ -175,6 +190,7 @@ class PythonCompiler:
         self._groups: dict[str, str] = {}
         self._offers: dict[str, str] = {}  # rule id -> the name of its offer (or offer spec)
         self.present: frozenset[str] = frozenset()  # facts known not to be null where code is emitted
+        self.exact = False  # number inputs may be Decimals where code is emitted: never read as floats
         # the number contract: where a result may leave it, and what was already checked in this unit
         self._bounds: dict[int, tuple[Decimal, bool]] = {}
         self.unit_id = ""
@@ -210,7 +226,9 @@ class PythonCompiler:
         var = self.var
         body = ["if check:", *_indent(self._checks(inputs)), "else:"]
         body += [f"    {var(name)} = c.get({name!a})" for name in inputs]
-        body.append("    _p = " + (" and ".join(f"{var(name)} is not None" for name in inputs) or "True"))
+        # a number input read digit for digit beyond what a float holds is a Decimal (model/input_rules.py)
+        body.append("    _x = _has_decimal(c)")
+        body.append("    _p = " + " and ".join(["not _x", *(f"{var(name)} is not None" for name in inputs)]))
         for name in program.derived:
             body.append(f"{var(name)} = {self.constant(program.defaults.get(name))}")
         # Only what varies per customer leaves the function: the facts, the fired list, the offers
@@ -220,13 +238,17 @@ class PythonCompiler:
         for group in dict.fromkeys(u.group for u in program.rules if u.group):
             self._groups[group] = f"_g{len(self._groups)}"
             body.append(f"{self._groups[group]} = None")
-        # Most customers have every fact the rules read (_p): for them the same rules run without
-        # the null guard in front of each comparison.
+        # Most customers have every fact the rules read, each number a float (_p): for them the same
+        # rules run without the null guard in front of each comparison. A customer with a number
+        # input held as a Decimal (_x) takes rules that compare and compute every number exactly.
         if inputs:
-            body += ["if _p:", *_indent(self._units(frozenset(inputs))), "else:", *_indent(self._units(frozenset()))]
+            body += ["if _p:", *_indent(self._units(frozenset(inputs)))]
+            if any(self.types[name] == NUMBER for name in inputs):
+                body += ["elif _x:", *_indent(self._units(frozenset(), exact=True))]
+            body += ["else:", *_indent(self._units(frozenset()))]
         else:
             body += self._units(frozenset())
-        body.append("facts = dict(c)")
+        body += ["facts = dict(c)", "if _x:", "    _floats(facts)"]
         for name, kind in program.derived.items():
             # a derived number is held exactly (a Decimal where it was computed); a decision shows floats
             value = f"(None if {var(name)} is None else float({var(name)}))" if kind == NUMBER else var(name)
@@ -240,7 +262,7 @@ class PythonCompiler:
         schema = self.program.schema
         quick = ["id", *(name for name in inputs if name != "id")]
         self.env["_KNOWN"], self.env["_QUICK"] = frozenset(f.name for f in schema.facts), frozenset(quick)
-        lines = ["if c.__class__ is not dict:", "    return None",
+        lines = ["if c.__class__ is not dict:", "    return None", "_x = False",
                  f"{self.var('id')} = c.get('id')", f"if {self.var('id')}.__class__ is not str or not {self.var('id')}:",
                  "    return None", "_p = True"]
         for name in quick[1:]:  # each test is true for None too: one test both validates and finds nulls
@@ -256,9 +278,10 @@ class PythonCompiler:
                           f"    if _v is not None and ({exact_value_test(spec, '_v', self.env)}):", "        return None"]
         return lines
 
-    def _units(self, present: frozenset[str]) -> list[str]:
-        """The code of every unit in agenda order, with no null guard for the facts in ``present``."""
-        outer, self.lines, self.present = self.lines, [], present
+    def _units(self, present: frozenset[str], exact: bool = False) -> list[str]:
+        """The code of every unit in agenda order, with no null guard for the facts in ``present``
+        (``exact``: number inputs compared and computed as Decimals only, never as floats)."""
+        outer, self.lines, self.present, self.exact = self.lines, [], present, exact
         for unit in self.program.units:
             self.lines.append(f"# {type(unit).__name__.lower()} {unit.id}")
             self.unit_id, self.temps, self.float_temps, self.checked = unit.id, {}, {}, set()
@@ -544,7 +567,7 @@ class PythonCompiler:
         literal that no float holds exactly."""
         match node:
             case ast.FactRef(name=name):
-                return name in self.program.derived and self.types[name] == NUMBER
+                return self.types[name] == NUMBER and (self.exact or name in self.program.derived)
             case ast.Literal(value=v) | ast.ConstRef(value=v):
                 return not _float_exact(v)
         return self._computed(node)
@@ -687,7 +710,8 @@ class PythonCompiler:
         of the exact value (a derived number is held as a Decimal: never here)."""
         match node:
             case ast.FactRef(name=name):
-                return self.types[name].numeric and not (name in self.program.derived and self.types[name] == NUMBER)
+                return self.types[name].numeric and not (
+                    (self.exact or name in self.program.derived) and self.types[name] == NUMBER)
             case ast.Literal(value=v) | ast.ConstRef(value=v):
                 return isinstance(v, (int, Decimal)) and not isinstance(v, bool)
             case ast.Arith(op="*", left=a, right=b):

@@ -140,10 +140,10 @@ def exact_number(value: Any) -> Decimal:
     raise _reject(NOT_NUMBER)
 
 
-def read_number(value: Any, ge: float | None = None, le: float | None = None) -> float | None:
-    """A number fact's value, read exactly and rounded to 10 places, then carried as the float nearest
-    to it: the per-customer engine holds input numbers as floats (exact up to 15 significant digits)
-    and computes on them as the decimals they print as."""
+def read_number(value: Any, ge: float | None = None, le: float | None = None) -> float | Decimal | None:
+    """A number fact's value, read exactly and rounded to 10 places. The per-customer engine holds
+    it as a float when the float prints as exactly this decimal (up to 15 significant digits always
+    do), and computes on it as that decimal; else as the Decimal itself."""
     if value is None:
         return None
     exact = exact_number(value)
@@ -153,7 +153,8 @@ def read_number(value: Any, ge: float | None = None, le: float | None = None) ->
     if abs(number) >= _LIMIT:
         raise _reject(NUMBER_RANGE)
     _bounded(number, ge, le)
-    return float(number)
+    carried = float(number)
+    return carried if Decimal(repr(carried)) == number else number
 
 
 def read_boolean(value: Any) -> bool | None:

@@ -100,7 +100,7 @@ def reference_rows(rs: mr.Ruleset, source: Path) -> list[dict[str, Any]]:
 
 def exact_numbers(program: Any, customer: dict[str, Any], facts: dict[str, Any]) -> dict[str, Any]:
     """The validated facts with each number read digit for digit from its text, as the contract reads
-    it (the validator hands the per-customer engine floats, which hold 15 to 17 digits)."""
+    it (the validator hands the per-customer engine a float where one holds the number exactly)."""
     exact = dict(facts)
     for spec in program.schema.facts:
         raw = customer.get(spec.name)

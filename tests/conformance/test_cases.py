@@ -14,14 +14,6 @@ CASES = cases()
 
 #: (case, backend) -> what still differs. Strict: a fixed disagreement fails until it leaves the list.
 KNOWN_DISAGREEMENTS: dict[tuple[str, str], str] = {
-    ("overflow-sql", "python"): "the per-customer engine holds number inputs as floats (15 to 17 digits), not read digit for digit",
-    ("random-number-default", "duckdb"): "the SQL compiler cannot write a number default that is not whole",
-    ("random-number-default", "spark"): "the SQL compiler cannot write a number default that is not whole",
-    ("random-list-items", "python"): "the native batch cannot write list items that are not text (ArrowTypeError)",
-    ("random-list-items", "spark"): "decimal items of a list written with their ten places ('-2.5000000000')",
-    ("random-list-items", "duckdb"): "a list of integers or numbers mixes with VARCHAR[] in CASE (BinderException)",
-    ("random-large-points", "python"): "points beyond 2^53 fail the batch (ArrowInvalid)",
-    ("random-collect-one-row", "spark"): "least/greatest of one argument is refused by Spark (AnalysisException)",
     # test_random.py: the random rulesets of CI, each backend against the reference
     ("random", "python"): "quotients not rounded; list items and large points not written; see random-* cases",
     ("random", "duckdb"): "rejection reasons; number defaults; list items; quotients; see random-* cases",
