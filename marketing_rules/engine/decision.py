@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
-from marketing_rules.analysis.program import ServiceAccess
+from marketing_rules.analysis.program import Program, ServiceAccess
 from marketing_rules.backends.python import to_plain
 
 if TYPE_CHECKING:
@@ -22,6 +22,7 @@ class Decides(Protocol):
     fingerprint: str
     _derived_names: frozenset[str]
     _tags: dict[str, tuple[str, ...]]
+    _access_data: AccessData
 
     def _access(self, by_value: Any, fired: list[str]) -> Mapping[str, ServiceAccess]: ...
 
@@ -38,12 +39,85 @@ class Offer:
     type: str | None
     requires: tuple[Mapping[str, Any], ...]
     rewards: tuple[Mapping[str, Any], ...]
+    _data: ReadOnlyDict | None = field(default=None, init=False, repr=False, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "id": self.id, "title": self.title, "group": self.group, "code": self.code, "mode": self.mode,
             "type": self.type, "requires": [dict(r) for r in self.requires], "rewards": [dict(r) for r in self.rewards],
         }
+
+    def shared_dict(self) -> ReadOnlyDict:
+        """:meth:`as_dict`, read-only, built once: an offer without computed amounts is one object
+        for every customer, and so is this."""
+        if self._data is None:
+            data = self.as_dict()
+            data["requires"] = ReadOnlyList(ReadOnlyDict(r) for r in data["requires"])
+            data["rewards"] = ReadOnlyList(ReadOnlyDict(r) for r in data["rewards"])
+            object.__setattr__(self, "_data", ReadOnlyDict(data))
+        assert self._data is not None
+        return self._data
+
+
+def _read_only(self: Any, *args: Any, **kwargs: Any) -> NoReturn:
+    raise TypeError(f"this {type(self).__name__} is shared between decisions: copy it to change it")
+
+
+class ReadOnlyDict(dict[str, Any]):
+    """A dict that refuses changes: JSON-ready data that decisions share. ``dict(d)`` or
+    ``copy.deepcopy(d)`` gives a plain one to change."""
+
+    __slots__ = ()
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _read_only
+
+    def __copy__(self) -> dict[str, Any]:
+        return dict(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        from copy import deepcopy
+
+        return {key: deepcopy(value, memo) for key, value in self.items()}
+
+    def __reduce__(self) -> tuple[type, tuple[dict[str, Any]]]:
+        return dict, (dict(self),)
+
+
+class ReadOnlyList(list[Any]):
+    """A list that refuses changes (see :class:`ReadOnlyDict`)."""
+
+    __slots__ = ()
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = append = extend = insert = remove = pop = clear = \
+        sort = reverse = _read_only
+
+    def __copy__(self) -> list[Any]:
+        return list(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> list[Any]:
+        from copy import deepcopy
+
+        return [deepcopy(value, memo) for value in self]
+
+    def __reduce__(self) -> tuple[type, tuple[list[Any]]]:
+        return list, (list(self),)
+
+
+class AccessData:
+    """The access of a decision as JSON-ready data: built once per row of the access matrix (every
+    customer of a tier shares it), and per decision only where a grant changed the row."""
+
+    def __init__(self, program: Program):
+        rows: Iterable[Mapping[str, ServiceAccess]] = program.access.table.values() if program.access else ()
+        self._rows: dict[int, tuple[Mapping[str, ServiceAccess], ReadOnlyDict]] = {
+            id(row): (row, self.build(row)) for row in (EMPTY_ACCESS, *rows)}
+
+    def of(self, access: Mapping[str, ServiceAccess]) -> ReadOnlyDict:
+        known = self._rows.get(id(access))
+        return known[1] if known is not None and known[0] is access else self.build(access)
+
+    @staticmethod
+    def build(access: Mapping[str, ServiceAccess]) -> ReadOnlyDict:
+        return ReadOnlyDict({service: ReadOnlyDict({"modes": ReadOnlyList(a.modes), **dict(a.terms)})
+                             for service, a in access.items()})
 
 
 class Decision:
@@ -83,14 +157,16 @@ class Decision:
     def inputs(self) -> dict[str, Any]:
         """The validated input facts (the facts without the derived ones)."""
         if self._inputs is None:
-            derived = self._ruleset._derived_names
-            self._inputs = {name: value for name, value in self.facts.items() if name not in derived}
+            inputs = self._inputs = dict(self.facts)  # a copy, then without the derived facts: the fastest
+            for name in self._ruleset._derived_names:
+                del inputs[name]
         return self._inputs
 
     @property
     def tags(self) -> set[str]:
         tags = self._ruleset._tags
-        return {tag for rule in self.fired if rule in tags for tag in tags[rule]} if tags else set()
+        tagged = [rule for rule in self.fired if rule in tags] if tags else None
+        return {tag for rule in tagged for tag in tags[rule]} if tagged else set()
 
     @property
     def access(self) -> Mapping[str, ServiceAccess]:
@@ -102,25 +178,35 @@ class Decision:
     @property
     def points(self) -> int | float:
         """Points awarded by ``award`` effects, summed exactly (int when whole)."""
-        total: int | float = to_plain(sum(points for _, points in self._awards or () if points is not None))
+        if not self._awards:
+            return 0
+        total: int | float = to_plain(sum(points for _, points in self._awards if points is not None))
         return total
 
     @property
     def awards(self) -> list[tuple[str, Any]]:
         """(rule id, points) for each ``award`` that fired."""
-        return [(rule, to_plain(points)) for rule, points in self._awards or ()]
+        return [(rule, to_plain(points)) for rule, points in self._awards] if self._awards else []
 
     def as_dict(self) -> dict[str, Any]:
-        """The decision as plain JSON-ready data."""
+        """The decision as plain JSON-ready data. The offers and the access are read-only dicts and
+        lists shared between decisions (built once, not per customer): ``copy.deepcopy`` gives
+        plain ones to change."""
+        ruleset = self._ruleset
+        tags = ruleset._tags
+        tagged = [rule for rule in self.fired if rule in tags] if tags else None
+        access = self._access
+        if access is None:
+            access = self._access = ruleset._access(self._by, self.fired)
         return {
-            "ruleset": self.ruleset,
-            "version": self.version,
-            "fingerprint": self.fingerprint,
+            "ruleset": ruleset.id,
+            "version": ruleset.version,
+            "fingerprint": ruleset.fingerprint,
             "facts": self.facts,
-            "tags": sorted(self.tags),
-            "offers": [o.as_dict() for o in self.offers],
-            "access": {service: a.as_dict() for service, a in self.access.items()},
-            "points": self.points,
+            "tags": sorted({tag for rule in tagged for tag in tags[rule]}) if tagged else [],
+            "offers": [o.shared_dict() for o in self.offers] if self.offers else [],
+            "access": ruleset._access_data.of(access),
+            "points": self.points if self._awards else 0,
             "fired": list(self.fired),
         }
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from marketing_rules.analysis.program import Grant, OfferSpec, Program, ServiceAccess, Term
 from marketing_rules.analysis.resolve import Resolver
 from marketing_rules.backends.python import compile_program
-from marketing_rules.engine.decision import EMPTY_ACCESS, Decision, Offer
+from marketing_rules.engine.decision import EMPTY_ACCESS, AccessData, Decision, Offer
 from marketing_rules.errors import Diagnostic, DiagnosticSink, RulesetError
 from marketing_rules.load.rule_file import read_rule_file
 from marketing_rules.model.ruleset import Effective, RulesetFile
@@ -53,6 +53,7 @@ class Ruleset:
         self._grants: dict[str, tuple[Grant, ...]] = {r.id: r.grants for r in rules if r.grants}
         self._derived_names = frozenset(program.derived)
         self._validate = program.schema.validate
+        self._access_data = AccessData(program)
 
     def __repr__(self) -> str:
         return f"<Ruleset {self.id} {self.version} ({len(self.program.units)} rules and tables)>"
