@@ -530,7 +530,8 @@ class SQLCompiler:
             value = exp.cast(value, exp.DataType.build("DECIMAL(38, 10)" if numbers else "DECIMAL(38, 0)"), copy=False)
             terms.append(exp.Case().when(self.fired[k], exp.Coalesce(this=value, expressions=[exp.Literal.number(0)]), copy=False)
                          .else_(exp.Literal.number(0), copy=False))
-        return exp.TryCast(this=_sum(terms), to=NUM if numbers else BIGINT)
+        # number points are summed exactly, 10^18 or more too (no overflow: the column is a double)
+        return exp.TryCast(this=_sum(terms), to=exp.DataType.build("DECIMAL(38, 10)") if numbers else BIGINT)
 
     def _services(self) -> list[str]:
         """Every service the access matrix or a grant can give, in the order the file lists them."""
