@@ -144,6 +144,10 @@ def spark_frame(spark: Any, source: Any) -> Any:
     table = to_arrow(source)
     if hasattr(table, "read_all"):
         table = table.read_all()
+    import pyspark
+
+    if int(pyspark.__version__.split(".")[0]) >= 4:  # from Arrow as it is (through pandas, an int64 column
+        return spark.createDataFrame(table)          # with nulls became doubles, and a null float NaN)
     return spark.createDataFrame(table.to_pandas())
 
 
