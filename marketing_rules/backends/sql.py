@@ -302,6 +302,9 @@ class SQLCompiler:
         if table.hit == "collect" and table.aggregate == "sum" and table.rows:
             for o, name in enumerate(table.outputs):
                 checks += self._sum_check(table, k, o, name)
+        if table.hit == "collect" and table.aggregate in ("min", "max") and table.rows:
+            for o, name in enumerate(table.outputs):
+                checks += self._pick_check(table, k, o, name)
         return columns + self._error_column(k, 2, checks)
 
     def _sum_check(self, table: Table, k: int, o: int, name: str) -> list[tuple[exp.Expression, str]]:
@@ -313,6 +316,21 @@ class SQLCompiler:
         else:
             beyond = exp.GTE(this=exp.Abs(this=total), expression=exp.Literal.number(LIMIT))
         return [(beyond, overflow_reason(kind.kind, to_text(table.rows[0].outputs[o].node), table.id))]
+
+    def _pick_check(self, table: Table, k: int, o: int, name: str) -> list[tuple[exp.Expression, str]]:
+        """The min or max of a number fact is an overflow when it is an integer of 10^18 or more in
+        magnitude (a number value never is), named by the first row's cell as the sum's."""
+        nodes = [row.outputs[o].node for row in table.rows]
+        if self.program.derived[name] != NUMBER or not any(
+                self.facts.type_of(n) == INTEGER and not _small(n) for n in nodes):
+            return []
+        wide = exp.DataType.build("DECIMAL(38, 10)")
+        chosen = [exp.Case().when(self.row_hits[(k, row.number)], exp.cast(self.facts.value(n), wide, copy=False), copy=False)
+                  for row, n in zip(table.rows, nodes, strict=True)]
+        pick = exp.Least if table.aggregate == "min" else exp.Greatest
+        picked = pick(this=chosen[0], expressions=chosen[1:], ignore_nulls=True) if len(chosen) > 1 else chosen[0]
+        beyond = exp.GTE(this=exp.Abs(this=picked), expression=exp.Literal.number(LIMIT))
+        return [(beyond, overflow_reason("number", to_text(nodes[0]), table.id))]
 
     # -- tables ----------------------------------------------------------------------------------
     def _row_condition(self, row) -> exp.Expression:

@@ -14,10 +14,6 @@ CASES = cases()
 
 #: (case, backend) -> what still differs. Strict: a fixed disagreement fails until it leaves the list.
 KNOWN_DISAGREEMENTS: dict[tuple[str, str], str] = {
-    # test_random.py: the random rulesets of CI, each backend against the reference
-    ("random", "python"): "quotients not rounded; list items and large points not written; see random-* cases",
-    ("random", "duckdb"): "rejection reasons; number defaults; list items; quotients; see random-* cases",
-    ("random", "spark"): "rejection reasons; number defaults; quotients; one-row collect min/max; see random-* cases",
 }
 _REFERENCE: dict[str, list[dict[str, Any]]] = {}
 
