@@ -241,7 +241,7 @@ class PythonCompiler:
         # Most customers have every fact the rules read, each number a float (_p): for them the same
         # rules run without the null guard in front of each comparison. A customer with a number
         # input held as a Decimal (_x) takes rules that compare and compute every number exactly.
-        if inputs:
+        if inputs and program.units:
             body += ["if _p:", *_indent(self._units(frozenset(inputs)))]
             if any(self.types[name] == NUMBER for name in inputs):
                 body += ["elif _x:", *_indent(self._units(frozenset(), exact=True))]
