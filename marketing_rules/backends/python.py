@@ -89,6 +89,9 @@ def _int_mod(a: int, b: int) -> int:
 
 
 def _in3(value: Any, items: tuple[Any, ...]) -> bool | None:
+    if value.__class__ is float or value.__class__ is Decimal:  # the items may be floats or Decimals
+        value = to_decimal(value)
+        items = tuple(to_decimal(i) if i.__class__ is float else i for i in items)
     if any(item is not None and item == value for item in items):
         return True
     return None if None in items else False
@@ -798,6 +801,7 @@ class PythonCompiler:
             missing = "False" if has_null else _guarded_bool(f"{operand} not in {name}", guards)
             return (missing, found) if node.negated else (found, missing)
         items_code, item_guards = self.value(container, decimal)
+        guards = _merge(guards, item_guards)  # a null list: unknown
         call = f"_in3({operand}, {items_code})"
         true = _guarded_bool(f"{call} is True", guards)
         false = _guarded_bool(f"{call} is False", guards)

@@ -247,7 +247,7 @@ class SQLCompiler:
         if kind.kind == "list" and isinstance(node, ast.ListExpr) and not node.items:
             return exp.cast(exp.Array(expressions=[]), sql_type(kind), copy=False)
         if kind.kind == "list" and kind.item is None and isinstance(node, ast.ListExpr):
-            return exp.Array(expressions=[self._as_text(item) for item in node.items])
+            return exp.Array(expressions=[self.facts.as_text(item) for item in node.items])
         if kind.kind == "list" and kind.item is None and isinstance(node, (ast.Literal, ast.ConstRef)) \
                 and isinstance(node.value, tuple):
             return exp.Array(expressions=[exp.null() if v is None else exp.Literal.string(item_text(v)) for v in node.value])
@@ -427,7 +427,7 @@ class SQLCompiler:
     def _typed_item(self, name: str, expression: Expression, kind: Type) -> exp.Expression:
         node = expression.node
         if kind.kind == "list" and kind.item is None:
-            return self._as_text(node)
+            return self.facts.as_text(node)
         if isinstance(node, ast.BOOLEAN_NODES):
             return self.facts.truth(node)
         item = kind.item if kind.kind == "list" else kind
@@ -435,20 +435,6 @@ class SQLCompiler:
         if item is not None and item == NUMBER:
             return exp.TryCast(this=value, to=NUM)
         return value
-
-    def _as_text(self, node: ast.Expr) -> exp.Expression:
-        """An item of a list whose items have no type (a list<string> column): text as it is,
-        booleans as true/false, numbers as their decimal without trailing zeros."""
-        kind = self.facts.type_of(node)
-        if isinstance(node, ast.BOOLEAN_NODES) or kind == BOOLEAN:
-            return exp.cast(self.facts.truth(node), TEXT, copy=False)
-        if kind == NUMBER:
-            digits = exp.cast(exp.TryCast(this=self.facts.value(node), to=NUM), TEXT, copy=False)
-            trimmed = exp.Trim(this=digits, expression=exp.Literal.string("0"), position="TRAILING")
-            return exp.Trim(this=trimmed, expression=exp.Literal.string("."), position="TRAILING")
-        if kind.kind in ("integer", "string", "enum"):
-            return exp.cast(self.facts.value(node), TEXT, copy=False)
-        return self.facts.value(node)
 
     # -- the decisions -------------------------------------------------------------------------
     def _decisions(self) -> exp.Select:

@@ -35,7 +35,7 @@ from marketing_rules.expressions import ast
 from marketing_rules.expressions.checker import computed, type_of
 from marketing_rules.expressions.numbers import INT_MAX, INT_MIN, LIMIT, PRECISION, SCALE, overflow_reason
 from marketing_rules.expressions.text import to_text
-from marketing_rules.expressions.types import INTEGER, NUMBER, Type
+from marketing_rules.expressions.types import BOOLEAN, INTEGER, NUMBER, Type
 
 #: Every number: ten places, magnitudes below 10^18.
 NUM = exp.DataType.build(f"DECIMAL({PRECISION}, {SCALE})")
@@ -376,12 +376,45 @@ class ExpressionCompiler:
         elif isinstance(container, ast.ListExpr):
             items = [self.value(i) for i in container.items]
         else:
-            raise UnsupportedInSQL("'in' over a list-valued fact", str(container))
+            return self._in_array(node, operand)
         if not items:  # x in [] is false, or unknown when x is null
             empty = exp.Case().when(exp.Is(this=operand, expression=exp.null()), exp.cast(exp.null(), BOOL, copy=False), copy=False)
             return paren(empty.else_(exp.true() if node.negated else exp.false(), copy=False))
         test = exp.In(this=operand, expressions=items)
         return exp.Not(this=paren(test)) if node.negated else test
+
+
+    def _in_array(self, node: ast.InList, operand: exp.Expression) -> exp.Expression:
+        """``x in f`` over a list-valued fact: true when an item equals x; else unknown when x, the
+        list or an item is null (as ``x in (1, null)``). A list whose items have no type holds text:
+        x is compared as its text."""
+        array = paren(self.value(node.container))
+        kind = self.type_of(node.container)
+        needle = operand if kind.kind == "list" and kind.item is not None else self.as_text(node.operand)
+        x = exp.to_identifier("x")
+        kept = exp.ArrayFilter(this=array, expression=exp.Lambda(
+            this=exp.Not(this=exp.Is(this=exp.column("x"), expression=exp.null())), expressions=[x]))
+        has_null = exp.GT(this=exp.ArraySize(this=array), expression=exp.ArraySize(this=kept))
+        unknown = exp.or_(exp.Is(this=operand, expression=exp.null()), exp.Is(this=array, expression=exp.null()), copy=False)
+        found, missing = (exp.false(), exp.true()) if node.negated else (exp.true(), exp.false())
+        null = exp.cast(exp.null(), BOOL, copy=False)
+        return paren(exp.Case().when(unknown, null, copy=False)
+                     .when(exp.ArrayContains(this=array, expression=needle), found, copy=False)
+                     .when(has_null, null, copy=False).else_(missing, copy=False))
+
+    def as_text(self, node: ast.Expr) -> exp.Expression:
+        """An item of a list whose items have no type (a list<string> column): text as it is,
+        booleans as true/false, numbers as their decimal without trailing zeros."""
+        kind = self.type_of(node)
+        if isinstance(node, ast.BOOLEAN_NODES) or kind == BOOLEAN:
+            return exp.cast(self.truth(node), TEXT, copy=False)
+        if kind == NUMBER:
+            digits = exp.cast(exp.TryCast(this=self.value(node), to=NUM), TEXT, copy=False)
+            trimmed = exp.Trim(this=digits, expression=exp.Literal.string("0"), position="TRAILING")
+            return exp.Trim(this=trimmed, expression=exp.Literal.string("."), position="TRAILING")
+        if kind.kind in ("integer", "string", "enum"):
+            return exp.cast(self.value(node), TEXT, copy=False)
+        return self.value(node)
 
 
 def _null_if_any_null(args: list[exp.Expression], value: exp.Expression) -> exp.Expression:
