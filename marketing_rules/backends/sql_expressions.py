@@ -337,7 +337,10 @@ class ExpressionCompiler:
             return exp.cast((exp.Floor if name == "floor" else exp.Ceil)(this=args[0]), BIGINT, copy=False)
         if name == "len":
             kind = self.type_of(node.args[0])
-            return exp.Length(this=args[0]) if kind.kind != "list" else exp.ArraySize(this=args[0])
+            if kind.kind != "list":
+                return exp.Length(this=args[0])
+            # Spark's size(null) is -1 (without ANSI mode): the length of a null list is null
+            return _null_if_any_null([args[0]], exp.ArraySize(this=args[0]))
         raise UnsupportedInSQL(f"the function {name}()")
 
     def _mixed(self, node: ast.Call) -> bool:
