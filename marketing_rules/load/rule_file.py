@@ -66,6 +66,10 @@ def _shape_diagnostic(error: Any, data: Any, source: Source) -> Diagnostic:
     path, model = _data_path(error["loc"], data)
     kind = error["type"]
     rule = _rule_id(path, data)
+    ctx = error.get("ctx") or {}
+    if "code" in ctx:  # the model says how to report it (model.ruleset.shape_error)
+        return source.diagnostic(ctx["code"], error["msg"], (*path, *ctx.get("at", ())), rule=rule,
+                                 hint=ctx.get("hint"), key=bool(ctx.get("key")))
     if kind == "extra_forbidden":
         key = path[-1]
         allowed = _field_names(model) if model else []
