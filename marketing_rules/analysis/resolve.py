@@ -350,7 +350,8 @@ class Resolver:
         for i, term in enumerate(offer.requires):
             if isinstance(term, m.Upgrade) and term.to in self.file.packages:
                 fee = _number(self.file.packages[term.to].fee)
-                node = ast.Compare((0, 0), "<", ast.FactRef((0, 0), "package_fee"), ast.Literal((0, 0), fee))
+                node, _ = self.checker.check(
+                    ast.Compare((0, 0), "<", ast.FactRef((0, 0), "package_fee"), ast.Literal((0, 0), fee)))
                 extra.append(Expression(node, f"package_fee < {fee}  (upgrade to {term.to})", (*path, "requires", i)))
         code = str(offer.code) if offer.code is not None else None
         spec = OfferSpec(rule.id, str(offer.title or rule.title), rule.group, code, offer.mode, offer.type,
