@@ -213,6 +213,9 @@ def test_grant_shape_errors() -> None:
     text = base + "[lecture-hall, {service: golf-club, days: 3}]\n"
     d = only_error(text)
     assert (d.code, d.message, d.line, d.column) == ("MR010", "unknown key 'days'", *place(text, "days"))
+    assert d.hint == "the keys here are service, mode, price, prestore, trial_days"
+    d = only_error(base + "{service: golf-club, prise: 3}\n")
+    assert (d.code, d.hint) == ("MR010", "did you mean 'price'?")
     d = only_error(base + "{mode: trial}\n")
     assert (d.code, d.message) == ("MR010", "'service' is required here")
     d = only_error(base + "[golf]\n")

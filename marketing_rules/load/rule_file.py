@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path as FilePath
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, RootModel, ValidationError
 
 from marketing_rules.errors import Diagnostic, DiagnosticSink, did_you_mean
 from marketing_rules.load.yaml_source import Path, Source, load_yaml
@@ -119,6 +119,8 @@ def _child_model(model: type[BaseModel] | None, key: Any) -> type[BaseModel] | N
         if key in (name, field.alias):
             annotation = field.annotation
             for candidate in (annotation, *getattr(annotation, "__args__", ())):
+                if isinstance(candidate, type) and issubclass(candidate, RootModel):
+                    return _child_model(candidate, "root")  # a value or a list of them: its items' model
                 if isinstance(candidate, type) and issubclass(candidate, BaseModel):
                     return candidate
             return model if getattr(annotation, "__origin__", None) in (list, dict) else None
