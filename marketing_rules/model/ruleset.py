@@ -1,9 +1,15 @@
 """The rule file format as pydantic models (SPEC section 3).
 
 These models check the file's shape: which keys exist, which are required, the type of each
-value. Expressions stay text here; ``analysis.resolve`` parses and type-checks them with the
-positions kept by the YAML loader. ``marketing-rules schema`` publishes these models as JSON
-Schema, so the titles and descriptions below are what an editor shows.
+value, down to each requirement and reward of an offer (one model per kind, in discriminated
+unions), grant, award and row of the access matrix. Where the format lets a scalar stand for the
+main parameter (``prestore: 300``, ``grant: golf-club``, ``award: 100``, ``open: free``) the model
+reads both forms and writes back the one written, so fingerprints follow the text. A shape error
+that needs its own code, message or place is raised with :func:`shape_error`; the loader reports it
+as said. Expressions stay text here; ``analysis.resolve`` parses and type-checks them with the
+positions kept by the YAML loader, and checks what needs the rest of the file (packages, services,
+fact values). ``marketing-rules schema`` publishes these models as JSON Schema, so the titles and
+descriptions below are what an editor shows.
 """
 
 from __future__ import annotations
