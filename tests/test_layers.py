@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "marketing_rules"
 
 #: Bottom first. A module may import its own layer and the layers below it, never one above.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("errors", "shipped", "synthetic"),
+    ("errors", "shipped", "synthetic", "pe"),
     ("expressions", "model", "load"),
     ("analysis",),
     ("backends",),

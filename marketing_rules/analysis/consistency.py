@@ -38,6 +38,12 @@ class Decided(Protocol):
     @property
     def offers(self) -> Sequence[Any]: ...
 
+    @property
+    def fired(self) -> Sequence[str]: ...
+
+    @property
+    def access(self) -> Mapping[str, Any]: ...
+
 
 #: A customer the solver found: input facts and their values.
 Witness = dict[str, Any]
@@ -50,7 +56,7 @@ TIMEOUT_MS = 10_000
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str  # overlap, gap, dead-rule, shadowed-row, table-gap, table-overlap, not-monotonic
+    kind: str  # overlap, gap, dead-rule, shadowed-row, table-gap, table-overlap, not-monotonic, offer-access
     rules: tuple[str, ...]
     message: str
     witness: dict[str, Any] | None
@@ -124,6 +130,8 @@ class Checker:
                 self.coverage()
             if checks.monotonic_fact:
                 self.monotonic()
+        if self.program.access is not None:
+            self.offer_access()
         return self.report
 
     # -- solving ---------------------------------------------------------------------------------
@@ -260,6 +268,28 @@ class Checker:
         if not any(f.kind == "not-monotonic" for f in self.report.findings):
             self.report.proved.append(f"access never shrinks along {' < '.join(order)}")
 
+    def offer_access(self) -> None:
+        """Every offer giving a service reaches only customers the access matrix (or the offer's own
+        grant) lets use it: under the offer's mode when that is an access mode (``trial``), else under any."""
+        access = self.program.access
+        assert access is not None
+        by = self.enc.facts[access.by]
+        values = self.program.fact_types[access.by].values or tuple(access.table)
+        for trace in self.enc.rules.values():
+            rule = trace.rule
+            for service in _services_given(rule):
+                denied = [v for v in values if not _allowed(access.table.get(v, {}), rule, service)]
+                codes = [by.term == self.enc.strings[v] for v in denied if v in self.enc.strings]
+                where = f"{access.by} {', '.join(denied) or 'null'}"
+                reached = z3.Or(z3.Not(by.defined), z3.And(by.defined, z3.Or(codes))) if codes else z3.Not(by.defined)
+                self.attempt(
+                    "offer-access", (rule.id,), [trace.fires, reached],
+                    exhibits=partial(self._denied, rule=rule, service=service),
+                    finding=partial(Finding, "offer-access", (rule.id,),
+                                    f"gives the service {service} to a customer whose access does not allow it "
+                                    f"(the matrix denies it for {where})"),
+                    proof=f"offer {rule.id}: {service} only where the access matrix allows it")
+
     # -- evaluating witnesses --------------------------------------------------------------------
     def _truth(self, node: ast.Expr) -> Any:
         return self.encoder.truth(node)[0]  # in the final state: after every fact is derived
@@ -287,6 +317,15 @@ class Checker:
             return True
         return truth_of(table.rows[index].condition(), facts) is True
 
+    def _denied(self, witness: Witness, rule: Rule, service: str) -> bool:
+        """Whether the witness gets the offer and the decision does not let it use the service so."""
+        decision = self.decide(witness)
+        if rule.id not in decision.fired:
+            return False
+        got = decision.access.get(service)
+        wanted = _access_mode(rule)
+        return got is None or (wanted is not None and wanted not in got.modes and "free" not in got.modes)
+
     def _raises_unique(self, witness: Witness) -> bool:
         try:
             self.decide(witness)
@@ -305,6 +344,32 @@ def _lost(lower: Any, higher: Any) -> list[tuple[str, str]]:
             continue
         lost += [(service, mode) for mode in access.modes if mode not in modes]
     return sorted(lost)
+
+
+#: The offer modes that are also access modes: an offer in such a mode needs the service under it.
+ACCESS_MODES = ("free", "paid", "prestore", "trial")
+
+
+def _services_given(rule: Rule) -> list[str]:
+    """The services a rule's offer gives as a reward, in order."""
+    if rule.offer is None:
+        return []
+    named = (term.fixed.get("service") for term in rule.offer.rewards if term.kind == "service")
+    return list(dict.fromkeys(str(s) for s in named if s is not None))
+
+
+def _access_mode(rule: Rule) -> str | None:
+    mode = rule.offer.mode if rule.offer is not None else None
+    return mode if mode in ACCESS_MODES else None
+
+
+def _allowed(matrix: Mapping[str, Any], rule: Rule, service: str) -> bool:
+    """Whether a customer with this row of the access matrix, and the rule's own grants, may use the
+    service the way the rule's offer gives it."""
+    modes = set(matrix[service].modes) if service in matrix else set()
+    modes |= {grant.mode for grant in rule.grants if grant.service == service}
+    wanted = _access_mode(rule)
+    return bool(modes) and (wanted is None or wanted in modes or "free" in modes)
 
 
 def check(program: Program, decide: Decide, *, timeout: float = TIMEOUT_MS / 1000) -> Report:
