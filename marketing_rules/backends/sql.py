@@ -420,9 +420,15 @@ class SQLCompiler:
         kind = self.program.derived[name]
         wide = exp.DataType.build("DECIMAL(38, 0)" if kind == INTEGER else "DECIMAL(38, 10)")
         terms = [exp.cast(exp.Coalesce(this=exp.Case().when(self.row_hits[(k, row.number)],
-                                                             self._typed_item(name, row.outputs[o], kind), copy=False),
+                                                             self._wide_item(name, row.outputs[o], kind), copy=False),
                                        expressions=[exp.Literal.number(0)]), wide, copy=False) for row in table.rows]
         return _sum(terms)
+
+    def _wide_item(self, name: str, expression: Expression, kind: Type) -> exp.Expression:
+        """A value summed: an integer of 10^18 into a number fact as it is (the sum is the overflow)."""
+        if kind == NUMBER and self.facts.type_of(expression.node) == INTEGER:
+            return exp.cast(self.facts.value(expression.node), exp.DataType.build("DECIMAL(38, 10)"), copy=False)
+        return self._typed_item(name, expression, kind)
 
     def _typed_item(self, name: str, expression: Expression, kind: Type) -> exp.Expression:
         node = expression.node
