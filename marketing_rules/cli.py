@@ -262,12 +262,14 @@ def check(paths: tuple[str, ...], as_json: bool, verbose: bool) -> None:
 
 @main.command(name="test")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
-def test_(paths: tuple[str, ...]) -> None:
+@click.option("--strict", is_flag=True, help="a fact, offer, tag, service or rule the ruleset does not have fails "
+                                               "its scenario (default: a warning)")
+def test_(paths: tuple[str, ...], strict: bool) -> None:
     """Run scenario files (*.test.yaml) under PATHS (default: rulesets/), with rule coverage."""
     from marketing_rules.testing.scenarios import run
 
     try:
-        report = run(paths or ("rulesets",))
+        report = run(paths or ("rulesets",), strict)
     except RulesetError as error:
         click.echo(error.render(), err=True)
         raise SystemExit(BAD_INPUT) from None
