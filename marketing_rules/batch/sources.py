@@ -212,15 +212,16 @@ def spark_frame(spark: Any, source: Any, *, facts: Iterable[str] = (), delimiter
     gives every column it had, :func:`kept` the ones it keeps."""
     facts = list(facts)
     paths = paths_of(source)
-    if is_spark_frame(source):
-        frame = _spark_numbered(source)
-    elif paths is not None and file_format(paths) == "parquet":
-        frame = _spark_parquet(spark, expand(paths))
+    if is_spark_frame(source) or (paths is not None and file_format(paths) == "parquet"):
+        frame = _spark_numbered(source) if is_spark_frame(source) else _spark_parquet(spark, expand(paths))
+        names = frame.columns
+        keep = set(kept(names, facts))  # renamed by position: Spark's names may clash in case
+        frame = frame.toDF(*(n if n in keep else f"__ignored_{k}" for k, n in enumerate(names)))
+        frame = frame.select(*(f"`{n}`" for n in names if n in keep))
     else:
         table = read_text_files(paths, file_format(paths), facts, delimiter) if paths is not None else numbered(to_arrow(source))
-        frame = spark.createDataFrame(table)
-    names = frame.columns
-    frame = frame.select(*(f"`{n.replace('`', '``')}`" for n in kept(names, facts)))
+        names = table.column_names
+        frame = spark.createDataFrame(table.select(kept(names, facts)))
     frame.input_columns = [n for n in names if n not in INTERNAL]
     return frame
 

@@ -11,7 +11,8 @@ and the query turns it into the row's overflow error) and
 ``spark.sql.decimalOperations.allowPrecisionLoss`` off (the product of two numbers is an exact
 ``DECIMAL(38, 20)``, rounded to ten places by the query, not cut to six places by Spark), and
 ``spark.sql.variable.substitute`` off (Spark would otherwise replace ``${...}`` inside the rule
-file's strings with its settings and the driver's environment).
+file's strings with its settings and the driver's environment), and ``spark.sql.caseSensitive``
+on (a column ``ARPU_3M`` is not the fact ``arpu_3m``, as on the other backends).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ _views = itertools.count()
 
 #: What the compiled query needs of the session (the number contract, ``backends/sql_expressions``).
 SETTINGS = {"spark.sql.ansi.enabled": "false", "spark.sql.decimalOperations.allowPrecisionLoss": "false",
-            "spark.sql.variable.substitute": "false"}
+            "spark.sql.variable.substitute": "false", "spark.sql.caseSensitive": "true"}
 
 
 def local_session(memory: str = "2g") -> Any:
