@@ -132,14 +132,14 @@ def _header(path: str, records: Iterator[tuple[int, list[str], str | None]], del
 def _add_record(rows: _Rows, line: int, fields: list[str], problem: str | None, key: int | None) -> None:
     width = len(rows.names)
     if problem is not None:
-        reason = "a quoted field is never closed" if UNCLOSED in problem else f"bad quoting: {problem}"
-        rows.add(line, {}, f"line {line}: {reason}")
+        rows.add(line, {}, f"line {line}: {_csv_problem(problem)}")
         return
     known = {}
     if key is not None and key < len(fields) and fields[key] and not _bad_bytes(fields[key]):
         known = {"id": fields[key]}
     if len(fields) != width:
-        rows.add(line, known, f"line {line}: {len(fields)} fields where the header has {width}")
+        count = f"{len(fields)} field{'s' if len(fields) != 1 else ''}"
+        rows.add(line, known, f"line {line}: {count} where the header has {width}")
         return
     bad = next((k for k, cell in enumerate(fields) if _bad_bytes(cell)), None)
     if bad is not None:
@@ -147,6 +147,14 @@ def _add_record(rows: _Rows, line: int, fields: list[str], problem: str | None, 
         rows.add(line, known, f"line {line}: {rows.names[bad]} is not UTF-8 (byte 0x{byte:02x})")
         return
     rows.add(line, {name: cell if cell != "" else None for name, cell in zip(rows.names, fields, strict=True)})
+
+
+def _csv_problem(problem: str) -> str:
+    if UNCLOSED in problem:
+        return "a quoted field is never closed"
+    if "field limit" in problem:
+        return f"a field is longer than {csv.field_size_limit():,} characters"
+    return f"bad quoting: {problem}"
 
 
 def _bad_bytes(text: str) -> bool:
