@@ -135,7 +135,7 @@ def _add_record(rows: _Rows, line: int, fields: list[str], problem: str | None, 
         rows.add(line, {}, f"line {line}: {_csv_problem(problem)}")
         return
     known = {}
-    if key is not None and key < len(fields) and fields[key] and not _bad_bytes(fields[key]):
+    if key is not None and key < len(fields) and fields[key].strip() and not _bad_bytes(fields[key]):
         known = {"id": fields[key]}
     if len(fields) != width:
         count = f"{len(fields)} field{'s' if len(fields) != 1 else ''}"
