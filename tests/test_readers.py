@@ -88,6 +88,31 @@ def test_rows_of_several_files_are_numbered_in_their_file(rs: mr.Ruleset) -> Non
         assert [r["row"] for r in rows] == [2, 3, 4, 2, 3, 4], backend
 
 
+def parts(folder: Path) -> list[Path]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    for k, ids in ((1, ["a", "b"]), (2, ["c", "a", "d"])):
+        pq.write_table(pa.table({"id": ids}), folder / f"part-{k}.parquet")
+    return [folder / "part-2.parquet", folder / "part-1.parquet"]
+
+
+@pytest.mark.parametrize("backend", ["native", "duckdb"])
+def test_parquet_files_are_taken_in_the_order_given(rs: mr.Ruleset, backend: str, tmp_path: Path) -> None:
+    table = rs.evaluate_batch(parts(tmp_path), backend=backend, unique_ids=True).table
+    assert [(r["id"], r["row"], r["error"]) for r in table.to_pylist()] == [
+        ("c", 1, None), ("a", 2, None), ("d", 3, None), ("a", 1, "id: appears more than once (first on row 2)"),
+        ("b", 2, None)]
+
+
+@pytest.mark.spark
+def test_spark_takes_parquet_files_in_the_order_given(rs: mr.Ruleset, tmp_path: Path, spark: Any) -> None:  # noqa: F811
+    table = rs.evaluate_batch(parts(tmp_path), backend="spark", spark=spark, unique_ids=True).table.toArrow()
+    assert [(r["id"], r["row"], r["error"]) for r in table.to_pylist()] == [
+        ("c", 1, None), ("a", 2, None), ("d", 3, None), ("a", 1, "id: appears more than once (first on row 2)"),
+        ("b", 2, None)]
+
+
 def test_a_table_in_memory_is_numbered_from_one(rs: mr.Ruleset) -> None:
     import pyarrow as pa
 

@@ -17,7 +17,7 @@ from sqlglot import exp
 
 from marketing_rules.backends.sql import compile_sql, dialect_of, sql_text
 from marketing_rules.backends.validation_sql import SourceKind
-from marketing_rules.batch.sources import FILE, INTERNAL, ORDER, READ_ERROR, ROW
+from marketing_rules.batch.sources import INTERNAL, ORDER, READ_ERROR, ROW
 
 if TYPE_CHECKING:
     from marketing_rules.engine.ruleset import Ruleset
@@ -67,5 +67,3 @@ def checked_sql(schema: Any, decisions: str, dialect: str, *, ordered: bool, uni
     out = tree.sql(dialect=dialect_of(dialect))
     return out.replace(exp.to_table("__decisions").sql(dialect=dialect_of(dialect)), decisions, 1)
 
-
-__all__ = ["DUPLICATE", "FILE", "checked_sql", "decisions_sql", "duplicate_reason"]

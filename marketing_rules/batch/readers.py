@@ -17,7 +17,6 @@ import io
 import json
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import IO, Any
 
 from marketing_rules.batch.sources import FILE, INTERNAL, READ_ERROR, ROW, SourceError

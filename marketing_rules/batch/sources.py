@@ -182,7 +182,7 @@ def duckdb_relation(con: Any, source: Any, name: str = "customers", *, facts: It
     if paths is not None and file_format(paths) == "parquet":
         files = "[" + ", ".join(_quote(p) for p in expand(paths)) + "]"
         reader = f"read_parquet({files}, filename = true, file_row_number = true)"
-        select = (f"* EXCLUDE (filename, file_row_number), dense_rank() OVER (ORDER BY filename) - 1 AS {FILE}, "
+        select = (f"* EXCLUDE (filename, file_row_number), list_position({files}, filename) - 1 AS {FILE}, "
                   f"file_row_number + 1 AS {ROW}, CAST(NULL AS VARCHAR) AS {READ_ERROR}")
         try:
             con.execute(f"CREATE OR REPLACE TEMP VIEW {name}_input AS SELECT {select} FROM {reader}")
@@ -227,25 +227,39 @@ def spark_frame(spark: Any, source: Any, *, facts: Iterable[str] = (), delimiter
 
 
 def _spark_parquet(spark: Any, paths: list[str]) -> Any:
+    """Parquet files read by Spark, each row numbered in its file (``_metadata.row_index``) and each
+    file by its place among ``paths``."""
     from pyspark.sql import functions as F
 
     frame = spark.read.parquet(*paths)
     reserved = [c for c in frame.columns if c in INTERNAL]
     if reserved:
         raise SourceError(f"the input has a column {reserved[0]!r}: names starting with __ are reserved")
-    order = {str(Path(p).resolve()): k for k, p in enumerate(paths)}
-    index = F.create_map(*[item for path, k in order.items() for item in (F.lit("file:" + path), F.lit(k))])
-    return frame.select("*", F.coalesce(index[F.col("_metadata.file_path")], F.lit(0)).cast("long").alias(FILE),
-                        (F.col("_metadata.row_index") + 1).alias(ROW),
+    found = sorted(r[0] for r in frame.select("_metadata.file_path").distinct().collect())
+    resolved = [str(Path(p).resolve()) for p in paths]
+    place = {path: next((k for k, p in enumerate(resolved) if path.endswith(p)), len(resolved) + n)
+             for n, path in enumerate(found)}
+    index = F.create_map(*[item for path, k in place.items() for item in (F.lit(path), F.lit(k))]) if place else None
+    file = index[F.col("_metadata.file_path")] if index is not None else F.lit(0)
+    return frame.select("*", file.cast("long").alias(FILE), (F.col("_metadata.row_index") + 1).alias(ROW),
                         F.lit(None).cast("string").alias(READ_ERROR))
 
 
 def _spark_numbered(frame: Any) -> Any:
+    """A Spark DataFrame with its rows numbered from 1 in the frame's order."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
     from pyspark.sql.types import LongType, StringType, StructField, StructType
 
+    try:
+        rdd = frame.rdd
+    except Exception:  # Spark Connect has no RDDs: the rows are numbered in one partition
+        order = Window.orderBy(F.monotonically_increasing_id())
+        return frame.select("*", F.lit(0).cast("long").alias(FILE), F.row_number().over(order).cast("long").alias(ROW),
+                            F.lit(None).cast("string").alias(READ_ERROR))
     fields = [*frame.schema.fields, StructField(FILE, LongType()), StructField(ROW, LongType()),
               StructField(READ_ERROR, StringType())]
-    rows = frame.rdd.zipWithIndex().map(lambda pair: (*pair[0], 0, pair[1] + 1, None))
+    rows = rdd.zipWithIndex().map(lambda pair: (*pair[0], 0, pair[1] + 1, None))
     return frame.sparkSession.createDataFrame(rows, StructType(fields))
 
 
