@@ -163,7 +163,7 @@ def eval_(ruleset: str, customer: str | None, customers_file: str | None, out: s
     if customers_file is not None:
         from marketing_rules.batch.cli import eval_batch
 
-        raise SystemExit(eval_batch(rs, customers_file, out, backend, chosen, delimiter=delimiter, strict=strict,
+        raise SystemExit(eval_batch(rs.program, rs.evaluate, customers_file, out, backend, chosen, delimiter=delimiter, strict=strict,
                                     unique_ids=unique_ids))
     if customer is None:
         raise click.UsageError("give a CUSTOMER as JSON, or --customers FILE")
@@ -340,7 +340,7 @@ def diff(old: str, new: str, customers_file: str | None, delimiter: str | None, 
     if customers_file:
         from marketing_rules.batch.cli import customer_rows
 
-        customers = customer_rows(after, customers_file, delimiter, strict)
+        customers = customer_rows(after.program, customers_file, delimiter, strict)
     elif city:
         from marketing_rules.synthetic import customers as synthetic
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from marketing_rules.analysis.program import Program
+from marketing_rules.batch.native_backend import Decide
 from marketing_rules.batch.output import BatchResult, Summary, output_schema, select_columns
 from marketing_rules.batch.sources import SourceError
-
-if TYPE_CHECKING:
-    from marketing_rules.engine.ruleset import Ruleset
 
 BACKENDS = ("duckdb", "spark", "native")
 OPTIONAL = ("duckdb", "pyarrow", "sqlglot", "pyspark", "pandas", "polars")  # the batch and spark extras
@@ -33,7 +32,8 @@ class MissingDependency(ImportError):
                          f"pip install 'marketing-rules[{extra}]'")
 
 
-def evaluate_batch(ruleset: Ruleset, source: Any, *, backend: str = "duckdb", out: str | Path | None = None,
+def evaluate_batch(program: Program, decide: Decide, source: Any, *, backend: str = "duckdb",
+                   out: str | Path | None = None,
                    spark: Any = None, progress: bool = False, threads: int | None = None,
                    memory_limit: str | None = None, columns: Sequence[str] | None = None,
                    strict: bool = False, unique_ids: bool = False, delimiter: str | None = None) -> BatchResult:
@@ -49,26 +49,27 @@ def evaluate_batch(ruleset: Ruleset, source: Any, *, backend: str = "duckdb", ou
     ``memory_limit`` (``"2GB"``) bound DuckDB. ``columns``: the output columns to keep (say
     ``["tier", "offers"]``) besides ``id`` and ``error``, which every output has; the rest are not
     computed (default: every column of SPEC section 5). Every output row has ``row``, its line
-    (CSV, JSON lines) or number (Parquet, tables) in the input.
+    (CSV, JSON lines) or number (Parquet, tables) in the input. ``decide`` decides one customer as
+    ``Ruleset.evaluate`` does; the native backend calls it, the SQL backends compile ``program``.
     """
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; the backends are {', '.join(BACKENDS)}")
     target = str(out) if out is not None else None
-    schema = select_columns(output_schema(ruleset.program), columns)
+    schema = select_columns(output_schema(program), columns)
     reading: dict[str, Any] = {"strict": strict, "unique_ids": unique_ids, "delimiter": delimiter, "schema": schema}
     try:
         if backend == "duckdb":
             from marketing_rules.batch import duckdb_backend
 
-            return duckdb_backend.run(ruleset, source, target, progress=progress, threads=threads,
+            return duckdb_backend.run(program, source, target, progress=progress, threads=threads,
                                       memory_limit=memory_limit, **reading)
         if backend == "spark":
             from marketing_rules.batch import spark_backend
 
-            return spark_backend.run(ruleset, source, target, spark=spark, progress=progress, **reading)
+            return spark_backend.run(program, source, target, spark=spark, progress=progress, **reading)
         from marketing_rules.batch import native_backend
 
-        return native_backend.run(ruleset, source, target, progress=progress, **reading)
+        return native_backend.run(program, decide, source, target, progress=progress, **reading)
     except ModuleNotFoundError as error:
         if (error.name or "").split(".")[0] not in OPTIONAL:
             raise

@@ -7,14 +7,14 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
+from marketing_rules.analysis.program import Program
+from marketing_rules.batch import evaluate_batch
+from marketing_rules.batch.native_backend import Decide
 from marketing_rules.batch.sources import INTERNAL, READ_ERROR, SourceError
-
-if TYPE_CHECKING:
-    from marketing_rules.engine.ruleset import Ruleset
 
 OK, FINDINGS, BAD_INPUT = 0, 1, 2
 JSON_LINES = (".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz")
@@ -25,15 +25,15 @@ def default_backend(customers: str) -> str:
     return "native" if customers.lower().endswith(JSON_LINES) else "duckdb"
 
 
-def eval_batch(rs: Ruleset, customers: str, out: str | None, backend: str | None, columns: list[str] | None = None,
-               *, delimiter: str | None = None, strict: bool = False, unique_ids: bool = False) -> int:
+def eval_batch(program: Program, decide: Decide, customers: str, out: str | None, backend: str | None,
+               columns: list[str] | None = None, *, delimiter: str | None = None, strict: bool = False, unique_ids: bool = False) -> int:
     """Decide a file of customers; Parquet out as it is, anything else as JSON lines; warnings and
     the summary on stderr."""
     parquet = out is not None and out.lower().endswith((".parquet", ".pq"))
     try:
-        result = rs.evaluate_batch(customers, backend=backend or default_backend(customers),
-                                   out=out if parquet else None, progress=sys.stderr.isatty() or _forced(),
-                                   columns=columns, delimiter=delimiter, strict=strict, unique_ids=unique_ids)
+        result = evaluate_batch(program, decide, customers, backend=backend or default_backend(customers),
+                                out=out if parquet else None, progress=sys.stderr.isatty() or _forced(),
+                                columns=columns, delimiter=delimiter, strict=strict, unique_ids=unique_ids)
         if not parquet:
             _write_json_lines(result.table, out)
     except (SourceError, ValueError, ImportError, OSError) as error:
@@ -43,7 +43,7 @@ def eval_batch(rs: Ruleset, customers: str, out: str | None, backend: str | None
     return FINDINGS if result.summary.rejected else OK
 
 
-def customer_rows(rs: Ruleset, path: str, delimiter: str | None = None, strict: bool = False) -> Iterator[dict[str, Any]]:
+def customer_rows(program: Program, path: str, delimiter: str | None = None, strict: bool = False) -> Iterator[dict[str, Any]]:
     """The customers of a CSV, JSON-lines or Parquet file as dicts, in file order (a line that
     could not be read as an empty customer, which is rejected); warnings on stderr."""
     import duckdb
@@ -51,7 +51,7 @@ def customer_rows(rs: Ruleset, path: str, delimiter: str | None = None, strict: 
     from marketing_rules.batch.sources import duckdb_relation, fact_names, names_checked
 
     con = duckdb.connect()
-    facts = fact_names(rs.program)
+    facts = fact_names(program)
     kinds = duckdb_relation(con, path, "customers", facts=facts, delimiter=delimiter)
     for warning in names_checked(kinds.names, facts, strict):
         click.echo(f"warning: {warning}", err=True)

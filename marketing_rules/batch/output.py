@@ -96,6 +96,11 @@ def output_schema(program: Program) -> Any:
     return pa.schema(fields)
 
 
+def duplicate_reason(first: int | str) -> str:
+    """Why a row is rejected under ``unique_ids``: an earlier row has its id."""
+    return f"id: appears more than once (first on row {first})"
+
+
 KEPT = ("id", "row", "error")  # every output has them: which customer, where, and why a row was rejected
 
 

@@ -10,30 +10,24 @@ per-customer engine does (``native_backend``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlglot
 from sqlglot import exp
 
+from marketing_rules.analysis.program import Program
 from marketing_rules.backends.sql import compile_sql, dialect_of, sql_text
 from marketing_rules.backends.validation_sql import SourceKind
+from marketing_rules.batch.output import duplicate_reason
 from marketing_rules.batch.sources import INTERNAL, ORDER, READ_ERROR, ROW
-
-if TYPE_CHECKING:
-    from marketing_rules.engine.ruleset import Ruleset
 
 DUPLICATE = "__duplicate"
 
 
-def duplicate_reason(first: int | str) -> str:
-    """Why a row is rejected under ``unique_ids``: an earlier row has its id."""
-    return f"id: appears more than once (first on row {first})"
-
-
-def decisions_sql(ruleset: Ruleset, dialect: str, table: str, kinds: Mapping[str, SourceKind],
+def decisions_sql(program: Program, dialect: str, table: str, kinds: Mapping[str, SourceKind],
                   labels: str | None = None) -> str:
     """The compiled query over ``table``, carrying the place columns through to its output."""
-    tree = compile_sql(ruleset.program, table=table, source=kinds, dialect=dialect, order_by=INTERNAL, labels=labels)
+    tree = compile_sql(program, table=table, source=kinds, dialect=dialect, order_by=INTERNAL, labels=labels)
     tree.set("order", None)
     tree.select(*(exp.column(c, quoted=True) for c in INTERNAL), copy=False)
     return sql_text(tree, dialect)

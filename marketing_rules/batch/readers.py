@@ -19,10 +19,15 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import IO, Any
 
-from marketing_rules.batch.sources import FILE, INTERNAL, READ_ERROR, ROW, SourceError
-
+FILE, ROW, READ_ERROR = "__file", "__row", "__read_error"  # the place columns every read input has
+INTERNAL = (FILE, ROW, READ_ERROR)
 DELIMITERS = ",;\t|"
 UNCLOSED = "unexpected end of data"
+
+
+class SourceError(ValueError):
+    """A batch input that cannot be read: unknown kind of file or object, no file matching, a
+    header that does not fit, an unknown column under ``strict``."""
 
 
 class _Rows:
@@ -55,7 +60,9 @@ class _Rows:
 
 
 def _open(path: str) -> IO[bytes]:
-    return gzip.open(path, "rb") if path.lower().endswith(".gz") else open(path, "rb")  # noqa: SIM115
+    if path.lower().endswith(".gz"):
+        return gzip.open(path, "rb")  # type: ignore[return-value]  # a GzipFile reads bytes as a file does
+    return open(path, "rb")  # noqa: SIM115
 
 
 def default_delimiter(path: str) -> str:
@@ -238,7 +245,8 @@ def _as_text(value: Any) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, Decimal):  # digits as written, the exponent worked out (when it is small)
-        return format(value, "f") if abs(value.as_tuple().exponent) <= 64 else str(value)
+        exponent = value.as_tuple().exponent
+        return format(value, "f") if isinstance(exponent, int) and abs(exponent) <= 64 else str(value)
     return json.dumps(value, ensure_ascii=False, default=str)
 
 

@@ -21,23 +21,21 @@ import difflib
 import glob
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from marketing_rules.backends.validation_sql import SourceKind
+from marketing_rules.batch import readers
+from marketing_rules.batch.readers import FILE, INTERNAL, READ_ERROR, ROW, SourceError
+
+if TYPE_CHECKING:
+    from marketing_rules.backends.validation_sql import SourceKind
 
 PARQUET = (".parquet", ".pq", ".parq")
 CSV = (".csv", ".csv.gz", ".tsv", ".tsv.gz")
 JSON_LINES = (".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz")
 
-FILE, ROW, READ_ERROR = "__file", "__row", "__read_error"
 ORDER = (FILE, ROW)  # the input's order: file (or 0) and row within it
-INTERNAL = (FILE, ROW, READ_ERROR)
 
-
-class SourceError(ValueError):
-    """A batch input that cannot be read: unknown kind of file or object, no file matching, a
-    header that does not fit, an unknown column under ``strict``."""
-
+__all__ = ["FILE", "INTERNAL", "ORDER", "READ_ERROR", "ROW", "SourceError", "duckdb_relation", "spark_frame"]
 
 def paths_of(source: Any) -> list[str] | None:
     """The file paths or globs of a source given as paths, else None."""
@@ -113,8 +111,6 @@ def numbered(table: Any) -> Any:
 
 def read_text_files(paths: list[str], kind: str, facts: Iterable[str], delimiter: str | None) -> Any:
     """CSV or JSON-lines files as one Arrow table with the place columns."""
-    from marketing_rules.batch import readers
-
     tables = []
     for number, path in enumerate(expand(paths)):
         if kind == "csv":
@@ -155,7 +151,7 @@ def spark_kind(data_type: Any) -> SourceKind:
     return "other"
 
 
-class Kinds(dict):
+class Kinds(dict[str, "SourceKind"]):
     """The kinds of an input's columns that are facts (every column when no facts were given), and
     ``names``, every column the input has."""
 
@@ -213,7 +209,7 @@ def spark_frame(spark: Any, source: Any, *, facts: Iterable[str] = (), delimiter
     facts = list(facts)
     paths = paths_of(source)
     if is_spark_frame(source) or (paths is not None and file_format(paths) == "parquet"):
-        frame = _spark_numbered(source) if is_spark_frame(source) else _spark_parquet(spark, expand(paths))
+        frame = _spark_numbered(source) if paths is None else _spark_parquet(spark, expand(paths))
         names = frame.columns
         keep = set(kept(names, facts))  # renamed by position: Spark's names may clash in case
         frame = frame.toDF(*(n if n in keep else f"__ignored_{k}" for k, n in enumerate(names)))

@@ -18,14 +18,12 @@ on (a column ``ARPU_3M`` is not the fact ``arpu_3m``, as on the other backends).
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from marketing_rules.analysis.program import Program
 from marketing_rules.batch.output import BatchResult, Summary, clock, output_schema
 from marketing_rules.batch.query import checked_sql, decisions_sql
 from marketing_rules.batch.sources import fact_names, names_checked, spark_frame, spark_kinds
-
-if TYPE_CHECKING:
-    from marketing_rules.engine.ruleset import Ruleset
 
 _views = itertools.count()
 
@@ -49,24 +47,24 @@ def local_session(memory: str = "2g") -> Any:
             .getOrCreate())
 
 
-def decisions(ruleset: Ruleset, source: Any, spark: Any, *, schema: Any = None, ordered: bool = True,
+def decisions(program: Program, source: Any, spark: Any, *, schema: Any = None, ordered: bool = True,
               unique_ids: bool = False, strict: bool = False, delimiter: str | None = None) -> tuple[Any, Any, list[str]]:
     """The decisions as a (lazy) DataFrame, the input DataFrame, and the warnings about its columns.
     Run it under :data:`SETTINGS` (``run`` does)."""
-    facts = fact_names(ruleset.program)
+    facts = fact_names(program)
     frame = spark_frame(spark, source, facts=facts, delimiter=delimiter)
     kinds = spark_kinds(frame)
     warnings = names_checked(frame.input_columns, facts, strict)
     number = next(_views)
     view = f"marketing_rules_customers_{number}"
     frame.createOrReplaceTempView(view)
-    spark.sql(decisions_sql(ruleset, "spark", view, kinds)).createOrReplaceTempView(f"{view}_decided")
-    schema = schema if schema is not None else output_schema(ruleset.program)
+    spark.sql(decisions_sql(program, "spark", view, kinds)).createOrReplaceTempView(f"{view}_decided")
+    schema = schema if schema is not None else output_schema(program)
     query = checked_sql(schema, f"{view}_decided", "spark", ordered=ordered, unique_ids=unique_ids)
     return spark.sql(query), frame, warnings
 
 
-def run(ruleset: Ruleset, source: Any, out: str | None, *, spark: Any = None, progress: bool = False,
+def run(program: Program, source: Any, out: str | None, *, spark: Any = None, progress: bool = False,
         schema: Any = None, strict: bool = False, unique_ids: bool = False, delimiter: str | None = None) -> BatchResult:
     from pyspark.sql import functions as F
 
@@ -76,7 +74,7 @@ def run(ruleset: Ruleset, source: Any, out: str | None, *, spark: Any = None, pr
     for key, value in SETTINGS.items():
         spark.conf.set(key, value)
     try:
-        result, frame, warnings = decisions(ruleset, source, spark, schema=schema, ordered=out is None,
+        result, frame, warnings = decisions(program, source, spark, schema=schema, ordered=out is None,
                                             unique_ids=unique_ids, strict=strict, delimiter=delimiter)
         rows_in = frame.count()
         if out is not None:
