@@ -176,16 +176,7 @@ def duckdb_relation(con: Any, source: Any, name: str = "customers", *, facts: It
     facts = list(facts)
     paths = paths_of(source)
     if paths is not None and file_format(paths) == "parquet":
-        files = "[" + ", ".join(_quote(p) for p in expand(paths)) + "]"
-        reader = f"read_parquet({files}, filename = true, file_row_number = true)"
-        select = (f"* EXCLUDE (filename, file_row_number), list_position({files}, filename) - 1 AS {FILE}, "
-                  f"file_row_number + 1 AS {ROW}, CAST(NULL AS VARCHAR) AS {READ_ERROR}")
-        try:
-            con.execute(f"CREATE OR REPLACE TEMP VIEW {name}_input AS SELECT {select} FROM {reader}")
-            names = con.sql(f"SELECT * FROM {name}_input").columns
-        except Exception as error:  # duckdb.IOException and friends
-            raise SourceError(f"cannot read {', '.join(paths)}: {_first_line(error)}") from None
-        names = [n for n in names if n not in INTERNAL] + list(INTERNAL)
+        names = _duckdb_parquet(con, paths, f"{name}_input")
     else:
         if paths is not None:
             table = read_text_files(paths, file_format(paths), facts, delimiter)
@@ -200,6 +191,21 @@ def duckdb_relation(con: Any, source: Any, name: str = "customers", *, facts: It
                   if column not in INTERNAL)
     kinds.names = [n for n in names if n not in INTERNAL]
     return kinds
+
+
+def _duckdb_parquet(con: Any, paths: list[str], view: str) -> list[str]:
+    """Parquet files as view ``view``, each row numbered in its file and each file by its place
+    among ``paths``; returns the view's columns."""
+    files = "[" + ", ".join(_quote(p) for p in expand(paths)) + "]"
+    reader = f"read_parquet({files}, filename = true, file_row_number = true)"
+    select = (f"* EXCLUDE (filename, file_row_number), list_position({files}, filename) - 1 AS {FILE}, "
+              f"file_row_number + 1 AS {ROW}, CAST(NULL AS VARCHAR) AS {READ_ERROR}")
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {select} FROM {reader}")
+        names: list[str] = con.sql(f"SELECT * FROM {view}").columns
+    except Exception as error:  # duckdb.IOException and friends
+        raise SourceError(f"cannot read {', '.join(paths)}: {_first_line(error)}") from None
+    return [n for n in names if n not in INTERNAL] + list(INTERNAL)
 
 
 def spark_frame(spark: Any, source: Any, *, facts: Iterable[str] = (), delimiter: str | None = None) -> Any:
