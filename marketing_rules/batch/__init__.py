@@ -54,23 +54,29 @@ def evaluate_batch(program: Program, decide: Decide, source: Any, *, backend: st
     """
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; the backends are {', '.join(BACKENDS)}")
-    target = str(out) if out is not None else None
-    schema = select_columns(output_schema(program), columns)
-    reading: dict[str, Any] = {"strict": strict, "unique_ids": unique_ids, "delimiter": delimiter, "schema": schema}
     try:
-        if backend == "duckdb":
-            from marketing_rules.batch import duckdb_backend
-
-            return duckdb_backend.run(program, source, target, progress=progress, threads=threads,
-                                      memory_limit=memory_limit, **reading)
-        if backend == "spark":
-            from marketing_rules.batch import spark_backend
-
-            return spark_backend.run(program, source, target, spark=spark, progress=progress, **reading)
-        from marketing_rules.batch import native_backend
-
-        return native_backend.run(program, decide, source, target, progress=progress, **reading)
+        return _run(program, decide, source, backend, str(out) if out is not None else None, spark=spark,
+                    progress=progress, threads=threads, memory_limit=memory_limit, columns=columns,
+                    strict=strict, unique_ids=unique_ids, delimiter=delimiter)
     except ModuleNotFoundError as error:
         if (error.name or "").split(".")[0] not in OPTIONAL:
             raise
         raise MissingDependency(error.name or "", backend) from None
+
+
+def _run(program: Program, decide: Decide, source: Any, backend: str, target: str | None, *, spark: Any,
+         progress: bool, threads: int | None, memory_limit: str | None, columns: Sequence[str] | None,
+         **reading: Any) -> BatchResult:
+    reading["schema"] = select_columns(output_schema(program), columns)
+    if backend == "duckdb":
+        from marketing_rules.batch import duckdb_backend
+
+        return duckdb_backend.run(program, source, target, progress=progress, threads=threads,
+                                  memory_limit=memory_limit, **reading)
+    if backend == "spark":
+        from marketing_rules.batch import spark_backend
+
+        return spark_backend.run(program, source, target, spark=spark, progress=progress, **reading)
+    from marketing_rules.batch import native_backend
+
+    return native_backend.run(program, decide, source, target, progress=progress, **reading)

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from marketing_rules.analysis.program import Program
-from marketing_rules.batch import evaluate_batch
+from marketing_rules.batch import MissingDependency, evaluate_batch
 from marketing_rules.batch.native_backend import Decide
 from marketing_rules.batch.sources import INTERNAL, READ_ERROR, SourceError
 
@@ -46,10 +46,12 @@ def eval_batch(program: Program, decide: Decide, customers: str, out: str | None
 def customer_rows(program: Program, path: str, delimiter: str | None = None, strict: bool = False) -> Iterator[dict[str, Any]]:
     """The customers of a CSV, JSON-lines or Parquet file as dicts, in file order (a line that
     could not be read as an empty customer, which is rejected); warnings on stderr."""
-    import duckdb
-
     from marketing_rules.batch.sources import duckdb_relation, fact_names, names_checked
 
+    try:
+        import duckdb
+    except ModuleNotFoundError as error:
+        raise MissingDependency(error.name or "duckdb", "duckdb") from None
     con = duckdb.connect()
     facts = fact_names(program)
     kinds = duckdb_relation(con, path, "customers", facts=facts, delimiter=delimiter)
