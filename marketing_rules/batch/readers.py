@@ -11,10 +11,15 @@ rows. Every row carries ``__row``, its line number.
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
+import gc
 import gzip
 import io
+import itertools
 import json
+import re
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import IO, Any
@@ -22,6 +27,7 @@ from typing import IO, Any
 FILE, ROW, READ_ERROR = "__file", "__row", "__read_error"  # the place columns every read input has
 INTERNAL = (FILE, ROW, READ_ERROR)
 DELIMITERS = ",;\t|"
+_SURROGATE = re.compile("[\udc80-\udcff]")  # a byte that is not UTF-8, as surrogateescape reads it
 UNCLOSED = "unexpected end of data"
 
 
@@ -53,7 +59,7 @@ class _Rows:
     def table(self, arrays: dict[str, Any]) -> Any:
         import pyarrow as pa
 
-        count = len(self.rows)
+        count = len(self.rows)  # 0 or 1 per row: a batch of rows in one go for CSV
         columns = {**arrays, FILE: pa.array([self.file] * count, pa.int64()), ROW: pa.array(self.rows, pa.int64()),
                    READ_ERROR: pa.array(self.errors, pa.string())}
         return pa.table(columns)
@@ -69,6 +75,32 @@ def default_delimiter(path: str) -> str:
     return "\t" if path.lower().removesuffix(".gz").endswith(".tsv") else ","
 
 
+@contextlib.contextmanager
+def _no_collection() -> Iterator[None]:
+    """The cycle collector paused while a file's rows pile up: it would walk them again and again
+    (the rows hold no cycles)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _utf8(path: str) -> bool:
+    """Whether a whole file is UTF-8 (then its cells need no look for bad bytes)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with _open(path) as raw:
+            while chunk := raw.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _check_delimiter(delimiter: str) -> None:
     if len(delimiter) != 1 or delimiter in "\"\r\n":
         raise SourceError(f"the delimiter must be one character other than a quote or a line break, not {delimiter!r}")
@@ -76,19 +108,17 @@ def _check_delimiter(delimiter: str) -> None:
 
 def read_csv(path: str, file: int = 0, facts: Iterable[str] = (), delimiter: str | None = None) -> Any:
     """A CSV file as an Arrow table of text columns, with the place columns."""
-    import pyarrow as pa
 
     delimiter = delimiter or default_delimiter(path)
     _check_delimiter(delimiter)
-    with _open(path) as raw:
+    with _open(path) as raw, _no_collection():
         text = io.TextIOWrapper(raw, encoding="utf-8", errors="surrogateescape", newline="")
         records = _records(csv.reader(text, delimiter=delimiter, strict=True))
         header = _header(path, records, delimiter, list(facts))
-        rows = _Rows(header, file)
-        key = header.index("id") if "id" in header else None
+        rows = _CsvRows(header, file, bytes_checked=_utf8(path))
         for line, fields, problem in records:
-            _add_record(rows, line, fields, problem, key)
-    return rows.table({name: pa.array(rows.cells[name], pa.string()) for name in header})
+            rows.add_record(line, fields, problem)
+    return rows.table()
 
 
 def _records(reader: Any) -> Iterator[tuple[int, list[str], str | None]]:
@@ -135,24 +165,51 @@ def _header(path: str, records: Iterator[tuple[int, list[str], str | None]], del
     return names
 
 
-def _add_record(rows: _Rows, line: int, fields: list[str], problem: str | None, key: int | None) -> None:
-    width = len(rows.names)
-    if problem is not None:
-        rows.add(line, {}, f"line {line}: {_csv_problem(problem)}")
-        return
-    known = {}
-    if key is not None and key < len(fields) and fields[key].strip() and not _bad_bytes(fields[key]):
-        known = {"id": fields[key]}
-    if len(fields) != width:
-        count = f"{len(fields)} field{'s' if len(fields) != 1 else ''}"
-        rows.add(line, known, f"line {line}: {count} where the header has {width}")
-        return
-    bad = next((k for k, cell in enumerate(fields) if _bad_bytes(cell)), None)
-    if bad is not None:
-        byte = next(ord(c) - 0xDC00 for c in fields[bad] if "\udc80" <= c <= "\udcff")
-        rows.add(line, known, f"line {line}: {rows.names[bad]} is not UTF-8 (byte 0x{byte:02x})")
-        return
-    rows.add(line, {name: cell if cell != "" else None for name, cell in zip(rows.names, fields, strict=True)})
+class _CsvRows(_Rows):
+    """The rows of a CSV file, kept as records (a bad line as nulls but its id) and turned into
+    columns at the end: empty cells are null."""
+
+    def __init__(self, names: list[str], file: int, bytes_checked: bool = False):
+        super().__init__(names, file)
+        self.bytes_checked = bytes_checked  # the whole file is UTF-8: no cell to look at
+        self.records: list[list[str | None]] = []
+        self.key = names.index("id") if "id" in names else None
+
+    def add_record(self, line: int, fields: list[str], problem: str | None) -> None:
+        error = self._problem(line, fields, problem)
+        if error is None:
+            self.records.append(fields)  # type: ignore[arg-type]
+        else:
+            nulls: list[str | None] = [None] * len(self.names)
+            if self.key is not None and problem is None and self.key < len(fields) and fields[self.key].strip():
+                nulls[self.key] = None if _SURROGATE.search(fields[self.key]) else fields[self.key]
+            self.records.append(nulls)
+        self.rows.append(line)
+        self.errors.append(error)
+
+    def _problem(self, line: int, fields: list[str], problem: str | None) -> str | None:
+        width = len(self.names)
+        if problem is not None:
+            return f"line {line}: {_csv_problem(problem)}"
+        if len(fields) != width:
+            return f"line {line}: {len(fields)} field{'s' if len(fields) != 1 else ''} where the header has {width}"
+        if not self.bytes_checked and _SURROGATE.search("".join(fields)):
+            bad = next(k for k, cell in enumerate(fields) if _SURROGATE.search(cell))
+            byte = ord(_SURROGATE.search(fields[bad]).group()) - 0xDC00  # type: ignore[union-attr]
+            return f"line {line}: {self.names[bad]} is not UTF-8 (byte 0x{byte:02x})"
+        return None
+
+    def table(self, arrays: dict[str, Any] | None = None) -> Any:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        flat = pa.array(itertools.chain.from_iterable(self.records), pa.string(), size=len(self.records) * len(self.names))
+        records = pa.FixedSizeListArray.from_arrays(flat, max(len(self.names), 1))
+        arrays = {}
+        for k, name in enumerate(self.names):
+            text = pc.list_element(records, k)
+            arrays[name] = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+        return super().table(arrays)
 
 
 def _csv_problem(problem: str) -> str:
@@ -164,7 +221,7 @@ def _csv_problem(problem: str) -> str:
 
 
 def _bad_bytes(text: str) -> bool:
-    return any("\udc80" <= c <= "\udcff" for c in text)
+    return _SURROGATE.search(text) is not None
 
 
 # -- JSON lines ------------------------------------------------------------------------------------
@@ -204,7 +261,7 @@ def parse_line(text: str) -> dict[str, Any]:
 def read_json_lines(path: str, file: int = 0) -> Any:
     """A JSON-lines file as an Arrow table, with the place columns."""
     rows = _Rows([], file)
-    with _open(path) as raw:
+    with _open(path) as raw, _no_collection():
         for line, data in enumerate(raw, start=1):
             if line == 1 and data.startswith(b"\xef\xbb\xbf"):
                 data = data[3:]
