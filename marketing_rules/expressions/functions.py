@@ -19,7 +19,7 @@ def _numeric_result(args: list[Type]) -> Type:
 
 def _round(x: Decimal | int, digits: int = 0) -> Decimal | int:
     if isinstance(x, int):
-        return x if digits >= 0 else int(Decimal(x).quantize(Decimal(10) ** -digits, rounding=ROUND_HALF_UP))
+        return x if digits >= 0 else int(Decimal(x).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
     result = Decimal(x).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
     return int(result) if digits <= 0 else result
 
