@@ -135,7 +135,7 @@ def eval_(ruleset: str, customer: str | None, customers_file: str | None, out: s
     if customers_file is not None and (backend is not None or columns is not None or _tabular(customers_file)):
         from marketing_rules.batch.cli import eval_batch
 
-        raise SystemExit(eval_batch(rs, customers_file, out, backend or "duckdb", chosen))
+        raise SystemExit(eval_batch(rs.program, rs.evaluate, customers_file, out, backend or "duckdb", chosen))
     if customers_file is None:
         if customer is None:
             raise click.UsageError("give a CUSTOMER as JSON, or --customers FILE")

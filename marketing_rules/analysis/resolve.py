@@ -7,6 +7,7 @@ All problems are reported as diagnostics placed in the YAML file; nothing stops 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
@@ -15,12 +16,14 @@ from marketing_rules.analysis import order
 from marketing_rules.analysis.events import EventsResolver
 from marketing_rules.analysis.program import (
     Access,
+    Aggregate,
     AllOf,
     AnyOf,
     Checks,
     Cond,
     Expression,
     Grant,
+    HitPolicy,
     NotOf,
     OfferSpec,
     Program,
@@ -38,33 +41,17 @@ from marketing_rules.expressions.types import Type, is_subtype
 from marketing_rules.load.yaml_source import Path, Source
 from marketing_rules.model import ruleset as m
 from marketing_rules.model.schema import FactSchema, FactSpec, builtin_schema
-
-# kind -> (the parameter a scalar stands for, {parameter: 'number' | 'text' | 'package' | 'service'})
-REQUIREMENTS: dict[str, tuple[str | None, dict[str, str]]] = {
-    "prestore": ("amount", {"amount": "number"}),
-    "guarantee": (None, {"monthly": "number", "months": "number"}),
-    "upgrade": ("to", {"to": "package"}),
-    "tenure": ("months", {"months": "number"}),
-    "business": ("name", {"name": "text"}),
-}
-REWARDS: dict[str, tuple[str | None, dict[str, str]]] = {
-    "bill_credit": ("amount", {"amount": "number", "months": "number"}),
-    "voice_minutes": ("amount", {"amount": "number", "months": "number"}),
-    "data_mb": ("amount", {"amount": "number", "months": "number"}),
-    "goods": ("name", {"name": "text", "value": "number"}),
-    "voucher": ("amount", {"amount": "number", "merchant": "text"}),
-    "points": ("amount", {"amount": "number"}),
-    "handset": ("model", {"model": "text", "subsidy": "number"}),
-    "vas": ("name", {"name": "text", "months": "number"}),
-    "service": ("service", {"service": "service", "months": "number"}),
-}
-REQUIRED_PARAMS = {"guarantee": ("monthly", "months")}
-OFFER_KEYS = {"requires", "rewards", "code", "mode", "type", "title"}
-OFFER_MODES = ("gift", "discount", "lottery", "trial")
-OFFER_TYPES = ("uplift", "retention", "care")
-SERVICE_CLASSES = ("restricted", "semi-open", "open")
-ACCESS_MODES = ("free", "paid", "prestore", "trial")
-MODE_TERMS = {"paid": ("price",), "prestore": ("prestore",), "trial": ("trial_days",), "free": ()}
+from marketing_rules.model.terms import (
+    ACCESS_MODES,
+    MODE_TERMS,
+    OFFER_KEYS,
+    OFFER_MODES,
+    OFFER_TYPES,
+    REQUIRED_PARAMS,
+    REQUIREMENTS,
+    REWARDS,
+    SERVICE_CLASSES,
+)
 
 
 class Resolver:
@@ -120,7 +107,7 @@ class Resolver:
             events=events,
         )
 
-    def _checks(self, units: list) -> Checks | None:
+    def _checks(self, units: list[Rule | Table]) -> Checks | None:
         checks = self.file.checks
         if checks is None:
             return None
@@ -133,7 +120,8 @@ class Resolver:
             if group not in groups:
                 self._error("MR210", f"no rule is in group '{group}'", (*path, "exclusive", i),
                             did_you_mean(group, groups) or f"the groups are {', '.join(sorted(groups)) or 'none'}")
-        fact, values = None, ()
+        fact: str | None = None
+        values: tuple[str, ...] = ()
         if checks.monotonic is not None:
             fact = checks.monotonic.fact
             kind = self.fact_types.get(fact)
@@ -208,7 +196,7 @@ class Resolver:
             if unit_id in seen:
                 self.sink.add(self.source.diagnostic(
                     "MR206", f"id '{unit_id}' is used twice", (section, i, "id"), rule=unit_id,
-                    hint=f"it was first used at line {self.source.span(seen[unit_id]).line + 1}"))
+                    hint=f"it was first used at line {self.source.line(seen[unit_id])}"))
             else:
                 seen[unit_id] = (section, i, "id")
 
@@ -272,7 +260,7 @@ class Resolver:
             return None, ERROR
         return Expression(resolved, _as_text(raw), path), kind
 
-    def _checked(self, check, path: Path):
+    def _checked(self, check: Callable[[], ast.Expr], path: Path) -> ast.Expr | None:
         before = len(self.checker.issues)
         resolved = check()
         return None if self._flush(before, path) else resolved
@@ -294,7 +282,7 @@ class Resolver:
     def _unit_issue(self, issue: order.OrderIssue) -> None:
         section = "tables" if isinstance(issue.unit, Table) else "rules"
         items = self.file.tables if section == "tables" else self.file.rules
-        i = next(k for k, u in enumerate(items) if u.id == issue.unit.id)
+        i = next(k for k, u in enumerate(items) if issue.unit.id == getattr(u, "id", None))
         self.sink.add(self.source.diagnostic(issue.code, issue.message, (section, i, "id"), rule=issue.unit.id,
                                              hint=issue.hint))
 
@@ -308,7 +296,8 @@ class Resolver:
             self._error("MR010", "'then' has no effect", tpath, "add set, tag, offer, grant or award")
         sets = tuple(self._sets(then.set or {}, (*tpath, "set")))
         tags = (then.tag,) if isinstance(then.tag, str) else tuple(then.tag or ())
-        offer, extra = (None, ())
+        offer: OfferSpec | None = None
+        extra: tuple[Cond, ...] = ()
         if then.offer is not None:
             offer, extra = self._offer(rule, then.offer, (*tpath, "offer"))
         if extra:
@@ -343,7 +332,7 @@ class Resolver:
             return None
         return self.condition(raw, path)
 
-    def _sets(self, sets: dict[str, Any], path: Path):
+    def _sets(self, sets: dict[str, Any], path: Path) -> Iterator[tuple[str, Expression]]:
         for name, raw in sets.items():
             fact_path = (*path, name)
             if name not in self.derived:
@@ -379,8 +368,9 @@ class Resolver:
         rewards = tuple(self._terms(raw.get("rewards") or [], (*path, "rewards"), REWARDS))
         extra: list[Cond] = []
         for i, term in enumerate(requires):
-            if term.kind == "upgrade" and term.fixed.get("to") in self.file.packages:
-                fee = self.file.packages[term.fixed["to"]].fee
+            to = term.fixed.get("to")
+            if term.kind == "upgrade" and isinstance(to, str) and to in self.file.packages:
+                fee = self.file.packages[to].fee
                 node = ast.Compare((0, 0), "<", ast.FactRef((0, 0), "package_fee"), ast.Literal((0, 0), _number(fee)))
                 extra.append(Expression(node, f"package_fee < {_number(fee)}  (upgrade to {term.fixed['to']})",
                                         (*path, "requires", i)))
@@ -389,7 +379,7 @@ class Resolver:
                          str(code) if code is not None else None, raw.get("mode"), raw.get("type"), requires, rewards)
         return spec, tuple(extra)
 
-    def _terms(self, raw: Any, path: Path, kinds: dict[str, tuple[str | None, dict[str, str]]]):
+    def _terms(self, raw: Any, path: Path, kinds: dict[str, tuple[str | None, dict[str, str]]]) -> Iterator[Term]:
         what = "requirement" if kinds is REQUIREMENTS else "reward"
         if not isinstance(raw, list):
             self._error("MR010", f"{path[-1]} takes a list of {what}s", path)
@@ -452,7 +442,7 @@ class Resolver:
                             did_you_mean(str(raw), self.file.services) or "declare it under services:")
         return Term(kind, MappingProxyType(fixed), tuple(computed))
 
-    def _grants(self, raw: Any, path: Path):
+    def _grants(self, raw: Any, path: Path) -> Iterator[Grant]:
         if raw is None:
             return
         items = raw if isinstance(raw, list) else [raw]
@@ -516,11 +506,13 @@ class Resolver:
                 continue
             rows.append(self._row(r + 1, cells, inputs, outputs, row_path, table.hit == "collect"))
         ranks = self._ranks(table, rows, path)
-        return Table(table.id, table.title, index, table.priority, table.hit, table.aggregate,
+        aggregate = Aggregate(table.aggregate) if table.aggregate is not None else None
+        return Table(table.id, table.title, index, table.priority, HitPolicy(table.hit), aggregate,
                      tuple(i for i in inputs if i is not None), tuple(outputs), tuple(r for r in rows if r),
                      ranks, path)
 
-    def _row(self, number: int, cells: list, inputs: list, outputs: list, path: Path, collect: bool) -> Row | None:
+    def _row(self, number: int, cells: list[Any], inputs: list[Expression | None], outputs: list[str], path: Path,
+             collect: bool) -> Row | None:
         tests: list[ast.Expr | None] = []
         ok = True
         for c, (cell, subject) in enumerate(zip(cells, inputs)):
@@ -613,7 +605,7 @@ class Resolver:
             self._error("MR207", f"access needs 'by:', a fact to key the matrix by (got {by!r})", (*path, "by"),
                         did_you_mean(str(by), self.fact_types) if by else "write by: tier")
             return None
-        table: dict[str, dict[str, ServiceAccess]] = {}
+        table: dict[str, Mapping[str, ServiceAccess]] = {}
         for value, classes in raw.items():
             if value == "by":
                 continue
@@ -648,7 +640,7 @@ class Resolver:
                      if any(k in MODE_TERMS[mode] for mode in modes_by_class[service.class_])}))
                 for service_id, service in self.file.services.items() if service.class_ in modes_by_class
             })
-        return Access(by, MappingProxyType(table))
+        return Access(str(by), MappingProxyType(table))
 
 
 _TRUE = Expression(ast.Literal((0, 0), True), "true", ())

@@ -5,27 +5,28 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
+from marketing_rules.analysis.program import Program
+from marketing_rules.batch import evaluate_batch
+from marketing_rules.batch.native_backend import Decide
 from marketing_rules.batch.sources import SourceError
-
-if TYPE_CHECKING:
-    from marketing_rules.engine.ruleset import Ruleset
 
 OK, FINDINGS, BAD_INPUT = 0, 1, 2
 
 
-def eval_batch(rs: Ruleset, customers: str, out: str | None, backend: str, columns: list[str] | None = None) -> int:
+def eval_batch(program: Program, decide: Decide, customers: str, out: str | None, backend: str,
+               columns: list[str] | None = None) -> int:
     """Decide a file of customers; Parquet out as it is, anything else as JSON lines; summary on stderr."""
     parquet = out is not None and out.lower().endswith((".parquet", ".pq"))
     source: Any = customers
     if customers.lower().endswith((".jsonl", ".ndjson", ".json")):
         source = _json_lines(customers)
     try:
-        result = rs.evaluate_batch(source, backend=backend, out=out if parquet else None,
-                                   progress=sys.stderr.isatty() or _forced(), columns=columns)
+        result = evaluate_batch(program, decide, source, backend=backend, out=out if parquet else None,
+                                progress=sys.stderr.isatty() or _forced(), columns=columns)
     except (SourceError, ValueError) as error:
         click.echo(str(error), err=True)
         return BAD_INPUT

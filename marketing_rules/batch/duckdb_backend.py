@@ -7,16 +7,16 @@ With ``out``, DuckDB reads the input files in row groups and writes Parquet as i
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import hashlib
+import json
+from typing import Any
 
 from sqlglot import exp
 
+from marketing_rules.analysis.program import Program
 from marketing_rules.backends.sql import label_values, to_sql
 from marketing_rules.batch.output import BatchResult, Summary, clock, output_schema, run_with_progress
 from marketing_rules.batch.sources import ORDER, _quote, duckdb_relation
-
-if TYPE_CHECKING:
-    from marketing_rules.engine.ruleset import Ruleset
 
 
 def connect(threads: int | None = None, memory_limit: str | None = None) -> Any:
@@ -30,13 +30,13 @@ def connect(threads: int | None = None, memory_limit: str | None = None) -> Any:
     return duckdb.connect(config=config)
 
 
-def label_type(con: Any, ruleset: Ruleset) -> str | None:
+def label_type(con: Any, program: Program) -> str | None:
     """An enum of every id the lists can hold: DuckDB builds and writes lists of enum values far faster
     than lists of text, and Parquet stores them as text all the same."""
-    values = label_values(ruleset.program)
+    values = label_values(program)
     if not values:
         return None
-    name = f"marketing_rules_labels_{ruleset.fingerprint[:16]}"
+    name = f"marketing_rules_labels_{hashlib.sha256(json.dumps(values).encode()).hexdigest()[:16]}"
     if not con.execute("SELECT 1 FROM duckdb_types() WHERE type_name = ?", [name]).fetchall():
         con.execute(f"CREATE TYPE {name} AS ENUM ({', '.join(_quote(v) for v in values)})")
     return name
@@ -60,7 +60,7 @@ def output_columns(schema: Any) -> str:
     return ", ".join(columns)
 
 
-def run(ruleset: Ruleset, source: Any, out: str | None, *, progress: bool = False, threads: int | None = None,
+def run(program: Program, source: Any, out: str | None, *, progress: bool = False, threads: int | None = None,
         memory_limit: str | None = None, connection: Any = None, schema: Any = None) -> BatchResult:
     con = connection or connect(threads, memory_limit)
     started = clock()
@@ -68,9 +68,9 @@ def run(ruleset: Ruleset, source: Any, out: str | None, *, progress: bool = Fals
     # a returned table keeps the input's order; a Parquet file is written as DuckDB streams it (in
     # parallel, not always in input order: ordering would hold the whole output in memory)
     order = ORDER if out is None else ()
-    query = to_sql(ruleset.program, "duckdb", table="customers", source=kinds, pretty=False, order_by=order,
-                   labels=label_type(con, ruleset))
-    full = output_schema(ruleset.program)
+    query = to_sql(program, "duckdb", table="customers", source=kinds, pretty=False, order_by=order,
+                   labels=label_type(con, program))
+    full = output_schema(program)
     schema = schema if schema is not None else full
     query = f"SELECT {output_columns(schema)} FROM ({query}) AS decisions"
     rows_in = con.sql("SELECT count(*) FROM customers").fetchall()[0][0]

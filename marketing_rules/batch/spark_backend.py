@@ -15,14 +15,12 @@ and the query turns it into the row's overflow error) and
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from marketing_rules.analysis.program import Program
 from marketing_rules.backends.sql import to_sql
 from marketing_rules.batch.output import BatchResult, Summary, clock
 from marketing_rules.batch.sources import spark_frame, spark_kinds
-
-if TYPE_CHECKING:
-    from marketing_rules.engine.ruleset import Ruleset
 
 _views = itertools.count()
 
@@ -44,16 +42,16 @@ def local_session(memory: str = "2g") -> Any:
             .getOrCreate())
 
 
-def decisions(ruleset: Ruleset, source: Any, spark: Any) -> tuple[Any, Any]:
+def decisions(program: Program, source: Any, spark: Any) -> tuple[Any, Any]:
     """The decisions as a (lazy) DataFrame, and the input DataFrame."""
     frame = spark_frame(spark, source)
     view = f"marketing_rules_customers_{next(_views)}"
     frame.createOrReplaceTempView(view)
-    query = to_sql(ruleset.program, "spark", table=view, source=spark_kinds(frame), pretty=False)
+    query = to_sql(program, "spark", table=view, source=spark_kinds(frame), pretty=False)
     return spark.sql(query), frame
 
 
-def run(ruleset: Ruleset, source: Any, out: str | None, *, spark: Any = None, progress: bool = False,
+def run(program: Program, source: Any, out: str | None, *, spark: Any = None, progress: bool = False,
         schema: Any = None) -> BatchResult:
     from pyspark.sql import functions as F
 
@@ -63,7 +61,7 @@ def run(ruleset: Ruleset, source: Any, out: str | None, *, spark: Any = None, pr
     for key, value in SETTINGS.items():
         spark.conf.set(key, value)
     try:
-        result, frame = decisions(ruleset, source, spark)
+        result, frame = decisions(program, source, spark)
         if schema is not None:
             result = result.select(*(f"`{name}`" for name in schema.names))
         rows_in = frame.count()

@@ -6,12 +6,13 @@ in its expression text, so that diagnostics point at the right column of the rul
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Union
+from typing import Any, Union
 
 Span = tuple[int, int]
-Value = Union[Decimal, int, str, bool, None, tuple]
+Value = Union[Decimal, int, str, bool, None, tuple[Any, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +154,7 @@ def children(node: Expr) -> tuple[Expr, ...]:
     return ()
 
 
-def walk(node: Expr):
+def walk(node: Expr) -> Iterator[Expr]:
     """Every node of the tree, parents before children."""
     yield node
     for child in children(node):

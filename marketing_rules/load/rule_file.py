@@ -32,7 +32,7 @@ def read_rule_file(text: str, file: str | None, sink: DiagnosticSink) -> tuple[R
     try:
         return RulesetFile.model_validate(data), source
     except ValidationError as error:
-        placed: dict[tuple, Diagnostic] = {}
+        placed: dict[tuple[Any, ...], Diagnostic] = {}
         for item in error.errors():
             diagnostic = _shape_diagnostic(item, data, source)
             key = (diagnostic.line, diagnostic.column, diagnostic.code)
@@ -85,7 +85,7 @@ def _shape_diagnostic(error: Any, data: Any, source: Source) -> Diagnostic:
     return source.diagnostic("MR011", message, path, rule=rule)
 
 
-def _data_path(loc: tuple, data: Any) -> tuple[Path, type[BaseModel] | None]:
+def _data_path(loc: tuple[int | str, ...], data: Any) -> tuple[Path, type[BaseModel] | None]:
     """The part of pydantic's location that names real keys and indexes, and the model there."""
     path: list[str | int] = []
     node = data

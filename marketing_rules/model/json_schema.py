@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from marketing_rules.analysis.resolve import ACCESS_MODES, OFFER_MODES, OFFER_TYPES, REQUIREMENTS, REWARDS
 from marketing_rules.model.ruleset import RulesetFile
+from marketing_rules.model.terms import ACCESS_MODES, OFFER_MODES, OFFER_TYPES, REQUIREMENTS, REWARDS
 
 _EXPRESSION = {"type": ["string", "number", "boolean"], "description": "an expression, e.g. arpu_3m >= 120"}
 
