@@ -134,9 +134,10 @@ def propose(pe: dict[str, dict[str, Decimal]], classes: dict[str, str], critical
 def ruleset_matrix(rs: Any) -> tuple[dict[str, dict[str, Any]], dict[str, str], tuple[str, ...]]:
     """A ruleset's access matrix, its service classes and its tiers (highest first where known)."""
     source = rs.file
-    access = {k: dict(v) for k, v in (source.access or {}).items() if k != "by"}
+    rows = source.access.rows() if source.access else {}
+    access = {k: row.model_dump(by_alias=True, exclude_none=True) for k, row in rows.items()}
     classes = {name: service.class_ for name, service in (source.services or {}).items()}
-    by = (source.access or {}).get("by", "tier")
+    by = (source.access.by if source.access else None) or "tier"
     declared = source.facts.get(by).values if by in source.facts else list(access)
     order = source.checks.monotonic.order if source.checks and source.checks.monotonic else None
     tiers = tuple(reversed(order)) if order else tuple(declared)

@@ -8,7 +8,7 @@ gets the type ``error`` so that one mistake is not reported again by the nodes a
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from marketing_rules.errors import did_you_mean
@@ -85,8 +85,10 @@ class Checker:
 
     # -- the walk -----------------------------------------------------------------------------
     def check(self, node: ast.Expr, expected: Type | None = None) -> Checked:
+        """The node resolved, carrying its type (``node.type``), and the type."""
         method: Callable[[ast.Expr, Type | None], Checked] = getattr(self, f"visit_{type(node).__name__}")
-        return method(node, expected)
+        resolved, kind = method(node, expected)
+        return (resolved if resolved.type == kind else replace(resolved, type=kind)), kind
 
     def visit_Literal(self, node: ast.Literal, expected: Type | None) -> Checked:
         if isinstance(node.value, str) and expected is not None and expected.kind == "enum":
