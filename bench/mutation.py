@@ -3,14 +3,15 @@
 Each mutant changes one place of a backend (the Python generator, the SQL compiler, the z3 encoder,
 the reference interpreter) the way a plausible bug would: an operator flipped, a null test dropped,
 a tie order reversed. The script applies each mutant to a copy of the project, runs the tests the
-mutant names (the conformance suite by default), and counts the mutant killed when they fail.
+mutant names (by default those of its backend), and counts the mutant killed when they fail.
 
     python bench/mutation.py                      # every mutant; figures to bench/results/mutation.json
     python bench/mutation.py --only sql-          # the mutants whose id starts with sql-
     python bench/mutation.py --list               # the mutants, and whether each still applies
 
 A mutant whose text no longer occurs exactly once in its file is reported ``stale``: the code moved
-and the mutant must be rewritten, which fails the run as a survivor does.
+and the mutant must be rewritten, which fails the run as a survivor does. Each test selection is
+first run once without a mutant: if it fails, the run stops (every mutant would look killed).
 """
 
 from __future__ import annotations
@@ -86,6 +87,19 @@ def copy_project(target: Path) -> Path:
     return target
 
 
+def run_tests(tests: tuple[str, ...], copy: Path, timeout: float) -> bool:
+    """Whether the tests pass on the copy as it is."""
+    env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
+    command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
+    return subprocess.run(command, cwd=copy, env=env, capture_output=True, timeout=timeout).returncode == 0
+
+
+def baseline(chosen: list[Mutant], copy: Path, timeout: float) -> list[tuple[str, ...]]:
+    """The test selections that fail without any mutant (a mutant "killed" by them proves nothing)."""
+    selections = list(dict.fromkeys(m.tests for m in chosen))
+    return [tests for tests in selections if not run_tests(tests, copy, timeout)]
+
+
 def run_mutant(mutant: Mutant, copy: Path, timeout: float) -> tuple[str, float]:
     """``killed``, ``survived``, ``stale`` or ``timeout``, and the seconds it took."""
     path = copy / mutant.file
@@ -111,6 +125,8 @@ def main() -> int:
     parser.add_argument("--only", default="", help="run the mutants whose id starts with this")
     parser.add_argument("--list", action="store_true", help="list the mutants and whether each applies")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per mutant")
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="skip the first run of each test selection without a mutant")
     args = parser.parse_args()
     chosen = [m for m in mutants() if m.id.startswith(args.only)]
     if args.list:
@@ -121,6 +137,11 @@ def main() -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
         copy = copy_project(Path(folder) / "project")
+        failing = [] if args.no_baseline else baseline(chosen, copy, args.timeout)
+        if failing:
+            for tests in failing:
+                print(f"fails without any mutant: pytest {' '.join(tests)}", file=sys.stderr)
+            return 2
         for n, mutant in enumerate(chosen, 1):
             status, seconds = run_mutant(mutant, copy, args.timeout)
             outcomes[mutant.id] = {"status": status, "seconds": round(seconds, 1), "backend": mutant.backend,
