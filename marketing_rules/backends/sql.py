@@ -65,7 +65,7 @@ ERROR = "__error"
 OFFERS = "__offers"
 ROW_ERROR = "__row_error"
 
-__all__ = ["DIALECTS", "SQLCompiler", "UnsupportedInSQL", "compile_sql", "label_values", "to_sql"]
+__all__ = ["DIALECTS", "SQLCompiler", "UnsupportedInSQL", "compile_sql", "label_values", "sql_text", "to_sql"]
 
 
 def dialect_of(name: str) -> type[Dialect]:
@@ -641,6 +641,22 @@ def label_values(program: Program) -> list[str]:
 
 
 _TEXTS: dict[tuple, tuple[weakref.ref, str]] = {}
+SUBSTITUTING = ("spark", "hive")  # dialects whose engines may replace ${...} anywhere in a query's text
+
+
+def sql_text(query: exp.Expression, dialect: str, pretty: bool = False) -> str:
+    """A compiled query as text in ``dialect``. For Spark and Hive, a string literal holding ``${``
+    is written as adjacent literals split between ``$`` and ``{`` (``'a$' '{b}'``), which the
+    parser joins into the one literal: an engine with variable substitution on, which replaces
+    ``${...}`` even inside literals, still sees the rule file's text verbatim."""
+    target = dialect_of(dialect)
+    if dialect in SUBSTITUTING:
+        for literal in list(query.find_all(exp.Literal)):
+            if literal.is_string and "${" in literal.this:
+                pieces = literal.this.split("${")
+                parts = [pieces[0] + "$", *("{" + p + "$" for p in pieces[1:-1]), "{" + pieces[-1]]
+                literal.replace(exp.Var(this=" ".join(exp.Literal.string(p).sql(dialect=target) for p in parts)))
+    return query.sql(dialect=target, pretty=pretty)
 
 
 def to_sql(program: Program, dialect: str = "duckdb", *, table: str = "customers",
@@ -650,14 +666,14 @@ def to_sql(program: Program, dialect: str = "duckdb", *, table: str = "customers
 
     The text is kept per program, input columns and dialect, so batches of one ruleset compile once.
     """
-    target = dialect_of(dialect)
+    dialect_of(dialect)  # an unknown dialect is named before compiling
     key = (id(program), dialect, table, tuple(sorted(source.items())) if source is not None else None, pretty,
            order_by, labels)
     cached = _TEXTS.get(key)
     if cached is not None and cached[0]() is program:
         return cached[1]
     query = compile_sql(program, table=table, source=source, dialect=dialect, order_by=order_by, labels=labels)
-    text = query.sql(dialect=target, pretty=pretty)
+    text = sql_text(query, dialect, pretty)
     if len(_TEXTS) > 256:
         _TEXTS.clear()
     _TEXTS[key] = (weakref.ref(program), text)

@@ -7,8 +7,8 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, Protocol
 
 from marketing_rules.analysis.program import Program, ServiceAccess
-from marketing_rules.batch.output import BatchResult, Summary, clock, output_schema
-from marketing_rules.batch.sources import duckdb_relation
+from marketing_rules.batch.output import BatchResult, Summary, clock, duplicate_reason, output_schema
+from marketing_rules.batch.sources import FILE, READ_ERROR, ROW, duckdb_relation, fact_names, names_checked
 from marketing_rules.errors import EvaluationError, FactsError
 
 
@@ -83,23 +83,65 @@ def decide_rows(program: Program, decide: Decide, rows: list[dict[str, Any]], sc
     return pa.Table.from_pylist(decided, schema=schema)  # the columns not in the schema are left out
 
 
+class Places:
+    """Each input row decided with its place: its row number, its read error, and under
+    ``unique_ids`` the row that first had its id."""
+
+    def __init__(self, program: Program, decide: Decide, unique_ids: bool):
+        self.decide_one = decide
+        self.derived = tuple(program.derived)
+        self.unique_ids = unique_ids
+        self.first: dict[str, int] = {}
+        self.duplicated = 0
+
+    def decide(self, row: dict[str, Any]) -> dict[str, Any]:
+        place, error = row.pop(ROW), row.pop(READ_ERROR)
+        row.pop(FILE)
+        if error is not None:
+            decided = {"id": _text(row.get("id")), "error": error}
+        else:
+            decided = decide_row(self.decide_one, row, self.derived)
+        decided["row"] = place
+        return self._checked(decided, place)
+
+    def _checked(self, decided: dict[str, Any], place: int) -> dict[str, Any]:
+        key = decided["id"]
+        if key is None:
+            return decided
+        if key not in self.first:
+            self.first[key] = place
+            return decided
+        self.duplicated += 1
+        if self.unique_ids and decided["error"] is None:
+            return {"id": key, "row": place, "error": duplicate_reason(self.first[key])}
+        return decided
+
+    def table(self, rows: list[dict[str, Any]], schema: Any) -> Any:
+        import pyarrow as pa
+
+        return pa.Table.from_pylist([self.decide(row) for row in rows], schema=schema)
+
+
 def run(program: Program, decide: Decide, source: Any, out: str | None, *, progress: bool = False,
-        schema: Any = None) -> BatchResult:
+        schema: Any = None, strict: bool = False, unique_ids: bool = False, delimiter: str | None = None) -> BatchResult:
     import duckdb
     import pyarrow.parquet as pq
 
     started = clock()
     con = duckdb.connect()
-    duckdb_relation(con, source, "customers")
+    facts = fact_names(program)
+    kinds = duckdb_relation(con, source, "customers", facts=facts, delimiter=delimiter)
+    warnings = names_checked(kinds.names, facts, strict)
+    places = Places(program, decide, unique_ids)
     rows_in = con.sql("SELECT count(*) FROM customers").fetchall()[0][0]
-    reader = con.sql("SELECT * EXCLUDE (__file, __row) FROM customers ORDER BY __file, __row").to_arrow_reader(BATCH_ROWS)
+    reader = con.sql(f"SELECT * FROM customers ORDER BY {FILE}, {ROW}").to_arrow_reader(BATCH_ROWS)
     schema = schema if schema is not None else output_schema(program)
     writer = pq.ParquetWriter(str(out), schema) if out is not None else None
     parts = []
     decided = rejected = 0
     bar = _bar(rows_in) if progress else None
     for batch in reader:
-        table = decide_rows(program, decide, batch.to_pylist(), schema)
+        table = places.table(batch.to_pylist(), schema)
         errors = table.column("error").null_count
         decided += errors
         rejected += table.num_rows - errors
@@ -116,7 +158,7 @@ def run(program: Program, decide: Decide, source: Any, out: str | None, *, progr
     import pyarrow as pa
 
     result = pa.concat_tables(parts) if parts else (schema.empty_table() if writer is None else None)
-    summary = Summary("native", rows_in, decided, rejected, clock() - started)
+    summary = Summary("native", rows_in, decided, rejected, clock() - started, places.duplicated, tuple(warnings))
     return BatchResult(summary, result, str(out) if out is not None else None)
 
 
