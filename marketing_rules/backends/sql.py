@@ -56,6 +56,7 @@ from marketing_rules.backends.sql_expressions import (
 from marketing_rules.backends.sql_lists import SQLLists
 from marketing_rules.backends.validation_sql import SourceKind, validated
 from marketing_rules.expressions import ast
+from marketing_rules.expressions.deep import deeply
 from marketing_rules.expressions.numbers import INT_MAX, INT_MIN, LIMIT, overflow_reason
 from marketing_rules.expressions.text import to_text
 from marketing_rules.expressions.types import BOOLEAN, INTEGER, NUMBER, Type
@@ -657,7 +658,7 @@ def to_sql(program: Program, dialect: str = "duckdb", *, table: str = "customers
     if cached is not None and cached[0]() is program:
         return cached[1]
     query = compile_sql(program, table=table, source=source, dialect=dialect, order_by=order_by, labels=labels)
-    text = query.sql(dialect=target, pretty=pretty)
+    text = deeply(query.sql, dialect=target, pretty=pretty)  # sqlglot recurses about 11 frames per level
     if len(_TEXTS) > 256:
         _TEXTS.clear()
     _TEXTS[key] = (weakref.ref(program), text)

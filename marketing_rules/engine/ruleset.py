@@ -16,8 +16,8 @@ from marketing_rules.analysis.program import Grant, OfferSpec, Program, ServiceA
 from marketing_rules.analysis.resolve import Resolver
 from marketing_rules.backends.python import compile_program
 from marketing_rules.engine.decision import EMPTY_ACCESS, Decision, Offer
-from marketing_rules.errors import Diagnostic, DiagnosticSink, RulesetError
-from marketing_rules.load.rule_file import read_rule_file
+from marketing_rules.errors import DiagnosticSink
+from marketing_rules.load.rule_file import read_rule_file, read_text
 from marketing_rules.model.ruleset import Effective, RulesetFile
 
 
@@ -163,10 +163,7 @@ def load_ruleset(source: str | FilePath, *, text: str | None = None) -> Ruleset:
     """
     name = str(source)
     if text is None:
-        try:
-            text = FilePath(source).read_text(encoding="utf-8")
-        except OSError as error:
-            raise RulesetError([Diagnostic("MR012", f"cannot read the rule file: {error.strerror}", file=name)]) from None
+        text = read_text(source)
     sink = DiagnosticSink()
     file, src = read_rule_file(text, name, sink)
     program = Resolver(file, src, sink).program() if file is not None else None

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from marketing_rules.errors import Diagnostic, DiagnosticSink, did_you_mean
+from marketing_rules.errors import Diagnostic, DiagnosticSink, RulesetError, did_you_mean
 from marketing_rules.load.yaml_source import Path, Source, load_yaml
 from marketing_rules.model.ruleset import RulesetFile
 
@@ -59,7 +59,26 @@ def _merge_alternatives(first: Diagnostic, other: Diagnostic) -> Diagnostic:
 
 
 def read_text(path: str | FilePath) -> str:
-    return FilePath(path).read_text(encoding="utf-8")
+    """A rule file's text; raises :class:`RulesetError` (MR012, or MR005 at the first byte that is not UTF-8)."""
+    name = str(path)
+    try:
+        data = FilePath(path).read_bytes()
+    except OSError as error:
+        raise RulesetError([Diagnostic("MR012", f"cannot read the rule file: {error.strerror}", file=name)]) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise RulesetError([_not_utf8(data, error, name)]) from None
+
+
+def _not_utf8(data: bytes, error: UnicodeDecodeError, name: str) -> Diagnostic:
+    start = data.rfind(b"\n", 0, error.start) + 1
+    end = data.find(b"\n", error.start)
+    line_text = data[start:end if end >= 0 else len(data)].decode("utf-8", "replace")
+    column = len(data[start:error.start].decode("utf-8", "replace")) + 1
+    return Diagnostic("MR005", f"byte 0x{data[error.start]:02x} is not UTF-8 text", file=name,
+                      line=data.count(b"\n", 0, error.start) + 1, column=column, hint="save the file as UTF-8",
+                      source_line=line_text)
 
 
 def _shape_diagnostic(error: Any, data: Any, source: Source) -> Diagnostic:
