@@ -658,7 +658,10 @@ def to_sql(program: Program, dialect: str = "duckdb", *, table: str = "customers
     if cached is not None and cached[0]() is program:
         return cached[1]
     query = compile_sql(program, table=table, source=source, dialect=dialect, order_by=order_by, labels=labels)
-    text = deeply(query.sql, dialect=target, pretty=pretty)  # sqlglot recurses about 11 frames per level
+    try:  # sqlglot recurses about 11 frames per level: a large stack, and a clear error beyond it
+        text = deeply(query.sql, dialect=target, pretty=pretty)
+    except RecursionError:
+        raise UnsupportedInSQL("a query nested this deep (a collect table of thousands of rows)") from None
     if len(_TEXTS) > 256:
         _TEXTS.clear()
     _TEXTS[key] = (weakref.ref(program), text)

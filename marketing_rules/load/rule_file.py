@@ -6,7 +6,9 @@ concerned, with a "did you mean" for misspelt keys.
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path as FilePath
 from typing import Any
@@ -30,7 +32,7 @@ def read_rule_file(text: str, file: str | None, sink: DiagnosticSink) -> tuple[R
                                    hint="start the file with 'ruleset: my-ruleset'"))
         return None, source
     try:
-        return RulesetFile.model_validate(data), source
+        model = RulesetFile.model_validate(data)
     except ValidationError as error:
         placed: dict[tuple, Diagnostic] = {}
         for item in error.errors():
@@ -43,6 +45,29 @@ def read_rule_file(text: str, file: str | None, sink: DiagnosticSink) -> tuple[R
         for diagnostic in placed.values():
             sink.add(diagnostic)
         return None, source
+    unbounded = [source.diagnostic("MR013", f"the number {value!r} is not finite or not below 10^18 in size", path,
+                                   hint="numbers are finite and smaller than 10^18")
+                 for path, value in _numbers(model.model_dump(by_alias=True), ()) if not _bounded(value)]
+    for diagnostic in unbounded:
+        sink.add(diagnostic)
+    return (None if unbounded else model), source
+
+
+def _numbers(value: Any, path: Path) -> Iterator[tuple[Path, float | int]]:
+    """Every number in a validated file (text such as 'inf' read into a number field included)."""
+    stack = [(value, path)]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, dict):
+            stack.extend((v, (*where, k)) for k, v in node.items())
+        elif isinstance(node, (list, tuple)):
+            stack.extend((v, (*where, i)) for i, v in enumerate(node))
+        elif isinstance(node, (int, float)) and not isinstance(node, bool):
+            yield where, node
+
+
+def _bounded(value: float | int) -> bool:
+    return math.isfinite(value) and abs(value) < 10**18
 
 
 _KIND = re.compile(r"Input should be a valid (\w+)")
