@@ -162,6 +162,7 @@ def load_ruleset(source: str | FilePath, *, text: str | None = None) -> Ruleset:
     ``source`` is a path; pass ``text=`` to load from a string (``source`` then names it in messages).
     """
     name = str(source)
+    from_disk = text is None
     if text is None:
         text = read_text(source)
     sink = DiagnosticSink()
@@ -169,4 +170,9 @@ def load_ruleset(source: str | FilePath, *, text: str | None = None) -> Ruleset:
     program = Resolver(file, src, sink).program() if file is not None else None
     sink.raise_if_any()
     assert file is not None and program is not None
-    return Ruleset(program, file, path=name)
+    ruleset = Ruleset(program, file, path=name)
+    if from_disk:  # a released version that changed is refused by every tool (MR404)
+        from marketing_rules.versioning.lock import refuse_changed
+
+        refuse_changed(ruleset, FilePath(source))
+    return ruleset

@@ -7,19 +7,23 @@ change has to be made as a new version.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from marketing_rules.errors import Diagnostic
+from marketing_rules.errors import Diagnostic, RulesetError
+from marketing_rules.load.yaml_source import Source, load_yaml
 
 if TYPE_CHECKING:
     from marketing_rules.engine.ruleset import Ruleset
 
 LOCK_NAME = "rulesets.lock"
+#: A version as its file is named: ASCII digits, no leading zeros.
+CANONICAL_VERSION = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$", re.ASCII)
 _HEADER = (
     "# Released ruleset versions and their fingerprints, written by `marketing-rules release`.\n"
     "# A released version never changes: change a rule by releasing a new version.\n"
@@ -33,10 +37,20 @@ class Lock:
 
     @classmethod
     def read(cls, path: Path) -> Lock:
+        """The lock at ``path`` (empty when there is none); raises :class:`RulesetError` (MR406) when malformed."""
         if not path.exists():
             return cls(path)
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return cls(path, {str(k): {str(v): str(f) for v, f in versions.items()} for k, versions in data.items()})
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise RulesetError([Diagnostic("MR406", f"cannot read the lock: {error}", file=str(path))]) from None
+        data, source, problems = load_yaml(text, str(path))
+        problems = [replace(d, code="MR406") for d in problems]
+        if not problems:
+            problems = _shape_problems(data, source)
+        if problems:
+            raise RulesetError(problems)
+        return cls(path, {k: dict(versions) for k, versions in (data or {}).items()})
 
     def write(self) -> None:
         ordered = {k: dict(sorted(v.items())) for k, v in sorted(self.released.items())}
@@ -57,6 +71,13 @@ class Lock:
                     hint="released versions are immutable: undo the change and make it in a new version"))
         return problems
 
+    def missing_files(self) -> list[Diagnostic]:
+        """MR405 for every released version whose file ``<ruleset>/<version>.yaml`` is gone."""
+        return [Diagnostic("MR405", f"{ruleset} {version} was released but {ruleset}/{version}.yaml is missing",
+                           file=str(self.path), hint="restore the file: a released version stays available")
+                for ruleset, versions in sorted(self.released.items()) for version in sorted(versions)
+                if not (self.path.parent / ruleset / f"{version}.yaml").is_file()]
+
     def release(self, ruleset: Ruleset) -> bool:
         """Record a version as released; False when it already was, with this very content."""
         expected = self.fingerprint(ruleset.id, ruleset.version)
@@ -69,8 +90,38 @@ class Lock:
 
 
 def find_lock(path: Path) -> Lock | None:
-    """The lock of the rulesets folder that holds ``path`` (searched upwards), if any."""
+    """The lock of the rulesets folder that holds ``path`` (searched upwards from its resolved path), if any."""
+    path = Path(path).resolve()
     for folder in [path, *path.parents] if path.is_dir() else path.parents:
         if (folder / LOCK_NAME).exists():
             return Lock.read(folder / LOCK_NAME)
     return None
+
+
+def refuse_changed(ruleset: Ruleset, path: Path) -> None:
+    """Raise MR404 when ``ruleset``, read from ``path``, is a released version whose content changed."""
+    lock = find_lock(path)
+    changed = lock.check([ruleset]) if lock is not None else []
+    if changed:
+        raise RulesetError(changed)
+
+
+def _shape_problems(data: Any, source: Source) -> list[Diagnostic]:
+    """The lock is ``ruleset: {version: fingerprint}``: a diagnostic for every entry that is not."""
+    hint = "the lock is written by `marketing-rules release`; take it back from version control"
+    if data is None:
+        return []
+    if not isinstance(data, dict):
+        return [source.diagnostic("MR406", "the lock must map ruleset ids to their released versions", (), hint=hint)]
+    problems = []
+    for ruleset, versions in data.items():
+        if not isinstance(ruleset, str) or not isinstance(versions, dict):
+            problems.append(source.diagnostic(
+                "MR406", f"'{ruleset}' must map versions to fingerprints", (ruleset,), hint=hint))
+            continue
+        for version, fingerprint in versions.items():
+            if not (isinstance(version, str) and CANONICAL_VERSION.match(version)) or not isinstance(fingerprint, str):
+                problems.append(source.diagnostic(
+                    "MR406", f"'{ruleset}' {version!r}: {fingerprint!r} is not a version and its fingerprint",
+                    (ruleset, version), hint=hint))
+    return problems
