@@ -78,8 +78,10 @@ class Source:
     ) -> Diagnostic:
         """A diagnostic placed at the value (or key) at ``path``; ``offset`` moves into the scalar."""
         span = (self.key_spans.get(path) if key else None) or self.span(path)
-        if span is None:
-            return Diagnostic(code, message, file=self.file, rule=rule, hint=hint)
+        if span is None:  # an empty document: the start of the file
+            source_line = self.lines[0] if self.lines else None
+            return Diagnostic(code, message, file=self.file, line=1, column=1, rule=rule, hint=hint,
+                              source_line=source_line)
         line, column = span.line, span.column
         if offset is not None:
             line, column = self._inside(span, offset)
