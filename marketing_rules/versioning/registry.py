@@ -67,15 +67,8 @@ class Registry:
         return []
 
     def missing(self) -> list[Diagnostic]:
-        """MR405 for every version the lock says was released that no file of the folder holds."""
-        problems = []
-        for ruleset, versions in sorted(self.lock.released.items()):
-            for version in sorted(versions):
-                if version not in self._versions.get(ruleset, {}):
-                    problems.append(Diagnostic(
-                        "MR405", f"{ruleset} {version} was released but no file holds it", file=str(self.lock.path),
-                        hint=f"restore {ruleset}/{version}.yaml: a released version stays available"))
-        return problems
+        """MR405 for every version the lock says was released whose file is gone (deleted or renamed)."""
+        return self.lock.missing_files()
 
     # -- lookups ------------------------------------------------------------------------------
     def ids(self) -> list[str]:
