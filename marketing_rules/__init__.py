@@ -13,19 +13,23 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from marketing_rules.engine.decision import Decision, Offer
-    from marketing_rules.engine.ruleset import Ruleset, load_ruleset
-    from marketing_rules.errors import (
-        Diagnostic,
-        EvaluationError,
-        EventError,
-        FactsError,
-        LateEventError,
-        RulesetError,
-    )
-    from marketing_rules.events import Line, Recommendation, Statement, Stream
-    from marketing_rules.versioning.registry import Registry, RegistryError
+if TYPE_CHECKING:  # `import X as X`: the names this package exports, for type checkers
+    from marketing_rules.engine.decision import Decision as Decision
+    from marketing_rules.engine.decision import Offer as Offer
+    from marketing_rules.engine.ruleset import Ruleset as Ruleset
+    from marketing_rules.engine.ruleset import load_ruleset as load_ruleset
+    from marketing_rules.errors import Diagnostic as Diagnostic
+    from marketing_rules.errors import EvaluationError as EvaluationError
+    from marketing_rules.errors import EventError as EventError
+    from marketing_rules.errors import FactsError as FactsError
+    from marketing_rules.errors import LateEventError as LateEventError
+    from marketing_rules.errors import RulesetError as RulesetError
+    from marketing_rules.events import Line as Line
+    from marketing_rules.events import Recommendation as Recommendation
+    from marketing_rules.events import Statement as Statement
+    from marketing_rules.events import Stream as Stream
+    from marketing_rules.versioning.registry import Registry as Registry
+    from marketing_rules.versioning.registry import RegistryError as RegistryError
 
 #: Each public name and the module that defines it.
 _EXPORTS = {

@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -60,17 +60,37 @@ def _customer(text: str) -> dict[str, Any]:
     """A customer from JSON text, a JSON file's path, or '-' for standard input."""
     if text == "-":
         text = sys.stdin.read()
-    elif not text.lstrip().startswith("{") and Path(text).exists():
-        text = Path(text).read_text(encoding="utf-8")
+    elif not text.lstrip().startswith(("{", "[", '"')):
+        path = Path(text)
+        if not path.is_file():
+            _bad_input(f"{text!r} is neither a JSON object nor a file of one (no such file)")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            _bad_input(f"cannot read the customer from {path}: {error}")
     try:
         value = json.loads(text)
     except json.JSONDecodeError as error:
-        click.echo(f"the customer is not valid JSON: {error}", err=True)
-        raise SystemExit(BAD_INPUT) from None
+        _bad_input(f"the customer is not valid JSON: {error}")
     if not isinstance(value, dict):
-        click.echo("the customer must be a JSON object", err=True)
-        raise SystemExit(BAD_INPUT)
+        _bad_input("the customer must be a JSON object")
     return value
+
+
+def _bad_input(message: str) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    raise SystemExit(BAD_INPUT)
+
+
+def _names_checked(rs: mr.Ruleset, customer: dict[str, Any], strict: bool) -> None:
+    """A warning (an error with ``strict``) for each key of a customer that is not a fact."""
+    from marketing_rules.batch.sources import fact_names, unknown_columns
+
+    warnings = [w.replace("column", "key", 1) for w in unknown_columns(customer, fact_names(rs.program))]
+    if strict and warnings:
+        _bad_input("; ".join(warnings) + " (strict)")
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -139,89 +159,41 @@ def _rule_files(paths: tuple[str, ...]) -> Iterator[str]:
               help="write decisions here: Parquet (.parquet) or JSON lines (any other name); default stdout")
 @click.option("--backend", type=click.Choice(["duckdb", "spark", "native"]),
               help="batch engine (default: duckdb for CSV and Parquet, the per-customer engine for JSON lines)")
-@click.option("--columns", help="batch output columns to keep besides id and error, comma-separated "
+@click.option("--columns", help="batch output columns to keep besides id, row and error, comma-separated "
                                  "(e.g. tier,offers); the others are not computed")
+@click.option("--delimiter", help="the CSV field separator, one character (default: comma; tab for .tsv)")
+@click.option("--strict", is_flag=True, help="an input column or key that is not a fact is an error, not a warning")
+@click.option("--unique-ids", is_flag=True, help="reject a row whose id an earlier row has")
 @click.option("--pretty", is_flag=True, help="indent the JSON of a single decision")
 def eval_(ruleset: str, customer: str | None, customers_file: str | None, out: str | None, backend: str | None,
-          columns: str | None, pretty: bool) -> None:
-    """Evaluate one customer (JSON text, a JSON file, or - for stdin) or a file of them."""
+          columns: str | None, delimiter: str | None, strict: bool, unique_ids: bool, pretty: bool) -> None:
+    """Evaluate one customer (JSON text, a JSON file, or - for stdin) or a file of them.
+
+    A file's decisions are one per input row, each with its ``row`` (line or row number); a row
+    that cannot be read or decided comes back with its ``error``. Exit 1 when a row was rejected,
+    2 for input that cannot be read at all.
+    """
     rs = _load(ruleset)
     chosen = [c.strip() for c in columns.split(",") if c.strip()] if columns is not None else None
-    if customers_file is not None and (backend is not None or columns is not None or _tabular(customers_file)):
+    if customers_file is not None:
         from marketing_rules.batch.cli import eval_batch
 
-        raise SystemExit(eval_batch(rs, customers_file, out, backend or "duckdb", chosen))
-    if customers_file is None:
-        if customer is None:
-            raise click.UsageError("give a CUSTOMER as JSON, or --customers FILE")
-        try:
-            decision = rs.evaluate(_customer(customer))
-        except FactsError as error:
-            click.echo(dumps({"error": [dict(e) for e in error.errors]}), err=True)
-            raise SystemExit(BAD_INPUT) from None
-        click.echo(dumps(decision.as_dict(), pretty))
-        raise SystemExit(OK)
-    raise SystemExit(_eval_file(rs, Path(customers_file), out))
-
-
-def _tabular(path: str) -> bool:
-    return path.lower().endswith((".csv", ".csv.gz", ".tsv", ".parquet", ".pq"))
-
-
-def _eval_file(rs: mr.Ruleset, path: Path, out: str | None) -> int:
-    lines = path.read_text(encoding="utf-8").splitlines()
-    sink = open(out, "w", encoding="utf-8") if out else sys.stdout  # noqa: SIM115
-    decided = rejected = 0
-    started = time.perf_counter()
+        raise SystemExit(eval_batch(rs.program, rs.evaluate, customers_file, out, backend, chosen, delimiter=delimiter, strict=strict,
+                                    unique_ids=unique_ids))
+    if customer is None:
+        raise click.UsageError("give a CUSTOMER as JSON, or --customers FILE")
+    facts = _customer(customer)
+    _names_checked(rs, facts, strict)
     try:
-        with click.progressbar(lines, label="evaluating", file=sys.stderr, show_pos=True) as rows:
-            for number, line in enumerate(rows, start=1):
-                if not line.strip():
-                    continue
-                record = _decide_line(rs, line, number)
-                decided += record["error"] is None
-                rejected += record["error"] is not None
-                sink.write(dumps(record) + "\n")
-    finally:
-        if out:
-            sink.close()
-    seconds = time.perf_counter() - started
-    total = decided + rejected
-    click.echo(f"{total} customers in, {decided} decided, {rejected} rejected, in {seconds:.2f} s", err=True)
-    return FINDINGS if rejected else OK
-
-
-def _decide_line(rs: mr.Ruleset, line: str, number: int) -> dict[str, Any]:
-    """One output row for one input line: the decision, or the reason the row was rejected."""
-    try:
-        customer = json.loads(line)
-        if not isinstance(customer, dict):
-            raise ValueError("not a JSON object")
-        decision = rs.evaluate(customer)
+        decision = rs.evaluate(facts)
     except FactsError as error:
-        reason = "; ".join(f"{e['field']}: {e['message']} (got {e['value']!r})" for e in error.errors)
-        return {"line": number, "id": _id_of(line), "error": reason}
-    except (ValueError, mr.EvaluationError) as error:
-        return {"line": number, "id": _id_of(line), "error": str(error)}
-    return {
-        "line": number,
-        "id": decision.inputs["id"],
-        **{name: decision.facts[name] for name in rs.program.derived},
-        "tags": sorted(decision.tags),
-        "offers": [o.id for o in decision.offers],
-        "access": {s: list(a.modes) for s, a in decision.access.items()},
-        "points": decision.points,
-        "fired": decision.fired,
-        "error": None,
-    }
-
-
-def _id_of(line: str) -> Any:
-    try:
-        value = json.loads(line)
-        return value.get("id") if isinstance(value, dict) else None
-    except ValueError:
-        return None
+        click.echo(dumps({"error": [dict(e) for e in error.errors]}), err=True)
+        raise SystemExit(BAD_INPUT) from None
+    except mr.EvaluationError as error:
+        click.echo(dumps({"error": str(error)}), err=True)
+        raise SystemExit(FINDINGS) from None
+    click.echo(dumps(decision.as_dict(), pretty))
+    raise SystemExit(OK)
 
 
 @main.command()
@@ -307,12 +279,14 @@ def check(paths: tuple[str, ...], as_json: bool, verbose: bool, timeout: float) 
 
 @main.command(name="test")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
-def test_(paths: tuple[str, ...]) -> None:
+@click.option("--strict", is_flag=True, help="a fact, offer, tag, service or rule the ruleset does not have fails "
+                                               "its scenario (default: a warning)")
+def test_(paths: tuple[str, ...], strict: bool) -> None:
     """Run scenario files (*.test.yaml) under PATHS (default: rulesets/), with rule coverage."""
     from marketing_rules.testing.scenarios import run
 
     try:
-        report = run(paths or ("rulesets",))
+        report = run(paths or ("rulesets",), strict)
     except RulesetError as error:
         click.echo(error.render(), err=True)
         raise SystemExit(BAD_INPUT) from None
@@ -364,10 +338,13 @@ def release(paths: tuple[str, ...]) -> None:
 @click.argument("old", type=click.Path(exists=True, dir_okay=False))
 @click.argument("new", type=click.Path(exists=True, dir_okay=False))
 @click.option("--customers", "customers_file", type=click.Path(exists=True, dir_okay=False),
-              help="a JSON-lines file of customers to measure the impact on")
+              help="a file of customers to measure the impact on: JSON lines, CSV or Parquet")
+@click.option("--delimiter", help="the CSV field separator, one character (default: comma; tab for .tsv)")
+@click.option("--strict", is_flag=True, help="an input column that is not a fact is an error, not a warning")
 @click.option("--city", type=int, help="measure the impact on this many synthetic customers")
 @click.option("--seed", default=2026, show_default=True)
-def diff(old: str, new: str, customers_file: str | None, city: int | None, seed: int) -> None:
+def diff(old: str, new: str, customers_file: str | None, delimiter: str | None, strict: bool, city: int | None,
+         seed: int) -> None:
     """What changed from OLD to NEW, and with customers, who gains or loses which offer."""
     from marketing_rules.versioning.diff import impact, structural
 
@@ -378,15 +355,20 @@ def diff(old: str, new: str, customers_file: str | None, city: int | None, seed:
         click.echo(f"  {change}")
     customers: Any = None
     if customers_file:
-        customers = (json.loads(line) for line in Path(customers_file).read_text(encoding="utf-8").splitlines()
-                     if line.strip())
+        from marketing_rules.batch.cli import customer_rows
+
+        customers = customer_rows(after.program, customers_file, delimiter, strict)
     elif city:
         from marketing_rules.synthetic import customers as synthetic
 
         customers = synthetic(city, seed)
     if customers is not None:
+        try:
+            measured = impact(before, after, customers)
+        except (ValueError, ImportError, OSError) as error:  # SourceError among them
+            _bad_input(str(error))
         click.echo("")
-        click.echo(impact(before, after, customers).render())
+        click.echo(measured.render())
 
 
 @main.command()

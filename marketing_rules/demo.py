@@ -43,7 +43,7 @@ def run_demo(count: int, seed: int, path: str | None = None, day: dt.date = DEMO
     return 0
 
 
-def _summarise(rs: mr.Ruleset, city: list[dict]) -> None:
+def _summarise(rs: mr.Ruleset, city: list[dict[str, Any]]) -> None:
     with click.progressbar(city, label=f"{rs.id} {rs.version}", show_pos=True, file=sys.stderr) as bar:
         started = time.perf_counter()
         decisions = [rs.evaluate(c) for c in bar]
@@ -60,7 +60,7 @@ def _summarise(rs: mr.Ruleset, city: list[dict]) -> None:
         say(f"   {layer}: {shares}")
     offers = Counter(o.id for d in decisions for o in d.offers)
     segments = sorted({c.get("segment") or "unknown" for c in city})
-    by_segment = {s: Counter() for s in segments}
+    by_segment: dict[str, Counter[str]] = {s: Counter() for s in segments}
     for person, decision in zip(city, decisions):
         by_segment[person.get("segment") or "unknown"].update(o.id for o in decision.offers)
     if offers:
@@ -74,7 +74,7 @@ def _summarise(rs: mr.Ruleset, city: list[dict]) -> None:
     say(f"   customers with no offer: {len(none):,} ({len(none) / len(city):.1%}), of whom {active:,} active")
 
 
-def _explain_one(rs: mr.Ruleset, city: list[dict]) -> None:
+def _explain_one(rs: mr.Ruleset, city: list[dict[str, Any]]) -> None:
     """One active customer refused an offer whose numbers could grow into it: why, and by how much."""
     for target in (r.id for r in rs.program.rules if r.offer is not None):
         for customer in city[:500]:
@@ -92,17 +92,17 @@ BAND_TABLES = (("2.4 spend", "spend_band", 201, synthetic.SPEND), ("2.5 voice", 
                ("2.6 data", "data_band", 401, synthetic.DATA), ("2.7 tenure", "tenure_band", 501, synthetic.TENURE))
 
 
-def _tvd(a: dict, b: dict) -> float:
+def _tvd(a: dict[Any, float], b: dict[Any, float]) -> float:
     """Total variation distance in points between two distributions given as {key: share}."""
-    return 50 * sum(abs(a.get(k, 0) - b.get(k, 0)) for k in set(a) | set(b))
+    return float(50 * sum(abs(a.get(k, 0) - b.get(k, 0)) for k in set(a) | set(b)))
 
 
-def _norm(weights: dict) -> dict:
+def _norm(weights: dict[Any, float]) -> dict[Any, float]:
     total = sum(weights.values()) or 1
     return {k: v / total for k, v in weights.items()}
 
 
-def city_shape(rs: mr.Ruleset, city: list[dict]) -> dict[str, Any]:
+def city_shape(rs: mr.Ruleset, city: list[dict[str, Any]]) -> dict[str, Any]:
     """How the ruleset types the city against plan 001 tables 2.2-2.8 (distances in points).
 
     Only segmented customers (with a lifecycle type) count. Tables 2.4-2.7: the distance between
@@ -134,7 +134,7 @@ def city_shape(rs: mr.Ruleset, city: list[dict]) -> dict[str, Any]:
     return shape
 
 
-def _print_shape(rs: mr.Ruleset, city: list[dict]) -> None:
+def _print_shape(rs: mr.Ruleset, city: list[dict[str, Any]]) -> None:
     shape = city_shape(rs, city)
     say = click.echo
     say(f"\n== the city against plan 001, typed by {rs.id} {rs.version} ({shape['typed']:,} segmented customers)")

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -36,7 +37,7 @@ INTENTIONS = {
     "肯定购买": "definitely", "可能购买": "probably", "未定": "undecided", "可能不买": "probably_not",
     "肯定不买": "definitely_not", "肯定購買": "definitely", "可能購買": "probably",
 }
-TIERS = ("diamond", "gold", "silver", "mid_high", "ordinary")  # highest first, as gotone-vip
+TIERS: tuple[str, ...] = ("diamond", "gold", "silver", "mid_high", "ordinary")  # highest first, as gotone-vip
 CLASSES = ("restricted", "semi-open", "open")
 # plan 000 step 3: the services of each class, named as rulesets/gotone-vip names them
 PLAN_CLASSES = {
@@ -75,7 +76,7 @@ def read_survey(path: str | Path, tiers: tuple[str, ...] = TIERS, classes: dict[
 
 def validate(rows: list[dict[str, Any]], tiers: tuple[str, ...] = TIERS,
              classes: dict[str, str] = PLAN_CLASSES) -> Survey:
-    survey, seen = Survey(), set()
+    survey, seen = Survey(), set[tuple[str, str]]()
     for number, row in enumerate(rows, start=1):
         values = {c: str(row.get(c) if row.get(c) is not None else "").strip() for c in COLUMNS}
         reason = _problem(values, tiers, classes, seen)
@@ -88,7 +89,7 @@ def validate(rows: list[dict[str, Any]], tiers: tuple[str, ...] = TIERS,
     return survey
 
 
-def _problem(values: dict[str, str], tiers: tuple[str, ...], classes: dict[str, str], seen: set) -> str | None:
+def _problem(values: dict[str, str], tiers: tuple[str, ...], classes: dict[str, str], seen: set[tuple[str, str]]) -> str | None:
     missing = [c for c in COLUMNS if not values[c]]
     if missing:
         return "missing " + ", ".join(missing)
@@ -110,7 +111,7 @@ def expectations(answers: list[tuple[str, str, str, str]]) -> dict[str, dict[str
         totals[service, tier].append(PROBABILITIES[intention])
     pe: dict[str, dict[str, Decimal]] = defaultdict(dict)
     for (service, tier), values in totals.items():
-        pe[service][tier] = (sum(values) / len(values)).quantize(Decimal("0.0001"))
+        pe[service][tier] = (sum(values, Decimal(0)) / len(values)).quantize(Decimal("0.0001"))
     return dict(pe)
 
 
@@ -133,9 +134,10 @@ def propose(pe: dict[str, dict[str, Decimal]], classes: dict[str, str], critical
 def ruleset_matrix(rs: Any) -> tuple[dict[str, dict[str, Any]], dict[str, str], tuple[str, ...]]:
     """A ruleset's access matrix, its service classes and its tiers (highest first where known)."""
     source = rs.file
-    access = {k: dict(v) for k, v in (source.access or {}).items() if k != "by"}
+    rows = source.access.rows() if source.access else {}
+    access = {k: row.model_dump(by_alias=True, exclude_none=True) for k, row in rows.items()}
     classes = {name: service.class_ for name, service in (source.services or {}).items()}
-    by = (source.access or {}).get("by", "tier")
+    by = (source.access.by if source.access else None) or "tier"
     declared = source.facts.get(by).values if by in source.facts else list(access)
     order = source.checks.monotonic.order if source.checks and source.checks.monotonic else None
     tiers = tuple(reversed(order)) if order else tuple(declared)
@@ -179,11 +181,11 @@ def analyse(path: str | Path, critical: Decimal = DEFAULT_CRITICAL, against: Any
     }
     if against is not None:
         report["against"] = f"{against.id} {against.version}"
-        report["differences"] = differences(report["matrix"], actual, tiers)
+        report["differences"] = differences(report["matrix"], actual or {}, tiers)
     return report
 
 
-def _order(classes: dict[str, str]):
+def _order(classes: dict[str, str]) -> Callable[[str], tuple[int, str]]:
     return lambda s: (CLASSES.index(classes[s]), s)
 
 

@@ -124,13 +124,13 @@ def segment_weights() -> dict[str, dict[str, float]]:
     return {t: {s: joint[s][t] / (TYPE_SHARES[t] / 100) for s in joint} for t in TYPES}
 
 
-def _pick(rng: random.Random, table: tuple) -> Any:
+def _pick(rng: random.Random, table: tuple[tuple[Any, ...], ...]) -> Any:
     values = [row[0] for row in table]
     weights = [row[-1] for row in table]
     return rng.choices(values, weights=weights)[0]
 
 
-def _quantile(u: float, weights: dict[Any, float] | tuple) -> Any:
+def _quantile(u: float, weights: dict[Any, float] | tuple[float, ...]) -> Any:
     """The category at cumulative share u of the weights (a dict, or a tuple indexed by position)."""
     items = list(weights.items()) if isinstance(weights, dict) else list(enumerate(weights))
     total = sum(w for _, w in items)
@@ -171,12 +171,12 @@ def _previous(rng: random.Random, now: float, trend: str, digits: int) -> float 
     return None
 
 
-def _in_band(rng: random.Random, edges: tuple, band: int, digits: int) -> float:
+def _in_band(rng: random.Random, edges: tuple[float, ...], band: int, digits: int) -> float:
     low, high = edges[band], edges[band + 1]
     if low == 0 and edges[1] <= 1:
         return 0.0 if band == 0 else low
     value = round(rng.uniform(low, high), digits)
-    return min(max(value, low), high - 10 ** -digits) if digits else min(max(int(value), low), high - 1)
+    return float(min(max(value, low), high - 10 ** -digits) if digits else min(max(int(value), low), high - 1))
 
 
 class _City:

@@ -319,7 +319,7 @@ def load(text: str) -> mr.Ruleset:
 
 def encoding_decides_like_the_oracle(text: str, seed: int) -> None:
     rs = load(text)
-    enc = Checker(rs).enc
+    enc = Checker(rs.program, rs.evaluate).enc
     assert not enc.unsupported, enc.unsupported
     for customer in sample(random.Random(seed)):
         outcome = decide(rs, customer)
@@ -334,7 +334,7 @@ def encoding_decides_like_the_oracle(text: str, seed: int) -> None:
 
 def findings_hold_under_evaluation(text: str, seed: int) -> None:
     rs = load(text)
-    checker = Checker(rs, timeout=5)
+    checker = Checker(rs.program, rs.evaluate, timeout=5)
     report = checker.run()
     decided = [(c, o) for c in sample(random.Random(seed)) if (o := decide(rs, c)).error is None]
     for finding in report.findings:

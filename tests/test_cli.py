@@ -59,7 +59,7 @@ def test_eval_file_reports_every_row(tmp_path):
     assert result.exit_code == 1
     assert "5 customers in, 2 decided, 3 rejected" in result.output
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert [r["line"] for r in records] == [1, 2, 3, 4, 5]
+    assert [r["row"] for r in records] == [1, 2, 3, 4, 5]
     assert records[0]["tier"] == "silver" and records[0]["error"] is None
     assert "card" in records[1]["error"] and records[1]["id"] == "2"
     assert records[3]["error"].startswith("id:")

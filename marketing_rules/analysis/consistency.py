@@ -16,20 +16,41 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import Any, Protocol
 
 import z3
 
-from marketing_rules.analysis.program import Table
-from marketing_rules.analysis.symbolic import Encoder, Encoding
+from marketing_rules.analysis.program import Program, Rule, Table, cond_to_ast
+from marketing_rules.analysis.symbolic import Encoder, Encoding, TableTrace
 from marketing_rules.errors import EvaluationError
 from marketing_rules.expressions import ast
 from marketing_rules.expressions.evaluate import truth_of
 
-if TYPE_CHECKING:
-    from marketing_rules.engine.ruleset import Ruleset
+
+class Decided(Protocol):
+    """What the checker reads of a decision (a :class:`~marketing_rules.engine.decision.Decision`)."""
+
+    @property
+    def facts(self) -> Mapping[str, Any]: ...
+
+    @property
+    def offers(self) -> Sequence[Any]: ...
+
+    @property
+    def fired(self) -> Sequence[str]: ...
+
+    @property
+    def access(self) -> Mapping[str, Any]: ...
+
+
+#: A customer the solver found: input facts and their values.
+Witness = dict[str, Any]
+
+#: Decides one customer (validating the facts), as the engine does: ``Ruleset.evaluate``.
+Decide = Callable[[Mapping[str, Any]], Decided]
 
 TIMEOUT_MS = 10_000  # one solver question
 BUDGET_S = 60.0  # the whole run
@@ -37,7 +58,7 @@ BUDGET_S = 60.0  # the whole run
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str  # overlap, gap, dead-rule, shadowed-row, table-gap, table-overlap, not-monotonic
+    kind: str  # overlap, gap, dead-rule, shadowed-row, table-gap, table-overlap, not-monotonic, offer-access
     rules: tuple[str, ...]
     message: str
     witness: dict[str, Any] | None
@@ -91,16 +112,17 @@ class Report:
 class Checker:
     """Runs every check on one ruleset."""
 
-    def __init__(self, ruleset: Ruleset, *, timeout: float = BUDGET_S, question_timeout: float = TIMEOUT_MS / 1000):
+    def __init__(self, program: Program, decide: Decide, *, timeout: float = BUDGET_S,
+                 question_timeout: float = TIMEOUT_MS / 1000):
         self.budget = timeout
         self.deadline = time.monotonic() + timeout
         self.timeout_ms = int(question_timeout * 1000)
-        self.ruleset = ruleset
-        self.program = ruleset.program
+        self.decide = decide
+        self.program = program
         self.encoder = Encoder(self.program)
         self.enc: Encoding = self.encoder.encode()
         self.decided = z3.Not(z3.Or(self.enc.undecided)) if self.enc.undecided else z3.BoolVal(True)
-        self.report = Report(ruleset.id, ruleset.version)
+        self.report = Report(program.ruleset, program.version)
 
     def run(self) -> Report:
         self.dead_rules()
@@ -113,6 +135,8 @@ class Checker:
                 self.coverage()
             if checks.monotonic_fact:
                 self.monotonic()
+        if self.program.access is not None:
+            self.offer_access()
         return self.report
 
     # -- solving ---------------------------------------------------------------------------------
@@ -147,8 +171,8 @@ class Checker:
     def out_of_time_reason(self) -> str:
         return f"not decided within the check's budget of {self.budget:g} s (raise it with --timeout)"
 
-    def attempt(self, check: str, rules: tuple[str, ...], goal: list[Any], exhibits: Callable[[dict], bool],
-                finding: Callable[[dict], Finding], proof: str, decided: bool = True) -> None:
+    def attempt(self, check: str, rules: tuple[str, ...], goal: list[Any], exhibits: Callable[[Witness], bool],
+                finding: Callable[[Witness], Finding], proof: str, decided: bool = True) -> None:
         status, witness, reason = self.solve(*goal, decided=decided)
         if status == "unsat":
             self.report.proved.append(proof)
@@ -198,7 +222,7 @@ class Checker:
             if table.hit == "unique":
                 self._unique(table, trace)
 
-    def _unique(self, table: Table, trace) -> None:
+    def _unique(self, table: Table, trace: TableTrace) -> None:
         inputs_present = [self.enc.facts[name].defined for e in table.inputs for name in sorted(ast.facts_read(e.node))]
         self.attempt(
             "table-gap", (table.id,), [*inputs_present, *[z3.Not(m) for m in trace.matches]],
@@ -209,8 +233,8 @@ class Checker:
             rows = (table.row_id(table.rows[i]), table.row_id(table.rows[j]))
             self.attempt(
                 "table-overlap", rows, [trace.matches[i], trace.matches[j]],
-                exhibits=lambda w, i=i, j=j: self._raises_unique(w),
-                finding=lambda w, rows=rows: Finding("table-overlap", rows, "both rows match this customer", w),
+                exhibits=self._raises_unique,
+                finding=partial(Finding, "table-overlap", rows, "both rows match this customer"),
                 proof=f"table {table.id}: rows {rows[0]} and {rows[1]} never both match", decided=False)
 
     def overlaps(self, group: str) -> None:
@@ -224,9 +248,9 @@ class Checker:
             ids = (a.rule.id, b.rule.id)
             self.attempt(
                 "overlap", ids, [a.holds, b.holds],
-                exhibits=lambda w, ids=ids: self._both_hold(w, ids),
-                finding=lambda w, ids=ids: Finding("overlap", ids, f"both offers of exclusive group '{group}' apply "
-                                                   f"to this customer (the group gives only the first that fires)", w),
+                exhibits=partial(self._both_hold, ids=ids),
+                finding=partial(Finding, "overlap", ids, f"both offers of exclusive group '{group}' apply "
+                                f"to this customer (the group gives only the first that fires)"),
                 proof=f"group {group}: {ids[0]} and {ids[1]} never overlap")
 
     def coverage(self) -> None:
@@ -237,7 +261,7 @@ class Checker:
         where = f" among customers with {checks.coverage_among.text}" if checks.coverage_among is not None else ""
         self.attempt(
             "gap", (), [*among, *[z3.Not(f) for f in offers]],
-            exhibits=lambda w: self._in_scope(w) and not self.ruleset.evaluate(w).offers,
+            exhibits=lambda w: self._in_scope(w) and not self.decide(w).offers,
             finding=lambda w: Finding("gap", (), f"this customer receives no offer{where}", w),
             proof=f"every customer{where.replace(' among customers with', ' with')} receives an offer")
 
@@ -265,33 +289,67 @@ class Checker:
         if not any(f.kind == "not-monotonic" for f in self.report.findings):
             self.report.proved.append(f"access never shrinks along {' < '.join(order)}")
 
+    def offer_access(self) -> None:
+        """Every offer giving a service reaches only customers the access matrix (or the offer's own
+        grant) lets use it: under the offer's mode when that is an access mode (``trial``), else under any."""
+        access = self.program.access
+        assert access is not None
+        by = self.enc.facts[access.by]
+        values = self.program.fact_types[access.by].values or tuple(access.table)
+        for trace in self.enc.rules.values():
+            rule = trace.rule
+            for service in _services_given(rule):
+                denied = [v for v in values if not _allowed(access.table.get(v, {}), rule, service)]
+                codes = [by.term == self.enc.strings[v] for v in denied if v in self.enc.strings]
+                where = f"{access.by} {', '.join(denied) or 'null'}"
+                reached = z3.Or(z3.Not(by.defined), z3.And(by.defined, z3.Or(codes))) if codes else z3.Not(by.defined)
+                self.attempt(
+                    "offer-access", (rule.id,), [trace.fires, reached],
+                    exhibits=partial(self._denied, rule=rule, service=service),
+                    finding=partial(Finding, "offer-access", (rule.id,),
+                                    f"gives the service {service} to a customer whose access does not allow it "
+                                    f"(the matrix denies it for {where})"),
+                    proof=f"offer {rule.id}: {service} only where the access matrix allows it")
+
     # -- evaluating witnesses --------------------------------------------------------------------
     def _truth(self, node: ast.Expr) -> Any:
         return self.encoder.truth(node)[0]  # in the final state: after every fact is derived
 
-    def _facts(self, witness: dict) -> dict:
-        return self.ruleset.evaluate(witness).facts
+    def _facts(self, witness: Witness) -> Mapping[str, Any]:
+        return self.decide(witness).facts
 
-    def _in_scope(self, witness: dict) -> bool:
+    def _in_scope(self, witness: Witness) -> bool:
         checks = self.program.checks
         if checks is None or checks.coverage_among is None:
             return True
         return truth_of(checks.coverage_among.node, self._facts(witness)) is True
 
-    def _both_hold(self, witness: dict, ids: tuple[str, ...]) -> bool:
-        return all(self.ruleset.explain(witness, rule_id).condition is None or
-                   self.ruleset.explain(witness, rule_id).condition.result is True for rule_id in ids)
+    def _both_hold(self, witness: Witness, ids: tuple[str, ...]) -> bool:
+        """Whether each rule's condition is true for the witness, after every fact is derived."""
+        facts = self._facts(witness)
+        rules = [self.program.unit(rule_id) for rule_id in ids]
+        return all(isinstance(rule, Rule) and (rule.when is None or truth_of(cond_to_ast(rule.when), facts) is True)
+                   for rule in rules)
 
-    def _row_matches(self, table: Table, index: int, witness: dict) -> bool:
+    def _row_matches(self, table: Table, index: int, witness: Witness) -> bool:
         try:
             facts = self._facts(witness)
         except EvaluationError:
             return True
         return truth_of(table.rows[index].condition(), facts) is True
 
-    def _raises_unique(self, witness: dict) -> bool:
+    def _denied(self, witness: Witness, rule: Rule, service: str) -> bool:
+        """Whether the witness gets the offer and the decision does not let it use the service so."""
+        decision = self.decide(witness)
+        if rule.id not in decision.fired:
+            return False
+        got = decision.access.get(service)
+        wanted = _access_mode(rule)
+        return got is None or (wanted is not None and wanted not in got.modes and "free" not in got.modes)
+
+    def _raises_unique(self, witness: Witness) -> bool:
         try:
-            self.ruleset.evaluate(witness)
+            self.decide(witness)
         except EvaluationError:
             return True
         return False
@@ -309,13 +367,42 @@ def _lost(lower: Any, higher: Any) -> list[tuple[str, str]]:
     return sorted(lost)
 
 
-def check(ruleset: Ruleset, *, timeout: float = BUDGET_S, question_timeout: float = TIMEOUT_MS / 1000) -> Report:
+#: The offer modes that are also access modes: an offer in such a mode needs the service under it.
+ACCESS_MODES = ("free", "paid", "prestore", "trial")
+
+
+def _services_given(rule: Rule) -> list[str]:
+    """The services a rule's offer gives as a reward, in order."""
+    if rule.offer is None:
+        return []
+    named = (term.fixed.get("service") for term in rule.offer.rewards if term.kind == "service")
+    return list(dict.fromkeys(str(s) for s in named if s is not None))
+
+
+def _access_mode(rule: Rule) -> str | None:
+    mode = rule.offer.mode if rule.offer is not None else None
+    return mode if mode in ACCESS_MODES else None
+
+
+def _allowed(matrix: Mapping[str, Any], rule: Rule, service: str) -> bool:
+    """Whether a customer with this row of the access matrix, and the rule's own grants, may use the
+    service the way the rule's offer gives it."""
+    modes = set(matrix[service].modes) if service in matrix else set()
+    modes |= {grant.mode for grant in rule.grants if grant.service == service}
+    wanted = _access_mode(rule)
+    return bool(modes) and (wanted is None or wanted in modes or "free" in modes)
+
+
+def check(program: Program, decide: Decide, *, timeout: float = BUDGET_S,
+          question_timeout: float = TIMEOUT_MS / 1000) -> Report:
     """Every static check on one ruleset: findings with witnesses, proofs, and what stayed unknown.
 
-    ``timeout`` bounds the whole run in seconds, ``question_timeout`` each solver question; a question
-    not decided in time, or not reached within the budget, is reported unknown with the reason.
+    ``decide`` evaluates a witness as the engine does (``Ruleset.evaluate``), so that only findings
+    the engine really exhibits are reported. ``timeout`` bounds the whole run in seconds,
+    ``question_timeout`` each solver question; a question not decided in time, or not reached within
+    the budget, is reported unknown with the reason.
     """
-    return Checker(ruleset, timeout=timeout, question_timeout=question_timeout).run()
+    return Checker(program, decide, timeout=timeout, question_timeout=question_timeout).run()
 
 
 __all__ = ["Finding", "Report", "Unknown", "check"]

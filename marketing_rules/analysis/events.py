@@ -16,22 +16,31 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from marketing_rules.analysis.program import Cond, Expression, cond_to_ast
-from marketing_rules.errors import did_you_mean
+from marketing_rules.analysis.program import (
+    Cond,
+    EventParts,
+    EventSpec,
+    Expression,
+    FollowSpec,
+    MultiplierSpec,
+    PointsRuleSpec,
+    PointsSpec,
+    StateSpec,
+    TriggerKind,
+    TriggerSpec,
+    cond_to_ast,
+)
+from marketing_rules.errors import DiagnosticSink, did_you_mean
 from marketing_rules.expressions import ast
 from marketing_rules.expressions.checker import Checker, Scope
 from marketing_rules.expressions.types import Type
-from marketing_rules.load.yaml_source import Path
+from marketing_rules.load.yaml_source import Path, Source
 from marketing_rules.model import ruleset as m
-from marketing_rules.model.schema import FactSpec
-
-if TYPE_CHECKING:
-    from marketing_rules.analysis.resolve import Resolver
+from marketing_rules.model.schema import FactSchema, FactSpec
 
 #: Keys every event has; they cannot be declared as attributes.
 EVENT_KEYS = ("type", "at")
@@ -42,119 +51,30 @@ _WINDOW = re.compile(r"^\s*(\d+)\s*([a-z]+)\s*$")
 CHANNELS = ("outbound_call", "sms", "business_hall", "social")
 
 
-@dataclass(frozen=True, slots=True)
-class EventSpec:
-    """An event type and its typed attributes."""
+class Resolving(Protocol):
+    """What the events resolver shares with the ruleset's :class:`~marketing_rules.analysis.resolve.Resolver`."""
 
-    name: str
-    title: str
-    attributes: tuple[FactSpec, ...]
-    required: tuple[str, ...]
+    file: m.RulesetFile
+    source: Source
+    sink: DiagnosticSink
+    schema: FactSchema
+    derived: dict[str, Type]
+    fact_types: dict[str, Type]
+    constants: dict[str, Any]
+    checker: Checker
+    rule_id: str | None
 
-    def types(self) -> dict[str, Type]:
-        return {a.name: a.as_type() for a in self.attributes}
+    def value(self, raw: Any, path: Path, expected: Type | None = None) -> tuple[Expression | None, Type]: ...
 
+    def _error(self, code: str, message: str, path: Path, hint: str | None = None, key: bool = False) -> None: ...
 
-@dataclass(frozen=True, slots=True)
-class StateSpec:
-    """A state reached at the first event of ``event`` meeting ``when`` (kept from then on)."""
-
-    name: str
-    title: str
-    event: str
-    when: ast.Expr | None
-
-
-@dataclass(frozen=True, slots=True)
-class PointsRuleSpec:
-    id: str
-    title: str
-    event: str
-    when: ast.Expr | None
-    when_text: str
-    points: Expression
-    per: str | None
-    once: bool
-    skip: int
-    cap: tuple[Decimal | int, str] | None  # (points, period)
-    state: str | None
-    credit: str | None
-    path: Path
-    until: str | None = None  # only events before this state count
-
-
-@dataclass(frozen=True, slots=True)
-class MultiplierSpec:
-    id: str
-    title: str
-    events: tuple[str, ...] | None  # None: every event type
-    state: str | None
-    when: ast.Expr | None
-    factor: Decimal | int
-
-
-@dataclass(frozen=True, slots=True)
-class PointsSpec:
-    title: str
-    unit: str
-    states: tuple[StateSpec, ...]
-    rules: tuple[PointsRuleSpec, ...]
-    multipliers: tuple[MultiplierSpec, ...]
-
-    @property
-    def event_types(self) -> frozenset[str]:
-        """Every event type accrual reads: earning, crediting, and reaching states."""
-        return frozenset({r.event for r in self.rules} | {r.credit for r in self.rules if r.credit}
-                         | {s.event for s in self.states})
-
-
-@dataclass(frozen=True, slots=True)
-class FollowSpec:
-    """The second step of a trigger: the event that must (or must not) follow within the window."""
-
-    event: str
-    within: int  # microseconds
-    within_text: str
-    when: ast.Expr | None
-
-
-@dataclass(frozen=True, slots=True)
-class TriggerSpec:
-    id: str
-    title: str
-    kind: str  # 'single', 'sequence' (followed_by) or 'absence' (not_followed_by)
-    event: str
-    when: ast.Expr | None
-    bind: tuple[tuple[str, str], ...]  # (name, attribute of the first event)
-    follow: FollowSpec | None
-    offer: str
-    offer_title: str
-    channel: str
-    path: Path
-
-
-@dataclass(frozen=True)
-class EventParts:
-    """The event-driven parts of a ruleset, resolved."""
-
-    events: Mapping[str, EventSpec]
-    points: PointsSpec | None
-    triggers: tuple[TriggerSpec, ...]
-    customer: Mapping[str, Type]  # the customer facts conditions may read (inputs and derived)
-
-    def customer_names(self, nodes) -> frozenset[str]:
-        """The customer facts that these conditions read."""
-        names: set[str] = set()
-        for node in nodes:
-            if node is not None:
-                names |= {n for n in ast.facts_read(node) if n in self.customer}
-        return frozenset(names)
+    def _cond(self, raw: Any, path: Path) -> Cond | None: ...
 
 
 class EventsResolver:
     """Resolves ``events:``, ``points:`` and ``triggers:`` with the resolver's sink and source."""
 
-    def __init__(self, resolver: Resolver):
+    def __init__(self, resolver: Resolving):
         self.r = resolver
         self.file = resolver.file
         self.events: dict[str, EventSpec] = {}
@@ -339,7 +259,8 @@ class EventsResolver:
                           "make two triggers", key=True)
             return None
         follow_raw = trigger.followed_by or trigger.not_followed_by
-        kind = "single" if follow_raw is None else "sequence" if trigger.followed_by is not None else "absence"
+        kind = TriggerKind.SINGLE if follow_raw is None else \
+            TriggerKind.SEQUENCE if trigger.followed_by is not None else TriggerKind.ABSENCE
         if event is None:
             return None
         when, ok = self._condition(trigger.when, (*path, "when"), self._scope(event.types()))
@@ -397,6 +318,7 @@ class EventsResolver:
     def _window(self, raw: Any, path: Path) -> int | None:
         if isinstance(raw, bool):
             raw = None
+        unit: str | None
         if isinstance(raw, int):
             count, unit = raw, "day"
         else:
@@ -420,7 +342,7 @@ class EventsResolver:
             if item_id in seen:
                 self.r.sink.add(self.r.source.diagnostic(
                     "MR206", f"id '{item_id}' is used twice", path, rule=item_id,
-                    hint=f"it was first used at line {self.r.source.span(seen[item_id]).line + 1}"))
+                    hint=f"it was first used at line {self.r.source.line(seen[item_id])}"))
             else:
                 seen[item_id] = path
 

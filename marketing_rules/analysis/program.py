@@ -6,18 +6,41 @@ representation; none of them looks at YAML again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Union
+from typing import Union
 
 from marketing_rules.expressions import ast
 from marketing_rules.expressions.types import Type
 from marketing_rules.load.yaml_source import Path
-from marketing_rules.model.schema import FactSchema
+from marketing_rules.model.schema import FactSchema, FactSpec
 
-if TYPE_CHECKING:
-    from marketing_rules.analysis.events import EventParts
+
+class HitPolicy(StrEnum):
+    """How a decision table chooses among the rows that match (DMN)."""
+
+    FIRST = "first"  # the first matching row
+    UNIQUE = "unique"  # at most one row may match; two is an error on that customer
+    PRIORITY = "priority"  # the matching row whose output ranks best
+    COLLECT = "collect"  # every matching row, optionally aggregated
+
+
+class Aggregate(StrEnum):
+    """What a collect table makes of the outputs of its matching rows."""
+
+    SUM = "sum"
+    MIN = "min"
+    MAX = "max"
+    COUNT = "count"
+
+
+class TriggerKind(StrEnum):
+    SINGLE = "single"  # one event
+    SEQUENCE = "sequence"  # followed_by: a second event within the window
+    ABSENCE = "absence"  # not_followed_by: no second event within the window
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,8 +165,8 @@ class Table:
     title: str
     index: int
     priority: int
-    hit: str
-    aggregate: str | None
+    hit: HitPolicy
+    aggregate: Aggregate | None
     inputs: tuple[Expression, ...]
     outputs: tuple[str, ...]
     rows: tuple[Row, ...]
@@ -227,3 +250,113 @@ class Program:
     @property
     def tables(self) -> tuple[Table, ...]:
         return tuple(u for u in self.units if isinstance(u, Table))
+
+
+# -- the event-driven parts (SPEC section 7), resolved by analysis/events.py --------------------------
+@dataclass(frozen=True, slots=True)
+class EventSpec:
+    """An event type and its typed attributes."""
+
+    name: str
+    title: str
+    attributes: tuple[FactSpec, ...]
+    required: tuple[str, ...]
+
+    def types(self) -> dict[str, Type]:
+        return {a.name: a.as_type() for a in self.attributes}
+
+
+@dataclass(frozen=True, slots=True)
+class StateSpec:
+    """A state reached at the first event of ``event`` meeting ``when`` (kept from then on)."""
+
+    name: str
+    title: str
+    event: str
+    when: ast.Expr | None
+
+
+@dataclass(frozen=True, slots=True)
+class PointsRuleSpec:
+    id: str
+    title: str
+    event: str
+    when: ast.Expr | None
+    when_text: str
+    points: Expression
+    per: str | None
+    once: bool
+    skip: int
+    cap: tuple[Decimal | int, str] | None  # (points, period)
+    state: str | None
+    credit: str | None
+    path: Path
+    until: str | None = None  # only events before this state count
+
+
+@dataclass(frozen=True, slots=True)
+class MultiplierSpec:
+    id: str
+    title: str
+    events: tuple[str, ...] | None  # None: every event type
+    state: str | None
+    when: ast.Expr | None
+    factor: Decimal | int
+
+
+@dataclass(frozen=True, slots=True)
+class PointsSpec:
+    title: str
+    unit: str
+    states: tuple[StateSpec, ...]
+    rules: tuple[PointsRuleSpec, ...]
+    multipliers: tuple[MultiplierSpec, ...]
+
+    @property
+    def event_types(self) -> frozenset[str]:
+        """Every event type accrual reads: earning, crediting, and reaching states."""
+        return frozenset({r.event for r in self.rules} | {r.credit for r in self.rules if r.credit}
+                         | {s.event for s in self.states})
+
+
+@dataclass(frozen=True, slots=True)
+class FollowSpec:
+    """The second step of a trigger: the event that must (or must not) follow within the window."""
+
+    event: str
+    within: int  # microseconds
+    within_text: str
+    when: ast.Expr | None
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerSpec:
+    id: str
+    title: str
+    kind: TriggerKind
+    event: str
+    when: ast.Expr | None
+    bind: tuple[tuple[str, str], ...]  # (name, attribute of the first event)
+    follow: FollowSpec | None
+    offer: str
+    offer_title: str
+    channel: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class EventParts:
+    """The event-driven parts of a ruleset, resolved."""
+
+    events: Mapping[str, EventSpec]
+    points: PointsSpec | None
+    triggers: tuple[TriggerSpec, ...]
+    customer: Mapping[str, Type]  # the customer facts conditions may read (inputs and derived)
+
+    def customer_names(self, nodes: Iterable[ast.Expr | None]) -> frozenset[str]:
+        """The customer facts that these conditions read."""
+        names: set[str] = set()
+        for node in nodes:
+            if node is not None:
+                names |= {n for n in ast.facts_read(node) if n in self.customer}
+        return frozenset(names)

@@ -7,6 +7,7 @@ All problems are reported as diagnostics placed in the YAML file; nothing stops 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
@@ -15,12 +16,14 @@ from marketing_rules.analysis import order
 from marketing_rules.analysis.events import EventsResolver
 from marketing_rules.analysis.program import (
     Access,
+    Aggregate,
     AllOf,
     AnyOf,
     Checks,
     Cond,
     Expression,
     Grant,
+    HitPolicy,
     NotOf,
     OfferSpec,
     Program,
@@ -38,33 +41,6 @@ from marketing_rules.expressions.types import Type, is_subtype
 from marketing_rules.load.yaml_source import Path, Source
 from marketing_rules.model import ruleset as m
 from marketing_rules.model.schema import FactSchema, FactSpec, builtin_schema
-
-# kind -> (the parameter a scalar stands for, {parameter: 'number' | 'text' | 'package' | 'service'})
-REQUIREMENTS: dict[str, tuple[str | None, dict[str, str]]] = {
-    "prestore": ("amount", {"amount": "number"}),
-    "guarantee": (None, {"monthly": "number", "months": "number"}),
-    "upgrade": ("to", {"to": "package"}),
-    "tenure": ("months", {"months": "number"}),
-    "business": ("name", {"name": "text"}),
-}
-REWARDS: dict[str, tuple[str | None, dict[str, str]]] = {
-    "bill_credit": ("amount", {"amount": "number", "months": "number"}),
-    "voice_minutes": ("amount", {"amount": "number", "months": "number"}),
-    "data_mb": ("amount", {"amount": "number", "months": "number"}),
-    "goods": ("name", {"name": "text", "value": "number"}),
-    "voucher": ("amount", {"amount": "number", "merchant": "text"}),
-    "points": ("amount", {"amount": "number"}),
-    "handset": ("model", {"model": "text", "subsidy": "number"}),
-    "vas": ("name", {"name": "text", "months": "number"}),
-    "service": ("service", {"service": "service", "months": "number"}),
-}
-REQUIRED_PARAMS = {"guarantee": ("monthly", "months")}
-OFFER_KEYS = {"requires", "rewards", "code", "mode", "type", "title"}
-OFFER_MODES = ("gift", "discount", "lottery", "trial")
-OFFER_TYPES = ("uplift", "retention", "care")
-SERVICE_CLASSES = ("restricted", "semi-open", "open")
-ACCESS_MODES = ("free", "paid", "prestore", "trial")
-MODE_TERMS = {"paid": ("price",), "prestore": ("prestore",), "trial": ("trial_days",), "free": ()}
 
 
 class Resolver:
@@ -120,7 +96,7 @@ class Resolver:
             events=events,
         )
 
-    def _checks(self, units: list) -> Checks | None:
+    def _checks(self, units: list[Rule | Table]) -> Checks | None:
         checks = self.file.checks
         if checks is None:
             return None
@@ -133,7 +109,8 @@ class Resolver:
             if group not in groups:
                 self._error("MR210", f"no rule is in group '{group}'", (*path, "exclusive", i),
                             did_you_mean(group, groups) or f"the groups are {', '.join(sorted(groups)) or 'none'}")
-        fact, values = None, ()
+        fact: str | None = None
+        values: tuple[str, ...] = ()
         if checks.monotonic is not None:
             fact = checks.monotonic.fact
             kind = self.fact_types.get(fact)
@@ -208,7 +185,7 @@ class Resolver:
             if unit_id in seen:
                 self.sink.add(self.source.diagnostic(
                     "MR206", f"id '{unit_id}' is used twice", (section, i, "id"), rule=unit_id,
-                    hint=f"it was first used at line {self.source.span(seen[unit_id]).line + 1}"))
+                    hint=f"it was first used at line {self.source.line(seen[unit_id])}"))
             else:
                 seen[unit_id] = (section, i, "id")
 
@@ -272,7 +249,7 @@ class Resolver:
             return None, ERROR
         return Expression(resolved, _as_text(raw), path), kind
 
-    def _checked(self, check, path: Path):
+    def _checked(self, check: Callable[[], ast.Expr], path: Path) -> ast.Expr | None:
         before = len(self.checker.issues)
         resolved = check()
         return None if self._flush(before, path) else resolved
@@ -294,7 +271,7 @@ class Resolver:
     def _unit_issue(self, issue: order.OrderIssue) -> None:
         section = "tables" if isinstance(issue.unit, Table) else "rules"
         items = self.file.tables if section == "tables" else self.file.rules
-        i = next(k for k, u in enumerate(items) if u.id == issue.unit.id)
+        i = next(k for k, u in enumerate(items) if issue.unit.id == getattr(u, "id", None))
         self.sink.add(self.source.diagnostic(issue.code, issue.message, (section, i, "id"), rule=issue.unit.id,
                                              hint=issue.hint))
 
@@ -308,7 +285,8 @@ class Resolver:
             self._error("MR010", "'then' has no effect", tpath, "add set, tag, offer, grant or award")
         sets = tuple(self._sets(then.set or {}, (*tpath, "set")))
         tags = (then.tag,) if isinstance(then.tag, str) else tuple(then.tag or ())
-        offer, extra = (None, ())
+        offer: OfferSpec | None = None
+        extra: tuple[Cond, ...] = ()
         if then.offer is not None:
             offer, extra = self._offer(rule, then.offer, (*tpath, "offer"))
         if extra:
@@ -343,7 +321,7 @@ class Resolver:
             return None
         return self.condition(raw, path)
 
-    def _sets(self, sets: dict[str, Any], path: Path):
+    def _sets(self, sets: dict[str, Any], path: Path) -> Iterator[tuple[str, Expression]]:
         for name, raw in sets.items():
             fact_path = (*path, name)
             if name not in self.derived:
@@ -364,72 +342,28 @@ class Resolver:
                 continue
             yield name, expression
 
-    # -- offers -----------------------------------------------------------------------------------
-    def _offer(self, rule: m.Rule, raw: dict[str, Any], path: Path) -> tuple[OfferSpec | None, tuple[Cond, ...]]:
-        for key in raw:
-            if key not in OFFER_KEYS:
-                self._error("MR010", f"unknown key '{key}' in offer", (*path, key),
-                            did_you_mean(str(key), OFFER_KEYS) or f"an offer has {', '.join(sorted(OFFER_KEYS))}",
-                            key=True)
-        for key, allowed in (("mode", OFFER_MODES), ("type", OFFER_TYPES)):
-            if raw.get(key) is not None and raw[key] not in allowed:
-                self._error("MR011", f"offer {key} '{raw[key]}' is not one of {', '.join(allowed)}", (*path, key),
-                            did_you_mean(str(raw[key]), allowed))
-        requires = tuple(self._terms(raw.get("requires") or [], (*path, "requires"), REQUIREMENTS))
-        rewards = tuple(self._terms(raw.get("rewards") or [], (*path, "rewards"), REWARDS))
+    # -- offers ---------------------------------------------------------------------------------
+    def _offer(self, rule: m.Rule, offer: m.Offer, path: Path) -> tuple[OfferSpec | None, tuple[Cond, ...]]:
+        requires = tuple(self._term(t, (*path, "requires", i, t.kind)) for i, t in enumerate(offer.requires))
+        rewards = tuple(self._term(t, (*path, "rewards", i, t.kind)) for i, t in enumerate(offer.rewards))
         extra: list[Cond] = []
-        for i, term in enumerate(requires):
-            if term.kind == "upgrade" and term.fixed.get("to") in self.file.packages:
-                fee = self.file.packages[term.fixed["to"]].fee
-                node = ast.Compare((0, 0), "<", ast.FactRef((0, 0), "package_fee"), ast.Literal((0, 0), _number(fee)))
-                extra.append(Expression(node, f"package_fee < {_number(fee)}  (upgrade to {term.fixed['to']})",
-                                        (*path, "requires", i)))
-        code = raw.get("code")
-        spec = OfferSpec(rule.id, str(raw.get("title") or rule.title), rule.group,
-                         str(code) if code is not None else None, raw.get("mode"), raw.get("type"), requires, rewards)
+        for i, term in enumerate(offer.requires):
+            if isinstance(term, m.Upgrade) and term.to in self.file.packages:
+                fee = _number(self.file.packages[term.to].fee)
+                node, _ = self.checker.check(
+                    ast.Compare((0, 0), "<", ast.FactRef((0, 0), "package_fee"), ast.Literal((0, 0), fee)))
+                extra.append(Expression(node, f"package_fee < {fee}  (upgrade to {term.to})", (*path, "requires", i)))
+        code = str(offer.code) if offer.code is not None else None
+        spec = OfferSpec(rule.id, str(offer.title or rule.title), rule.group, code, offer.mode, offer.type,
+                         requires, rewards)
         return spec, tuple(extra)
 
-    def _terms(self, raw: Any, path: Path, kinds: dict[str, tuple[str | None, dict[str, str]]]):
-        what = "requirement" if kinds is REQUIREMENTS else "reward"
-        if not isinstance(raw, list):
-            self._error("MR010", f"{path[-1]} takes a list of {what}s", path)
-            return
-        for i, item in enumerate(raw):
-            item_path = (*path, i)
-            if not isinstance(item, dict) or len(item) != 1:
-                self._error("MR010", f"a {what} is one 'kind: value' pair", item_path,
-                            f"the {what} kinds are {', '.join(kinds)}")
-                continue
-            (kind, value), = item.items()
-            if kind not in kinds:
-                self._error("MR011", f"unknown {what} kind '{kind}'", (*item_path, kind),
-                            did_you_mean(str(kind), kinds) or f"the {what} kinds are {', '.join(kinds)}", key=True)
-                continue
-            term = self._term(kind, value, (*item_path, kind), kinds[kind])
-            if term is not None:
-                yield term
-
-    def _term(self, kind: str, value: Any, path: Path, shape: tuple[str | None, dict[str, str]]) -> Term | None:
-        primary, params = shape
-        if not isinstance(value, dict):
-            if primary is None:
-                self._error("MR010", f"'{kind}' needs {', '.join(params)}", path,
-                            f"write {kind}: {{{', '.join(f'{p}: ...' for p in params)}}}")
-                return None
-            value = {primary: value}
+    def _term(self, term: m.Requirement | m.Reward, path: Path) -> Term:
         fixed: dict[str, object] = {}
         computed = []
-        for name in REQUIRED_PARAMS.get(kind, (primary,) if primary else ()):
-            if name not in value:
-                self._error("MR010", f"'{kind}' needs '{name}'", path)
-        for name, raw in value.items():
+        for name, raw in term.written():
             param_path = (*path, name)
-            if name not in params:
-                self._error("MR010", f"'{kind}' has no parameter '{name}'", param_path,
-                            did_you_mean(str(name), params) or f"its parameters are {', '.join(params)}", key=True)
-                continue
-            sort = params[name]
-            if sort == "number":
+            if term.is_number(name):
                 expression, kind_type = self.value(raw, param_path)
                 if expression is None:
                     continue
@@ -440,53 +374,32 @@ class Resolver:
                 else:
                     computed.append((name, expression))
                 continue
-            fixed[name] = str(raw)
-            if sort == "package":
+            fixed[name] = raw
+            if isinstance(term, m.Upgrade):
                 if raw not in self.file.packages:
                     self._error("MR204", f"unknown package '{raw}'", param_path,
                                 did_you_mean(str(raw), self.file.packages) or "declare it under packages:")
                 else:
                     fixed["fee"] = _plain(_number(self.file.packages[raw].fee))
-            elif sort == "service" and raw not in self.file.services:
+            elif isinstance(term, m.ServiceReward) and raw not in self.file.services:
                 self._error("MR205", f"unknown service '{raw}'", param_path,
                             did_you_mean(str(raw), self.file.services) or "declare it under services:")
-        return Term(kind, MappingProxyType(fixed), tuple(computed))
+        return Term(term.kind, MappingProxyType(fixed), tuple(computed))
 
-    def _grants(self, raw: Any, path: Path):
-        if raw is None:
-            return
-        items = raw if isinstance(raw, list) else [raw]
-        for i, item in enumerate(items):
-            item_path = (*path, i) if isinstance(raw, list) else path
-            spec = {"service": item} if isinstance(item, str) else dict(item)
-            service = spec.pop("service", None)
-            mode = spec.pop("mode", "free")
-            if service is None:
-                self._error("MR010", "a grant needs 'service'", item_path, "write grant: {service: golf-club, mode: trial}")
+    def _grants(self, grants: m.Grants | None, path: Path) -> Iterator[Grant]:
+        for i, grant in enumerate(grants or ()):
+            if grant.service not in self.file.services:
+                self._error("MR205", f"unknown service '{grant.service}'", (*path, i),
+                            did_you_mean(grant.service, self.file.services) or "declare it under services:")
                 continue
-            if service not in self.file.services:
-                self._error("MR205", f"unknown service '{service}'", item_path,
-                            did_you_mean(str(service), self.file.services) or "declare it under services:")
-                continue
-            if mode not in ACCESS_MODES:
-                self._error("MR011", f"unknown mode '{mode}'", item_path, f"the modes are {', '.join(ACCESS_MODES)}")
-                continue
-            terms = {k: v for k, v in _service_terms(self.file.services[service]).items() if k in MODE_TERMS[mode]}
-            for key, value in spec.items():
-                if key not in ("price", "prestore", "trial_days"):
-                    self._error("MR010", f"unknown grant term '{key}'", (*item_path, key),
-                                "a grant has service, mode, price, prestore, trial_days", key=True)
-                    continue
-                terms[key] = value
-            yield Grant(service, mode, MappingProxyType(terms))
+            own = _service_terms(self.file.services[grant.service])
+            terms = {k: v for k, v in own.items() if k in m.MODE_TERMS[grant.mode]}
+            terms.update({k: _plain(_number(v)) if isinstance(v, float) else v for k, v in grant.terms().items()})
+            yield Grant(grant.service, grant.mode, MappingProxyType(terms))
 
-    def _award(self, raw: Any, path: Path) -> Expression | None:
-        if isinstance(raw, dict):
-            if set(raw) != {"points"}:
-                self._error("MR010", "award takes points", path, "write award: 100 or award: {points: ...}")
-                return None
-            raw, path = raw["points"], (*path, "points")
-        expression, kind = self.value(raw, path)
+    def _award(self, award: m.Award, path: Path) -> Expression | None:
+        path = path if award.written_alone else (*path, "points")
+        expression, kind = self.value(award.points, path)
         if expression is not None and not kind.numeric:
             self._error("MR103", f"points must be a number, but this is {kind.article}", path)
             return None
@@ -516,11 +429,13 @@ class Resolver:
                 continue
             rows.append(self._row(r + 1, cells, inputs, outputs, row_path, table.hit == "collect"))
         ranks = self._ranks(table, rows, path)
-        return Table(table.id, table.title, index, table.priority, table.hit, table.aggregate,
+        aggregate = Aggregate(table.aggregate) if table.aggregate is not None else None
+        return Table(table.id, table.title, index, table.priority, HitPolicy(table.hit), aggregate,
                      tuple(i for i in inputs if i is not None), tuple(outputs), tuple(r for r in rows if r),
                      ranks, path)
 
-    def _row(self, number: int, cells: list, inputs: list, outputs: list, path: Path, collect: bool) -> Row | None:
+    def _row(self, number: int, cells: list[Any], inputs: list[Expression | None], outputs: list[str], path: Path,
+             collect: bool) -> Row | None:
         tests: list[ast.Expr | None] = []
         ok = True
         for c, (cell, subject) in enumerate(zip(cells, inputs)):
@@ -603,49 +518,27 @@ class Resolver:
 
     # -- services and access --------------------------------------------------------------------
     def _access(self) -> Access | None:
-        raw = self.file.access
-        if raw is None:
+        access = self.file.access
+        if access is None:
             return None
         path: Path = ("access",)
-        by = raw.get("by")
-        kind = self.fact_types.get(by) if isinstance(by, str) else None
-        if kind is None:
+        by = access.by
+        kind = self.fact_types.get(by) if by is not None else None
+        if by is None or kind is None:
             self._error("MR207", f"access needs 'by:', a fact to key the matrix by (got {by!r})", (*path, "by"),
-                        did_you_mean(str(by), self.fact_types) if by else "write by: tier")
+                        did_you_mean(by, self.fact_types) if by else "write by: tier")
             return None
-        table: dict[str, dict[str, ServiceAccess]] = {}
-        for value, classes in raw.items():
-            if value == "by":
-                continue
-            value_path = (*path, value)
+        table: dict[str, Mapping[str, ServiceAccess]] = {}
+        for value, row in access.rows().items():
             if kind.kind == "enum" and value not in kind.values:
-                self._error("MR207", f"'{value}' is not a value of {by}", value_path,
-                            did_you_mean(str(value), kind.values) or f"the values are {', '.join(kind.values)}", key=True)
+                self._error("MR207", f"'{value}' is not a value of {by}", (*path, value),
+                            did_you_mean(value, kind.values) or f"the values are {', '.join(kind.values)}", key=True)
                 continue
-            if not isinstance(classes, dict):
-                self._error("MR207", "each value maps service classes to modes", value_path,
-                            "write gold: {restricted: free, open: free}")
-                continue
-            modes_by_class: dict[str, tuple[str, ...]] = {}
-            for service_class, modes in classes.items():
-                class_path = (*value_path, service_class)
-                if service_class not in SERVICE_CLASSES:
-                    self._error("MR207", f"unknown service class '{service_class}'", class_path,
-                                did_you_mean(str(service_class), SERVICE_CLASSES)
-                                or f"the classes are {', '.join(SERVICE_CLASSES)}", key=True)
-                    continue
-                modes = tuple(modes) if isinstance(modes, list) else (modes,)
-                bad = [i for i, mode in enumerate(modes) if mode not in ACCESS_MODES]
-                if bad:
-                    mode_path = (*class_path, bad[0]) if isinstance(classes[service_class], list) else class_path
-                    self._error("MR207", f"unknown mode '{modes[bad[0]]}'", mode_path,
-                                did_you_mean(str(modes[bad[0]]), ACCESS_MODES) or f"the modes are {', '.join(ACCESS_MODES)}")
-                    continue
-                modes_by_class[service_class] = modes
-            table[str(value)] = MappingProxyType({
+            modes_by_class = row.modes()
+            table[value] = MappingProxyType({
                 service_id: ServiceAccess(modes_by_class[service.class_], MappingProxyType(
                     {k: v for k, v in _service_terms(service).items()
-                     if any(k in MODE_TERMS[mode] for mode in modes_by_class[service.class_])}))
+                     if any(k in m.MODE_TERMS[mode] for mode in modes_by_class[service.class_])}))
                 for service_id, service in self.file.services.items() if service.class_ in modes_by_class
             })
         return Access(by, MappingProxyType(table))

@@ -188,7 +188,7 @@ class Encoder:
                 texts.append(default)
         self.enc.strings = {text: code for code, text in enumerate(dict.fromkeys(texts))}
 
-    def _input(self, name: str, kind: str, values: tuple[str, ...], ge: Any, le: Any) -> Value:
+    def _input(self, name: str, kind: str, values: tuple[str, ...], ge: float | None, le: float | None) -> Value:
         present = z3.Bool(f"{name}?")
         if name == "id":
             return Value(z3.BoolVal(True), z3.IntVal(len(self.enc.strings) + 1))
@@ -315,7 +315,7 @@ class Encoder:
             return Value(z3.Or(counted), total, places)
         if table.aggregate not in ("min", "max"):
             raise UnsupportedNode(f"collect table '{table.id}' with aggregate {table.aggregate}")
-        better = (lambda a, b: a < b) if table.aggregate == "min" else (lambda a, b: a > b)
+        better: Callable[[Any, Any], Any] = (lambda a, b: a < b) if table.aggregate == "min" else (lambda a, b: a > b)
         defined, term = z3.BoolVal(False), z3.RealVal(0)
         for c, v in zip(counted, values):
             x = _real(v.term)

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol, overload
 
-from marketing_rules.analysis.program import Expression, OfferSpec, Program, Rule, Table, cond_to_ast
+from marketing_rules.analysis.program import Expression, OfferSpec, Program, Row, Rule, Table, cond_to_ast
 from marketing_rules.errors import EvaluationError
 from marketing_rules.expressions import ast
 from marketing_rules.expressions.checker import computed, type_of
@@ -32,7 +32,22 @@ from marketing_rules.model.schema import exact_value_test
 
 # (facts with the derived ones, fired ids, offers, awards or None, the access key's value)
 RawResult = tuple[dict[str, Any], list[str], list[Any], list[tuple[str, Any]] | None, Any]
-MakeOffer = Callable[[OfferSpec, tuple], Any]  # an offer spec and its computed amounts -> the offer
+MakeOffer = Callable[[OfferSpec, tuple[Any, ...]], Any]  # an offer spec and its computed amounts -> the offer
+
+
+class Decide(Protocol):
+    """The generated ``decide(c, check=False)``: a customer's facts to a :data:`RawResult`.
+
+    With ``check``, it first tests that every value is exactly valid, and returns None otherwise.
+    """
+
+    source: str  # the generated code
+
+    @overload
+    def __call__(self, c: dict[str, Any], /) -> RawResult: ...
+
+    @overload
+    def __call__(self, c: object, check: bool, /) -> RawResult | None: ...
 
 _NEGATED = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
 Code = tuple[str, tuple[str, ...]]  # an expression's code, and the guards under which it is not null
@@ -62,7 +77,7 @@ def _int_mod(a: int, b: int) -> int:
     return -r if a < 0 else r
 
 
-def _in3(value: Any, items: tuple) -> bool | None:
+def _in3(value: Any, items: tuple[Any, ...]) -> bool | None:
     if any(item is not None and item == value for item in items):
         return True
     return None if None in items else False
@@ -166,11 +181,11 @@ class PythonCompiler:
         return var
 
     # -- the function ----------------------------------------------------------------------------
-    def compile(self) -> Callable[[dict[str, Any], bool], RawResult | None]:
+    def compile(self) -> Decide:
         source = self.source()
         namespace = dict(self.env)
         exec(compile(source, f"<ruleset {self.program.ruleset} {self.program.version}>", "exec"), namespace)
-        decide = namespace["decide"]
+        decide: Decide = namespace["decide"]
         decide.source = source
         return decide
 
@@ -321,7 +336,7 @@ class PythonCompiler:
             self.emit(f"if _row == {row.number}:", 0)
             self._row(table, row, 1)
 
-    def _row(self, table: Table, row, depth: int) -> None:
+    def _row(self, table: Table, row: Row, depth: int) -> None:
         self.emit(f"fired.append({table.row_id(row)!r})", depth)
         for name, expression in zip(table.outputs, row.outputs):
             self.assign(name, expression, depth)
@@ -633,6 +648,7 @@ class PythonCompiler:
                 for item, (true, _) in zip(items, parts):
                     guards = self._guards(item)
                     if guards:  # each null guard once, just before the first comparison that needs it
+                        assert isinstance(item, ast.Compare)  # only comparisons have guards
                         trues += [g for g in guards if g not in trues]
                         trues.append(self._bare(item))
                     else:
@@ -679,7 +695,7 @@ class PythonCompiler:
             case ast.FactRef(name=name):
                 return self.var(name)
             case ast.Literal(value=v) | ast.ConstRef(value=v):
-                return repr(float(v))
+                return repr(float(v))  # type: ignore[arg-type]  # a number here
             case ast.Arith(op=op, left=a, right=b):
                 return f"({self._float_code(a)} {op} {self._float_code(b)})"
         raise TypeError(node)
@@ -731,15 +747,15 @@ class PythonCompiler:
     def _in(self, node: ast.InList) -> tuple[str, str]:
         container = node.container
         items = container.items if isinstance(container, ast.ListExpr) else None
-        values = container.value if isinstance(container, ast.ConstRef) else None
-        listed = values if isinstance(values, tuple) else tuple(
+        constant = container.value if isinstance(container, ast.ConstRef) else None
+        listed = constant if isinstance(constant, tuple) else tuple(
             i.value for i in items if isinstance(i, (ast.Literal, ast.ConstRef))) if items is not None else ()
         decimal = self._exact_only(node.operand) or not all(_float_exact(v) for v in listed) or (
             items is not None and any(self._exact_only(i) for i in items))
         operand, guards = self.value(node.operand, decimal)
         literal = items is not None and all(isinstance(i, (ast.Literal, ast.EnumValue, ast.ConstRef)) for i in items)
         if isinstance(container, ast.ConstRef) or literal:
-            values = container.value if isinstance(container, ast.ConstRef) else tuple(
+            values: Any = container.value if isinstance(container, ast.ConstRef) else tuple(
                 i.value for i in items)  # type: ignore[union-attr]
             has_null = any(v is None for v in values)
             members = self._literal(tuple(v for v in values if v is not None), decimal)
@@ -779,6 +795,6 @@ def _join(operator: str, parts: list[str]) -> str:
     return "(" + operator.join(parts) + ")" if len(parts) > 1 else parts[0]
 
 
-def compile_program(program: Program, make_offer: MakeOffer) -> Callable[[dict[str, Any], bool], RawResult | None]:
+def compile_program(program: Program, make_offer: MakeOffer) -> Decide:
     """The generated ``decide(c, check=False)``; its ``source`` attribute holds the code."""
     return PythonCompiler(program, make_offer).compile()

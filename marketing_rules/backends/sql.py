@@ -66,7 +66,7 @@ ERROR = "__error"
 OFFERS = "__offers"
 ROW_ERROR = "__row_error"
 
-__all__ = ["DIALECTS", "SQLCompiler", "UnsupportedInSQL", "compile_sql", "label_values", "to_sql"]
+__all__ = ["DIALECTS", "SQLCompiler", "UnsupportedInSQL", "compile_sql", "label_values", "sql_text", "to_sql"]
 
 
 def dialect_of(name: str) -> type[Dialect]:
@@ -642,6 +642,22 @@ def label_values(program: Program) -> list[str]:
 
 
 _TEXTS: dict[tuple, tuple[weakref.ref, str]] = {}
+SUBSTITUTING = ("spark", "hive")  # dialects whose engines may replace ${...} anywhere in a query's text
+
+
+def sql_text(query: exp.Expression, dialect: str, pretty: bool = False) -> str:
+    """A compiled query as text in ``dialect``. For Spark and Hive, a string literal holding ``${``
+    is written as adjacent literals split between ``$`` and ``{`` (``'a$' '{b}'``), which the
+    parser joins into the one literal: an engine with variable substitution on, which replaces
+    ``${...}`` even inside literals, still sees the rule file's text verbatim."""
+    target = dialect_of(dialect)
+    if dialect in SUBSTITUTING:
+        for literal in list(query.find_all(exp.Literal)):
+            if literal.is_string and "${" in literal.this:
+                pieces = literal.this.split("${")
+                parts = [pieces[0] + "$", *("{" + p + "$" for p in pieces[1:-1]), "{" + pieces[-1]]
+                literal.replace(exp.Var(this=" ".join(exp.Literal.string(p).sql(dialect=target) for p in parts)))
+    return query.sql(dialect=target, pretty=pretty)
 
 
 def to_sql(program: Program, dialect: str = "duckdb", *, table: str = "customers",
@@ -651,7 +667,7 @@ def to_sql(program: Program, dialect: str = "duckdb", *, table: str = "customers
 
     The text is kept per program, input columns and dialect, so batches of one ruleset compile once.
     """
-    target = dialect_of(dialect)
+    dialect_of(dialect)  # an unknown dialect is named before compiling
     key = (id(program), dialect, table, tuple(sorted(source.items())) if source is not None else None, pretty,
            order_by, labels)
     cached = _TEXTS.get(key)
@@ -659,7 +675,7 @@ def to_sql(program: Program, dialect: str = "duckdb", *, table: str = "customers
         return cached[1]
     query = compile_sql(program, table=table, source=source, dialect=dialect, order_by=order_by, labels=labels)
     try:  # sqlglot recurses about 11 frames per level: a large stack, and a clear error beyond it
-        text = deeply(query.sql, dialect=target, pretty=pretty)
+        text = deeply(sql_text, query, dialect, pretty)
     except RecursionError:
         raise UnsupportedInSQL("a query nested this deep (a collect table of thousands of rows)") from None
     if len(_TEXTS) > 256:

@@ -1,61 +1,77 @@
-"""``marketing-rules eval RULESET --customers FILE --out FILE [--backend ...]`` for whole files."""
+"""``marketing-rules eval RULESET --customers FILE --out FILE [--backend ...]`` for whole files,
+and the customers of ``diff --customers``: CSV, JSON lines or Parquet, read as ``evaluate_batch``
+reads them. Bad input is one line naming the problem and exit 2, never a traceback."""
 
 from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from typing import Any
 
 import click
 
-from marketing_rules.batch.sources import SourceError
-
-if TYPE_CHECKING:
-    from marketing_rules.engine.ruleset import Ruleset
+from marketing_rules.analysis.program import Program
+from marketing_rules.batch import MissingDependency, evaluate_batch
+from marketing_rules.batch.native_backend import Decide
+from marketing_rules.batch.sources import INTERNAL, READ_ERROR, SourceError
 
 OK, FINDINGS, BAD_INPUT = 0, 1, 2
+JSON_LINES = (".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz")
 
 
-def eval_batch(rs: Ruleset, customers: str, out: str | None, backend: str, columns: list[str] | None = None) -> int:
-    """Decide a file of customers; Parquet out as it is, anything else as JSON lines; summary on stderr."""
+def default_backend(customers: str) -> str:
+    """The per-customer engine for JSON lines (objects of any shape), DuckDB for CSV and Parquet."""
+    return "native" if customers.lower().endswith(JSON_LINES) else "duckdb"
+
+
+def eval_batch(program: Program, decide: Decide, customers: str, out: str | None, backend: str | None,
+               columns: list[str] | None = None, *, delimiter: str | None = None, strict: bool = False, unique_ids: bool = False) -> int:
+    """Decide a file of customers; Parquet out as it is, anything else as JSON lines; warnings and
+    the summary on stderr."""
     parquet = out is not None and out.lower().endswith((".parquet", ".pq"))
-    source: Any = customers
-    if customers.lower().endswith((".jsonl", ".ndjson", ".json")):
-        source = _json_lines(customers)
     try:
-        result = rs.evaluate_batch(source, backend=backend, out=out if parquet else None,
-                                   progress=sys.stderr.isatty() or _forced(), columns=columns)
-    except (SourceError, ValueError) as error:
-        click.echo(str(error), err=True)
+        result = evaluate_batch(program, decide, customers, backend=backend or default_backend(customers),
+                                out=out if parquet else None, progress=sys.stderr.isatty() or _forced(),
+                                columns=columns, delimiter=delimiter, strict=strict, unique_ids=unique_ids)
+        if not parquet:
+            _write_json_lines(result.table, out)
+    except (SourceError, ValueError, ImportError, OSError) as error:
+        click.echo(f"error: {_one_line(error)}", err=True)
         return BAD_INPUT
-    if not parquet:
-        _write_json_lines(result.table, out)
     click.echo(str(result.summary), err=True)
     return FINDINGS if result.summary.rejected else OK
+
+
+def customer_rows(program: Program, path: str, delimiter: str | None = None, strict: bool = False) -> Iterator[dict[str, Any]]:
+    """The customers of a CSV, JSON-lines or Parquet file as dicts, in file order (a line that
+    could not be read as an empty customer, which is rejected); warnings on stderr."""
+    from marketing_rules.batch.sources import duckdb_relation, fact_names, names_checked
+
+    try:
+        import duckdb
+    except ModuleNotFoundError as error:
+        raise MissingDependency(error.name or "duckdb", "duckdb") from None
+    con = duckdb.connect()
+    facts = fact_names(program)
+    kinds = duckdb_relation(con, path, "customers", facts=facts, delimiter=delimiter)
+    for warning in names_checked(kinds.names, facts, strict):
+        click.echo(f"warning: {warning}", err=True)
+    reader = con.sql("SELECT * FROM customers ORDER BY __file, __row").to_arrow_reader(50_000)
+    for batch in reader:
+        for row in batch.to_pylist():
+            yield {} if row[READ_ERROR] is not None else {k: v for k, v in row.items() if k not in INTERNAL}
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0] if len(text.splitlines()) == 1 else " ".join(line.strip() for line in text.splitlines())
 
 
 def _forced() -> bool:
     import os
 
     return os.environ.get("MARKETING_RULES_PROGRESS") == "1"
-
-
-def _json_lines(path: str) -> Any:
-    """A JSON-lines file as an Arrow table: each column's values as they are, or as text if mixed."""
-    import pyarrow as pa
-
-    rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
-    names = list(dict.fromkeys(k for row in rows if isinstance(row, dict) for k in row))
-    columns = {}
-    for name in names:
-        values = [row.get(name) if isinstance(row, dict) else None for row in rows]
-        try:
-            columns[name] = pa.array(values)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            columns[name] = pa.array([None if v is None else json.dumps(v) if not isinstance(v, str) else v
-                                      for v in values], pa.string())
-    return pa.table(columns) if columns else pa.table({"id": pa.array([None] * len(rows), pa.string())})
 
 
 def _write_json_lines(table: Any, out: str | None) -> None:
@@ -67,7 +83,7 @@ def _write_json_lines(table: Any, out: str | None) -> None:
             for row in batch.to_pylist():
                 if row.get("access") is not None:
                     row["access"] = dict(row["access"])
-                sink.write(json.dumps(row, ensure_ascii=False) + "\n")
+                sink.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
     finally:
         if out:
             sink.close()

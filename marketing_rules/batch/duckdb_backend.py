@@ -7,16 +7,17 @@ With ``out``, DuckDB reads the input files in row groups and writes Parquet as i
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import hashlib
+import json
+from typing import Any
 
 from sqlglot import exp
 
-from marketing_rules.backends.sql import label_values, to_sql
+from marketing_rules.analysis.program import Program
+from marketing_rules.backends.sql import label_values
 from marketing_rules.batch.output import BatchResult, Summary, clock, output_schema, run_with_progress
-from marketing_rules.batch.sources import ORDER, _quote, duckdb_relation
-
-if TYPE_CHECKING:
-    from marketing_rules.engine.ruleset import Ruleset
+from marketing_rules.batch.query import checked_sql, decisions_sql
+from marketing_rules.batch.sources import _quote, duckdb_relation, fact_names, names_checked
 
 
 def connect(threads: int | None = None, memory_limit: str | None = None) -> Any:
@@ -30,13 +31,13 @@ def connect(threads: int | None = None, memory_limit: str | None = None) -> Any:
     return duckdb.connect(config=config)
 
 
-def label_type(con: Any, ruleset: Ruleset) -> str | None:
+def label_type(con: Any, program: Program) -> str | None:
     """An enum of every id the lists can hold: DuckDB builds and writes lists of enum values far faster
     than lists of text, and Parquet stores them as text all the same."""
-    values = label_values(ruleset.program)
+    values = label_values(program)
     if not values:
         return None
-    name = f"marketing_rules_labels_{ruleset.fingerprint[:16]}"
+    name = f"marketing_rules_labels_{hashlib.sha256(json.dumps(values).encode()).hexdigest()[:16]}"
     if not con.execute("SELECT 1 FROM duckdb_types() WHERE type_name = ?", [name]).fetchall():
         con.execute(f"CREATE TYPE {name} AS ENUM ({', '.join(_quote(v) for v in values)})")
     return name
@@ -60,32 +61,34 @@ def output_columns(schema: Any) -> str:
     return ", ".join(columns)
 
 
-def run(ruleset: Ruleset, source: Any, out: str | None, *, progress: bool = False, threads: int | None = None,
-        memory_limit: str | None = None, connection: Any = None, schema: Any = None) -> BatchResult:
+def run(program: Program, source: Any, out: str | None, *, progress: bool = False, threads: int | None = None,
+        memory_limit: str | None = None, connection: Any = None, schema: Any = None, strict: bool = False,
+        unique_ids: bool = False, delimiter: str | None = None) -> BatchResult:
     con = connection or connect(threads, memory_limit)
     started = clock()
-    kinds = duckdb_relation(con, source, "customers")
+    facts = fact_names(program)
+    kinds = duckdb_relation(con, source, "customers", facts=facts, delimiter=delimiter)
+    warnings = names_checked(kinds.names, facts, strict)
     # a returned table keeps the input's order; a Parquet file is written as DuckDB streams it (in
     # parallel, not always in input order: ordering would hold the whole output in memory)
-    order = ORDER if out is None else ()
-    query = to_sql(ruleset.program, "duckdb", table="customers", source=kinds, pretty=False, order_by=order,
-                   labels=label_type(con, ruleset))
-    full = output_schema(ruleset.program)
-    schema = schema if schema is not None else full
-    query = f"SELECT {output_columns(schema)} FROM ({query}) AS decisions"
+    decisions = decisions_sql(program, "duckdb", "customers", kinds, labels=label_type(con, program))
+    schema = schema if schema is not None else output_schema(program)
+    checked = checked_sql(schema, f"({decisions})", "duckdb", ordered=out is None, unique_ids=unique_ids)
+    query = f"SELECT {output_columns(schema)} FROM ({checked}) AS decisions"
     rows_in = con.sql("SELECT count(*) FROM customers").fetchall()[0][0]
+    counts = "count(*) FILTER (error IS NULL), count(error), count(id) - count(DISTINCT id)"
     if out is not None:
         copy = f"COPY ({query}) TO {_quote(str(out))} (FORMAT parquet, COMPRESSION zstd)"
         run_with_progress(lambda: con.execute(copy), con.query_progress, progress)
-        decided, rejected = con.execute(
-            f"SELECT count(*) FILTER (error IS NULL), count(error) FROM read_parquet({_quote(str(out))})").fetchall()[0]
+        decided, rejected, duplicated = con.execute(f"SELECT {counts} FROM read_parquet({_quote(str(out))})").fetchall()[0]
         table = None
     else:
         table = run_with_progress(lambda: con.sql(query).to_arrow_table(), con.query_progress, progress)
         table = table.cast(schema)
-        decided = table.column("error").null_count
-        rejected = table.num_rows - decided
-    summary = Summary("duckdb", rows_in, decided, rejected, clock() - started)
+        con.register("decided_rows", table)
+        decided, rejected, duplicated = con.execute(f"SELECT {counts} FROM decided_rows").fetchall()[0]
+        con.unregister("decided_rows")
+    summary = Summary("duckdb", rows_in, decided, rejected, clock() - started, duplicated, tuple(warnings))
     if connection is None and out is not None:
         con.close()
     return BatchResult(summary, table, str(out) if out is not None else None)

@@ -1,10 +1,12 @@
 """The batch output: its columns (SPEC section 5), the summary, and progress on a terminal.
 
-One row per input row, in input order: ``id``, every derived fact, ``tags`` (sorted), ``offers``
+One row per input row, in input order: ``id``, ``row`` (the row's line in a CSV or JSON-lines
+file, or its number, from 1, in a Parquet file or a table), every derived fact, ``tags`` (sorted), ``offers``
 (offer ids in firing order), ``access`` (service -> modes), ``points``, ``fired`` (rule ids and
 ``table#row``, in firing order) and ``error`` (null, or why the row was rejected; a rejected row
-has nulls in every other column but ``id``). ``columns=`` narrows the output to the columns a job
-needs (``id`` and ``error`` always stay): the columns left out are not computed at all.
+has nulls in every other column but ``id`` and ``row``). ``columns=`` narrows the output to the
+columns a job needs (``id``, ``row`` and ``error`` always stay): the columns left out are not
+computed at all.
 """
 
 from __future__ import annotations
@@ -22,13 +24,17 @@ from marketing_rules.expressions.types import NUMBER, Type
 
 @dataclass(frozen=True)
 class Summary:
-    """What a batch run did: ``rows_in == decided + rejected``."""
+    """What a batch run did: ``rows_in == decided + rejected``; ``duplicated``, the rows whose id
+    an earlier row has (rejected under ``unique_ids``); ``warnings``, input columns that are not
+    facts of the schema."""
 
     backend: str
     rows_in: int
     decided: int
     rejected: int
     seconds: float
+    duplicated: int = 0
+    warnings: tuple[str, ...] = ()
 
     @property
     def adds_up(self) -> bool:
@@ -36,8 +42,10 @@ class Summary:
 
     def __str__(self) -> str:
         rate = self.rows_in / self.seconds if self.seconds > 0 else 0.0
-        return (f"{self.rows_in:,} customers in, {self.decided:,} decided, {self.rejected:,} rejected, "
+        duplicated = f", {self.duplicated:,} duplicated ids" if self.duplicated else ""
+        text = (f"{self.rows_in:,} customers in, {self.decided:,} decided, {self.rejected:,} rejected{duplicated}, "
                 f"in {self.seconds:.2f} s ({rate:,.0f} customers/s, {self.backend})")
+        return "\n".join([*(f"warning: {w}" for w in self.warnings), text])
 
 
 @dataclass
@@ -77,7 +85,7 @@ def output_schema(program: Program) -> Any:
     import pyarrow as pa
 
     text_list = pa.list_(pa.string())
-    fields = [pa.field("id", pa.string())]
+    fields = [pa.field("id", pa.string()), pa.field("row", pa.int64())]
     fields += [pa.field(name, arrow_type(kind)) for name, kind in program.derived.items()]
     fields += [
         pa.field("tags", text_list), pa.field("offers", text_list),
@@ -88,11 +96,16 @@ def output_schema(program: Program) -> Any:
     return pa.schema(fields)
 
 
-KEPT = ("id", "error")  # every output has them: which customer, and why a row was rejected
+def duplicate_reason(first: int | str) -> str:
+    """Why a row is rejected under ``unique_ids``: an earlier row has its id."""
+    return f"id: appears more than once (first on row {first})"
+
+
+KEPT = ("id", "row", "error")  # every output has them: which customer, where, and why a row was rejected
 
 
 def select_columns(schema: Any, columns: Sequence[str] | None) -> Any:
-    """The output schema narrowed to ``columns`` (besides ``id`` and ``error``, always there), in
+    """The output schema narrowed to ``columns`` (besides ``id``, ``row`` and ``error``), in
     the schema's order; None keeps every column."""
     if columns is None:
         return schema

@@ -5,14 +5,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from marketing_rules.analysis.program import ServiceAccess
 from marketing_rules.backends.python import to_plain
 
 if TYPE_CHECKING:
     from marketing_rules.backends.python import RawResult
-    from marketing_rules.engine.ruleset import Ruleset
+
+
+class Decides(Protocol):
+    """What a decision reads from the ruleset that made it (a :class:`~marketing_rules.engine.ruleset.Ruleset`)."""
+
+    id: str
+    version: str
+    fingerprint: str
+    _derived_names: frozenset[str]
+    _tags: dict[str, tuple[str, ...]]
+
+    def _access(self, by_value: Any, fired: list[str]) -> Mapping[str, ServiceAccess]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +61,7 @@ class Decision:
     fired: list[str]  # ids of the rules and table rows (``table#row``) that fired, in firing order
     offers: list[Offer]  # the eligible offers, in firing order
 
-    def __init__(self, ruleset: Ruleset, raw: RawResult) -> None:
+    def __init__(self, ruleset: Decides, raw: RawResult) -> None:
         self._ruleset = ruleset
         self.facts, self.fired, self.offers, self._awards, self._by = raw
         self._access: Mapping[str, ServiceAccess] | None = None
@@ -91,7 +102,8 @@ class Decision:
     @property
     def points(self) -> int | float:
         """Points awarded by ``award`` effects, summed exactly (int when whole)."""
-        return to_plain(sum(points for _, points in self._awards or () if points is not None))
+        total: int | float = to_plain(sum(points for _, points in self._awards or () if points is not None))
+        return total
 
     @property
     def awards(self) -> list[tuple[str, Any]]:

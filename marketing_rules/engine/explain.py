@@ -7,18 +7,15 @@ the values the rule saw when it was decided.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from marketing_rules.analysis.program import AllOf, AnyOf, Cond, Expression, NotOf, Rule, Table
+from marketing_rules.analysis.program import AllOf, AnyOf, Cond, Expression, NotOf, Program, Rule, Table
 from marketing_rules.engine.decision import Decision
 from marketing_rules.expressions import ast
 from marketing_rules.expressions.evaluate import truth_of
 from marketing_rules.expressions.text import literal_text, to_text
-
-if TYPE_CHECKING:
-    from marketing_rules.engine.ruleset import Ruleset
 
 _WORD = {True: "true", False: "false", None: "unknown"}
 
@@ -81,29 +78,30 @@ class Explanation:
         }
 
 
-def explain(ruleset: Ruleset, customer: Any, target: str) -> Explanation:
-    decision = ruleset.evaluate(customer)
+def explain(program: Program, decide: Callable[[Any], Decision], customer: Any, target: str) -> Explanation:
+    """Why ``target`` (a rule, offer, table or ``table#row``) fired or not for ``customer``, as ``decide`` decides it."""
+    decision = decide(customer)
     unit_id = target.split("#", 1)[0]
-    unit = ruleset.program.unit(unit_id)
+    unit = program.unit(unit_id)
     if unit is None:
         from marketing_rules.errors import did_you_mean
 
-        hint = did_you_mean(target, [u.id for u in ruleset.program.units])
-        raise KeyError(f"no rule, offer or table '{target}' in {ruleset.id} {ruleset.version}"
+        hint = did_you_mean(target, [u.id for u in program.units])
+        raise KeyError(f"no rule, offer or table '{target}' in {program.ruleset} {program.version}"
                        + (f"; {hint}" if hint else ""))
     if isinstance(unit, Table):
         return _explain_table(unit, decision)
-    return _explain_rule(unit, decision)
+    return _explain_rule(program, unit, decision)
 
 
-def _explain_rule(rule: Rule, decision: Decision) -> Explanation:
+def _explain_rule(program: Program, rule: Rule, decision: Decision) -> Explanation:
     facts = decision.facts
     fired = rule.id in decision.fired
     check = _check_cond(rule.when, facts) if rule.when is not None else None
     holds = check.result if check is not None else True
     blocked_by = None
     if not fired and holds is True and rule.group:
-        blocked_by = next((r for r in decision.fired if _group_of(decision, r) == rule.group), None)
+        blocked_by = next((r for r in decision.fired if _group_of(program, r) == rule.group), None)
     kind = "offer" if rule.offer is not None else "rule"
     if fired:
         verdict = "eligible" if kind == "offer" else "fired"
@@ -118,8 +116,8 @@ def _explain_rule(rule: Rule, decision: Decision) -> Explanation:
                        decision=decision)
 
 
-def _group_of(decision: Decision, unit_id: str) -> str | None:
-    unit = decision._ruleset.program.unit(unit_id)
+def _group_of(program: Program, unit_id: str) -> str | None:
+    unit = program.unit(unit_id)
     return unit.group if isinstance(unit, Rule) else None
 
 
@@ -183,12 +181,12 @@ def _facts_of(node: ast.Expr, facts: Mapping[str, Any]) -> dict[str, Any]:
     return {name: facts.get(name) for name in names}
 
 
-def _all(results) -> bool | None:
+def _all(results: Iterable[bool | None]) -> bool | None:
     values = list(results)
     return False if False in values else (None if None in values else True)
 
 
-def _any(results) -> bool | None:
+def _any(results: Iterable[bool | None]) -> bool | None:
     values = list(results)
     return True if True in values else (None if None in values else False)
 

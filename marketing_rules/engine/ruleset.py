@@ -8,17 +8,24 @@ import json
 from collections.abc import Mapping
 from pathlib import Path as FilePath
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from marketing_rules.analysis.program import Grant, OfferSpec, Program, ServiceAccess
+from marketing_rules.analysis.program import Grant, OfferSpec, Program, ServiceAccess, Term
 from marketing_rules.analysis.resolve import Resolver
 from marketing_rules.backends.python import compile_program
 from marketing_rules.engine.decision import EMPTY_ACCESS, Decision, Offer
 from marketing_rules.errors import DiagnosticSink
 from marketing_rules.load.rule_file import read_rule_file, read_text
 from marketing_rules.model.ruleset import Effective, RulesetFile
+
+if TYPE_CHECKING:
+    from marketing_rules.analysis.consistency import Report
+    from marketing_rules.batch import BatchResult
+    from marketing_rules.engine.explain import Explanation
+    from marketing_rules.engine.whatif import WhatItTakes
+    from marketing_rules.events.points import Statement
 
 
 class Ruleset:
@@ -74,23 +81,25 @@ class Ruleset:
         """Decide facts that are already validated (what-if and batch paths)."""
         return Decision(self, self._decide(facts))
 
-    def explain(self, customer: Mapping[str, Any] | BaseModel, rule_or_offer_id: str):
+    def explain(self, customer: Mapping[str, Any] | BaseModel, rule_or_offer_id: str) -> Explanation:
         """Why a rule or offer fired or not: each condition with the values it saw."""
         from marketing_rules.engine.explain import explain
 
-        return explain(self, customer, rule_or_offer_id)
+        return explain(self.program, self.evaluate, customer, rule_or_offer_id)
 
-    def check(self, *, timeout: float = 10.0):
-        """Static consistency report (SPEC section 6): findings with witness customers, proofs, unknowns."""
+    def check(self, *, timeout: float = 60.0) -> Report:
+        """Static consistency report (SPEC section 6): findings with witness customers, proofs, unknowns.
+
+        ``timeout`` bounds the whole run in seconds; what it leaves undecided is reported unknown."""
         from marketing_rules.analysis.consistency import check
 
-        return check(self, timeout=timeout)
+        return check(self.program, self.evaluate, timeout=timeout)
 
-    def what_would_it_take(self, customer: Mapping[str, Any] | BaseModel, offer_id: str):
+    def what_would_it_take(self, customer: Mapping[str, Any] | BaseModel, offer_id: str) -> WhatItTakes:
         """The smallest change of numeric facts that makes the offer eligible, if any."""
         from marketing_rules.engine.whatif import what_would_it_take
 
-        return what_would_it_take(self, customer, offer_id)
+        return what_would_it_take(self.program, self.decide_facts, self.validate, customer, offer_id)
 
     # -- whole customer bases ----------------------------------------------------------------------
     def to_sql(self, dialect: str = "duckdb", *, table: str = "customers", pretty: bool = True) -> str:
@@ -100,14 +109,14 @@ class Ruleset:
         return to_sql(self.program, dialect, table=table, pretty=pretty)
 
     def evaluate_batch(self, source: Any, *, backend: str = "duckdb", out: str | FilePath | None = None,
-                       **options: Any):
+                       **options: Any) -> BatchResult:
         """Decide every customer of ``source`` (paths or a table); see :func:`marketing_rules.batch.evaluate_batch`."""
         from marketing_rules.batch import evaluate_batch
 
-        return evaluate_batch(self, source, backend=backend, out=out, **options)
+        return evaluate_batch(self.program, self.evaluate, source, backend=backend, out=out, **options)
 
     # -- events (SPEC section 7) --------------------------------------------------------------------
-    def accrue(self, customer: Mapping[str, Any] | BaseModel, events: Any):
+    def accrue(self, customer: Mapping[str, Any] | BaseModel, events: Any) -> Statement:
         """The points a customer's events earn (the club's gold coins): a :class:`Statement`.
 
         >>> statement = rs.accrue({"id": "1", "club_level": "diamond"},
@@ -134,10 +143,10 @@ class Ruleset:
         return MappingProxyType(merged)
 
 
-def _build_offer(spec: OfferSpec, amounts: tuple) -> Offer:
+def _build_offer(spec: OfferSpec, amounts: tuple[Any, ...]) -> Offer:
     values = iter(amounts)
 
-    def term(t) -> Mapping[str, Any]:
+    def term(t: Term) -> Mapping[str, Any]:
         return MappingProxyType({"kind": t.kind, **dict(t.fixed), **{name: next(values) for name, _ in t.computed}})
 
     requires = tuple(term(t) for t in spec.requires)

@@ -10,17 +10,17 @@ the whole customer, and keep the smallest change that qualifies.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from marketing_rules.analysis.program import Rule, Table, Unit, cond_to_ast
+from marketing_rules.analysis.program import Program, Rule, Table, Unit, cond_to_ast
+from marketing_rules.engine.decision import Decision
+from marketing_rules.engine.explain import Check, explain
 from marketing_rules.expressions import ast
 from marketing_rules.expressions.evaluate import value_of
 from marketing_rules.expressions.text import literal_text
-
-if TYPE_CHECKING:
-    from marketing_rules.engine.ruleset import Ruleset
 
 MAX_PAIR_TRIALS = 20_000
 _INVERSE = {"+": "-", "-": "+", "*": "/", "/": "*"}
@@ -55,19 +55,26 @@ class WhatItTakes:
         return ", ".join(str(c) for c in self.changes)
 
 
-def what_would_it_take(ruleset: Ruleset, customer: Any, offer_id: str) -> WhatItTakes:
-    program = ruleset.program
+def what_would_it_take(program: Program, decide: Callable[[dict[str, Any]], Decision],
+                       validate: Callable[[Any], dict[str, Any]], customer: Any, offer_id: str) -> WhatItTakes:
+    """The smallest change of ``customer``'s numeric facts that fires ``offer_id``.
+
+    ``validate`` checks the customer's facts; ``decide`` decides facts that are already valid.
+    """
     rule = program.unit(offer_id)
     if not isinstance(rule, Rule):
-        raise KeyError(f"no rule or offer '{offer_id}' in {ruleset.id} {ruleset.version}")
-    facts = ruleset.validate(customer)
+        raise KeyError(f"no rule or offer '{offer_id}' in {program.ruleset} {program.version}")
+    facts = validate(customer)
     who = str(facts.get("id"))
-    if offer_id in ruleset.decide_facts(facts).fired:
+    if offer_id in decide(facts).fired:
         return WhatItTakes(offer_id, who, already=True, possible=True)
     units = _relevant_units(program.units, rule)
     numeric = {name: t.kind == "integer" for name, t in program.schema.types().items() if t.numeric}
-    candidates = _candidates(units, facts, numeric, ruleset)
-    qualifies = lambda changed: offer_id in ruleset.decide_facts({**facts, **changed}).fired  # noqa: E731
+    candidates = _candidates(units, facts, numeric, program)
+
+    def qualifies(changed: dict[str, Any]) -> bool:
+        return offer_id in decide({**facts, **changed}).fired
+
 
     best: tuple[float, dict[str, Any]] | None = None
     for name, values in candidates.items():
@@ -88,7 +95,7 @@ def what_would_it_take(ruleset: Ruleset, customer: Any, offer_id: str) -> WhatIt
                 if (best is None or cost < best[0]) and qualifies({a: x, b: y}):
                     best = (cost, {a: x, b: y})
     if best is None:
-        reason = _blocking_reason(ruleset, facts, rule)
+        reason = _blocking_reason(program, decide, facts, rule)
         return WhatItTakes(offer_id, who, already=False, possible=False, reason=reason)
     changes = tuple(Change(name, facts.get(name), value) for name, value in best[1].items())
     return WhatItTakes(offer_id, who, already=False, possible=True, changes=changes)
@@ -96,8 +103,9 @@ def what_would_it_take(ruleset: Ruleset, customer: Any, offer_id: str) -> WhatIt
 
 def _relevant_units(units: tuple[Unit, ...], rule: Rule) -> list[Unit]:
     """The rule, its group rivals, and every unit deriving a fact they read (transitively)."""
-    chosen = [rule] + [u for u in units if isinstance(u, Rule) and rule.group and u.group == rule.group and u is not rule]
-    reads = set().union(*(u.reads for u in chosen))
+    rivals = (u for u in units if isinstance(u, Rule) and rule.group and u.group == rule.group and u is not rule)
+    chosen: list[Unit] = [rule, *rivals]
+    reads: set[str] = set().union(*(u.reads for u in chosen))
     changed = True
     while changed:
         changed = False
@@ -115,9 +123,9 @@ def _conditions(unit: Unit) -> list[ast.Expr]:
     return [cond_to_ast(unit.when)] if unit.when is not None else []
 
 
-def _candidates(units: list[Unit], facts: dict[str, Any], numeric: dict[str, bool], ruleset: Ruleset) -> dict[str, list]:
+def _candidates(units: list[Unit], facts: dict[str, Any], numeric: dict[str, bool], program: Program) -> dict[str, list[Any]]:
     """Per input fact, the values worth trying, nearest to the current value first."""
-    found: dict[str, set] = {}
+    found: dict[str, set[Any]] = {}
     for unit in units:
         for condition in _conditions(unit):
             for node in ast.walk(condition):
@@ -125,7 +133,7 @@ def _candidates(units: list[Unit], facts: dict[str, Any], numeric: dict[str, boo
                     for side, other in ((node.left, node.right), (node.right, node.left)):
                         _thresholds(side, other, facts, numeric, found)
     result = {}
-    schema = ruleset.program.schema
+    schema = program.schema
     for name, values in found.items():
         spec = schema[name]
         allowed = [v for v in values if (spec.ge is None or v >= spec.ge) and (spec.le is None or v <= spec.le)]
@@ -135,7 +143,8 @@ def _candidates(units: list[Unit], facts: dict[str, Any], numeric: dict[str, boo
     return {k: v for k, v in result.items() if v}
 
 
-def _thresholds(side: ast.Expr, other: ast.Expr, facts: dict, numeric: dict[str, bool], found: dict[str, set]) -> None:
+def _thresholds(side: ast.Expr, other: ast.Expr, facts: dict[str, Any], numeric: dict[str, bool],
+                found: dict[str, set[Any]]) -> None:
     """If ``side`` is a fact (or a fact with one constant operation), the values at its boundary."""
     target = _decimal(value_of(other, facts))
     if target is None:
@@ -180,15 +189,14 @@ def _cost(before: Any, after: Any) -> float:
     return abs(float(after) - (float(before) if before is not None else 0.0)) / max(base, 1.0)
 
 
-def _blocking_reason(ruleset: Ruleset, facts: dict, rule: Rule) -> str:
-    from marketing_rules.engine.explain import explain
-
-    explanation = explain(ruleset, facts, rule.id)
+def _blocking_reason(program: Program, decide: Callable[[dict[str, Any]], Decision], facts: dict[str, Any],
+                     rule: Rule) -> str:
+    explanation = explain(program, decide, facts, rule.id)
     if explanation.blocked_by:
         return explanation.verdict.removeprefix("not eligible: ")
-    failing = []
+    failing: list[str] = []
 
-    def visit(check) -> None:
+    def visit(check: Check) -> None:
         if check.children:
             for child in check.children:
                 visit(child)

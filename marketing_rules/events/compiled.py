@@ -42,8 +42,8 @@ class ScopeCompiler(PythonCompiler):
         namespace = dict(self.env)
         self._count += 1
         exec(compile(source, f"<{label}>", "exec"), namespace)
-        function = namespace["fn"]
-        function.source = source
+        function: Callable[[Mapping[str, Any]], Any] = namespace["fn"]
+        function.source = source  # type: ignore[attr-defined]  # shown when debugging
         return function
 
     def predicate(self, node: ast.Expr | None, label: str = "condition") -> Predicate:

@@ -43,14 +43,14 @@ class DurableRuleset:
         self._start = durable_rules_engine.start_action_for_state
         self._complete = durable_rules_engine.complete_and_start_action
 
-    def assert_fact(self, fact: Mapping[str, Any]) -> list[tuple[str, dict]] | None:
+    def assert_fact(self, fact: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]] | None:
         code, state = self._assert_fact(self.handle, self._dumps(fact))
         if code:
             return self._refused(code)
         begun = self._start(self.handle, state)
         return [] if begun is None else self._drain(state, begun[1])  # mostly nothing fired
 
-    def post_event(self, event: Mapping[str, Any]) -> list[tuple[str, dict]] | None:
+    def post_event(self, event: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]] | None:
         code, state = self._assert_event(self.handle, self._dumps(event))
         if code:
             return self._refused(code)
@@ -67,9 +67,9 @@ class DurableRuleset:
     def delete(self) -> None:
         self._engine.delete_ruleset(self.handle)
 
-    def _drain(self, state: int, messages: str | None) -> list[tuple[str, dict]]:
+    def _drain(self, state: int, messages: str | None) -> list[tuple[str, dict[str, Any]]]:
         """Run the queued actions: each is one rule's match; completing it starts the next."""
-        matches = []
+        matches: list[tuple[str, dict[str, Any]]] = []
         while messages:
             for rule, message in json.loads(messages).items():
                 matches.append((rule, message))
@@ -77,7 +77,7 @@ class DurableRuleset:
         return matches
 
     @staticmethod
-    def _refused(code: int) -> list[tuple[str, dict]] | None:
+    def _refused(code: int) -> list[tuple[str, dict[str, Any]]] | None:
         if code == _NOT_HANDLED:
             return None
         if code == _OBSERVED:

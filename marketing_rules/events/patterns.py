@@ -174,7 +174,8 @@ class PatternCompiler:
             value = {"$m": value}  # the message's own attribute (durable_rules' name for it)
         elif kind == "first":
             value = {"first": value}
-        test = {key: value} if _OPS[op] is None else {_OPS[op]: {key: value}}
+        name = _OPS[op]
+        test: dict[str, Any] = {key: value} if name is None else {name: {key: value}}
         if kind == "m":  # durable_rules compares a missing right-hand attribute as if it were there
             return {"$and": [{"$ex": {value["$m"]: 1}}, test]}
         return test
@@ -212,7 +213,7 @@ class PatternCompiler:
         factor, (kind, ref) = scaled
         widened = factor * (1 + MARGIN) if op in ("<", "<=") else factor * (1 - MARGIN)
         ref_value = {"$m" if kind == "m" else kind: ref}
-        return {_OPS[op]: {subject[1]: {"$mul": {"$l": ref_value, "$r": float(widened)}}}}
+        return {str(_OPS[op]): {subject[1]: {"$mul": {"$l": ref_value, "$r": float(widened)}}}}
 
     def _scaled(self, node: ast.Expr) -> tuple[Decimal, tuple[str, Any]] | None:
         """``ref * c``, ``c * ref`` or ``ref / c`` with ``ref`` non-negative and ``c`` a positive constant."""
@@ -243,7 +244,8 @@ def join(tests: list[dict[str, Any]]) -> dict[str, Any]:
     comparisons come first, then ``JOIN_END`` (always true), then the nested groups (which never
     read the first event: those are left to Python).
     """
-    flat, nested = [], []
+    flat: list[dict[str, Any]] = []
+    nested: list[dict[str, Any]] = []
     for test in tests:
         for part in test["$and"] if list(test) == ["$and"] else [test]:
             (nested if list(part)[0] in ("$and", "$or") else flat).append(part)

@@ -20,13 +20,14 @@ Numbers are exact decimals (5 coins times 1.5 is 7.5), shown as int when whole.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from marketing_rules.analysis.events import EventParts, PointsRuleSpec, PointsSpec
+from marketing_rules.analysis.program import EventParts, PointsRuleSpec, PointsSpec
 from marketing_rules.backends.python import to_plain
 from marketing_rules.events.clock import period_key
 from marketing_rules.events.compiled import ScopeCompiler
@@ -148,12 +149,12 @@ class Accrual:
         reached: set[str] = set()
         counted: dict[tuple[str, Any], int] = defaultdict(int)
         earned_once: set[tuple[str, Any]] = set()
-        cap_used: dict[tuple[str, Any, tuple], Decimal] = defaultdict(Decimal)
+        cap_used: dict[tuple[str, Any, tuple[Any, ...]], Decimal] = defaultdict(Decimal)
         held: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for event in ordered:
             if event.type in self._credit_types:
-                for line in held.pop(event.type, ()):
-                    line["credited"] = event.at
+                for waiting in held.pop(event.type, ()):
+                    waiting["credited"] = event.at
             values = {**customer, **event.attributes}
             for rule, when, amount in self._rules.get(event.type, ()):
                 line = self._earn(rule, when, amount, event, values, reached, counted, earned_once, cap_used)
@@ -168,8 +169,10 @@ class Accrual:
         return Statement(customer.get("id"), self.ruleset, self.version, self.spec.unit, self.spec.title,
                          tuple(Line(**line) for line in lines), titles)
 
-    def _earn(self, rule: PointsRuleSpec, when, amount, event: Event, values: Mapping[str, Any], reached: set[str],
-              counted: dict, earned_once: set, cap_used: dict) -> dict[str, Any] | None:
+    def _earn(self, rule: PointsRuleSpec, when: Callable[[Mapping[str, Any]], bool],
+              amount: Callable[[Mapping[str, Any]], Any], event: Event, values: Mapping[str, Any], reached: set[str],
+              counted: dict[tuple[str, Any], int], earned_once: set[tuple[str, Any]],
+              cap_used: dict[tuple[str, Any, tuple[Any, ...]], Decimal]) -> dict[str, Any] | None:
         if rule.state is not None and rule.state not in reached:
             return None
         if rule.until is not None and rule.until in reached:
@@ -209,15 +212,20 @@ class Accrual:
 
 def _plain_sum(values: Iterable[Number]) -> Number:
     total = sum((Decimal(repr(v)) if isinstance(v, float) else Decimal(v) for v in values), Decimal(0))
-    return to_plain(total)
+    plain: Number = to_plain(total)
+    return plain
+
+
+#: Each ruleset's points rules, compiled once (and let go with the ruleset).
+_ACCRUALS: weakref.WeakKeyDictionary[Any, Accrual] = weakref.WeakKeyDictionary()
 
 
 def accrue(ruleset: Any, customer: Any, events: Iterable[Any]) -> Statement:
     """``ruleset.accrue(customer, events)``: decide the customer, then accrue the events."""
-    accrual = ruleset.__dict__.get("_accrual")
+    accrual = _ACCRUALS.get(ruleset)
     if accrual is None:
         parts = ruleset.program.events
         if parts is None or parts.points is None:
             raise ValueError(f"ruleset {ruleset.id} {ruleset.version} has no points: part; nothing accrues")
-        accrual = ruleset.__dict__["_accrual"] = Accrual(parts, ruleset.id, ruleset.version)
+        accrual = _ACCRUALS[ruleset] = Accrual(parts, ruleset.id, ruleset.version)
     return accrual.statement(ruleset.evaluate(customer).facts, events)

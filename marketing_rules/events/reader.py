@@ -17,7 +17,7 @@ from pydantic import AfterValidator, BaseModel, TypeAdapter, ValidationError
 from pydantic_core import PydanticCustomError
 from typing_extensions import TypedDict
 
-from marketing_rules.analysis.events import EventSpec
+from marketing_rules.analysis.program import EventSpec
 from marketing_rules.errors import EventError
 from marketing_rules.events.clock import timestamp
 from marketing_rules.model.schema import _annotation, _fact_error
@@ -71,7 +71,7 @@ _new = tuple.__new__
 
 
 @cache
-def _adapter(spec: EventSpec) -> TypeAdapter:
+def _adapter(spec: EventSpec) -> TypeAdapter[dict[str, Any]]:
     """A validator of an event type's attributes: declared types and ranges, required ones present."""
     annotations: dict[str, Any] = {}
     for attribute in spec.attributes:

@@ -54,7 +54,7 @@ from zlib import crc32
 
 from pydantic import BaseModel
 
-from marketing_rules.analysis.events import TriggerSpec
+from marketing_rules.analysis.program import TriggerSpec
 from marketing_rules.errors import LateEventError
 from marketing_rules.events.clock import from_micros, timestamp
 from marketing_rules.events.compiled import ScopeCompiler
@@ -150,7 +150,7 @@ class TriggerProgram:
             first_check = ScopeCompiler(first_types).predicate(first.residual_node(), f"trigger {spec.id} when")
             nodes.append(spec.when)
             first_pattern = [{TYPE_KEY: spec.event}, *first.pushed]
-            second_check = _true
+            second_check: Callable[[Mapping[str, Any]], bool] = _true
             if spec.kind == "single":
                 singles.add(spec.event)
                 rules[f"t{index}"] = ({"all": [{"m": _and(first_pattern)}]}, index, "single")
@@ -193,6 +193,10 @@ class TriggerProgram:
                    {kind: frozenset(r) for kind, r in roles.items()}, frozenset(singles), first_checks, renamed)
 
 
+#: Each ruleset's triggers, compiled once for every stream over it (and let go with the ruleset).
+_TRIGGER_PROGRAMS: weakref.WeakKeyDictionary[Any, TriggerProgram] = weakref.WeakKeyDictionary()
+
+
 class Stream:
     """Events in, recommendations out: the ruleset version's triggers over a live event stream.
 
@@ -209,9 +213,9 @@ class Stream:
         if lateness < dt.timedelta(0):
             raise ValueError(f"Expected a lateness of zero or more, got lateness={lateness}")
         self.ruleset = ruleset
-        program = ruleset.__dict__.get("_trigger_program")
+        program = _TRIGGER_PROGRAMS.get(ruleset)
         if program is None:
-            program = ruleset.__dict__["_trigger_program"] = TriggerProgram.build(ruleset)
+            program = _TRIGGER_PROGRAMS[ruleset] = TriggerProgram.build(ruleset)
         self._program: TriggerProgram = program
         parts = ruleset.program.events
         self._reader = EventReader(parts.events if parts is not None else {})
@@ -221,7 +225,7 @@ class Stream:
         self._lock = threading.Lock()
         self._snapshots: dict[str, dict[str, Any]] = {}
         self._records: dict[int, _Record] = {}
-        self._used: dict[int, set] = {}  # serial -> (trigger, 'first' | 'second') the record has used up
+        self._used: dict[int, set[tuple[int, str]]] = {}  # serial -> (trigger, 'first' | 'second') the record has used up
         self._expiry: list[tuple[int, int]] = []  # (retract when the watermark passes this, serial)
         self._deadlines: list[tuple[int, int, int]] = []  # (deadline, serial of the start, trigger)
         self._open: dict[tuple[int, int], _Record] = {}  # (trigger, start serial) -> the start
@@ -376,11 +380,13 @@ class Stream:
     def _advance(self, micros: int, event: Event | None) -> list[Recommendation]:
         clock = self._clock
         if clock is not None and micros <= clock:  # the clock stays: only lateness to check
-            if micros < self._watermark:  # type: ignore[operator]
+            known = self._watermark
+            assert known is not None  # set with the clock
+            if micros < known:
                 if event is None:
                     return []  # the clock never goes back
                 raise LateEventError([{"field": "at", "value": event.at.isoformat(), "message":
-                                       f"is before the stream's watermark {from_micros(self._watermark).isoformat()} "
+                                       f"is before the stream's watermark {from_micros(known).isoformat()} "
                                        "(raise lateness to accept events this late)"}])
             return []
         self._clock = micros
@@ -409,12 +415,13 @@ class Stream:
             if record is not None:  # not retracted already, when its windows were used up
                 if used:
                     used.pop(serial, None)
+                assert retract is not None  # records exist only while durable_rules holds them
                 retract(record.sid, serial)
         return out
 
     # -- durable_rules ---------------------------------------------------------------------------------
     def _send(self, customer: str, sid: str, event: Event, values: Mapping[str, Any], as_fact: bool,
-              used: set | None) -> tuple[_Record, list | None]:
+              used: set[tuple[int, str]] | None) -> tuple[_Record, list[tuple[str, dict[str, Any]]] | None]:
         """Assert (or post) one event as a new record: durable_rules' matches, None when it matched
         nothing (then durable_rules keeps nothing)."""
         durable = self._durable
@@ -458,7 +465,7 @@ class Stream:
     def _retract(self, record: _Record) -> None:
         self._durable.retract(record.sid, record.serial)  # type: ignore[union-attr]
 
-    def _collect(self, hits: list[tuple[str, dict]]) -> list[Recommendation]:
+    def _collect(self, hits: list[tuple[str, dict[str, Any]]]) -> list[Recommendation]:
         """Turn durable_rules' matches for the event just posted into recommendations."""
         program, records = self._program, self._records
         out: list[Recommendation] = []
@@ -516,7 +523,7 @@ class Stream:
             raise RuntimeError(f"{self!r} is closed")
 
 
-_NOTHING: frozenset = frozenset()
+_NOTHING: frozenset[Any] = frozenset()
 _new = tuple.__new__
 
 

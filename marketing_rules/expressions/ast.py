@@ -1,23 +1,30 @@
 """The expression AST: one tree that every backend compiles (Python, SQL, durable_rules).
 
 Nodes are named after the grammar rules. ``span`` is the (start, end) character range of the node
-in its expression text, so that diagnostics point at the right column of the rule file.
+in its expression text, so that diagnostics point at the right column of the rule file. ``type`` is
+the node's type as the checker found it (``expressions/checker.py``); None on a node not checked.
+It takes no part in equality, hashing or repr.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Union
+from typing import TYPE_CHECKING, Any, Union
+
+if TYPE_CHECKING:
+    from marketing_rules.expressions.types import Type
 
 Span = tuple[int, int]
-Value = Union[Decimal, int, str, bool, None, tuple]
+Value = Union[Decimal, int, str, bool, None, tuple[Any, ...]]
 
 
 @dataclass(frozen=True, slots=True)
 class Literal:
     span: Span
     value: Value  # numbers are int, or Decimal when written with a fraction
+    type: Type | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,12 +33,14 @@ class Name:
 
     span: Span
     name: str
+    type: Type | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class FactRef:
     span: Span
     name: str
+    type: Type | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +48,7 @@ class ConstRef:
     span: Span
     name: str
     value: Value
+    type: Type | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,18 +57,21 @@ class EnumValue:
 
     span: Span
     value: str
+    type: Type | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class ListExpr:
     span: Span
     items: tuple[Expr, ...]
+    type: Type | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Neg:
     span: Span
     operand: Expr
+    type: Type | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +80,7 @@ class Arith:
     op: str  # + - * / %
     left: Expr
     right: Expr
+    type: Type | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +89,7 @@ class Compare:
     op: str  # == != < <= > >=
     left: Expr
     right: Expr
+    type: Type | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +98,7 @@ class InList:
     operand: Expr
     container: Expr
     negated: bool
+    type: Type | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,24 +106,28 @@ class IsNull:
     span: Span
     operand: Expr
     negated: bool
+    type: Type | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class And:
     span: Span
     items: tuple[Expr, ...]
+    type: Type | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Or:
     span: Span
     items: tuple[Expr, ...]
+    type: Type | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Not:
     span: Span
     operand: Expr
+    type: Type | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +135,7 @@ class Call:
     span: Span
     name: str
     args: tuple[Expr, ...]
+    type: Type | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +151,7 @@ class Checked:
     operand: Expr
     kind: str
     text: str
+    type: Type | None = field(default=None, compare=False, repr=False)
 
 
 Expr = Union[
@@ -153,7 +175,7 @@ def children(node: Expr) -> tuple[Expr, ...]:
     return ()
 
 
-def walk(node: Expr):
+def walk(node: Expr) -> Iterator[Expr]:
     """Every node of the tree, parents before children."""
     yield node
     for child in children(node):

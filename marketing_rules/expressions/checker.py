@@ -7,7 +7,8 @@ gets the type ``error`` so that one mistake is not reported again by the nodes a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from marketing_rules.errors import did_you_mean
@@ -21,13 +22,17 @@ from marketing_rules.expressions.types import (
     NUMBER,
     STRING,
     Type,
+    TypeKind,
     comparable,
     list_of,
     ordered,
     unify,
 )
 
-ERROR = Type("error")
+ERROR = Type(TypeKind.ERROR)
+
+#: A checked node (names resolved) and its type.
+Checked = tuple[ast.Expr, Type]
 
 
 def literal_type(value: object) -> Type:
@@ -52,7 +57,7 @@ class Scope:
     """What names an expression may use: facts with their types, and constants with values."""
 
     facts: dict[str, Type]
-    constants: dict[str, object] = field(default_factory=dict)
+    constants: dict[str, ast.Value] = field(default_factory=dict)
 
     def names(self) -> list[str]:
         return [*self.facts, *self.constants]
@@ -79,11 +84,13 @@ class Checker:
         return self.check(node, expected)
 
     # -- the walk -----------------------------------------------------------------------------
-    def check(self, node: ast.Expr, expected: Type | None = None) -> tuple[ast.Expr, Type]:
-        method = getattr(self, f"visit_{type(node).__name__}")
-        return method(node, expected)
+    def check(self, node: ast.Expr, expected: Type | None = None) -> Checked:
+        """The node resolved, carrying its type (``node.type``), and the type."""
+        method: Callable[[ast.Expr, Type | None], Checked] = getattr(self, f"visit_{type(node).__name__}")
+        resolved, kind = method(node, expected)
+        return (resolved if resolved.type == kind else replace(resolved, type=kind)), kind
 
-    def visit_Literal(self, node: ast.Literal, expected: Type | None):
+    def visit_Literal(self, node: ast.Literal, expected: Type | None) -> Checked:
         if isinstance(node.value, str) and expected is not None and expected.kind == "enum":
             if node.value not in expected.values:
                 self._unknown_enum(node.value, expected, node)
@@ -91,7 +98,7 @@ class Checker:
             return node, expected
         return node, literal_type(node.value)
 
-    def visit_Name(self, node: ast.Name, expected: Type | None):
+    def visit_Name(self, node: ast.Name, expected: Type | None) -> Checked:
         if expected is not None and expected.kind == "enum" and node.name in expected.values and (
                 node.name not in self.scope.facts or not comparable(self.scope.facts[node.name], expected)):
             return ast.EnumValue(node.span, node.name), expected  # 'sms' the channel, not the fact sms
@@ -111,32 +118,33 @@ class Checker:
         self._issue("MR101", f"unknown name '{node.name}'", node, hint)
         return node, ERROR
 
-    def visit_FactRef(self, node: ast.FactRef, expected: Type | None):
+    def visit_FactRef(self, node: ast.FactRef, expected: Type | None) -> Checked:
         return node, self.scope.facts[node.name]
 
-    def visit_ConstRef(self, node: ast.ConstRef, expected: Type | None):
+    def visit_ConstRef(self, node: ast.ConstRef, expected: Type | None) -> Checked:
         return node, literal_type(node.value)
 
-    def visit_EnumValue(self, node: ast.EnumValue, expected: Type | None):
+    def visit_EnumValue(self, node: ast.EnumValue, expected: Type | None) -> Checked:
         return node, expected or STRING
 
-    def visit_ListExpr(self, node: ast.ListExpr, expected: Type | None):
+    def visit_ListExpr(self, node: ast.ListExpr, expected: Type | None) -> Checked:
         item_expected = expected.item if expected is not None and expected.kind == "list" else None
-        items, item_type = [], NULL
+        items: list[ast.Expr] = []
+        item_type = NULL
         for item in node.items:
             resolved, kind = self.check(item, item_expected)
             items.append(resolved)
             item_type = unify(item_type, kind) if kind is not ERROR else item_type
         return ast.ListExpr(node.span, tuple(items)), list_of(item_type if items else None)
 
-    def visit_Neg(self, node: ast.Neg, expected: Type | None):
+    def visit_Neg(self, node: ast.Neg, expected: Type | None) -> Checked:
         operand, kind = self.check(node.operand)
         if kind not in (ERROR, NULL) and not kind.numeric:
             self._issue("MR103", f"'-' needs a number, not {kind.article}", node)
             return node, ERROR
         return ast.Neg(node.span, operand), kind
 
-    def visit_Arith(self, node: ast.Arith, expected: Type | None):
+    def visit_Arith(self, node: ast.Arith, expected: Type | None) -> Checked:
         left, lt = self.check(node.left)
         right, rt = self.check(node.right)
         for side, kind in ((node.left, lt), (node.right, rt)):
@@ -148,7 +156,7 @@ class Checker:
         result = INTEGER if lt.kind == rt.kind == "integer" and node.op != "/" else NUMBER
         return ast.Arith(node.span, node.op, left, right), result
 
-    def visit_Compare(self, node: ast.Compare, expected: Type | None):
+    def visit_Compare(self, node: ast.Compare, expected: Type | None) -> Checked:
         if _is_null(node.left) or _is_null(node.right):
             subject = node.right if _is_null(node.left) else node.left
             negation = "not " if node.op == "!=" else ""
@@ -171,7 +179,7 @@ class Checker:
             return node, ERROR
         return ast.Compare(node.span, node.op, left, right), BOOLEAN
 
-    def visit_InList(self, node: ast.InList, expected: Type | None):
+    def visit_InList(self, node: ast.InList, expected: Type | None) -> Checked:
         operand, kind = self.check(node.operand)
         container, container_type = self.check(node.container, list_of(kind) if kind is not ERROR else None)
         if ERROR in (kind, container_type):
@@ -185,24 +193,24 @@ class Checker:
             return node, ERROR
         return ast.InList(node.span, operand, container, node.negated), BOOLEAN
 
-    def visit_IsNull(self, node: ast.IsNull, expected: Type | None):
+    def visit_IsNull(self, node: ast.IsNull, expected: Type | None) -> Checked:
         operand, kind = self.check(node.operand)
         return ast.IsNull(node.span, operand, node.negated), BOOLEAN if kind is not ERROR else ERROR
 
-    def visit_And(self, node: ast.And, expected: Type | None):
+    def visit_And(self, node: ast.And, expected: Type | None) -> Checked:
         return self._logical(node, ast.And, "and")
 
-    def visit_Or(self, node: ast.Or, expected: Type | None):
+    def visit_Or(self, node: ast.Or, expected: Type | None) -> Checked:
         return self._logical(node, ast.Or, "or")
 
-    def visit_Not(self, node: ast.Not, expected: Type | None):
+    def visit_Not(self, node: ast.Not, expected: Type | None) -> Checked:
         operand, kind = self.check(node.operand)
         if kind not in (BOOLEAN, ERROR, NULL):
             self._issue("MR103", f"'not' needs a condition, but this is {kind.article}", node.operand)
             return node, ERROR
         return ast.Not(node.span, operand), BOOLEAN if kind is not ERROR else ERROR
 
-    def visit_Call(self, node: ast.Call, expected: Type | None):
+    def visit_Call(self, node: ast.Call, expected: Type | None) -> Checked:
         function = FUNCTIONS.get(node.name)
         if function is None:
             self._issue("MR102", f"unknown function '{node.name}'", node,
@@ -218,7 +226,8 @@ class Checker:
                 wanted = f"{function.min_args} to {function.max_args} arguments"
             self._issue("MR106", f"{node.name}() takes {wanted}, not {count}", node)
             return node, ERROR
-        args, types = [], []
+        args: list[ast.Expr] = []
+        types: list[Type] = []
         for arg in node.args:
             resolved, kind = self.check(arg, expected if function.accepts == "any" else None)
             if kind is ERROR:
@@ -234,7 +243,7 @@ class Checker:
         return ast.Call(node.span, node.name, tuple(args)), function.result(types)
 
     # -- helpers ------------------------------------------------------------------------------
-    def _pair(self, a: ast.Expr, b: ast.Expr):
+    def _pair(self, a: ast.Expr, b: ast.Expr) -> tuple[ast.Expr, ast.Expr, Type, Type]:
         """Check two operands; a bare word is resolved against the other side's type."""
         if self._bare_word(a) and not self._bare_word(b):
             right, rt = self.check(b)
@@ -247,8 +256,8 @@ class Checker:
     def _bare_word(self, node: ast.Expr) -> bool:
         return isinstance(node, ast.Name) and node.name not in self.scope.facts and node.name not in self.scope.constants
 
-    def _logical(self, node, kind, word):
-        items = []
+    def _logical(self, node: ast.And | ast.Or, kind: type[ast.And] | type[ast.Or], word: str) -> Checked:
+        items: list[ast.Expr] = []
         failed = False
         for item in node.items:
             resolved, item_type = self.check(item)

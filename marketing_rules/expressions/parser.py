@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, fields, is_dataclass
 from decimal import Decimal
 from functools import cache
 from importlib.resources import files
+from typing import Any
 
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.tree import Meta
 
 from marketing_rules.expressions import ast
 
@@ -58,74 +61,74 @@ def _unquote(text: str) -> str:
 
 
 @v_args(meta=True)
-class _ToAst(Transformer):
+class _ToAst(Transformer[Token, ast.Expr]):
     """One method per grammar rule: lark trees become AST nodes."""
 
-    def number(self, meta, children):
+    def number(self, meta: Meta, children: Sequence[Any]) -> ast.Expr:
         text = str(children[0])
         value = Decimal(text) if "." in text else int(text)
         return ast.Literal(_span(children[0]), value)
 
-    def string(self, meta, children):
+    def string(self, meta: Meta, children: Sequence[Any]) -> ast.Expr:
         return ast.Literal(_span(children[0]), _unquote(str(children[0])))
 
-    def true(self, meta, children):
+    def true(self, meta: Meta, children: Sequence[Any]) -> ast.Expr:
         return ast.Literal(_span(meta), True)
 
-    def false(self, meta, children):
+    def false(self, meta: Meta, children: Sequence[Any]) -> ast.Expr:
         return ast.Literal(_span(meta), False)
 
-    def null(self, meta, children):
+    def null(self, meta: Meta, children: Sequence[Any]) -> ast.Expr:
         return ast.Literal(_span(meta), None)
 
-    def name(self, meta, children):
+    def name(self, meta: Meta, children: Sequence[Any]) -> ast.Expr:
         return ast.Name(_span(children[0]), str(children[0]))
 
-    def call(self, meta, children):
+    def call(self, meta: Meta, children: Sequence[Any]) -> ast.Expr:
         name, *args = children
         return ast.Call(_span(meta), str(name), tuple(args))
 
-    def list(self, meta, children):
+    def list(self, meta: Meta, children: Sequence[Any]) -> ast.Expr:
         return ast.ListExpr(_span(meta), tuple(children))
 
-    def neg(self, meta, children):
+    def neg(self, meta: Meta, children: Sequence[Any]) -> ast.Expr:
         (operand,) = children
         if isinstance(operand, ast.Literal) and isinstance(operand.value, (int, Decimal)) and not isinstance(operand.value, bool):
             return ast.Literal(_span(meta), -operand.value)
         return ast.Neg(_span(meta), operand)
 
-    def arith(self, meta, children):
+    def arith(self, meta: Meta, children: Sequence[Any]) -> ast.Expr:
         left, op, right = children
         return ast.Arith(_span(meta), str(op), left, right)
 
-    def compare(self, meta, children):
+    def compare(self, meta: Meta, children: Sequence[Any]) -> ast.Expr:
         left, op, right = children
         return ast.Compare(_span(meta), str(op), left, right)
 
-    def in_op(self, meta, children):
+    def in_op(self, meta: Meta, children: Sequence[Any]) -> ast.Expr:
         return ast.InList(_span(meta), children[0], children[1], negated=False)
 
-    def not_in_op(self, meta, children):
+    def not_in_op(self, meta: Meta, children: Sequence[Any]) -> ast.Expr:
         return ast.InList(_span(meta), children[0], children[1], negated=True)
 
-    def is_null(self, meta, children):
+    def is_null(self, meta: Meta, children: Sequence[Any]) -> ast.Expr:
         return ast.IsNull(_span(meta), children[0], negated=False)
 
-    def is_not_null(self, meta, children):
+    def is_not_null(self, meta: Meta, children: Sequence[Any]) -> ast.Expr:
         return ast.IsNull(_span(meta), children[0], negated=True)
 
-    def and_op(self, meta, children):
+    def and_op(self, meta: Meta, children: Sequence[Any]) -> ast.Expr:
         return ast.And(_span(meta), _flatten(ast.And, children))
 
-    def or_op(self, meta, children):
+    def or_op(self, meta: Meta, children: Sequence[Any]) -> ast.Expr:
         return ast.Or(_span(meta), _flatten(ast.Or, children))
 
-    def not_op(self, meta, children):
+    def not_op(self, meta: Meta, children: Sequence[Any]) -> ast.Expr:
         return ast.Not(_span(meta), children[0])
 
 
-def _flatten(kind: type, children: list) -> tuple:
-    items: list = []
+def _flatten(kind: type[ast.And] | type[ast.Or], children: Sequence[ast.Expr]) -> tuple[ast.Expr, ...]:
+    items: list[ast.Expr] = []
     for child in children:
         items.extend(child.items if isinstance(child, kind) else (child,))
     return tuple(items)
@@ -182,7 +185,7 @@ MAX_STRING = 10_000  # characters in a string literal
 ROUND_DIGITS = range(-10, 11)  # round(x, digits): numbers have 10 decimal places
 
 
-def _parse(text: str, start: str) -> Tree:
+def _parse(text: str, start: str) -> Tree[Token]:
     if not text.strip():
         raise ExpressionSyntaxError(ExprIssue("MR105", "the expression is empty", 0, 1))
     if len(text) > MAX_TEXT:
@@ -197,9 +200,9 @@ def _parse(text: str, start: str) -> Tree:
     return tree
 
 
-def _check_bounds(tree: Tree) -> None:
+def _check_bounds(tree: Tree[Token]) -> None:
     """Refuse nesting deeper than MAX_DEPTH and literals too long, without recursion."""
-    stack: list[tuple[Tree | Token, int, dict[str, int]]] = [(tree, 1, {})]
+    stack: list[tuple[Tree[Token] | Token, int, dict[str, int]]] = [(tree, 1, {})]
     while stack:
         node, depth, nested = stack.pop()
         if isinstance(node, Token):
@@ -216,7 +219,7 @@ def _check_bounds(tree: Tree) -> None:
         stack.extend((child, depth + 1, nested) for child in node.children)
 
 
-def _nest(node: Tree, nested: dict[str, int]) -> dict[str, int]:
+def _nest(node: Tree[Token], nested: dict[str, int]) -> dict[str, int]:
     kinds = ["neg"] if node.data == "neg" else ["call"] if node.data == "call" else []
     if kinds and str(node.children[0]) in ("min", "max"):
         kinds.append("minmax")
@@ -268,7 +271,7 @@ def _children(node: object) -> list:
 
 def parse_expression(text: str) -> ast.Expr:
     """Parse a condition or value expression; raises :class:`ExpressionSyntaxError`."""
-    node = _ToAst().transform(_parse(text, "expression"))
+    node: ast.Expr = _ToAst().transform(_parse(text, "expression"))
     _check_calls(node)
     return node
 
@@ -279,8 +282,8 @@ def parse_unary_tests(text: str, subject: ast.Expr) -> ast.Expr | None:
     if tree.data == "any_test":
         return None
     negated = tree.data == "not_tests"
-    positive = tree.children[0]
-    tests = tuple(_unary_test(test, subject) for test in positive.children)
+    positive = _tree(tree.children[0])
+    tests = tuple(_unary_test(_tree(test), subject) for test in positive.children)
     span = _span(tree.meta)
     condition = tests[0] if len(tests) == 1 else ast.Or(span, tests)
     _check_calls(condition)
@@ -295,17 +298,26 @@ _INTERVALS = {
 }
 
 
-def _unary_test(test: Tree, subject: ast.Expr) -> ast.Expr:
+def _tree(child: Tree[Token] | Token) -> Tree[Token]:
+    assert isinstance(child, Tree), child  # the grammar's unary tests are rules, not tokens
+    return child
+
+
+def _unary_test(test: Tree[Token], subject: ast.Expr) -> ast.Expr:
     span = _span(test.meta)
-    transform = _ToAst().transform
+
+    def transform(child: Tree[Token] | Token) -> ast.Expr:
+        node: ast.Expr = _ToAst().transform(_tree(child))
+        return node
+
     if test.data == "compare_test":
         op, operand = test.children
         return ast.Compare(span, str(op), subject, transform(operand))
     if test.data == "equal_test":
-        operand = transform(test.children[0])
-        if isinstance(operand, ast.ListExpr):
-            return ast.InList(span, subject, operand, negated=False)
-        return ast.Compare(span, "==", subject, operand)
+        value = transform(test.children[0])
+        if isinstance(value, ast.ListExpr):
+            return ast.InList(span, subject, value, negated=False)
+        return ast.Compare(span, "==", subject, value)
     low_op, high_op = _INTERVALS[str(test.data)]
     low, high = (transform(child) for child in test.children)
     return ast.And(span, (ast.Compare(span, low_op, subject, low), ast.Compare(span, high_op, subject, high)))

@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
+
+
+class TypeKind(StrEnum):
+    """What a type is; compares equal to its name (``TypeKind.INTEGER == "integer"``)."""
+
+    INTEGER = "integer"
+    NUMBER = "number"
+    STRING = "string"
+    BOOLEAN = "boolean"
+    ENUM = "enum"
+    LIST = "list"
+    NULL = "null"
+    ERROR = "error"  # an expression that did not type-check (its error is already reported)
 
 
 @dataclass(frozen=True, slots=True)
 class Type:
     """``kind`` is one of integer, number, string, boolean, enum, list, null."""
 
-    kind: str
+    kind: TypeKind
     values: tuple[str, ...] = ()  # enum values, in declared order
     item: Type | None = None  # list item type
     name: str | None = None  # the enum's name, for messages
@@ -19,7 +33,7 @@ class Type:
             return f"enum {self.name or ''}({', '.join(self.values)})".replace(" (", "(")
         if self.kind == "list":
             return f"list of {self.item}" if self.item else "list"
-        return self.kind
+        return self.kind.value
 
     @property
     def article(self) -> str:
@@ -32,19 +46,19 @@ class Type:
         return self.kind in ("integer", "number")
 
 
-INTEGER = Type("integer")
-NUMBER = Type("number")
-STRING = Type("string")
-BOOLEAN = Type("boolean")
-NULL = Type("null")
+INTEGER = Type(TypeKind.INTEGER)
+NUMBER = Type(TypeKind.NUMBER)
+STRING = Type(TypeKind.STRING)
+BOOLEAN = Type(TypeKind.BOOLEAN)
+NULL = Type(TypeKind.NULL)
 
 
 def enum(values: tuple[str, ...] | list[str], name: str | None = None) -> Type:
-    return Type("enum", values=tuple(values), name=name)
+    return Type(TypeKind.ENUM, values=tuple(values), name=name)
 
 
 def list_of(item: Type | None) -> Type:
-    return Type("list", item=item)
+    return Type(TypeKind.LIST, item=item)
 
 
 def comparable(a: Type, b: Type) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path as FilePath
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, RootModel, ValidationError
 
 from marketing_rules.errors import Diagnostic, DiagnosticSink, RulesetError, did_you_mean
 from marketing_rules.load.yaml_source import Path, Source, load_yaml
@@ -34,7 +34,7 @@ def read_rule_file(text: str, file: str | None, sink: DiagnosticSink) -> tuple[R
     try:
         model = RulesetFile.model_validate(data)
     except ValidationError as error:
-        placed: dict[tuple, Diagnostic] = {}
+        placed: dict[tuple[Any, ...], Diagnostic] = {}
         for item in error.errors():
             diagnostic = _shape_diagnostic(item, data, source)
             key = (diagnostic.line, diagnostic.column, diagnostic.code)
@@ -110,6 +110,10 @@ def _shape_diagnostic(error: Any, data: Any, source: Source) -> Diagnostic:
     path, model = _data_path(error["loc"], data)
     kind = error["type"]
     rule = _rule_id(path, data)
+    ctx = error.get("ctx") or {}
+    if "code" in ctx:  # the model says how to report it (model.ruleset.shape_error)
+        return source.diagnostic(ctx["code"], error["msg"], (*path, *ctx.get("at", ())), rule=rule,
+                                 hint=ctx.get("hint"), key=bool(ctx.get("key")))
     if kind == "extra_forbidden":
         key = path[-1]
         allowed = _field_names(model) if model else []
@@ -129,7 +133,7 @@ def _shape_diagnostic(error: Any, data: Any, source: Source) -> Diagnostic:
     return source.diagnostic("MR011", message, path, rule=rule)
 
 
-def _data_path(loc: tuple, data: Any) -> tuple[Path, type[BaseModel] | None]:
+def _data_path(loc: tuple[int | str, ...], data: Any) -> tuple[Path, type[BaseModel] | None]:
     """The part of pydantic's location that names real keys and indexes, and the model there."""
     path: list[str | int] = []
     node = data
@@ -159,6 +163,8 @@ def _child_model(model: type[BaseModel] | None, key: Any) -> type[BaseModel] | N
         if key in (name, field.alias):
             annotation = field.annotation
             for candidate in (annotation, *getattr(annotation, "__args__", ())):
+                if isinstance(candidate, type) and issubclass(candidate, RootModel):
+                    return _child_model(candidate, "root")  # a value or a list of them: its items' model
                 if isinstance(candidate, type) and issubclass(candidate, BaseModel):
                     return candidate
             return model if getattr(annotation, "__origin__", None) in (list, dict) else None

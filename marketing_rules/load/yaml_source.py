@@ -64,6 +64,11 @@ class Source:
             path = path[:-1]
         return self.spans.get(())
 
+    def line(self, path: Path) -> int | str:
+        """The line (from 1) where the value at ``path`` stands, for hints; "?" where unknown."""
+        span = self.span(path)
+        return span.line + 1 if span is not None else "?"
+
     def diagnostic(
         self,
         code: str,

@@ -114,7 +114,8 @@ def read_integer(value: Any, ge: float | None = None, le: float | None = None) -
         raise _reject(NOT_INTEGER)
     if abs(number) > LIMIT:
         raise _reject(INTEGER_RANGE)
-    return _bounded(number, ge, le)
+    bounded: int = _bounded(number, ge, le)
+    return bounded
 
 
 def exact_number(value: Any) -> Decimal:
@@ -132,7 +133,8 @@ def exact_number(value: Any) -> Decimal:
     if cls is Decimal:
         if not value.is_finite():
             raise _reject(NOT_FINITE)
-        return value
+        exact: Decimal = value
+        return exact
     if isinstance(value, int) and not isinstance(value, bool):
         return Decimal(int(value))
     raise _reject(NOT_NUMBER)

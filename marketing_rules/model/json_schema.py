@@ -1,14 +1,14 @@
 """The JSON Schema of the rule file format, for editors (``marketing-rules schema``).
 
-Built from the pydantic models, then made precise where the models keep free-form values for
-the resolver to check with positions: conditions, offers, requirements, rewards and grants.
+Built from the pydantic models of ``model.ruleset``: offers, requirements, rewards, grants, awards
+and the access matrix are models there, shorthands included. Conditions stay free-form in the
+models (the resolver parses them); their tree of all: / any: / not: is spelled out here.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from marketing_rules.analysis.resolve import ACCESS_MODES, OFFER_MODES, OFFER_TYPES, REQUIREMENTS, REWARDS
 from marketing_rules.model.ruleset import RulesetFile
 
 _EXPRESSION = {"type": ["string", "number", "boolean"], "description": "an expression, e.g. arpu_3m >= 120"}
@@ -30,44 +30,22 @@ def _condition() -> dict[str, Any]:
     }
 
 
-def _terms(kinds: dict[str, tuple[str | None, dict[str, str]]], what: str) -> dict[str, Any]:
-    options = []
-    for kind, (primary, params) in kinds.items():
-        properties = {name: _EXPRESSION if sort == "number" else {"type": "string"} for name, sort in params.items()}
-        full = {"type": "object", "properties": properties, "additionalProperties": False}
-        value = {"anyOf": [properties[primary], full]} if primary else full
-        options.append({"type": "object", "properties": {kind: value}, "required": [kind],
-                        "additionalProperties": False, "title": f"{what}: {kind}"})
-    return {"title": what, "oneOf": options}
+def _inline_members(defs: dict[str, Any], union: str) -> None:
+    """Write the members of a union in place (each kind of requirement is used only there)."""
+    members = defs[union]["oneOf"]
+    for i, member in enumerate(members):
+        name = member["$ref"].rsplit("/", 1)[-1]
+        members[i] = defs.pop(name)
 
 
 def rule_file_schema() -> dict[str, Any]:
     schema = RulesetFile.model_json_schema(by_alias=True)
     defs = schema.setdefault("$defs", {})
     defs["Condition"] = _condition()
-    defs["Requirement"] = _terms(REQUIREMENTS, "requirement")
-    defs["Reward"] = _terms(REWARDS, "reward")
     defs["Rule"]["properties"]["when"] = {"$ref": "#/$defs/Condition", "description": "when the rule fires"}
-    then = defs["Then"]["properties"]
-    then["offer"] = {
-        "type": "object",
-        "additionalProperties": False,
-        "description": "an offer the customer becomes eligible for",
-        "properties": {
-            "title": {"type": "string"},
-            "code": {"type": ["string", "integer"], "description": "catalogue code"},
-            "mode": {"enum": list(OFFER_MODES)},
-            "type": {"enum": list(OFFER_TYPES)},
-            "requires": {"type": "array", "items": {"$ref": "#/$defs/Requirement"}},
-            "rewards": {"type": "array", "items": {"$ref": "#/$defs/Reward"}},
-        },
-    }
-    grant = {"anyOf": [{"type": "string", "description": "a service id"}, {
-        "type": "object", "additionalProperties": False, "required": ["service"],
-        "properties": {"service": {"type": "string"}, "mode": {"enum": list(ACCESS_MODES)},
-                       "price": {"type": "number"}, "prestore": {"type": "number"}, "trial_days": {"type": "integer"}},
-    }]}
-    then["grant"] = {"anyOf": [grant, {"type": "array", "items": grant}], "description": "services granted"}
+    for union, title in (("Requirement", "a requirement: one kind: value pair"), ("Reward", "a reward: one kind: value pair")):
+        _inline_members(defs, union)
+        defs[union]["title"] = title
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["description"] = "One version of a marketing_rules ruleset: rulesets/<ruleset>/<version>.yaml"
     return schema

@@ -1,17 +1,45 @@
 """The rule file format as pydantic models (SPEC section 3).
 
 These models check the file's shape: which keys exist, which are required, the type of each
-value. Expressions stay text here; ``analysis.resolve`` parses and type-checks them with the
-positions kept by the YAML loader. ``marketing-rules schema`` publishes these models as JSON
-Schema, so the titles and descriptions below are what an editor shows.
+value, down to each requirement and reward of an offer (one model per kind, in discriminated
+unions), grant, award and row of the access matrix. Where the format lets a scalar stand for the
+main parameter (``prestore: 300``, ``grant: golf-club``, ``award: 100``, ``open: free``) the model
+reads both forms and writes back the one written, so fingerprints follow the text. A shape error
+that needs its own code, message or place is raised with :func:`shape_error`; the loader reports it
+as said. Expressions stay text here; ``analysis.resolve`` parses and type-checks them with the
+positions kept by the YAML loader, and checks what needs the rest of the file (packages, services,
+fact values). ``marketing-rules schema`` publishes these models as JSON Schema, so the titles and
+descriptions below are what an editor shows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from collections.abc import Iterator
+from typing import Annotated, Any, ClassVar, Generic, Literal, Self, TypeVar, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    GetJsonSchemaHandler,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
+    RootModel,
+    SerializerFunctionWrapHandler,
+    Tag,
+    ValidationInfo,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
+from typing_extensions import TypeAliasType
+
+from marketing_rules.errors import did_you_mean
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 NAME_PATTERN = r"^[a-z_][a-z0-9_]*$"
@@ -56,6 +84,447 @@ class Package(_Part):
     title: str = ""
 
 
+# -- the words of the format ---------------------------------------------------------------------
+AccessMode = Literal["free", "paid", "prestore", "trial"]
+ServiceClass = Literal["restricted", "semi-open", "open"]
+OfferMode = Literal["gift", "discount", "lottery", "trial"]
+OfferType = Literal["uplift", "retention", "care"]
+ACCESS_MODES: tuple[str, ...] = get_args(AccessMode)
+SERVICE_CLASSES: tuple[str, ...] = get_args(ServiceClass)
+#: The service terms that go with each access mode.
+MODE_TERMS: dict[str, tuple[str, ...]] = {"free": (), "paid": ("price",), "prestore": ("prestore",),
+                                          "trial": ("trial_days",)}
+
+
+def shape_error(code: str, message: str, hint: str | None = None, at: tuple[Any, ...] = (),
+                key: bool = False) -> PydanticCustomError:
+    """A shape error reported as diagnostic ``code`` with ``hint``, at the keys ``at`` below the value
+    (``key``: at the last key rather than its value)."""
+    return PydanticCustomError("rule_shape", message, {"code": code, "hint": hint, "at": at, "key": key})
+
+
+class _NumberParameter:
+    """Marks a parameter that is a number or an expression computed per customer."""
+
+
+NUMBER_PARAMETER = _NumberParameter()
+#: A number parameter: a literal, a constant's name or an expression (checked by the resolver).
+Amount = Annotated[str | bool | int | float | None, NUMBER_PARAMETER,
+                   Field(description="a number, a constant or an expression, e.g. round(arpu * 0.1)")]
+
+
+def _as_text(value: Any) -> Any:
+    return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+
+
+#: A text parameter, taken as written (a number written there becomes its text).
+Text = Annotated[str, BeforeValidator(_as_text, json_schema_input_type=str | int | float)]
+
+
+#: An amount of money in yuan, kept as written (an integer stays one).
+Money = Annotated[int, Field(ge=0)] | Annotated[float, Field(ge=0)]
+
+
+class _Shorthand(_Part):
+    """A part whose main parameter may be written alone: ``award: 100`` is ``award: {points: 100}``.
+    It is written back (and fingerprinted) the way it was written."""
+
+    primary: ClassVar[str]
+    _short: bool = PrivateAttr(False)
+
+    @property
+    def written_alone(self) -> bool:
+        """True when the main parameter was written alone."""
+        return self._short
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _expand(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        if value is None or isinstance(value, (dict, cls)):
+            return handler(value)
+        model = handler({cls.primary: value})
+        model._short = True
+        return model
+
+    @model_serializer(mode="plain")
+    def _as_written(self) -> Any:
+        written = {name: getattr(self, name) for name in type(self).model_fields if name in self.model_fields_set}
+        return written[self.primary] if self._short else written
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        own = handler.resolve_ref_schema(schema)
+        return {"anyOf": [own["properties"][cls.primary], schema]}
+
+
+T = TypeVar("T")
+
+
+class OneOrList(RootModel[list[T]], Generic[T]):
+    """One value or a list of them, read as the list and written back as it was written."""
+
+    model_config = ConfigDict(frozen=True)
+    _single: bool = PrivateAttr(False)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _listed(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        if isinstance(value, (list, OneOrList)):
+            return handler(value)
+        model = handler([value])
+        model._single = True
+        return model
+
+    @model_serializer(mode="wrap")
+    def _as_written(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        return data[0] if self._single and isinstance(data, list) and data else data
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        schema = handler.resolve_ref_schema(handler(core_schema))
+        return {"anyOf": [schema["items"], schema]}
+
+    def __iter__(self) -> Iterator[T]:  # type: ignore[override]
+        return iter(self.root)
+
+    def __len__(self) -> int:
+        return len(self.root)
+
+
+# -- offers: requirements and rewards (SPEC section 3, offers) -----------------------------------
+class _Term(_Part):
+    """A requirement or a reward, written ``kind: value``. The value maps the kind's parameters (the
+    fields below ``kind``), or is the first parameter alone where ``shorthand`` allows it."""
+
+    kind: str
+    shorthand: ClassVar[bool] = True
+    _short: bool = PrivateAttr(False)
+
+    @classmethod
+    def kind_name(cls) -> str:
+        return str(cls.model_fields["kind"].default)
+
+    @classmethod
+    def params(cls) -> list[str]:
+        return [name for name in cls.model_fields if name != "kind"]
+
+    @classmethod
+    def is_number(cls, name: str) -> bool:
+        return NUMBER_PARAMETER in cls.model_fields[name].metadata
+
+    def written(self) -> Iterator[tuple[str, Any]]:
+        """The parameters written in the file, with their values, in the order of the fields."""
+        return ((name, getattr(self, name)) for name in self.params() if name in self.model_fields_set)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _read(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        if isinstance(value, cls):
+            return value
+        kind = cls.kind_name()
+        if not isinstance(value, dict) or list(value) != [kind]:
+            raise shape_error("MR010", f"a {kind} is written {kind}: ...")
+        written = value[kind]
+        model = handler({"kind": kind, **cls._params(kind, written)})
+        model._short = not isinstance(written, dict)
+        return model
+
+    @classmethod
+    def _params(cls, kind: str, written: Any) -> dict[str, Any]:
+        names = cls.params()
+        if not isinstance(written, dict):
+            if not cls.shorthand:
+                raise shape_error("MR010", f"'{kind}' needs {', '.join(names)}",
+                                  f"write {kind}: {{{', '.join(f'{p}: ...' for p in names)}}}")
+            return {names[0]: written}
+        for name in written:
+            if name not in names:
+                raise shape_error("MR010", f"'{kind}' has no parameter '{name}'",
+                                  did_you_mean(str(name), names) or f"its parameters are {', '.join(names)}",
+                                  at=(name,), key=True)
+        for name in names:
+            if cls.model_fields[name].is_required() and name not in written:
+                raise shape_error("MR010", f"'{kind}' needs '{name}'")
+        return written
+
+    @model_serializer(mode="plain")
+    def _as_written(self) -> dict[str, Any]:
+        params = dict(self.written())
+        return {self.kind: params[self.params()[0]] if self._short else params}
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        own = handler.resolve_ref_schema(schema)
+        params = {name: part for name, part in own["properties"].items() if name != "kind"}
+        required = [name for name in own.get("required", ()) if name != "kind"]
+        full: dict[str, Any] = {"type": "object", "properties": params, "additionalProperties": False}
+        if required:
+            full["required"] = required
+        value = {"anyOf": [params[cls.params()[0]], full]} if cls.shorthand else full
+        kind = cls.kind_name()
+        own.clear()
+        own.update({"type": "object", "title": kind, "description": " ".join((cls.__doc__ or "").split()),
+                    "properties": {kind: value}, "required": [kind], "additionalProperties": False})
+        return schema
+
+
+class Prestore(_Term):
+    """Prestore an amount in yuan (预存): ``prestore: 300``."""
+
+    kind: Literal["prestore"] = "prestore"
+    amount: Amount
+
+
+class Guarantee(_Term):
+    """A guaranteed minimum monthly spend for a number of months (保底消费)."""
+
+    kind: Literal["guarantee"] = "guarantee"
+    shorthand: ClassVar[bool] = False
+    monthly: Amount
+    months: Amount
+
+
+class Upgrade(_Term):
+    """Move to a higher package of ``packages`` (套餐升级); only an upgrade above the customer's fee."""
+
+    kind: Literal["upgrade"] = "upgrade"
+    to: Text = Field(description="a package id")
+
+
+class Tenure(_Term):
+    """Stay in network a number of months (在网X月): ``tenure: 12``."""
+
+    kind: Literal["tenure"] = "tenure"
+    months: Amount
+
+
+class Business(_Term):
+    """Handle a named business (办理业务): ``business: VPN``."""
+
+    kind: Literal["business"] = "business"
+    name: Text
+
+
+class BillCredit(_Term):
+    """A bill credit in yuan, optionally spread over months: ``bill_credit: 50``."""
+
+    kind: Literal["bill_credit"] = "bill_credit"
+    amount: Amount
+    months: Amount = None
+
+
+class VoiceMinutes(_Term):
+    """Voice minutes, optionally per month for some months: ``voice_minutes: 100``."""
+
+    kind: Literal["voice_minutes"] = "voice_minutes"
+    amount: Amount
+    months: Amount = None
+
+
+class DataMb(_Term):
+    """Data in MB, optionally per month for some months: ``data_mb: 1024``."""
+
+    kind: Literal["data_mb"] = "data_mb"
+    amount: Amount
+    months: Amount = None
+
+
+class Goods(_Term):
+    """Goods, with their value in yuan: ``goods: 保温杯``."""
+
+    kind: Literal["goods"] = "goods"
+    name: Text
+    value: Amount = None
+
+
+class Voucher(_Term):
+    """A voucher of an amount, optionally at a merchant: ``voucher: 20``."""
+
+    kind: Literal["voucher"] = "voucher"
+    amount: Amount
+    merchant: Text | None = None
+
+
+class PointsReward(_Term):
+    """Points shown with the offer (not added to the decision's points): ``points: 500``."""
+
+    kind: Literal["points"] = "points"
+    amount: Amount
+
+
+class Handset(_Term):
+    """A handset model, with its subsidy in yuan: ``handset: X1``."""
+
+    kind: Literal["handset"] = "handset"
+    model: Text
+    subsidy: Amount = None
+
+
+class Vas(_Term):
+    """A value-added service, optionally for some months: ``vas: 彩铃``."""
+
+    kind: Literal["vas"] = "vas"
+    name: Text
+    months: Amount = None
+
+
+class ServiceReward(_Term):
+    """A service of ``services``, optionally for some months: ``service: lecture-hall``."""
+
+    kind: Literal["service"] = "service"
+    service: Text = Field(description="a service id")
+    months: Amount = None
+
+
+def _term_kind(value: Any) -> str | None:
+    if isinstance(value, _Term):
+        return value.kind
+    return str(next(iter(value))) if isinstance(value, dict) and len(value) == 1 else None
+
+
+def _one_pair(what: str, members: tuple[type[_Term], ...]) -> BeforeValidator:
+    kinds = [member.kind_name() for member in members]
+
+    def check(value: Any) -> Any:
+        if isinstance(value, _Term):
+            return value
+        if not isinstance(value, dict) or len(value) != 1:
+            raise shape_error("MR010", f"a {what} is one 'kind: value' pair", f"the {what} kinds are {', '.join(kinds)}")
+        kind = next(iter(value))
+        if kind not in kinds:
+            raise shape_error("MR011", f"unknown {what} kind '{kind}'",
+                              did_you_mean(str(kind), kinds) or f"the {what} kinds are {', '.join(kinds)}",
+                              at=(kind,), key=True)
+        return value
+
+    return BeforeValidator(check)
+
+
+REQUIREMENTS: tuple[type[_Term], ...] = (Prestore, Guarantee, Upgrade, Tenure, Business)
+REWARDS: tuple[type[_Term], ...] = (BillCredit, VoiceMinutes, DataMb, Goods, Voucher, PointsReward, Handset, Vas,
+                                    ServiceReward)
+Requirement = TypeAliasType("Requirement", Annotated[
+    Annotated[Prestore, Tag("prestore")] | Annotated[Guarantee, Tag("guarantee")]
+    | Annotated[Upgrade, Tag("upgrade")] | Annotated[Tenure, Tag("tenure")] | Annotated[Business, Tag("business")],
+    Discriminator(_term_kind), _one_pair("requirement", REQUIREMENTS),
+])
+Reward = TypeAliasType("Reward", Annotated[
+    Annotated[BillCredit, Tag("bill_credit")] | Annotated[VoiceMinutes, Tag("voice_minutes")]
+    | Annotated[DataMb, Tag("data_mb")] | Annotated[Goods, Tag("goods")] | Annotated[Voucher, Tag("voucher")]
+    | Annotated[PointsReward, Tag("points")] | Annotated[Handset, Tag("handset")] | Annotated[Vas, Tag("vas")]
+    | Annotated[ServiceReward, Tag("service")],
+    Discriminator(_term_kind), _one_pair("reward", REWARDS),
+])
+
+
+class Offer(_Part):
+    """An offer the customer becomes eligible for; its id, title and group are those of its rule."""
+
+    title: str | None = Field(None, description="a title of its own, instead of the rule's")
+    code: str | int | None = Field(None, description="the catalogue code, e.g. 1-1-3-1")
+    mode: OfferMode | None = None
+    type: OfferType | None = None
+    requires: list[Requirement] = Field(default_factory=list, description="participation requirements (参与要求)")
+    rewards: list[Reward] = Field(default_factory=list, description="rewards (回馈内容)")
+
+    @field_validator("requires", "rewards", mode="before")
+    @classmethod
+    def _a_list(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            what = "requirement" if info.field_name == "requires" else "reward"
+            raise shape_error("MR010", f"{info.field_name} takes a list of {what}s")
+        return value
+
+
+# -- grants, awards and the access matrix --------------------------------------------------------
+class GrantSpec(_Shorthand):
+    """A service granted to the customer: its id alone (mode free), or with a mode and terms that
+    replace the service's own."""
+
+    primary: ClassVar[str] = "service"
+    service: str = Field(description="a service id")
+    mode: AccessMode = "free"
+    price: Money | None = Field(None, description="the price in yuan under the paid mode")
+    prestore: Money | None = Field(None, description="the prestore in yuan under the prestore mode")
+    trial_days: int | None = Field(None, ge=1, description="the length of a free trial")
+
+    def terms(self) -> dict[str, float | int | None]:
+        """The terms written in the grant."""
+        return {k: getattr(self, k) for k in ("price", "prestore", "trial_days") if k in self.model_fields_set}
+
+
+class Award(_Shorthand):
+    """Points awarded: a number or an expression, alone or as ``{points: ...}``."""
+
+    primary: ClassVar[str] = "points"
+    points: Amount
+
+
+class Grants(OneOrList[GrantSpec]):
+    """Services granted: one grant or a list of them."""
+
+
+def _access_mode(value: Any) -> Any:
+    if value not in ACCESS_MODES:
+        raise shape_error("MR207", f"unknown mode '{value}'",
+                          did_you_mean(str(value), ACCESS_MODES) or f"the modes are {', '.join(ACCESS_MODES)}")
+    return value
+
+
+class ClassModes(OneOrList[Annotated[AccessMode, BeforeValidator(_access_mode)]]):
+    """The modes of one service class: one mode or a list of them."""
+
+
+class AccessRow(_Part):
+    """For one value of the ``by`` fact: the modes under which each service class is available."""
+
+    restricted: ClassModes | None = None
+    semi_open: ClassModes | None = Field(None, alias="semi-open")
+    open: ClassModes | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _classes(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise shape_error("MR207", "each value maps service classes to modes",
+                              "write gold: {restricted: free, open: free}")
+        for key in value:
+            if key not in SERVICE_CLASSES:
+                raise shape_error("MR207", f"unknown service class '{key}'",
+                                  did_you_mean(str(key), SERVICE_CLASSES)
+                                  or f"the classes are {', '.join(SERVICE_CLASSES)}", at=(key,), key=True)
+        return value
+
+    def modes(self) -> dict[str, tuple[str, ...]]:
+        """Service class -> its modes, for the classes this row lists."""
+        return {service_class: tuple(modes) for service_class, modes in
+                (("restricted", self.restricted), ("semi-open", self.semi_open), ("open", self.open))
+                if modes is not None}
+
+
+class Access(_Part):
+    """The access matrix: ``by`` names a fact; every other key is a value of it, with its row."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True)
+    __pydantic_extra__: dict[str, AccessRow] = Field(init=False)
+
+    by: str | None = Field(None, description="the fact whose values key the matrix, e.g. tier")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _text_keys(cls, value: Any) -> Any:
+        return {str(k): v for k, v in value.items()} if isinstance(value, dict) else value
+
+    def rows(self) -> dict[str, AccessRow]:
+        """Value of ``by`` -> its row, in the order written."""
+        return dict(self.__pydantic_extra__ or {})
+
+
 class Table(_Part):
     """A decision table; sugar for rules, with a DMN hit policy."""
 
@@ -81,10 +550,9 @@ class Then(_Part):
 
     set: dict[str, Scalar | list[Scalar]] | None = Field(None, description="derived facts: fact -> expression")
     tag: str | list[str] | None = Field(None, description="tags given to the customer")
-    offer: dict[str, Any] | None = Field(None, description="an offer: requires, rewards, code, mode")
-    grant: str | dict[str, Any] | list[str | dict[str, Any]] | None = Field(
-        None, description="services granted: an id, or {service, mode, terms}")
-    award: int | float | str | dict[str, Any] | None = Field(None, description="points awarded")
+    offer: Offer | None = Field(None, description="an offer the customer becomes eligible for")
+    grant: Grants | None = Field(None, description="services granted: one or a list")
+    award: Award | None = Field(None, description="points awarded; the decision's points is their sum")
 
 
 class Rule(_Part):
@@ -102,7 +570,7 @@ class Rule(_Part):
 class Service(_Part):
     """A club service of one of the three classes."""
 
-    class_: Literal["restricted", "semi-open", "open"] = Field(alias="class")
+    class_: ServiceClass = Field(alias="class")
     title: str = ""
     price: float | None = Field(None, ge=0, description="price in yuan under the paid mode")
     prestore: float | None = Field(None, ge=0, description="prestore in yuan under the prestore mode")
@@ -253,7 +721,7 @@ class RulesetFile(_Part):
     tables: list[Table] = Field(default_factory=list)
     rules: list[Rule] = Field(default_factory=list)
     services: dict[str, Service] = Field(default_factory=dict)
-    access: dict[str, Any] | None = Field(None, description="by: a fact; then per value, class -> modes")
+    access: Access | None = Field(None, description="by: a fact; then per value, class -> modes")
     checks: Checks | None = Field(None, description="consistency requirements (marketing-rules check)")
     events: dict[str, EventType] = Field(default_factory=dict, description="event types, with typed attributes")
     points: Points | None = Field(None, description="points accrued from events (gold coins)")

@@ -8,9 +8,9 @@ Only ``id`` is required; any other fact may be absent or null.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Annotated, Any, NotRequired
 
 from pydantic import PlainValidator, TypeAdapter, ValidationError, WithJsonSchema
@@ -39,10 +39,11 @@ class FactSpec:
             return t.enum(self.values, self.name)
         if self.type == "list":
             return t.list_of(None)
-        return t.Type(self.type)
+        return t.Type(t.TypeKind(self.type))
 
 
-def _spec(name: str, kind: str, title: str, *, values: tuple[str, ...] = (), ge=None, le=None) -> FactSpec:
+def _spec(name: str, kind: str, title: str, *, values: tuple[str, ...] = (), ge: float | None = None,
+          le: float | None = None) -> FactSpec:
     return FactSpec(name, kind, values, ge, le, title)
 
 
@@ -85,27 +86,34 @@ class FactSchema:
     name: str
     facts: tuple[FactSpec, ...]
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_by_name", {f.name: f for f in self.facts})
-        object.__setattr__(self, "_validate", _adapter(self.facts).validate_python)
-        object.__setattr__(self, "_already_valid", _identity_check(self.facts))
+    @cached_property
+    def _by_name(self) -> dict[str, FactSpec]:
+        return {f.name: f for f in self.facts}
+
+    @cached_property
+    def _validate(self) -> Callable[[Any], dict[str, Any]]:
+        return _adapter(self.facts).validate_python
+
+    @cached_property
+    def _already_valid(self) -> Callable[[Any], dict[str, Any] | None]:
+        return _identity_check(self.facts)
 
     def __contains__(self, name: str) -> bool:
-        return name in self._by_name  # type: ignore[attr-defined]
+        return name in self._by_name
 
     def __getitem__(self, name: str) -> FactSpec:
-        return self._by_name[name]  # type: ignore[attr-defined]
+        return self._by_name[name]
 
     def types(self) -> dict[str, t.Type]:
         return {f.name: f.as_type() for f in self.facts}
 
     def validate(self, customer: Mapping[str, Any]) -> dict[str, Any]:
         """The customer's facts, checked and converted; raises :class:`FactsError`."""
-        copy = self._already_valid(customer)  # type: ignore[attr-defined]
+        copy = self._already_valid(customer)
         if copy is not None:
             return copy
         try:
-            return self._validate(customer)  # type: ignore[attr-defined]
+            return self._validate(customer)
         except ValidationError as error:
             raise FactsError([_fact_error(e) for e in error.errors()]) from None
 
@@ -113,7 +121,7 @@ class FactSchema:
         return _adapter(self.facts).json_schema()
 
 
-def _identity_check(facts: tuple[FactSpec, ...]):
+def _identity_check(facts: tuple[FactSpec, ...]) -> Callable[[Any], dict[str, Any] | None]:
     """A generated shortcut for the common case: every value already has exactly the type and range
     pydantic would give it, so pydantic's answer would be the input unchanged. It returns a copy of
     such a customer and None for anything else (a conversion to make, an error to explain, an unknown
@@ -129,7 +137,8 @@ def _identity_check(facts: tuple[FactSpec, ...]):
         lines += [f"    if v is not None and ({exact_value_test(spec, 'v', env)}):", "        return None"]
     lines.append("    return dict(c)")
     exec(compile("\n".join(lines), "<fact shortcut>", "exec"), env)
-    return env["already_valid"]
+    check: Callable[[Any], dict[str, Any] | None] = env["already_valid"]
+    return check
 
 
 #: Integers are within +-10^18 and numbers below 10^18 in magnitude: exact decimal arithmetic has 18
@@ -175,8 +184,10 @@ def _annotation(spec: FactSpec) -> Any:
         return Annotated[str, PlainValidator(rules.read_id, json_schema_input_type=str),
                          WithJsonSchema({"type": "string", "minLength": 1, **schema})]
     read = rules.reader(spec)
-    base: dict[str, Any] = {"integer": {"type": "integer"}, "number": {"type": "number"}, "string": {"type": "string"},
-                            "boolean": {"type": "boolean"}, "list": {"type": "array"}, "enum": {"enum": list(spec.values)}}[spec.type]
+    types: dict[str, dict[str, Any]] = {"integer": {"type": "integer"}, "number": {"type": "number"},
+                                        "string": {"type": "string"}, "boolean": {"type": "boolean"},
+                                        "list": {"type": "array"}, "enum": {"enum": list(spec.values)}}
+    base = types[spec.type]
     for key, bound in (("minimum", spec.ge), ("maximum", spec.le)):
         if bound is not None:
             base[key] = bound
@@ -187,7 +198,7 @@ def _annotation(spec: FactSpec) -> Any:
 
 
 @cache
-def _adapter(facts: tuple[FactSpec, ...]) -> TypeAdapter:
+def _adapter(facts: tuple[FactSpec, ...]) -> TypeAdapter[Any]:
     annotations = {f.name: _annotation(f) for f in facts}
     customer = TypedDict("Customer", annotations)  # type: ignore[misc]
     return TypeAdapter(customer)

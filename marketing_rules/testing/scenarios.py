@@ -33,10 +33,16 @@ what they trigger::
 
 A failure reads as an analyst would want it: what was expected, what came out, and the
 explanation of the offer or rule concerned. Coverage lists the rules that no scenario fired.
+
+A name the ruleset does not know is never passed over: a fact in ``given`` that is not a fact of
+the schema, or an offer id, tag, service, fact or rule in ``expect`` that the ruleset does not
+have, is a warning with a did-you-mean (``tenur_months`` -> ``tenure_months``), and a failure
+with ``strict`` (``marketing-rules test --strict``).
 """
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +72,7 @@ class ScenarioResult:
     scenario: Scenario
     failures: list[str]
     fired: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -85,6 +92,9 @@ class ScenarioReport:
 
     def render(self) -> str:
         lines = []
+        for result in self.results:
+            s = result.scenario
+            lines += [f"warning {s.file}:{s.line}: {s.name}: {w}" for w in result.warnings if result.passed]
         for result in self.failed:
             s = result.scenario
             lines.append(f"FAIL {s.file}:{s.line}: {s.name}")
@@ -154,8 +164,63 @@ def read_scenarios(path: Path) -> list[Scenario]:
     return scenarios
 
 
-def check(ruleset: Ruleset, scenario: Scenario) -> ScenarioResult:
-    """Run one scenario; each failure says expected, got, and why."""
+def _known(ruleset: Ruleset) -> dict[str, set[str]]:
+    """The names a scenario may use, by what they name."""
+    from marketing_rules.analysis.program import Rule
+
+    program = ruleset.program
+    rules = [u for u in program.units if isinstance(u, Rule)]
+    services = set(program.services) | {g.service for r in rules for g in r.grants}
+    if program.access is not None:
+        services |= {s for modes in program.access.table.values() for s in modes}
+    rows = {u.row_id(row) for u in program.units if not isinstance(u, Rule) for row in u.rows}
+    return {
+        "given fact": {spec.name for spec in program.schema.facts},
+        "fact": set(program.fact_types),
+        "offer": {r.offer.id for r in rules if r.offer},
+        "tag": {t for r in rules for t in r.tags},
+        "service": services,
+        "rule": {u.id for u in program.units} | rows,
+    }
+
+
+def unknown_names(ruleset: Ruleset, scenario: Scenario) -> list[str]:
+    """Each name in the scenario that the ruleset does not have, with a did-you-mean."""
+    known = _known(ruleset)
+    expect = scenario.expect
+    named = [("given fact", name) for name in scenario.given]
+    named += [("fact", name) for name in (expect.get("facts") or {})]
+    named += [("offer", o) for key in ("offers", "not_offers") for o in _listed(expect.get(key))]
+    named += [("tag", t) for t in _listed(expect.get("tags"))]
+    named += [("service", s) for s in (expect.get("access") or {})]
+    named += [("rule", r) for r in _listed(expect.get("fired"))]
+    return [_unknown(kind, str(name), known[kind]) for kind, name in named if str(name) not in known[kind]]
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [] if value is None else [value]
+
+
+def _unknown(kind: str, name: str, known: set[str]) -> str:
+    lowered = {k.lower(): k for k in known}
+    guess = lowered.get(name.lower()) or next(iter(difflib.get_close_matches(name, sorted(known), 1, 0.7)), None)
+    what = "not a fact of the schema" if kind == "given fact" else f"no {kind} of the ruleset"
+    return f"{kind.split()[-1]} {name!r} is {what}" + (f" (did you mean {guess}?)" if guess else "")
+
+
+def check(ruleset: Ruleset, scenario: Scenario, strict: bool = False) -> ScenarioResult:
+    """Run one scenario; each failure says expected, got, and why. Names the ruleset does not
+    know are warnings, or failures with ``strict``."""
+    unknown = unknown_names(ruleset, scenario)
+    result = _check(ruleset, scenario)
+    if strict:
+        result.failures[:0] = unknown
+    else:
+        result.warnings = unknown
+    return result
+
+
+def _check(ruleset: Ruleset, scenario: Scenario) -> ScenarioResult:
     try:
         decision = ruleset.evaluate(scenario.given)
     except FactsError as error:
@@ -260,8 +325,9 @@ def _why(ruleset: Ruleset, scenario: Scenario, target: str) -> str:
         return f"why: {error.args[0]}"
 
 
-def run(paths: Iterable[str | Path]) -> ScenarioReport:
-    """Run every scenario file found under ``paths``; rule coverage per ruleset version."""
+def run(paths: Iterable[str | Path], strict: bool = False) -> ScenarioReport:
+    """Run every scenario file found under ``paths``; rule coverage per ruleset version. With
+    ``strict``, a name the ruleset does not know fails its scenario."""
     report = ScenarioReport()
     fired_by_version: dict[str, set[str]] = {}
     rules_by_version: dict[str, list[str]] = {}
@@ -271,7 +337,7 @@ def run(paths: Iterable[str | Path]) -> ScenarioReport:
         rules_by_version[key] = [u.id for u in ruleset.program.units]
         seen = fired_by_version.setdefault(key, set())
         for scenario in read_scenarios(test_file):
-            result = check(ruleset, scenario)
+            result = check(ruleset, scenario, strict)
             report.results.append(result)
             seen.update(f.split("#")[0] for f in result.fired)
     for key, rules in rules_by_version.items():

@@ -14,6 +14,7 @@ absent or null.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 CENT = Decimal("0.01")
 
 
-def customers(ruleset: Ruleset, *, null_probability: float = 0.1, **fixed: Any) -> st.SearchStrategy[dict]:
+def customers(ruleset: Ruleset, *, null_probability: float = 0.1, **fixed: Any) -> st.SearchStrategy[dict[str, Any]]:
     """Valid customers for ``ruleset``; facts named in ``fixed`` always take the given value."""
     if not isinstance(null_probability, (int, float)) or not 0 <= null_probability <= 1:
         raise InvalidArgument(f"Expected null_probability between 0 and 1 but got null_probability={null_probability!r}")
@@ -51,7 +52,7 @@ def customers(ruleset: Ruleset, *, null_probability: float = 0.1, **fixed: Any) 
               for spec in schema.facts if spec.name != "id" and spec.name not in fixed}
 
     @st.composite
-    def draw_customer(draw) -> dict:
+    def draw_customer(draw: st.DrawFn) -> dict[str, Any]:
         customer: dict[str, Any] = {"id": draw(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True))}
         for name, strategy in fields.items():
             value = draw(strategy)
@@ -59,7 +60,7 @@ def customers(ruleset: Ruleset, *, null_probability: float = 0.1, **fixed: Any) 
                 customer[name] = value
         for target, source, factor, grain in relations:
             if target in fields and customer.get(source) is not None and draw(st.integers(0, 3)) == 0:
-                exact = Decimal(repr(customer[source])) * factor + draw(st.sampled_from([-grain, 0, grain]))
+                exact = Decimal(repr(customer[source])) * factor + draw(st.sampled_from([-grain, Decimal(0), grain]))
                 if exact >= 0:
                     customer[target] = int(exact) if grain == 1 else float(exact.quantize(CENT))
         customer.update(fixed)
@@ -71,7 +72,7 @@ def customers(ruleset: Ruleset, *, null_probability: float = 0.1, **fixed: Any) 
 _ABSENT = object()
 
 
-def _fact(spec: FactSpec, points: set, null_probability: float) -> st.SearchStrategy:
+def _fact(spec: FactSpec, points: set[Any], null_probability: float) -> st.SearchStrategy[Any]:
     missing = st.sampled_from([_ABSENT, None])
     present = _present(spec, points)
     if null_probability == 0:
@@ -80,7 +81,7 @@ def _fact(spec: FactSpec, points: set, null_probability: float) -> st.SearchStra
     return st.one_of(*([missing] * weight), *([present] * (20 - weight))) if weight < 20 else missing
 
 
-def _present(spec: FactSpec, points: set) -> st.SearchStrategy:
+def _present(spec: FactSpec, points: set[Any]) -> st.SearchStrategy[Any]:
     low = Decimal(str(spec.ge)) if spec.ge is not None else Decimal(-1000)
     high = Decimal(str(spec.le)) if spec.le is not None else Decimal(100_000)
     if spec.type == "boolean":
@@ -96,9 +97,9 @@ def _present(spec: FactSpec, points: set) -> st.SearchStrategy:
     grain = Decimal(1) if spec.type == "integer" else CENT
     edges = sorted({e for p in points if isinstance(p, Decimal) for e in (p - grain, p, p + grain)
                     if low <= e <= high})
-    convert = int if spec.type == "integer" else (lambda d: float(d.quantize(CENT)))
-    spread = st.integers(int(low), int(min(high, 5000))) if spec.type == "integer" else \
-        st.decimals(low, min(high, Decimal(5000)), places=2)
+    convert: Callable[[Any], Any] = int if spec.type == "integer" else (lambda d: float(d.quantize(CENT)))
+    spread: st.SearchStrategy[Any] = st.integers(int(low), int(min(high, Decimal(5000)))) \
+        if spec.type == "integer" else st.decimals(low, min(high, Decimal(5000)), places=2)
     if not edges:
         return spread.map(convert)
     return st.one_of(st.sampled_from(edges), st.sampled_from(edges), spread).map(convert)
@@ -117,9 +118,9 @@ def _conditions(ruleset: Ruleset) -> list[ast.Expr]:
     return nodes
 
 
-def _thresholds(ruleset: Ruleset) -> dict[str, set]:
+def _thresholds(ruleset: Ruleset) -> dict[str, set[Any]]:
     """Per fact, the constants it is compared with."""
-    points: dict[str, set] = {}
+    points: dict[str, set[Any]] = {}
     for root in _conditions(ruleset):
         for node in ast.walk(root):
             if isinstance(node, ast.Compare):
@@ -127,7 +128,7 @@ def _thresholds(ruleset: Ruleset) -> dict[str, set]:
                     if isinstance(side, ast.FactRef) and isinstance(other, (ast.Literal, ast.ConstRef, ast.EnumValue)):
                         points.setdefault(side.name, set()).add(_point(other.value))
             elif isinstance(node, ast.InList) and isinstance(node.operand, ast.FactRef):
-                values = node.container.value if isinstance(node.container, ast.ConstRef) else [
+                values: Any = node.container.value if isinstance(node.container, ast.ConstRef) else [
                     getattr(i, "value", None) for i in getattr(node.container, "items", ())]
                 points.setdefault(node.operand.name, set()).update(_point(v) for v in values if v is not None)
     return points
@@ -144,7 +145,7 @@ def _point(value: Any) -> Any:
 def _relations(ruleset: Ruleset) -> list[tuple[str, str, Decimal, Decimal]]:
     """``a op b * k`` comparisons between two input facts: (a, b, k, grain of a)."""
     schema = ruleset.program.schema
-    found = []
+    found: list[tuple[str, str, Decimal, Decimal]] = []
     for root in _conditions(ruleset):
         for node in ast.walk(root):
             if not isinstance(node, ast.Compare):

@@ -9,7 +9,7 @@ facts (the tier, say) and service access move, with sample customer ids for each
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,7 +45,7 @@ def structural(old: Ruleset, new: Ruleset) -> list[Change]:
         elif key == "rules":
             changes += _keyed("rule", _by_id(before or []), _by_id(after or []),
                               part_of=lambda r: "offer" if r.get("then", {}).get("offer") else "rule")
-        elif isinstance(before or after, list) and all(isinstance(i, dict) and "id" in i for i in (before or after)):
+        elif isinstance(before or after, list) and all(isinstance(i, dict) and "id" in i for i in (before or after or [])):
             changes += _keyed(_singular(key), _by_id(before or []), _by_id(after or []))
         elif isinstance(before or after, dict) and key not in ("effective", "checks"):
             changes += _keyed(_singular(key), before or {}, after or {})
@@ -62,13 +62,14 @@ def _singular(section: str) -> str:
             "tables": "table", "inputs": "input", "events": "event", "triggers": "trigger"}.get(section, section)
 
 
-def _by_id(items: list[dict]) -> dict[str, dict]:
+def _by_id(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {item["id"]: item for item in items}
 
 
-def _keyed(part: str, old: Mapping[str, Any], new: Mapping[str, Any], part_of=None) -> list[Change]:
+def _keyed(part: str, old: Mapping[str, Any], new: Mapping[str, Any],
+           part_of: Callable[[Any], str] | None = None) -> list[Change]:
     changes = []
-    name = (lambda item: part_of(item)) if part_of else (lambda item: part)
+    name: Callable[[Any], str] = part_of if part_of is not None else (lambda item: part)
     for key in old:
         if key not in new:
             changes.append(Change(name(old[key]), key, "removed"))
@@ -126,8 +127,8 @@ class Impact:
     lost: dict[str, Movement] = field(default_factory=lambda: defaultdict(Movement))
     facts: dict[str, dict[tuple[Any, Any], Movement]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(Movement)))
     access: dict[str, dict[tuple[str, str], Movement]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(Movement)))
-    offers_before: Counter = field(default_factory=Counter)
-    offers_after: Counter = field(default_factory=Counter)
+    offers_before: Counter[str] = field(default_factory=Counter)
+    offers_after: Counter[str] = field(default_factory=Counter)
 
     def render(self) -> str:
         lines = [f"{self.customers:,} customers decided under both versions"
