@@ -228,16 +228,22 @@ def _nest(node: Tree[Token], nested: dict[str, int]) -> dict[str, int]:
 
 def _check_literal(token: Token) -> None:
     start, end = _span(token)
-    if token.type == "NUMBER" and (len(token) > MAX_NUMBER or abs(Decimal(str(token))) >= _NUMBER_BOUND):
+    if token.type == "NUMBER" and (len(token) > MAX_NUMBER or not _in_range(str(token))):
         raise ExpressionSyntaxError(ExprIssue(
             "MR109", f"the number {_shorten(str(token))} is out of range", start, end,
-            f"a number literal is below 10^18 and at most {MAX_NUMBER} characters long"))
+            "integers are 64-bit, other numbers below 10^18; a literal has at most "
+            f"{MAX_NUMBER} characters"))
     if token.type == "STRING" and len(token) > MAX_STRING:
         raise ExpressionSyntaxError(ExprIssue(
             "MR109", f"the text literal is {len(token)} characters long, more than {MAX_STRING}", start, start + 1))
 
 
 _NUMBER_BOUND = Decimal(10) ** 18
+_INTEGER_BOUND = 2**63  # integers are 64-bit (docs/dsl.md, the number rules)
+
+
+def _in_range(text: str) -> bool:
+    return abs(int(text)) < _INTEGER_BOUND if "." not in text else abs(Decimal(text)) < _NUMBER_BOUND
 
 
 def _shorten(text: str) -> str:

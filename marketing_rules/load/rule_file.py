@@ -45,8 +45,8 @@ def read_rule_file(text: str, file: str | None, sink: DiagnosticSink) -> tuple[R
         for diagnostic in placed.values():
             sink.add(diagnostic)
         return None, source
-    unbounded = [source.diagnostic("MR013", f"the number {value!r} is not finite or not below 10^18 in size", path,
-                                   hint="numbers are finite and smaller than 10^18")
+    unbounded = [source.diagnostic("MR013", f"the number {value!r} is not finite or out of range", path,
+                                   hint="integers are 64-bit, other numbers finite and below 10^18")
                  for path, value in _numbers(model.model_dump(by_alias=True), ()) if not _bounded(value)]
     for diagnostic in unbounded:
         sink.add(diagnostic)
@@ -67,7 +67,8 @@ def _numbers(value: Any, path: Path) -> Iterator[tuple[Path, float | int]]:
 
 
 def _bounded(value: float | int) -> bool:
-    return math.isfinite(value) and abs(value) < 10**18
+    """Integers are 64-bit, other numbers finite and below 10^18."""
+    return abs(value) < 2**63 if isinstance(value, int) else math.isfinite(value) and abs(value) < 10**18
 
 
 _KIND = re.compile(r"Input should be a valid (\w+)")

@@ -251,8 +251,8 @@ class _Builder:
             return None
         if isinstance(value, (int, float)) and not isinstance(value, bool) and not _in_range(value):
             self.diagnostics.append(self.source.diagnostic(
-                "MR013", f"the number {_short(node.value)} is not finite or not below 10^18 in size", path,
-                hint="numbers are finite and smaller than 10^18; .inf and .nan are not numbers here"))
+                "MR013", f"the number {_short(node.value)} is not finite or out of range", path,
+                hint="integers are 64-bit, other numbers finite and below 10^18; .inf and .nan are not numbers"))
             return None
         return value
 
@@ -286,6 +286,9 @@ class _Builder:
 
 
 def _in_range(value: int | float) -> bool:
+    """Integers are 64-bit, other numbers finite and below 10^18 (docs/dsl.md, the number rules)."""
+    if isinstance(value, int):
+        return abs(value) < 2**63
     return math.isfinite(value) and abs(value) < NUMBER_BOUND
 
 
