@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 import click
 
 import marketing_rules as mr
-from marketing_rules.errors import FactsError, RulesetError
+from marketing_rules.errors import Diagnostic, FactsError, RulesetError
 from marketing_rules.versioning.lock import LOCK_NAME, Lock, find_lock
 from marketing_rules.versioning.registry import misnamed, placement
 
@@ -132,7 +132,7 @@ def validate(paths: tuple[str, ...]) -> None:
     raise SystemExit(FINDINGS if failed else OK)
 
 
-def _misplaced(rs: mr.Ruleset, path: Path, *, direct: bool) -> list:
+def _misplaced(rs: mr.Ruleset, path: Path, *, direct: bool) -> list[Diagnostic]:
     """Where the file stands against its header: the whole placement under a folder; for a file named
     on the command line, its name when the name is a version (1.2.0.yaml must hold 1.2.0)."""
     if not direct:

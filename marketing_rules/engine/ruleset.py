@@ -181,7 +181,7 @@ def load_ruleset(source: str | FilePath, *, text: str | None = None) -> Ruleset:
     assert file is not None and program is not None
     ruleset = Ruleset(program, file, path=name)
     if from_disk:  # a released version that changed is refused by every tool (MR404)
-        from marketing_rules.versioning.lock import refuse_changed
+        from marketing_rules.load.lock import refuse_changed
 
         refuse_changed(ruleset, FilePath(source))
     return ruleset

@@ -46,4 +46,5 @@ def deeply(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
             sys.setrecursionlimit(before_limit)
     if failure:
         raise failure[0]
-    return result[0]
+    value: T = result[0]
+    return value

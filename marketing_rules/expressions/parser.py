@@ -266,8 +266,8 @@ def _check_calls(node: ast.Expr) -> None:
         stack.extend(child for child in _children(current))
 
 
-def _children(node: object) -> list:
-    found: list = []
+def _children(node: object) -> list[Any]:
+    found: list[Any] = []
     for item in fields(node):  # type: ignore[arg-type]
         value = getattr(node, item.name)
         values = value if isinstance(value, tuple) else (value,)

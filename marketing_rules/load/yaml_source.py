@@ -152,15 +152,16 @@ class _Reader(yaml.SafeLoader):
                            "a rule file needs far fewer levels; flatten the structure")
         super().fetch_flow_collection_start(token_class)
 
-    def compose_node(self, parent: Node | None, index: object) -> Node:  # type: ignore[override]
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
         if self.check_event(AliasEvent):
-            event = self.peek_event()
+            event: Any = self.peek_event()  # type: ignore[no-untyped-call]
             node = super().compose_node(parent, index)
-            self.aliases.append((node, event.start_mark))
+            if node is not None:
+                self.aliases.append((node, event.start_mark))
             return node
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            mark = self.peek_event().start_mark
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
             raise _Refused("MR004", f"the YAML nests more than {MAX_DEPTH} levels deep", mark,
                            "a rule file needs far fewer levels; flatten the structure")
         try:
