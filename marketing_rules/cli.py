@@ -8,6 +8,7 @@ where one is needed to run).
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -18,9 +19,9 @@ from typing import Any, NoReturn
 import click
 
 import marketing_rules as mr
-from marketing_rules.errors import FactsError, RulesetError
+from marketing_rules.errors import Diagnostic, FactsError, RulesetError
 from marketing_rules.versioning.lock import LOCK_NAME, Lock, find_lock
-from marketing_rules.versioning.registry import placement
+from marketing_rules.versioning.registry import misnamed, placement
 
 OK, FINDINGS, BAD_INPUT = 0, 1, 2
 
@@ -106,25 +107,39 @@ def validate(paths: tuple[str, ...]) -> None:
     for path in _rule_files(paths):
         try:
             rs = mr.load_ruleset(path)
+            misplaced = _misplaced(rs, Path(path), direct=Path(path) in map(Path, paths))
+            if misplaced:
+                raise RulesetError(misplaced)
+            lock = find_lock(Path(path))
         except RulesetError as error:
             failed += 1
             click.echo(error.render())
             continue
-        misplaced = placement(rs, Path(path)) if Path(path) not in map(Path, paths) else []
-        if misplaced:
-            failed += 1
-            click.echo(RulesetError(misplaced).render())
-            continue
-        lock = find_lock(Path(path))
-        changed = lock.check([rs]) if lock else []
-        if changed:
-            failed += 1
-            click.echo(RulesetError(changed).render())
-            continue
         released = " (released)" if lock and lock.fingerprint(rs.id, rs.version) else ""
         units = len(rs.program.units)
         click.echo(f"ok  {path}: {rs.id} {rs.version}, {units} rules and tables, fingerprint {rs.fingerprint}{released}")
+    for folder in (Path(p) for p in paths if Path(p).is_dir()):
+        try:
+            lock = Lock.read(folder / LOCK_NAME)
+        except RulesetError as error:
+            failed += 1
+            click.echo(error.render())
+            continue
+        missing = lock.missing_files()
+        failed += len(missing)
+        if missing:
+            click.echo(RulesetError(missing).render())
     raise SystemExit(FINDINGS if failed else OK)
+
+
+def _misplaced(rs: mr.Ruleset, path: Path, *, direct: bool) -> list[Diagnostic]:
+    """Where the file stands against its header: the whole placement under a folder; for a file named
+    on the command line, its name when the name is a version (1.2.0.yaml must hold 1.2.0)."""
+    if not direct:
+        return placement(rs, path)
+    looks_like_version = re.fullmatch(r"[\d.]+", path.stem) is not None
+    problem = misnamed(rs, path) if looks_like_version or find_lock(path) is not None else None
+    return [problem] if problem else []
 
 
 def _rule_files(paths: tuple[str, ...]) -> Iterator[str]:
@@ -245,13 +260,15 @@ def schema(out: str | None) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--json", "as_json", is_flag=True, help="print the reports as JSON")
 @click.option("-v", "--verbose", is_flag=True, help="list every property proved")
-def check(paths: tuple[str, ...], as_json: bool, verbose: bool) -> None:
+@click.option("--timeout", default=60.0, show_default=True, type=click.FloatRange(min=0),
+              help="seconds for the whole check of each file; what is left undecided is reported unknown")
+def check(paths: tuple[str, ...], as_json: bool, verbose: bool, timeout: float) -> None:
     """Prove a ruleset consistent, or show customers who break it (overlaps, gaps, dead rules...)."""
     reports = []
     for path in _rule_files(paths):
         rs = _load(path)
         started = time.perf_counter()
-        report = rs.check()
+        report = rs.check(timeout=timeout)
         reports.append(report)
         if not as_json:
             click.echo(report.render(verbose) + f"   ({time.perf_counter() - started:.1f} s)")

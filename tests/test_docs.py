@@ -35,7 +35,7 @@ DSL_MD = DOCS / "dsl.md"
 #: Codes that no rule file's text can trigger: they concern reading the file, where it is stored
 #: among the other versions, the lock of released versions, or scenario files. Their sections in
 #: errors.md explain them without bad and fixed examples.
-NOT_FROM_A_RULE_FILE = {"MR012", "MR401", "MR402", "MR403", "MR404", "MR501"}
+NOT_FROM_A_RULE_FILE = {"MR005", "MR012", "MR401", "MR402", "MR403", "MR404", "MR405", "MR406", "MR501"}
 #: The file name bad examples are loaded under when their output is shown.
 SHOWN_AS = "rules.yaml"
 

@@ -15,6 +15,7 @@ access along the declared order.
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -51,7 +52,8 @@ Witness = dict[str, Any]
 #: Decides one customer (validating the facts), as the engine does: ``Ruleset.evaluate``.
 Decide = Callable[[Mapping[str, Any]], Decided]
 
-TIMEOUT_MS = 10_000
+TIMEOUT_MS = 10_000  # one solver question
+BUDGET_S = 60.0  # the whole run
 
 
 @dataclass(frozen=True)
@@ -110,8 +112,11 @@ class Report:
 class Checker:
     """Runs every check on one ruleset."""
 
-    def __init__(self, program: Program, decide: Decide, *, timeout: float = TIMEOUT_MS / 1000):
-        self.timeout_ms = int(timeout * 1000)
+    def __init__(self, program: Program, decide: Decide, *, timeout: float = BUDGET_S,
+                 question_timeout: float = TIMEOUT_MS / 1000):
+        self.budget = timeout
+        self.deadline = time.monotonic() + timeout
+        self.timeout_ms = int(question_timeout * 1000)
         self.decide = decide
         self.program = program
         self.encoder = Encoder(self.program)
@@ -143,8 +148,11 @@ class Checker:
         unsupported = self.enc.unsupported_in(*goal)
         if unsupported:
             return "unknown", None, f"the checker cannot express {'; '.join(unsupported)}"
+        left_ms = int((self.deadline - time.monotonic()) * 1000)
+        if left_ms <= 0:
+            return "unknown", None, self.out_of_time_reason()
         solver = z3.Solver()
-        solver.set("timeout", self.timeout_ms)
+        solver.set("timeout", min(self.timeout_ms, left_ms))
         solver.add(*self.enc.constraints, *goal)
         if decided:
             solver.add(self.decided)
@@ -153,7 +161,15 @@ class Checker:
             return "sat", self.enc.customer(solver.model()), ""
         if result == z3.unsat:
             return "unsat", None, ""
+        if time.monotonic() >= self.deadline:
+            return "unknown", None, self.out_of_time_reason()
         return "unknown", None, f"the solver could not decide ({solver.reason_unknown()})"
+
+    def out_of_time(self) -> bool:
+        return time.monotonic() >= self.deadline
+
+    def out_of_time_reason(self) -> str:
+        return f"not decided within the check's budget of {self.budget:g} s (raise it with --timeout)"
 
     def attempt(self, check: str, rules: tuple[str, ...], goal: list[Any], exhibits: Callable[[Witness], bool],
                 finding: Callable[[Witness], Finding], proof: str, decided: bool = True) -> None:
@@ -223,7 +239,12 @@ class Checker:
 
     def overlaps(self, group: str) -> None:
         members = [t for t in self.enc.rules.values() if t.rule.group == group]
-        for a, b in itertools.combinations(members, 2):
+        pairs = len(members) * (len(members) - 1) // 2
+        for done, (a, b) in enumerate(itertools.combinations(members, 2)):
+            if self.out_of_time():
+                self.report.unknown.append(Unknown("overlap", (), f"group {group}: {pairs - done} of {pairs} pairs "
+                                                   f"{self.out_of_time_reason()}"))
+                return
             ids = (a.rule.id, b.rule.id)
             self.attempt(
                 "overlap", ids, [a.holds, b.holds],
@@ -372,14 +393,16 @@ def _allowed(matrix: Mapping[str, Any], rule: Rule, service: str) -> bool:
     return bool(modes) and (wanted is None or wanted in modes or "free" in modes)
 
 
-def check(program: Program, decide: Decide, *, timeout: float = TIMEOUT_MS / 1000) -> Report:
+def check(program: Program, decide: Decide, *, timeout: float = BUDGET_S,
+          question_timeout: float = TIMEOUT_MS / 1000) -> Report:
     """Every static check on one ruleset: findings with witnesses, proofs, and what stayed unknown.
 
     ``decide`` evaluates a witness as the engine does (``Ruleset.evaluate``), so that only findings
-    the engine really exhibits are reported. ``timeout`` is in seconds per solver question; a
-    question not decided in time is reported unknown.
+    the engine really exhibits are reported. ``timeout`` bounds the whole run in seconds,
+    ``question_timeout`` each solver question; a question not decided in time, or not reached within
+    the budget, is reported unknown with the reason.
     """
-    return Checker(program, decide, timeout=timeout).run()
+    return Checker(program, decide, timeout=timeout, question_timeout=question_timeout).run()
 
 
 __all__ = ["Finding", "Report", "Unknown", "check"]

@@ -351,9 +351,11 @@ class PythonCompiler:
         # every row test is evaluated whole when the table is reached
         self.hoist([row.condition() for row in table.rows], 0)
         conditions = [self.truth(row.condition())[0] for row in table.rows]
-        if table.hit == "first":
+        if table.hit == "first":  # flat ifs, not an elif chain: Python's compiler recurses per elif
+            self.emit("_done = False", 0)
             for i, (row, condition) in enumerate(zip(table.rows, conditions)):
-                self.emit(f"{'if' if i == 0 else 'elif'} {condition}:", 0)
+                self.emit(f"if {condition}:" if i == 0 else f"if not _done and ({condition}):", 0)
+                self.emit("_done = True", 1)
                 self._row(table, row, 1)
             return
         if table.hit == "collect":
@@ -367,8 +369,8 @@ class PythonCompiler:
         else:
             ranks = self.constant(tuple(table.ranks))
             self.emit(f"_row = min(_hits, key=lambda n: {ranks}[n - 1]) if _hits else 0", 0)
-        for i, row in enumerate(table.rows):
-            self.emit(f"{'if' if i == 0 else 'elif'} _row == {row.number}:", 0)
+        for row in table.rows:
+            self.emit(f"if _row == {row.number}:", 0)
             self._row(table, row, 1)
 
     def _row(self, table: Table, row: Row, depth: int) -> None:

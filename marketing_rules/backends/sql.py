@@ -42,6 +42,7 @@ from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 
 from marketing_rules.analysis.program import Expression, Program, Rule, Table, Unit, cond_to_ast
+from marketing_rules.backends.python import item_text
 from marketing_rules.backends.sql_expressions import (
     BIGINT,
     NUM,
@@ -53,10 +54,10 @@ from marketing_rules.backends.sql_expressions import (
     sql_type,
     typed_null,
 )
-from marketing_rules.backends.python import item_text
 from marketing_rules.backends.sql_lists import SQLLists
 from marketing_rules.backends.validation_sql import SourceKind, validated
 from marketing_rules.expressions import ast
+from marketing_rules.expressions.deep import deeply
 from marketing_rules.expressions.numbers import INT_MAX, INT_MIN, LIMIT, overflow_reason
 from marketing_rules.expressions.text import to_text
 from marketing_rules.expressions.types import BOOLEAN, INTEGER, NUMBER, Type
@@ -708,7 +709,10 @@ def to_sql(program: Program, dialect: str = "duckdb", *, table: str = "customers
     if cached is not None and cached[0]() is program:
         return cached[1]
     query = compile_sql(program, table=table, source=source, dialect=dialect, order_by=order_by, labels=labels)
-    text = sql_text(query, dialect, pretty)
+    try:  # sqlglot recurses about 11 frames per level: a large stack, and a clear error beyond it
+        text = deeply(sql_text, query, dialect, pretty)
+    except RecursionError:
+        raise UnsupportedInSQL("a query nested this deep (a collect table of thousands of rows)") from None
     if len(_TEXTS) > 256:
         _TEXTS.clear()
     _TEXTS[key] = (weakref.ref(program), text)

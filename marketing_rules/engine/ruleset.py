@@ -16,8 +16,8 @@ from marketing_rules.analysis.program import Grant, OfferSpec, Program, ServiceA
 from marketing_rules.analysis.resolve import Resolver
 from marketing_rules.backends.python import compile_program
 from marketing_rules.engine.decision import EMPTY_ACCESS, AccessData, Decision, Offer
-from marketing_rules.errors import Diagnostic, DiagnosticSink, RulesetError
-from marketing_rules.load.rule_file import read_rule_file
+from marketing_rules.errors import DiagnosticSink
+from marketing_rules.load.rule_file import read_rule_file, read_text
 from marketing_rules.model.ruleset import Effective, RulesetFile
 
 if TYPE_CHECKING:
@@ -88,8 +88,10 @@ class Ruleset:
 
         return explain(self.program, self.evaluate, customer, rule_or_offer_id)
 
-    def check(self, *, timeout: float = 10.0) -> Report:
-        """Static consistency report (SPEC section 6): findings with witness customers, proofs, unknowns."""
+    def check(self, *, timeout: float = 60.0) -> Report:
+        """Static consistency report (SPEC section 6): findings with witness customers, proofs, unknowns.
+
+        ``timeout`` bounds the whole run in seconds; what it leaves undecided is reported unknown."""
         from marketing_rules.analysis.consistency import check
 
         return check(self.program, self.evaluate, timeout=timeout)
@@ -170,14 +172,17 @@ def load_ruleset(source: str | FilePath, *, text: str | None = None) -> Ruleset:
     ``source`` is a path; pass ``text=`` to load from a string (``source`` then names it in messages).
     """
     name = str(source)
+    from_disk = text is None
     if text is None:
-        try:
-            text = FilePath(source).read_text(encoding="utf-8")
-        except OSError as error:
-            raise RulesetError([Diagnostic("MR012", f"cannot read the rule file: {error.strerror}", file=name)]) from None
+        text = read_text(source)
     sink = DiagnosticSink()
     file, src = read_rule_file(text, name, sink)
     program = Resolver(file, src, sink).program() if file is not None else None
     sink.raise_if_any()
     assert file is not None and program is not None
-    return Ruleset(program, file, path=name)
+    ruleset = Ruleset(program, file, path=name)
+    if from_disk:  # a released version that changed is refused by every tool (MR404)
+        from marketing_rules.load.lock import refuse_changed
+
+        refuse_changed(ruleset, FilePath(source))
+    return ruleset

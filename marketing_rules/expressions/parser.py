@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from decimal import Decimal
 from functools import cache
 from importlib.resources import files
@@ -175,18 +175,110 @@ def _expected(terminals: set[str]) -> str | None:
     return f"expected {', '.join(names[:6])}" if names else None
 
 
+#: Bounds that keep every later stage (generated Python, SQL, the checker) within its limits.
+MAX_TEXT = 200_000  # characters in one expression
+MAX_DEPTH = 220  # nested operations and parentheses in one expression
+MAX_NESTED = {"call": 10, "minmax": 6, "neg": 64}  # calls, min/max calls and signs nested in one another
+_NESTED_WORDS = {"call": "function calls", "minmax": "min() or max() calls", "neg": "minus signs"}
+MAX_NUMBER = 40  # characters in a number literal
+MAX_STRING = 10_000  # characters in a string literal
+ROUND_DIGITS = range(-10, 11)  # round(x, digits): numbers have 10 decimal places
+
+
 def _parse(text: str, start: str) -> Tree[Token]:
     if not text.strip():
         raise ExpressionSyntaxError(ExprIssue("MR105", "the expression is empty", 0, 1))
+    if len(text) > MAX_TEXT:
+        raise ExpressionSyntaxError(ExprIssue(
+            "MR108", f"the expression is {len(text)} characters long, more than {MAX_TEXT}", 0, 1,
+            "split it into facts set by separate rules"))
     try:
-        return _parser().parse(text, start=start)
+        tree = _parser().parse(text, start=start)
     except UnexpectedInput as error:
         raise ExpressionSyntaxError(_syntax_issue(text, error)) from None
+    _check_bounds(tree)
+    return tree
+
+
+def _check_bounds(tree: Tree[Token]) -> None:
+    """Refuse nesting deeper than MAX_DEPTH and literals too long, without recursion."""
+    stack: list[tuple[Tree[Token] | Token, int, dict[str, int]]] = [(tree, 1, {})]
+    while stack:
+        node, depth, nested = stack.pop()
+        if isinstance(node, Token):
+            _check_literal(node)
+            continue
+        nested = _nest(node, nested)
+        over = [kind for kind, count in nested.items() if count > MAX_NESTED[kind]]
+        if depth > MAX_DEPTH or over:
+            start, end = _span(node.meta)
+            what = f"{MAX_DEPTH} operations" if not over else f"{MAX_NESTED[over[0]]} {_NESTED_WORDS[over[0]]}"
+            raise ExpressionSyntaxError(ExprIssue(
+                "MR108", f"the expression nests more than {what} deep", start, max(end, start + 1),
+                "split it into facts set by separate rules"))
+        stack.extend((child, depth + 1, nested) for child in node.children)
+
+
+def _nest(node: Tree[Token], nested: dict[str, int]) -> dict[str, int]:
+    kinds = ["neg"] if node.data == "neg" else ["call"] if node.data == "call" else []
+    if kinds and str(node.children[0]) in ("min", "max"):
+        kinds.append("minmax")
+    return {**nested, **{kind: nested.get(kind, 0) + 1 for kind in kinds}} if kinds else nested
+
+
+def _check_literal(token: Token) -> None:
+    start, end = _span(token)
+    if token.type == "NUMBER" and (len(token) > MAX_NUMBER or not _in_range(str(token))):
+        raise ExpressionSyntaxError(ExprIssue(
+            "MR109", f"the number {_shorten(str(token))} is out of range", start, end,
+            "integers are 64-bit, other numbers below 10^18; a literal has at most "
+            f"{MAX_NUMBER} characters"))
+    if token.type == "STRING" and len(token) > MAX_STRING:
+        raise ExpressionSyntaxError(ExprIssue(
+            "MR109", f"the text literal is {len(token)} characters long, more than {MAX_STRING}", start, start + 1))
+
+
+_NUMBER_BOUND = Decimal(10) ** 18
+_INTEGER_BOUND = 2**63  # integers are 64-bit (docs/dsl.md, the number rules)
+
+
+def _in_range(text: str) -> bool:
+    return abs(int(text)) < _INTEGER_BOUND if "." not in text else abs(Decimal(text)) < _NUMBER_BOUND
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= 24 else f"{text[:10]}...{text[-10:]} ({len(text)} digits)"
+
+
+def _check_calls(node: ast.Expr) -> None:
+    """round(x, digits) takes digits as a literal from -10 to 10, decided at load."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.Call) and current.name == "round" and len(current.args) == 2:
+            digits = current.args[1]
+            value = digits.value if isinstance(digits, ast.Literal) else None
+            if not isinstance(value, int) or isinstance(value, bool) or value not in ROUND_DIGITS:
+                start, end = digits.span
+                raise ExpressionSyntaxError(ExprIssue(
+                    "MR110", "round() takes its digits as a whole number from -10 to 10", start, max(end, start + 1),
+                    "write e.g. round(arpu, 2); numbers keep 10 decimal places"))
+        stack.extend(child for child in _children(current))
+
+
+def _children(node: object) -> list[Any]:
+    found: list[Any] = []
+    for item in fields(node):  # type: ignore[arg-type]
+        value = getattr(node, item.name)
+        values = value if isinstance(value, tuple) else (value,)
+        found.extend(v for v in values if is_dataclass(v))
+    return found
 
 
 def parse_expression(text: str) -> ast.Expr:
     """Parse a condition or value expression; raises :class:`ExpressionSyntaxError`."""
     node: ast.Expr = _ToAst().transform(_parse(text, "expression"))
+    _check_calls(node)
     return node
 
 
@@ -200,6 +292,7 @@ def parse_unary_tests(text: str, subject: ast.Expr) -> ast.Expr | None:
     tests = tuple(_unary_test(_tree(test), subject) for test in positive.children)
     span = _span(tree.meta)
     condition = tests[0] if len(tests) == 1 else ast.Or(span, tests)
+    _check_calls(condition)
     return ast.Not(span, condition) if negated else condition
 
 

@@ -6,14 +6,16 @@ concerned, with a "did you mean" for misspelt keys.
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path as FilePath
 from typing import Any
 
 from pydantic import BaseModel, RootModel, ValidationError
 
-from marketing_rules.errors import Diagnostic, DiagnosticSink, did_you_mean
+from marketing_rules.errors import Diagnostic, DiagnosticSink, RulesetError, did_you_mean
 from marketing_rules.load.yaml_source import Path, Source, load_yaml
 from marketing_rules.model.ruleset import RulesetFile
 
@@ -30,7 +32,7 @@ def read_rule_file(text: str, file: str | None, sink: DiagnosticSink) -> tuple[R
                                    hint="start the file with 'ruleset: my-ruleset'"))
         return None, source
     try:
-        return RulesetFile.model_validate(data), source
+        model = RulesetFile.model_validate(data)
     except ValidationError as error:
         placed: dict[tuple[Any, ...], Diagnostic] = {}
         for item in error.errors():
@@ -43,6 +45,30 @@ def read_rule_file(text: str, file: str | None, sink: DiagnosticSink) -> tuple[R
         for diagnostic in placed.values():
             sink.add(diagnostic)
         return None, source
+    unbounded = [source.diagnostic("MR013", f"the number {value!r} is not finite or out of range", path,
+                                   hint="integers are 64-bit, other numbers finite and below 10^18")
+                 for path, value in _numbers(model.model_dump(by_alias=True), ()) if not _bounded(value)]
+    for diagnostic in unbounded:
+        sink.add(diagnostic)
+    return (None if unbounded else model), source
+
+
+def _numbers(value: Any, path: Path) -> Iterator[tuple[Path, float | int]]:
+    """Every number in a validated file (text such as 'inf' read into a number field included)."""
+    stack = [(value, path)]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, dict):
+            stack.extend((v, (*where, k)) for k, v in node.items())
+        elif isinstance(node, (list, tuple)):
+            stack.extend((v, (*where, i)) for i, v in enumerate(node))
+        elif isinstance(node, (int, float)) and not isinstance(node, bool):
+            yield where, node
+
+
+def _bounded(value: float | int) -> bool:
+    """Integers are 64-bit, other numbers finite and below 10^18."""
+    return abs(value) < 2**63 if isinstance(value, int) else math.isfinite(value) and abs(value) < 10**18
 
 
 _KIND = re.compile(r"Input should be a valid (\w+)")
@@ -59,7 +85,26 @@ def _merge_alternatives(first: Diagnostic, other: Diagnostic) -> Diagnostic:
 
 
 def read_text(path: str | FilePath) -> str:
-    return FilePath(path).read_text(encoding="utf-8")
+    """A rule file's text; raises :class:`RulesetError` (MR012, or MR005 at the first byte that is not UTF-8)."""
+    name = str(path)
+    try:
+        data = FilePath(path).read_bytes()
+    except OSError as error:
+        raise RulesetError([Diagnostic("MR012", f"cannot read the rule file: {error.strerror}", file=name)]) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise RulesetError([_not_utf8(data, error, name)]) from None
+
+
+def _not_utf8(data: bytes, error: UnicodeDecodeError, name: str) -> Diagnostic:
+    start = data.rfind(b"\n", 0, error.start) + 1
+    end = data.find(b"\n", error.start)
+    line_text = data[start:end if end >= 0 else len(data)].decode("utf-8", "replace")
+    column = len(data[start:error.start].decode("utf-8", "replace")) + 1
+    return Diagnostic("MR005", f"byte 0x{data[error.start]:02x} is not UTF-8 text", file=name,
+                      line=data.count(b"\n", 0, error.start) + 1, column=column, hint="save the file as UTF-8",
+                      source_line=line_text)
 
 
 def _shape_diagnostic(error: Any, data: Any, source: Source) -> Diagnostic:

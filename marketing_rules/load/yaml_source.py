@@ -8,10 +8,12 @@ line and column is recorded under its path, for diagnostics raised much later.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from marketing_rules.errors import Diagnostic
@@ -81,8 +83,10 @@ class Source:
     ) -> Diagnostic:
         """A diagnostic placed at the value (or key) at ``path``; ``offset`` moves into the scalar."""
         span = (self.key_spans.get(path) if key else None) or self.span(path)
-        if span is None:
-            return Diagnostic(code, message, file=self.file, rule=rule, hint=hint)
+        if span is None:  # an empty document: the start of the file
+            source_line = self.lines[0] if self.lines else None
+            return Diagnostic(code, message, file=self.file, line=1, column=1, rule=rule, hint=hint,
+                              source_line=source_line)
         line, column = span.line, span.column
         if offset is not None:
             line, column = self._inside(span, offset)
@@ -128,6 +132,94 @@ def _locate_in_block(text: str, span: Span, raw: str, offset: int) -> tuple[int,
     return span.line, span.column
 
 
+#: Bounds on what one rule file may ask the reader to build.
+MAX_DEPTH = 100  # nested mappings and lists
+MAX_ALIAS_NODES = 10_000  # values added by expanding aliases (&anchor / *alias)
+NUMBER_BOUND = 10**18  # a number at or beyond this overflows every computation
+
+
+class _Reader(yaml.SafeLoader):
+    """PyYAML's safe loader, composing without recursion past MAX_DEPTH and noting every alias."""
+
+    def __init__(self, text: str):
+        super().__init__(text)
+        self.depth = 0
+        self.aliases: list[tuple[Node, yaml.Mark]] = []
+
+    def fetch_flow_collection_start(self, token_class: type) -> None:  # [ and {: refused before scanning on
+        if self.flow_level >= MAX_DEPTH:
+            raise _Refused("MR004", f"the YAML nests more than {MAX_DEPTH} levels deep", self.get_mark(),
+                           "a rule file needs far fewer levels; flatten the structure")
+        super().fetch_flow_collection_start(token_class)
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        if self.check_event(AliasEvent):
+            event: Any = self.peek_event()  # type: ignore[no-untyped-call]
+            node = super().compose_node(parent, index)
+            if node is not None:
+                self.aliases.append((node, event.start_mark))
+            return node
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise _Refused("MR004", f"the YAML nests more than {MAX_DEPTH} levels deep", mark,
+                           "a rule file needs far fewer levels; flatten the structure")
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+class _Refused(Exception):
+    def __init__(self, code: str, message: str, mark: yaml.Mark, hint: str):
+        super().__init__(message)
+        self.code, self.message, self.mark, self.hint = code, message, mark, hint
+
+
+def _check_aliases(root: Node, aliases: list[tuple[Node, yaml.Mark]]) -> None:
+    """Refuse an alias inside its own anchor, and aliases that expand to more than MAX_ALIAS_NODES values."""
+    sizes: dict[int, int] = {}
+    for node, mark in aliases:
+        if _size(node, sizes, mark) is None:
+            raise _Refused("MR004", "this alias refers to a value that contains it", mark,
+                           "an alias (*name) can only repeat a value defined before and outside it")
+    added = 0
+    for node, mark in aliases:
+        added += sizes[id(node)]
+        if added > MAX_ALIAS_NODES:
+            raise _Refused("MR004", f"aliases expand to more than {MAX_ALIAS_NODES} values", mark,
+                           "write the values out, or repeat fewer of them")
+
+
+def _size(root: Node, sizes: dict[int, int], mark: yaml.Mark) -> int | None:
+    """How many values ``root`` stands for once every alias is expanded (None: it contains itself)."""
+    open_nodes: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            open_nodes.discard(key)
+            sizes[key] = min(1 + sum(sizes[id(child)] for child in _child_nodes(node)), 10 * MAX_ALIAS_NODES)
+            continue
+        if key in sizes:
+            continue
+        if key in open_nodes:
+            return None
+        open_nodes.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _child_nodes(node) if id(child) not in sizes)
+    return sizes[id(root)]
+
+
+def _child_nodes(node: Node) -> list[Node]:
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    return []
+
+
 class _Builder:
     def __init__(self, source: Source, loader: yaml.SafeLoader):
         self.source = source
@@ -152,12 +244,18 @@ class _Builder:
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
         assert isinstance(node, ScalarNode)
         try:
-            return self.loader.construct_object(node, deep=True)
+            value = self.loader.construct_object(node, deep=True)
         except (ValueError, yaml.constructor.ConstructorError) as error:  # e.g. a date like 2026-13-01
             self.diagnostics.append(self.source.diagnostic(
-                "MR011", f"'{node.value}' is not a valid {node.tag.rsplit(':', 1)[-1]}: {error}", path,
+                "MR011", f"'{_short(node.value)}' is not a valid {node.tag.rsplit(':', 1)[-1]}: {error}", path,
                 hint="dates are written YYYY-MM-DD"))
             return None
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and not _in_range(value):
+            self.diagnostics.append(self.source.diagnostic(
+                "MR013", f"the number {_short(node.value)} is not finite or out of range", path,
+                hint="integers are 64-bit, other numbers finite and below 10^18; .inf and .nan are not numbers"))
+            return None
+        return value
 
     def _mapping(self, node: MappingNode, path: Path) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
@@ -168,7 +266,10 @@ class _Builder:
                                line=key_node.start_mark.line + 1, column=key_node.start_mark.column + 1)
                 )
                 continue
-            key = self.loader.construct_object(key_node)
+            try:
+                key = self.loader.construct_object(key_node)
+            except (ValueError, yaml.constructor.ConstructorError):
+                key = key_node.value  # a key that reads as a bad date or a huge number: keep its text
             key = key if isinstance(key, (str, int)) else str(key)
             child = (*path, key)
             if key in result:
@@ -185,6 +286,17 @@ class _Builder:
         return result
 
 
+def _in_range(value: int | float) -> bool:
+    """Integers are 64-bit, other numbers finite and below 10^18 (docs/dsl.md, the number rules)."""
+    if isinstance(value, int):
+        return abs(value) < 2**63
+    return math.isfinite(value) and abs(value) < NUMBER_BOUND
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else f"{text[:16]}...{text[-16:]} ({len(text)} characters)"
+
+
 def _span(node: Node) -> Span:
     style = getattr(node, "style", None)
     return Span(node.start_mark.line, node.start_mark.column, node.start_mark.index, node.end_mark.index, style)
@@ -193,30 +305,31 @@ def _span(node: Node) -> Span:
 def load_yaml(text: str, file: str | None = None) -> tuple[Any, Source, list[Diagnostic]]:
     """Parse one YAML document: its value, the source map, and any diagnostics."""
     source = Source(text=text, file=file)
-    loader = yaml.SafeLoader(text)
+    loader = _Reader(text)
     try:
         node = loader.get_single_node()
+        if node is not None:
+            _check_aliases(node, loader.aliases)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        lines = text.splitlines()
-        line = mark.line if mark else 0
-        return None, source, [
-            Diagnostic(
-                "MR001",
-                f"{error.problem or 'malformed YAML'}" + (f" {error.context}" if error.context else ""),
-                file=file,
-                line=line + 1 if mark else None,
-                column=mark.column + 1 if mark else None,
-                hint=_yaml_hint(error),
-                source_line=lines[line] if mark and line < len(lines) else None,
-            )
-        ]
+        message = f"{error.problem or 'malformed YAML'}" + (f" {error.context}" if error.context else "")
+        return None, source, [_at_mark(source, "MR001", message, mark, _yaml_hint(error))]
+    except _Refused as refused:
+        return None, source, [_at_mark(source, refused.code, refused.message, refused.mark, refused.hint)]
     finally:
         loader.dispose()
     if node is None:
         return None, source, []
     builder = _Builder(source, loader)
     return builder.build(node, ()), source, builder.diagnostics
+
+
+def _at_mark(source: Source, code: str, message: str, mark: yaml.Mark | None, hint: str | None) -> Diagnostic:
+    lines = source.lines
+    line = mark.line if mark else 0
+    return Diagnostic(code, message, file=source.file, line=line + 1 if mark else None,
+                      column=mark.column + 1 if mark else None, hint=hint,
+                      source_line=lines[line] if mark and line < len(lines) else None)
 
 
 def _yaml_hint(error: yaml.MarkedYAMLError) -> str:

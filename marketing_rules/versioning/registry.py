@@ -13,7 +13,7 @@ from pathlib import Path
 
 from marketing_rules.engine.ruleset import Ruleset, load_ruleset
 from marketing_rules.errors import Diagnostic, RulesetError, did_you_mean
-from marketing_rules.versioning.lock import LOCK_NAME, Lock
+from marketing_rules.versioning.lock import CANONICAL_VERSION, LOCK_NAME, Lock
 
 
 class RegistryError(LookupError):
@@ -49,6 +49,7 @@ class Registry:
                 continue
             problems += self._place(ruleset, path)
         problems += self.lock.check(self)
+        problems += self.missing()
         if problems:
             raise RulesetError(problems)
 
@@ -64,6 +65,10 @@ class Registry:
                                hint="give the new one a new version number")]
         versions[ruleset.version] = ruleset
         return []
+
+    def missing(self) -> list[Diagnostic]:
+        """MR405 for every version the lock says was released whose file is gone (deleted or renamed)."""
+        return self.lock.missing_files()
 
     # -- lookups ------------------------------------------------------------------------------
     def ids(self) -> list[str]:
@@ -105,13 +110,25 @@ class Registry:
 def placement(ruleset: Ruleset, path: Path) -> list[Diagnostic]:
     """A rule file lives at ``<ruleset-id>/<version>.yaml``: the diagnostics where it does not."""
     where = str(path)
-    if path.stem != ruleset.version:
-        return [Diagnostic("MR401", f"file {path.name} holds version {ruleset.version}", file=where,
-                           hint=f"name the file {ruleset.version}.yaml: one file per version")]
+    problem = misnamed(ruleset, path)
+    if problem:
+        return [problem]
     if path.parent.name != ruleset.id:
         return [Diagnostic("MR402", f"ruleset '{ruleset.id}' is in folder '{path.parent.name}'", file=where,
                            hint=f"move it to {ruleset.id}/ or change its ruleset: header")]
     return []
+
+
+def misnamed(ruleset: Ruleset, path: Path) -> Diagnostic | None:
+    """MR401 when the file name is not the canonical spelling of the header's version."""
+    where = str(path)
+    if not CANONICAL_VERSION.match(ruleset.version):
+        return Diagnostic("MR401", f"version {ruleset.version} is not written canonically", file=where,
+                          hint="write versions in ASCII digits without leading zeros, e.g. 1.0.0")
+    if path.stem != ruleset.version:
+        return Diagnostic("MR401", f"file {path.name} holds version {ruleset.version}", file=where,
+                          hint=f"name the file {ruleset.version}.yaml: one file per version")
+    return None
 
 
 def _window(ruleset: Ruleset) -> str:
