@@ -106,7 +106,8 @@ def test_released_versions_cannot_change(tmp_path):
     with pytest.raises(mr.RulesetError) as caught:
         mr.Registry(tmp_path)
     assert caught.value.codes == ["MR404"]
-    assert runner.invoke(main, ["release", str(path)]).exit_code == 1
+    refused = runner.invoke(main, ["release", str(path)])  # the changed file does not load: bad input
+    assert refused.exit_code == 2 and "MR404" in refused.output
 
 
 def test_structural_diff_names_what_changed(tmp_path):
