@@ -114,6 +114,30 @@ class NumberQuotient(exp.Expression, exp.Func):
     arg_types = {"this": True, "expression": True}
 
 
+class DoubleText(exp.Expression, exp.Func):
+    """A finite DOUBLE as Python's ``repr`` writes it (the shortest digits that read back as the
+    same DOUBLE; positional from 1e-4 to below 1e16, else ``1.5e-05``): DuckDB's cast does so."""
+
+    arg_types = {"this": True}
+
+
+def _double_text(self: Any, e: DoubleText) -> str:
+    return self.sql(exp.cast(e.this, TEXT))
+
+
+def _spark_double_text(self: Any, e: DoubleText) -> str:
+    """Spark casts as Java does (``-1.0E7``, and Java 17's digits are not always the shortest): the
+    shortest of Java's ``%.{n}e`` texts that reads back as the same DOUBLE, positional in Python's
+    range. Shown in reasons only, so its cost falls on rejected rows."""
+    x = self.sql(paren(e.this))
+    text = f"format_string(concat('%.', n - 1, 'e'), {x})"
+    shortest = (f"aggregate(sequence(1, 17), CAST(NULL AS STRING), (s, n) -> "
+                f"CASE WHEN s IS NULL AND CAST({text} AS DOUBLE) = {x} THEN {text} ELSE s END)")
+    plain = f"regexp_replace(regexp_replace(CAST(CAST({shortest} AS DECIMAL(38, 22)) AS STRING), '0+$', ''), '[.]$', '.0')"
+    return (f"CASE WHEN {x} = 0 THEN CAST({x} AS STRING) "
+            f"WHEN ABS({x}) >= 0.0001D AND ABS({x}) < 1e16D THEN {plain} ELSE {shortest} END")
+
+
 def _scaled(value: exp.Expression, to: str) -> exp.Expression:
     """A decimal of scale 10 as the integer of its 10^-10 units."""
     return exp.cast(exp.Mul(this=paren(value), expression=exp.Literal.number(10**SCALE)), exp.DataType.build(to), copy=False)
@@ -178,7 +202,8 @@ def _numbers(base: Any, product: Callable[..., str], quotient: Callable[..., str
              transforms: Mapping[type, Callable[..., str]] | None = None) -> type[Dialect]:
     """``base`` with the number contract's products and quotients (and any other ``transforms``)."""
     generator = type("Generator", (base.Generator,), {"TRANSFORMS": {
-        **base.Generator.TRANSFORMS, NumberProduct: product, NumberQuotient: quotient, **(transforms or {})}})
+        **base.Generator.TRANSFORMS, NumberProduct: product, NumberQuotient: quotient, DoubleText: _double_text,
+        **(transforms or {})}})
     return type(f"Exact{base.__name__}", (base,), {"Generator": generator})
 
 
@@ -190,7 +215,7 @@ def _try_cast(self: Any, e: exp.TryCast) -> str:
 SQL_DIALECTS: dict[str, type[Dialect]] = {
     "duckdb": _numbers(DuckDB, _duckdb_product, _duckdb_quotient),
     # TRY_CAST kept (Spark 3.4+): casts of bad text are null even under ANSI mode
-    "spark": _numbers(Spark, _spark_product, _spark_quotient, {exp.TryCast: _try_cast}),
+    "spark": _numbers(Spark, _spark_product, _spark_quotient, {exp.TryCast: _try_cast, DoubleText: _spark_double_text}),
     "hive": _numbers(Hive, _plain_product, _plain_quotient),
     "trino": _numbers(Trino, _duckdb_product, _trino_quotient),
     "postgres": _numbers(Postgres, _plain_product, _plain_quotient),

@@ -27,7 +27,7 @@ from typing import Literal
 
 from sqlglot import exp
 
-from marketing_rules.backends.sql_expressions import BIGINT, BOOL, TEXT, paren, typed_null
+from marketing_rules.backends.sql_expressions import BIGINT, BOOL, TEXT, DoubleText, paren, typed_null
 from marketing_rules.model import input_rules as rules
 from marketing_rules.model.schema import LIMIT, FactSchema, FactSpec
 
@@ -115,7 +115,7 @@ def shown(raw: exp.Expression, kind: SourceKind) -> exp.Expression:
         return exp.Case().when(raw, _text("true"), copy=False).else_(_text("false"), copy=False)
     if kind == "float":  # NaN equals itself in DuckDB: told apart by x - x, which is NaN for it and the infinities
         infinity = exp.cast(_text("inf"), exp.DataType.build("DOUBLE"))
-        return (exp.Case().when(_finite(raw), exp.cast(raw, TEXT), copy=False)
+        return (exp.Case().when(_finite(raw), DoubleText(this=raw), copy=False)
                 .when(exp.EQ(this=paren(raw), expression=infinity), _text("inf"), copy=False)
                 .when(exp.EQ(this=paren(raw), expression=exp.Neg(this=infinity)), _text("-inf"), copy=False)
                 .else_(_text("nan"), copy=False))
