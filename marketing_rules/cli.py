@@ -404,5 +404,49 @@ def pe(survey: str, critical: Decimal, against: str | None, fmt: str) -> None:
     raise SystemExit(FINDINGS if report["bad_rows"] else OK)
 
 
+@main.group()
+def table() -> None:
+    """Decision tables as Excel workbooks: export them, edit the grid, import it back."""
+
+
+@table.command(name="export")
+@click.argument("ruleset", type=click.Path(exists=True, dir_okay=False))
+@click.argument("table_id", metavar="TABLE")
+@click.argument("out", type=click.Path(dir_okay=False))
+def table_export(ruleset: str, table_id: str, out: str) -> None:
+    """Write TABLE of RULESET (or 'all' its tables, a sheet each) to the .xlsx workbook OUT."""
+    from marketing_rules.edit.excel import SheetError, export_tables
+
+    try:
+        sheets = export_tables(ruleset, out, None if table_id == "all" else table_id.split(","))
+    except (SheetError, RulesetError) as error:
+        _bad_input(error.render() if isinstance(error, RulesetError) else str(error))
+    click.echo(f"wrote {out}: {', '.join(sheets)}")
+
+
+@table.command(name="import")
+@click.argument("ruleset", type=click.Path(exists=True, dir_okay=False))
+@click.argument("workbook", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="check and show what would change; write nothing")
+def table_import(ruleset: str, workbook: str, dry_run: bool) -> None:
+    """Write the rows of WORKBOOK's sheets into RULESET's tables, keeping the file's comments and layout.
+
+    The result is loaded first: a problem is named by sheet and cell (tier-by-arpu!C7), the file
+    is left as it was, and the exit code is 2. A released version is refused (MR404).
+    """
+    from marketing_rules.edit.excel import SheetError, import_workbook
+
+    try:
+        result = import_workbook(ruleset, workbook, write=not dry_run)
+    except SheetError as error:
+        _bad_input(f"{workbook}: nothing written\n" + "\n".join(error.problems))
+    except RulesetError as error:
+        _bad_input(error.render())
+    if not result.tables:
+        click.echo(f"{ruleset}: unchanged")
+    else:
+        click.echo(f"{ruleset}: {'would change' if dry_run else 'changed'} {', '.join(result.tables)}")
+
+
 if __name__ == "__main__":
     main()

@@ -20,7 +20,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("backends",),
     ("batch", "events"),  # whole bases and event streams, from a Program and a decide function
     ("engine",),  # the Ruleset facade: evaluate, explain, what-if, and the entry to batch, events, check
-    ("versioning", "testing"),
+    ("versioning", "testing", "edit"),  # edit: rule files changed from outside (tables from Excel)
     ("cli", "demo", "__init__"),
 )
 
