@@ -175,7 +175,7 @@ class Checker:
                                 "enum values and strings can only be compared with ==, != or in")
                     return node, ERROR
         elif not comparable(lt, rt):
-            self._issue("MR103", f"cannot compare {lt.article} with {rt.article}", node)
+            self._issue("MR103", f"cannot compare {lt.article} with {rt.article}", node, _bare_fact(node, lt, rt))
             return node, ERROR
         return ast.Compare(node.span, node.op, left, right), BOOLEAN
 
@@ -280,6 +280,14 @@ class Checker:
 
 def _is_null(node: ast.Expr) -> bool:
     return isinstance(node, ast.Literal) and node.value is None
+
+
+def _bare_fact(node: ast.Compare, lt: Type, rt: Type) -> str | None:
+    """A bare word compared with text that names a fact: the author meant the text."""
+    for side, other in ((node.right, lt), (node.left, rt)):
+        if isinstance(side, ast.Name) and other.kind in ("string", "enum"):
+            return f"`{side.name}` here is the fact {side.name}; write '{side.name}' for the text"
+    return None
 
 
 def type_of(node: ast.Expr, facts: dict[str, Type]) -> Type:

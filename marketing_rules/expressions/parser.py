@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, is_dataclass
 from decimal import Decimal
@@ -144,17 +145,60 @@ def _syntax_issue(text: str, error: UnexpectedInput) -> ExprIssue:
             expected = "write values that start with a digit in quotes, e.g. '4g'"
         elif token.type == "COMP_OP":
             expected = "compare one pair at a time: write '1 < x and x < 3', not '1 < x < 3'"
+        percent = _PERCENT.search(text if token.type == "$END" else before)
+        if percent:
+            return _unit_issue(percent)
         if token.type == "$END":
             return ExprIssue("MR105", "the expression ends too early", len(text), len(text) + 1, expected)
         position = token.start_pos if token.start_pos is not None else len(text)
         return ExprIssue("MR105", f"unexpected '{token}'", position, position + max(1, len(str(token))), expected)
     if isinstance(error, UnexpectedCharacters):
         char = text[position] if position is not None and position < len(text) else ""
+        plain = _plain_words(text, position or 0)
+        if plain is not None:
+            return plain
         hint = "quote strings with ' or \"; write enum values with digits first as '4g'" if char.isdigit() or char in "-'\"" else None
         return ExprIssue("MR105", f"unexpected character {char!r}", position or 0, (position or 0) + 1, hint)
     if isinstance(error, UnexpectedEOF):
         return ExprIssue("MR105", "the expression ends too early", len(text), len(text) + 1)
     return ExprIssue("MR105", str(error).splitlines()[0], position or 0, (position or 0) + 1)
+
+
+#: Punctuation typed with a Chinese input method, and what to type instead.
+_FULL_WIDTH = {"“": '"', "”": '"', "‘": "'", "’": "'", "。": ".", "、": ","}
+_MULTIPLIERS = {"百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000}
+_NUMBER_BEFORE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)$")
+_PERCENT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(%)\s*$")
+
+
+def _plain_words(text: str, position: int) -> ExprIssue | None:
+    """A character the grammar does not know, when it is a common slip: full-width punctuation
+    (``，`` for ``,``) or a unit after a number (``120元``)."""
+    char = text[position:position + 1]
+    half = _FULL_WIDTH.get(char) or unicodedata.normalize("NFKC", char)
+    if char and half != char and half.isascii() and half.strip():
+        return ExprIssue("MR105", f"a full-width {char!r} in the expression", position, position + 1,
+                         f"type the half-width {half!r} (switch the input method to English)")
+    number = _NUMBER_BEFORE.search(text[:position])
+    if number and char and not char.isascii():
+        unit = re.match(r"[^\x00-\x7f\s]+", text[position:])
+        assert unit is not None
+        found = re.match(r"(\d+(?:\.\d+)?)(\S+)", text[number.start():position + unit.end()])
+        return _unit_issue(found, number.start()) if found else None
+    return None
+
+
+def _unit_issue(found: re.Match[str], offset: int = 0) -> ExprIssue:
+    number, unit = found.group(1), found.group(2)
+    start = offset + found.start()
+    if unit == "%":
+        written = str(Decimal(number) / 100)
+        return ExprIssue("MR105", f"a percentage {number}%", start, start + len(number) + 1,
+                         f"write {written}, not {number}%: numbers carry no unit")
+    value = Decimal(number) * _MULTIPLIERS.get(unit[0], 1)
+    written = format(value.normalize(), "f") if value != Decimal(number) else number
+    return ExprIssue("MR105", f"a unit after the number {number}", start, start + len(number) + len(unit),
+                     f"write {written}, not {number}{unit}: numbers carry no unit")
 
 
 _TERMINAL_NAMES = {

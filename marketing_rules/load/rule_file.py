@@ -128,6 +128,9 @@ def _shape_diagnostic(error: Any, data: Any, source: Source) -> Diagnostic:
         message = f"{value!r} is not a valid {path[-1]}"
         hint = "ids use lowercase letters, digits and dashes" if path[-1] != "version" else "write MAJOR.MINOR.PATCH"
         return source.diagnostic("MR011", message, path, rule=rule, hint=hint)
+    if kind.startswith(("date_", "datetime_")):
+        return source.diagnostic("MR011", f"{value} is not a date", path, rule=rule,
+                                 hint="write dates as 2027-01-01 (year-month-day, with dashes)")
     if kind == "literal_error":
         return source.diagnostic("MR011", f"{value!r} is not allowed: {message}", path, rule=rule,
                                  hint=did_you_mean(str(value), _literal_choices(message)))

@@ -17,6 +17,7 @@ from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from marketing_rules.errors import Diagnostic
+from marketing_rules.load.yaml_mistakes import plain_words
 
 Path = tuple[str | int, ...]
 
@@ -311,9 +312,7 @@ def load_yaml(text: str, file: str | None = None) -> tuple[Any, Source, list[Dia
         if node is not None:
             _check_aliases(node, loader.aliases)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        message = f"{error.problem or 'malformed YAML'}" + (f" {error.context}" if error.context else "")
-        return None, source, [_at_mark(source, "MR001", message, mark, _yaml_hint(error))]
+        return None, source, [_yaml_error(source, error)]
     except _Refused as refused:
         return None, source, [_at_mark(source, refused.code, refused.message, refused.mark, refused.hint)]
     finally:
@@ -330,6 +329,18 @@ def _at_mark(source: Source, code: str, message: str, mark: yaml.Mark | None, hi
     return Diagnostic(code, message, file=source.file, line=line + 1 if mark else None,
                       column=mark.column + 1 if mark else None, hint=hint,
                       source_line=lines[line] if mark and line < len(lines) else None)
+
+
+def _yaml_error(source: Source, error: yaml.MarkedYAMLError) -> Diagnostic:
+    """MR001 in plain words where the mistake is a common one, else in the YAML reader's words."""
+    mistake = plain_words(source.text, error)
+    if mistake is not None:
+        lines = source.lines
+        return Diagnostic("MR001", mistake.message, file=source.file, line=mistake.line + 1, column=mistake.column + 1,
+                          hint=mistake.hint, source_line=lines[mistake.line] if mistake.line < len(lines) else None)
+    mark = error.problem_mark or error.context_mark
+    message = f"{error.problem or 'malformed YAML'}" + (f" {error.context}" if error.context else "")
+    return _at_mark(source, "MR001", message, mark, _yaml_hint(error))
 
 
 def _yaml_hint(error: yaml.MarkedYAMLError) -> str:
