@@ -195,11 +195,15 @@ REPROS = {"id": ["1", "2", "3", "4", "5"],
 # doubles whose text Spark (Java) writes otherwise: 1.0E7, 4.9E-324, 9.999999999999999E22, ...
 DOUBLES = pa.table({"id": pa.array(["1", "2", "3", "4", "5", "6"]),
                     "tenure_months": pa.array([-1e7, 12.5, 5e-324, 1e23, 2.0**-44, -0.0], pa.float64())})
+# decimals that Java writes 1E-10 and 1.00E-8
+DECIMALS = pa.table({"id": pa.array(["1", "2", "3", "4"]), "tenure_months": pa.array(
+    [Decimal("1E-10"), Decimal("1.00E-8"), Decimal("-5E-7"), Decimal("12.5")], pa.decimal128(38, 10))})
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @example(("csv", REPROS))
 @example(("arrow", DOUBLES))
+@example(("arrow", DECIMALS))
 @given(sources())
 def test_native_and_duckdb_validate_alike(source: tuple[str, Any]) -> None:
     check(source)
@@ -240,6 +244,7 @@ def test_spark_reads_an_int64_id_column_with_nulls_as_integers(spark: Any) -> No
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @example(source=("csv", REPROS))
 @example(source=("arrow", DOUBLES))
+@example(source=("arrow", DECIMALS))
 @given(source=sources())
 def test_native_and_spark_validate_alike(source: tuple[str, Any], spark: Any) -> None:
     with tempfile.TemporaryDirectory() as folder:

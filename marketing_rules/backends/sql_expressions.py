@@ -138,6 +138,24 @@ def _spark_double_text(self: Any, e: DoubleText) -> str:
             f"WHEN ABS({x}) >= 0.0001D AND ABS({x}) < 1e16D THEN {plain} ELSE {shortest} END")
 
 
+class DecimalText(exp.Expression, exp.Func):
+    """A DECIMAL in positional notation with its scale (``0.0000000001``), as Python's ``format(d, "f")``."""
+
+    arg_types = {"this": True}
+
+
+def _decimal_text(self: Any, e: DecimalText) -> str:
+    return self.sql(exp.cast(e.this, TEXT))
+
+
+def _spark_decimal_text(self: Any, e: DecimalText) -> str:
+    """Java writes a decimal below 10^-6 as ``1.00E-8``: the same digits, the point moved back."""
+    text = f"CAST({self.sql(paren(e.this))} AS STRING)"
+    sign, first, rest, power = (f"regexp_extract({text}, '^(-?)([0-9])[.]?([0-9]*)E-([0-9]+)$', {k})" for k in (1, 2, 3, 4))
+    plain = f"concat({sign}, '0.', repeat('0', CAST({power} AS INT) - 1), {first}, {rest})"
+    return f"CASE WHEN {text} RLIKE 'E-' THEN {plain} ELSE {text} END"
+
+
 def _scaled(value: exp.Expression, to: str) -> exp.Expression:
     """A decimal of scale 10 as the integer of its 10^-10 units."""
     return exp.cast(exp.Mul(this=paren(value), expression=exp.Literal.number(10**SCALE)), exp.DataType.build(to), copy=False)
@@ -203,6 +221,7 @@ def _numbers(base: Any, product: Callable[..., str], quotient: Callable[..., str
     """``base`` with the number contract's products and quotients (and any other ``transforms``)."""
     generator = type("Generator", (base.Generator,), {"TRANSFORMS": {
         **base.Generator.TRANSFORMS, NumberProduct: product, NumberQuotient: quotient, DoubleText: _double_text,
+        DecimalText: _decimal_text,
         **(transforms or {})}})
     return type(f"Exact{base.__name__}", (base,), {"Generator": generator})
 
@@ -215,7 +234,8 @@ def _try_cast(self: Any, e: exp.TryCast) -> str:
 SQL_DIALECTS: dict[str, type[Dialect]] = {
     "duckdb": _numbers(DuckDB, _duckdb_product, _duckdb_quotient),
     # TRY_CAST kept (Spark 3.4+): casts of bad text are null even under ANSI mode
-    "spark": _numbers(Spark, _spark_product, _spark_quotient, {exp.TryCast: _try_cast, DoubleText: _spark_double_text}),
+    "spark": _numbers(Spark, _spark_product, _spark_quotient, {exp.TryCast: _try_cast, DoubleText: _spark_double_text,
+                                                             DecimalText: _spark_decimal_text}),
     "hive": _numbers(Hive, _plain_product, _plain_quotient),
     "trino": _numbers(Trino, _duckdb_product, _trino_quotient),
     "postgres": _numbers(Postgres, _plain_product, _plain_quotient),

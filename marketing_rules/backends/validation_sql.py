@@ -27,7 +27,7 @@ from typing import Literal
 
 from sqlglot import exp
 
-from marketing_rules.backends.sql_expressions import BIGINT, BOOL, TEXT, DoubleText, paren, typed_null
+from marketing_rules.backends.sql_expressions import BIGINT, BOOL, TEXT, DecimalText, DoubleText, paren, typed_null
 from marketing_rules.model import input_rules as rules
 from marketing_rules.model.schema import LIMIT, FactSchema, FactSpec
 
@@ -119,6 +119,8 @@ def shown(raw: exp.Expression, kind: SourceKind) -> exp.Expression:
                 .when(exp.EQ(this=paren(raw), expression=infinity), _text("inf"), copy=False)
                 .when(exp.EQ(this=paren(raw), expression=exp.Neg(this=infinity)), _text("-inf"), copy=False)
                 .else_(_text("nan"), copy=False))
+    if kind == "decimal":
+        return DecimalText(this=raw)
     return raw if kind == "string" else exp.cast(raw, TEXT, copy=False)
 
 
