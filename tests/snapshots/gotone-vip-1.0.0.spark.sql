@@ -60,7 +60,7 @@ WITH validated AS (
             THEN 'is not below 10^18 in magnitude'
             WHEN TRY_CAST(`arpu` AS DECIMAL(38, 10)) < 0
             THEN 'must be greater than or equal to 0'
-          END || ' (got ' || CAST(`arpu` AS STRING) || ')'
+          END || ' (got ' || CASE WHEN CAST(`arpu` AS STRING) RLIKE 'E-' THEN concat(regexp_extract(CAST(`arpu` AS STRING), '^(-?)([0-9])[.]?([0-9]*)E-([0-9]+)$', 1), '0.', repeat('0', CAST(regexp_extract(CAST(`arpu` AS STRING), '^(-?)([0-9])[.]?([0-9]*)E-([0-9]+)$', 4) AS INT) - 1), regexp_extract(CAST(`arpu` AS STRING), '^(-?)([0-9])[.]?([0-9]*)E-([0-9]+)$', 2), regexp_extract(CAST(`arpu` AS STRING), '^(-?)([0-9])[.]?([0-9]*)E-([0-9]+)$', 3)) ELSE CAST(`arpu` AS STRING) END || ')'
         END,
         CASE
           WHEN NOT `arpu_prev` IS NULL
@@ -73,7 +73,7 @@ WITH validated AS (
             THEN 'is not below 10^18 in magnitude'
             WHEN TRY_CAST(`arpu_prev` AS DECIMAL(38, 10)) < 0
             THEN 'must be greater than or equal to 0'
-          END || ' (got ' || CAST(`arpu_prev` AS STRING) || ')'
+          END || ' (got ' || CASE WHEN CAST(`arpu_prev` AS STRING) RLIKE 'E-' THEN concat(regexp_extract(CAST(`arpu_prev` AS STRING), '^(-?)([0-9])[.]?([0-9]*)E-([0-9]+)$', 1), '0.', repeat('0', CAST(regexp_extract(CAST(`arpu_prev` AS STRING), '^(-?)([0-9])[.]?([0-9]*)E-([0-9]+)$', 4) AS INT) - 1), regexp_extract(CAST(`arpu_prev` AS STRING), '^(-?)([0-9])[.]?([0-9]*)E-([0-9]+)$', 2), regexp_extract(CAST(`arpu_prev` AS STRING), '^(-?)([0-9])[.]?([0-9]*)E-([0-9]+)$', 3)) ELSE CAST(`arpu_prev` AS STRING) END || ')'
         END,
         CASE
           WHEN NOT `arpu_3m` IS NULL
@@ -86,7 +86,7 @@ WITH validated AS (
             THEN 'is not below 10^18 in magnitude'
             WHEN TRY_CAST(`arpu_3m` AS DECIMAL(38, 10)) < 0
             THEN 'must be greater than or equal to 0'
-          END || ' (got ' || CAST(`arpu_3m` AS STRING) || ')'
+          END || ' (got ' || CASE WHEN CAST(`arpu_3m` AS STRING) RLIKE 'E-' THEN concat(regexp_extract(CAST(`arpu_3m` AS STRING), '^(-?)([0-9])[.]?([0-9]*)E-([0-9]+)$', 1), '0.', repeat('0', CAST(regexp_extract(CAST(`arpu_3m` AS STRING), '^(-?)([0-9])[.]?([0-9]*)E-([0-9]+)$', 4) AS INT) - 1), regexp_extract(CAST(`arpu_3m` AS STRING), '^(-?)([0-9])[.]?([0-9]*)E-([0-9]+)$', 2), regexp_extract(CAST(`arpu_3m` AS STRING), '^(-?)([0-9])[.]?([0-9]*)E-([0-9]+)$', 3)) ELSE CAST(`arpu_3m` AS STRING) END || ')'
         END,
         CASE
           WHEN NOT `tenure_months` IS NULL
@@ -108,7 +108,7 @@ WITH validated AS (
             THEN 'is not below 10^18 in magnitude'
             WHEN TRY_CAST(`package_fee` AS DECIMAL(38, 10)) < 0
             THEN 'must be greater than or equal to 0'
-          END || ' (got ' || CAST(`package_fee` AS STRING) || ')'
+          END || ' (got ' || CASE WHEN CAST(`package_fee` AS STRING) RLIKE 'E-' THEN concat(regexp_extract(CAST(`package_fee` AS STRING), '^(-?)([0-9])[.]?([0-9]*)E-([0-9]+)$', 1), '0.', repeat('0', CAST(regexp_extract(CAST(`package_fee` AS STRING), '^(-?)([0-9])[.]?([0-9]*)E-([0-9]+)$', 4) AS INT) - 1), regexp_extract(CAST(`package_fee` AS STRING), '^(-?)([0-9])[.]?([0-9]*)E-([0-9]+)$', 2), regexp_extract(CAST(`package_fee` AS STRING), '^(-?)([0-9])[.]?([0-9]*)E-([0-9]+)$', 3)) ELSE CAST(`package_fee` AS STRING) END || ')'
         END,
         CASE
           WHEN NOT `card` IS NULL
