@@ -30,6 +30,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from marketing_rules.versioning.registry import rule_files
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -165,7 +166,7 @@ def job_largest(src: str, out: str, backend: str) -> dict:
 def largest_ruleset() -> Path:
     import marketing_rules as mr
 
-    paths = sorted(p for p in (ROOT / "rulesets").glob("*/*.yaml") if not p.name.endswith(".test.yaml"))
+    paths = sorted(rule_files(ROOT / "rulesets"))
     return max(paths, key=lambda p: (len(mr.load_ruleset(p).program.units), str(p)))
 
 

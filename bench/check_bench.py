@@ -18,6 +18,7 @@ from pathlib import Path
 import z3
 
 import marketing_rules as mr
+from marketing_rules.versioning.registry import rule_files
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,9 +30,7 @@ def main() -> None:
     print(f"python {platform.python_version()}, z3 {z3.get_version_string()}, {platform.processor() or platform.machine()}")
     print("| ruleset | rules and tables | proved | findings | unknown | check, median s |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
-    for path in sorted((ROOT / "rulesets").rglob("*.yaml")):
-        if path.name.endswith(".test.yaml"):
-            continue
+    for path in rule_files(ROOT / "rulesets"):
         rs = mr.load_ruleset(path)
         times, report = [], None
         for _ in range(args.repeat):

@@ -21,7 +21,7 @@ import click
 import marketing_rules as mr
 from marketing_rules.errors import Diagnostic, FactsError, RulesetError
 from marketing_rules.versioning.lock import LOCK_NAME, Lock, find_lock
-from marketing_rules.versioning.registry import misnamed, placement
+from marketing_rules.versioning.registry import misnamed, placement, rule_files
 
 OK, FINDINGS, BAD_INPUT = 0, 1, 2
 
@@ -145,7 +145,7 @@ def _misplaced(rs: mr.Ruleset, path: Path, *, direct: bool) -> list[Diagnostic]:
 def _rule_files(paths: tuple[str, ...]) -> Iterator[str]:
     for path in map(Path, paths):
         if path.is_dir():
-            yield from (str(p) for p in sorted(path.rglob("*.yaml")) if not p.name.endswith(".test.yaml"))
+            yield from map(str, rule_files(path))
         else:
             yield str(path)
 

@@ -22,12 +22,13 @@ from marketing_rules.batch.output import output_schema
 from marketing_rules.expressions.numbers import to_number
 from marketing_rules.model.schema import FactSchema, FactSpec
 from tests.conftest import FIXTURES, ROOT, spark  # noqa: F401  (spark: for the modules that import it from here)
+from marketing_rules.versioning.registry import rule_files
 
 pa = pytest.importorskip("pyarrow")
 pytest.importorskip("duckdb")
 pytest.importorskip("sqlglot")
 
-SHIPPED = sorted(p for p in (ROOT / "rulesets").glob("*/*.yaml") if not p.name.endswith(".test.yaml"))
+SHIPPED = sorted(rule_files(ROOT / "rulesets"))
 FIXTURE_RULESETS = sorted((FIXTURES / "sql").glob("*.yaml"))
 ALL_RULESETS = FIXTURE_RULESETS + SHIPPED + [ROOT / "bench" / "rulesets" / "peer-workload" / "1.0.0.yaml"]
 IDS = [f"{p.parent.name}/{p.stem}" for p in ALL_RULESETS]
@@ -183,7 +184,7 @@ def test_duckdb_on_a_synthetic_city_block(path: Path) -> None:
 
 
 def test_every_shipped_ruleset_is_in_the_suite() -> None:
-    shipped = {p.parent.name for p in (ROOT / "rulesets").glob("*/*.yaml")}
+    shipped = {p.parent.name for p in rule_files(ROOT / "rulesets")}
     assert shipped <= {p.parent.name for p in ALL_RULESETS}
     assert len(SHIPPED) >= 1
 

@@ -12,8 +12,9 @@ from marketing_rules.analysis.program import AllOf, AnyOf, Cond, Expression, Not
 from marketing_rules.expressions import ast
 from marketing_rules.expressions.types import BOOLEAN, INTEGER, NUMBER
 from tests.conftest import ROOT, ruleset_from
+from marketing_rules.versioning.registry import rule_files
 
-SHIPPED = sorted(p for p in (ROOT / "rulesets").glob("*/*.yaml") if not p.name.endswith(".test.yaml"))
+SHIPPED = sorted(rule_files(ROOT / "rulesets"))
 
 
 def conditions(cond: Cond | None) -> Iterator[ast.Expr]:

@@ -17,9 +17,10 @@ from marketing_rules.cli import main
 from marketing_rules.edit.excel import SheetError, export_tables, import_workbook, read_workbook
 from marketing_rules.edit.rows import cell_text, write_rows
 from marketing_rules.errors import RulesetError
+from marketing_rules.versioning.registry import rule_files
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = sorted(p for p in (ROOT / "rulesets").glob("*/*.yaml") if not p.name.endswith(".test.yaml"))
+SHIPPED = sorted(rule_files(ROOT / "rulesets"))
 GOTONE = ROOT / "rulesets" / "gotone-vip" / "1.2.0.yaml"
 
 COMMENTED = """\
@@ -58,6 +59,13 @@ def demo(tmp_path: Path) -> Path:
     return path
 
 
+def copy_shipped(path: Path, folder: Path) -> Path:
+    """A shipped rule file copied with the definitions it includes, in the same layout."""
+    shutil.copytree(ROOT / "rulesets" / "shared", folder / "shared", dirs_exist_ok=True)
+    (folder / path.parent.name).mkdir(exist_ok=True)
+    return Path(shutil.copy(path, folder / path.parent.name / path.name))
+
+
 def sheet_of(workbook: Path, table: str) -> tuple[Any, Any]:
     book = openpyxl.load_workbook(workbook)
     return book, book[table]
@@ -65,8 +73,7 @@ def sheet_of(workbook: Path, table: str) -> tuple[Any, Any]:
 
 @pytest.mark.parametrize("path", [p for p in SHIPPED if "tables:" in p.read_text(encoding="utf-8")], ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_a_shipped_file_round_trips_byte_for_byte(path: Path, tmp_path: Path) -> None:
-    copy = tmp_path / path.name
-    shutil.copy(path, copy)
+    copy = copy_shipped(path, tmp_path)
     sheets = export_tables(copy, tmp_path / "out.xlsx")
     assert sheets and set(read_workbook(tmp_path / "out.xlsx")) == set(sheets)
     result = import_workbook(copy, tmp_path / "out.xlsx")
@@ -106,8 +113,7 @@ def test_an_edited_cell_changes_its_row_only_and_keeps_the_comments(demo: Path, 
 
 
 def test_a_bad_cell_is_named_by_sheet_and_cell_and_nothing_is_written(tmp_path: Path) -> None:
-    copy = tmp_path / "g.yaml"
-    shutil.copy(GOTONE, copy)
+    copy = copy_shipped(GOTONE, tmp_path)
     export_tables(copy, tmp_path / "t.xlsx")
     book, sheet = sheet_of(tmp_path / "t.xlsx", "tier-by-arpu")
     sheet["B8"] = ">= gold_arpx"

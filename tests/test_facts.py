@@ -13,6 +13,7 @@ import marketing_rules as mr
 from marketing_rules.expressions.numbers import to_number
 from marketing_rules.model.schema import TELECOM_CUSTOMER, builtin_schema
 from tests.strategies import customers
+from marketing_rules.versioning.registry import rule_files
 
 SCHEMA = builtin_schema("telecom-customer")
 NAMES = [f.name for f in TELECOM_CUSTOMER]
@@ -61,7 +62,7 @@ def test_conversions_still_happen_through_pydantic():
 
 # -- validation folded into the generated decide function ------------------------------------------
 ROOT = Path(__file__).resolve().parent.parent
-RULESETS = [mr.load_ruleset(path) for path in sorted(ROOT.glob("rulesets/*/*.yaml")) if ".test." not in path.name]
+RULESETS = [mr.load_ruleset(path) for path in rule_files(ROOT / "rulesets")]
 
 
 def exact(spec) -> st.SearchStrategy:

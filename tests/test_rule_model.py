@@ -17,8 +17,9 @@ import marketing_rules as mr
 from marketing_rules.model import ruleset as m
 from marketing_rules.model.json_schema import rule_file_schema
 from tests.conftest import ROOT, load_errors, ruleset_from
+from marketing_rules.versioning.registry import rule_files
 
-SHIPPED = sorted(p for p in (ROOT / "rulesets").glob("*/*.yaml") if not p.name.endswith(".test.yaml"))
+SHIPPED = sorted(rule_files(ROOT / "rulesets"))
 
 HEAD = """\
 ruleset: model-demo

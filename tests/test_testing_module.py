@@ -9,8 +9,9 @@ from hypothesis.errors import InvalidArgument
 import marketing_rules as mr
 from marketing_rules.testing import customers, properties
 from tests.conftest import ROOT
+from marketing_rules.versioning.registry import rule_files
 
-SHIPPED = sorted(p for p in (ROOT / "rulesets").rglob("*.yaml") if not p.name.endswith(".test.yaml"))
+SHIPPED = sorted(rule_files(ROOT / "rulesets"))
 RULESETS = {p.parent.name + "-" + p.stem: mr.load_ruleset(p) for p in SHIPPED}
 GOTONE = RULESETS["gotone-vip-1.0.0"]
 

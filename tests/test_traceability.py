@@ -28,6 +28,7 @@ from marketing_rules.engine.ruleset import load_ruleset
 from marketing_rules.testing.scenarios import check, read_scenarios
 from marketing_rules.versioning.registry import rule_files, version_key
 from tests.conftest import ROOT
+from marketing_rules.model.ruleset import SHARED_PARTS
 
 PAGE = ROOT / "docs" / "traceability.md"
 RULESETS = ROOT / "rulesets"
@@ -124,7 +125,13 @@ def matches(actual: Any, op: str, text: str) -> bool:
 def rule_file(ruleset: str, version: str) -> dict:
     path = RULESETS / ruleset / f"{version}.yaml"
     assert path.exists(), f"the page has a section for {ruleset} {version}, which is not shipped"
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for name in data.get("include", []):  # the definitions it includes are its own, as when it loads
+        shared = yaml.safe_load((path.parent / name).read_text(encoding="utf-8"))
+        for part in SHARED_PARTS:
+            if part in shared:
+                data[part] = shared[part] if part == "codes" else {**shared[part], **data.get(part, {})}
+    return data
 
 
 # -- the tests ---------------------------------------------------------------------------------------------

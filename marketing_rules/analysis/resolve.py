@@ -354,6 +354,11 @@ class Resolver:
                     ast.Compare((0, 0), "<", ast.FactRef((0, 0), "package_fee"), ast.Literal((0, 0), fee)))
                 extra.append(Expression(node, f"package_fee < {fee}  (upgrade to {term.to})", (*path, "requires", i)))
         code = str(offer.code) if offer.code is not None else None
+        if code is not None and self.file.codes is not None:
+            for problem in code_problems(code, self.file.codes):
+                self._error("MR211", f"catalogue code '{code}': {problem}", (*path, "code"),
+                            "codes are written as the ruleset's code scheme says (codes: in the file or "
+                            "a definitions file it includes)")
         spec = OfferSpec(rule.id, str(offer.title or rule.title), rule.group, code, offer.mode, offer.type,
                          requires, rewards)
         return spec, tuple(extra)
@@ -590,3 +595,18 @@ def _service_terms(service: m.Service) -> dict[str, object]:
     return {k: _plain(_number(v)) if isinstance(v, float) else v
             for k, v in (("price", service.price), ("prestore", service.prestore), ("trial_days", service.trial_days))
             if v is not None}
+
+
+def code_problems(code: str, scheme: m.CodeScheme) -> list[str]:
+    """What is wrong with a catalogue code under ``scheme`` (nothing when it fits)."""
+    given = code.split("-")
+    parts, rest = given[:len(scheme.parts)], given[len(scheme.parts):]
+    if len(parts) < len(scheme.parts) or len(rest) > int(scheme.serial):
+        names = "-".join(p.name for p in scheme.parts) + ("[-serial]" if scheme.serial else "")
+        return [f"has {len(given)} parts, the scheme has {names}"]
+    problems = [f"{part.name} is {value}, which is not one of "
+                + ", ".join(f"{k} {meaning}" for k, meaning in part.values.items())
+                for part, value in zip(scheme.parts, parts) if value not in part.values]
+    if rest and not rest[0].isdigit():
+        problems.append(f"the serial number {rest[0]!r} is not digits")
+    return problems

@@ -17,6 +17,7 @@ from marketing_rules.analysis.resolve import Resolver
 from marketing_rules.backends.python import compile_program
 from marketing_rules.engine.decision import EMPTY_ACCESS, AccessData, Decision, Offer
 from marketing_rules.errors import DiagnosticSink
+from marketing_rules.load.includes import include_definitions
 from marketing_rules.load.rule_file import read_rule_file, read_text
 from marketing_rules.model.ruleset import Effective, RulesetFile
 
@@ -162,6 +163,7 @@ def fingerprint(file: RulesetFile) -> str:
     neither does a newer marketing_rules that adds optional parts to the format.
     """
     content = file.model_dump(mode="json", by_alias=True, exclude_defaults=True)  # what the author wrote that matters
+    content.pop("include", None)  # the included definitions are in the content; where they live is not
     canonical = json.dumps(content, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
@@ -177,6 +179,8 @@ def load_ruleset(source: str | FilePath, *, text: str | None = None) -> Ruleset:
         text = read_text(source)
     sink = DiagnosticSink()
     file, src = read_rule_file(text, name, sink)
+    if file is not None:
+        file = include_definitions(file, src, sink)
     program = Resolver(file, src, sink).program() if file is not None else None
     sink.raise_if_any()
     assert file is not None and program is not None

@@ -577,6 +577,25 @@ class Service(_Part):
     trial_days: int | None = Field(None, ge=1, description="length of a free trial")
 
 
+def _code_keys(values: Any) -> Any:
+    return {str(k): v for k, v in values.items()} if isinstance(values, dict) else values
+
+
+class CodePart(_Part):
+    """One dash-separated part of a catalogue code: its name and what each of its values means."""
+
+    name: str
+    values: Annotated[dict[str, str], BeforeValidator(_code_keys)] = Field(
+        min_length=1, description="value -> meaning; a code's part must be one of these")
+
+
+class CodeScheme(_Part):
+    """How catalogue codes are written: parts in order, then a serial number if ``serial``."""
+
+    parts: list[CodePart] = Field(min_length=1)
+    serial: bool = Field(False, description="a serial number of digits may follow the parts")
+
+
 class Coverage(_Part):
     """Every customer matching ``among`` must receive at least one offer."""
 
@@ -702,6 +721,31 @@ class Trigger(_Part):
     recommend: Recommend
 
 
+class Definitions(_Part):
+    """What several rulesets share, defined once: constants, packages, services, tags, codes."""
+
+    constants: dict[str, Scalar | list[Scalar]] = Field(default_factory=dict)
+    packages: dict[str, Package] = Field(default_factory=dict)
+    services: dict[str, Service] = Field(default_factory=dict)
+    tags: dict[str, str] = Field(default_factory=dict, description="tag -> what it means")
+    codes: CodeScheme | None = Field(None, description="how the offers' catalogue codes are written")
+
+
+#: The parts of a rule file that an included definitions file may also define.
+SHARED_PARTS: tuple[str, ...] = tuple(Definitions.model_fields)
+
+
+class DefinitionsFile(Definitions):
+    """A definitions file (``*.defs.yaml``) that rule files include by reference."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True,
+                              title="marketing_rules definitions file")
+
+    definitions: str = Field(pattern=ID_PATTERN, description="id: lowercase letters, digits, dashes")
+    title: str = ""
+    description: str = ""
+
+
 class RulesetFile(_Part):
     """One version of a ruleset: ``rulesets/<ruleset>/<version>.yaml``."""
 
@@ -714,6 +758,8 @@ class RulesetFile(_Part):
     title: str = ""
     description: str = ""
     schema_: str = Field("telecom-customer", alias="schema", description="built-in fact schema")
+    include: list[str] = Field(default_factory=list,
+                               description="definitions files (*.defs.yaml), paths relative to this file")
     inputs: dict[str, FactDecl] = Field(default_factory=dict, description="input facts added to the schema")
     facts: dict[str, FactDecl] = Field(default_factory=dict, description="facts this ruleset derives")
     constants: dict[str, Scalar | list[Scalar]] = Field(default_factory=dict)
@@ -726,6 +772,8 @@ class RulesetFile(_Part):
     events: dict[str, EventType] = Field(default_factory=dict, description="event types, with typed attributes")
     points: Points | None = Field(None, description="points accrued from events (gold coins)")
     triggers: list[Trigger] = Field(default_factory=list, description="event-triggered offers")
+    tags: dict[str, str] = Field(default_factory=dict, description="tag -> what it means")
+    codes: CodeScheme | None = Field(None, description="how the offers' catalogue codes are written")
 
     @field_validator("version", mode="before")
     @classmethod

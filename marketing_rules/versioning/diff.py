@@ -47,7 +47,7 @@ def structural(old: Ruleset, new: Ruleset) -> list[Change]:
                               part_of=lambda r: "offer" if r.get("then", {}).get("offer") else "rule")
         elif isinstance(before or after, list) and all(isinstance(i, dict) and "id" in i for i in (before or after or [])):
             changes += _keyed(_singular(key), _by_id(before or []), _by_id(after or []))
-        elif isinstance(before or after, dict) and key not in ("effective", "checks"):
+        elif isinstance(before or after, dict) and key not in ("effective", "checks", "codes"):
             changes += _keyed(_singular(key), before or {}, after or {})
         else:
             changes.append(Change("header", key, "changed"))
@@ -59,7 +59,7 @@ _IDENTITY = ("ruleset", "version")
 
 def _singular(section: str) -> str:
     return {"facts": "fact", "constants": "constant", "packages": "package", "services": "service",
-            "tables": "table", "inputs": "input", "events": "event", "triggers": "trigger"}.get(section, section)
+            "tables": "table", "inputs": "input", "events": "event", "triggers": "trigger", "tags": "tag"}.get(section, section)
 
 
 def _by_id(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

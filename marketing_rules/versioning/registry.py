@@ -25,8 +25,8 @@ def version_key(version: str) -> tuple[int, ...]:
 
 
 def rule_files(root: Path) -> Iterator[Path]:
-    """The rule files under a folder: ``*.yaml`` but not scenario files (``*.test.yaml``)."""
-    return (p for p in sorted(root.rglob("*.yaml")) if not p.name.endswith(".test.yaml"))
+    """The rule files under a folder: ``*.yaml`` but not scenarios (``*.test.yaml``) or definitions (``*.defs.yaml``)."""
+    return (p for p in sorted(root.rglob("*.yaml")) if not p.name.endswith((".test.yaml", ".defs.yaml")))
 
 
 class Registry:
