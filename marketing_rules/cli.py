@@ -404,6 +404,31 @@ def pe(survey: str, critical: Decimal, against: str | None, fmt: str) -> None:
     raise SystemExit(FINDINGS if report["bad_rows"] else OK)
 
 
+@main.command()
+@click.argument("rulesets_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--log", "log_path", default="decisions.duckdb", show_default=True, type=click.Path(dir_okay=False),
+              help="the DuckDB file every decision is recorded in")
+@click.option("--no-log", is_flag=True, help="record nothing")
+@click.option("--mask-ids", is_flag=True, help="log customer ids as salted hashes")
+@click.option("--no-inputs", is_flag=True, help="log no customer inputs (no replay through diff --log)")
+@click.option("--now", type=click.DateTime(["%Y-%m-%d"]), help="a fixed date for 'today' (tests, demos)")
+@click.option("--no-watch", is_flag=True, help="do not reload when the folder changes")
+def serve(rulesets_dir: str, host: str, port: int, log_path: str, no_log: bool, mask_ids: bool, no_inputs: bool,
+          now: Any, no_watch: bool) -> None:
+    """Answer decisions over HTTP (OpenAPI at /docs) from the rulesets of RULESETS_DIR.
+
+    Needs the serve extra: pip install marketing-rules[serve].
+    """
+    try:
+        from marketing_rules.service import serve as run
+    except ImportError as error:
+        _bad_input(f"{error}; install the service with: pip install marketing-rules[serve]")
+    run(rulesets_dir, host=host, port=port, log_path=None if no_log else log_path, now=now.date() if now else None,
+        mask_ids=mask_ids, inputs=not no_inputs, watch=not no_watch)
+
+
 @main.group()
 def table() -> None:
     """Decision tables as Excel workbooks: export them, edit the grid, import it back."""
