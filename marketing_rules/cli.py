@@ -429,6 +429,32 @@ def serve(rulesets_dir: str, host: str, port: int, log_path: str, no_log: bool, 
         mask_ids=mask_ids, inputs=not no_inputs, watch=not no_watch)
 
 
+@main.command(name="log")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--ruleset", help="only this ruleset's decisions")
+@click.option("--customer", help="only this customer's decisions (its id, or its hash with --mask-ids)")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="only decisions from this day on")
+@click.option("--limit", default=20, show_default=True, help="how many of the latest decisions to show")
+@click.option("--export", "export_dir", type=click.Path(file_okay=False),
+              help="write the whole log here as Parquet partitioned by day (day=YYYY-MM-DD/), for Spark")
+def log_(path: str, ruleset: str | None, customer: str | None, since: Any, limit: int, export_dir: str | None) -> None:
+    """Show the decision log a server wrote (marketing-rules serve --log PATH), or export it."""
+    from marketing_rules.service import log
+
+    try:
+        if export_dir is not None:
+            click.echo(f"wrote {log.export(path, export_dir):,} decisions to {export_dir}")
+            return
+        found = log.rows(path, ruleset=ruleset, since=since.date() if since else None, customer=customer, limit=limit)
+    except Exception as error:  # duckdb.Error: not a log, or a server holds it
+        _bad_input(f"cannot read the decision log {path}: {error}")
+    click.echo(f"{log.count(path):,} decisions in {path}; the latest {len(found)}:")
+    for row in found:
+        offers = ",".join(row["offers"]) or "-"
+        click.echo(f"{row['time']:%Y-%m-%d %H:%M:%S}  {row['decision_id']}  {row['ruleset']} {row['version']:<7} "
+                   f"{row['customer']}  {offers}  {row['latency_us']:.0f} µs")
+
+
 @main.group()
 def table() -> None:
     """Decision tables as Excel workbooks: export them, edit the grid, import it back."""

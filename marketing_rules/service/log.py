@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS {TABLE} (
     ruleset VARCHAR NOT NULL,
     version VARCHAR NOT NULL,
     fingerprint VARCHAR NOT NULL,
-    at DATE NOT NULL,               -- the date the version in force was chosen for
+    as_of DATE NOT NULL,            -- the date the version in force was chosen for
     customer VARCHAR,               -- the customer's id, or its salted hash with --mask-ids
     inputs JSON,                    -- the customer as given (NULL with --no-inputs)
     offers VARCHAR[] NOT NULL,
@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS {TABLE} (
 CREATE TABLE IF NOT EXISTS log_meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 """
 _ARROW = pa.schema([("time", pa.timestamp("us", tz="UTC")), ("decision_id", pa.string()), ("ruleset", pa.string()),
-                    ("version", pa.string()), ("fingerprint", pa.string()), ("at", pa.date32()),
+                    ("version", pa.string()), ("fingerprint", pa.string()), ("as_of", pa.date32()),
                     ("customer", pa.string()), ("inputs", pa.string()), ("offers", pa.list_(pa.string())),
                     ("fired", pa.list_(pa.string())), ("access", pa.string()), ("latency_us", pa.float64())])
 
@@ -159,7 +159,7 @@ class DecisionLog:
             columns["ruleset"].append(d.ruleset)
             columns["version"].append(d.version)
             columns["fingerprint"].append(d.fingerprint)
-            columns["at"].append(e.at)
+            columns["as_of"].append(e.at)
             columns["customer"].append(who)
             columns["inputs"].append(_json(customer) if keep else None)
             columns["offers"].append([o.id for o in d.offers])
@@ -207,7 +207,7 @@ def logged_customers(path: str | Path, *, ruleset: str | None = None, since: dt.
     where, params = _where(ruleset, since, None)
     where += (" AND " if where else " WHERE ") + "inputs IS NOT NULL"
     with connect(path) as con:
-        cursor = con.execute(f"SELECT inputs FROM {TABLE}{where} ORDER BY time", params)
+        cursor = con.execute(f"SELECT inputs FROM {TABLE}{where} ORDER BY rowid", params)
         while rows := cursor.fetchmany(10_000):
             for (inputs,) in rows:
                 yield orjson.loads(inputs)
@@ -219,7 +219,7 @@ def rows(path: str | Path, *, ruleset: str | None = None, since: dt.date | None 
     where, params = _where(ruleset, since, customer)
     with connect(path) as con:
         cursor = con.execute(f"SELECT time, decision_id, ruleset, version, customer, offers, latency_us FROM {TABLE}"
-                             f"{where} ORDER BY time DESC LIMIT {int(limit)}", params)
+                             f"{where} ORDER BY rowid DESC LIMIT {int(limit)}", params)
         names = [c[0] for c in cursor.description]
         return [dict(zip(names, row)) for row in cursor.fetchall()]
 
