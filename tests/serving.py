@@ -102,3 +102,41 @@ def eventually(check: object, seconds: float = 20) -> None:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
+
+
+@contextmanager
+def serving_in_thread(app: object) -> Iterator[Threaded]:
+    """An application built in the test (a store with its own clock, say) on uvicorn in a thread."""
+    import threading
+
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))  # type: ignore[arg-type]
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise TimeoutError("the server did not start")
+        time.sleep(0.05)
+    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
+    try:
+        yield Threaded(client)
+    finally:
+        client.close()
+        server.should_exit = True
+        thread.join(15)
+
+
+class Threaded:
+    """A client of a server in a thread of the test process."""
+
+    def __init__(self, client: httpx.Client):
+        self.client = client
+
+    def post(self, path: str, body: object) -> httpx.Response:
+        return self.client.post(path, json=body)
+
+    def get(self, path: str) -> httpx.Response:
+        return self.client.get(path)
