@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from marketing_rules.engine.decision import Decision
 from marketing_rules.engine.ruleset import Ruleset
 from marketing_rules.errors import EvaluationError, FactsError
+from marketing_rules.service import tmf679
 from marketing_rules.service.store import NotFound, NotInForce, NotReady, Store
 
 if TYPE_CHECKING:
@@ -132,6 +133,7 @@ def create_app(store: Store, log: DecisionLog | None = None, *, watch: bool = Fa
     app.state.store, app.state.log = store, log
     _errors(app)
     _routes(app, store, log)
+    _tmf679(app, store, log)
     app.add_middleware(_BodyLimit)
     return app
 
@@ -191,6 +193,39 @@ def _routes(app: FastAPI, store: Store, log: DecisionLog | None) -> None:
         return answer({**_identity(rs), "offer": remedy.offer, "customer": remedy.customer,
                        "already": remedy.already, "possible": remedy.possible, "reason": remedy.reason,
                        "changes": [{"fact": c.fact, "before": c.before, "after": c.after} for c in remedy.changes]})
+
+
+def _tmf679(app: FastAPI, store: Store, log: DecisionLog | None) -> None:
+    async def decided(rs: Ruleset, parties: list[tmf679.RelatedPartyOrPartyRole]) -> tuple[dict[str, Any], Decision, str]:
+        found = tmf679.customer_of(parties)
+        if found is None:
+            raise BadCustomer([{"loc": ["body", "relatedParty"], "type": "missing",
+                                "msg": "no related party with role 'customer' (the facts are its characteristic)"}])
+        facts, where = found
+        started = time.perf_counter()
+        decision = decide(rs, facts, where)
+        latency, decision_id = time.perf_counter() - started, str(uuid.uuid4())
+        if log is not None:
+            await log.append(log.entries([decision], [decision_id], [facts], store.today(), latency))
+        return facts, decision, decision_id
+
+    path = f"/v1/rulesets/{{ruleset}}{tmf679.BASE}"
+
+    @app.post(f"{path}/checkProductOfferingQualification", tags=["TMF679"],
+              responses={404: {"model": Problem}, 409: {"model": Problem}, 422: {"model": Problem}})
+    async def check_product_offering_qualification(ruleset: str, body: tmf679.CheckRequest, request: Request) -> Response:
+        """TMF679 v5: qualify the customer for each offering asked (default: every offer in force)."""
+        rs = store.get(ruleset)
+        facts, decision, check_id = await decided(rs, body.relatedParty)
+        return answer(tmf679.check(rs, body, facts, decision, check_id, f"{request.url.path}/{check_id}"))
+
+    @app.post(f"{path}/queryProductOfferingQualification", tags=["TMF679"],
+              responses={404: {"model": Problem}, 409: {"model": Problem}, 422: {"model": Problem}})
+    async def query_product_offering_qualification(ruleset: str, body: tmf679.QueryRequest, request: Request) -> Response:
+        """TMF679 v5: the offerings the customer qualifies for, optionally of one category (offer group)."""
+        rs = store.get(ruleset)
+        _, decision, query_id = await decided(rs, body.relatedParty)
+        return answer(tmf679.query(rs, body, decision, query_id, f"{request.url.path}/{query_id}"))
 
 
 class BadCustomer(ValueError):
