@@ -343,10 +343,18 @@ def release(paths: tuple[str, ...]) -> None:
 @click.option("--strict", is_flag=True, help="an input column that is not a fact is an error, not a warning")
 @click.option("--city", type=int, help="measure the impact on this many synthetic customers")
 @click.option("--seed", default=2026, show_default=True)
+@click.option("--log", "log_path", type=click.Path(exists=True, dir_okay=False),
+              help="replay the customers of OLD's ruleset logged by marketing-rules serve (the release gate)")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="with --log: only decisions from this day on")
+@click.option("--fail-over", type=click.FloatRange(0, 100), help="exit 1 when more than PCT percent of the decisions change")
 def diff(old: str, new: str, customers_file: str | None, delimiter: str | None, strict: bool, city: int | None,
-         seed: int) -> None:
-    """What changed from OLD to NEW, and with customers, who gains or loses which offer."""
-    from marketing_rules.versioning.diff import impact, structural
+         seed: int, log_path: str | None, since: Any, fail_over: float | None) -> None:
+    """What changed from OLD to NEW, and with customers, who gains or loses which offer.
+
+    With --log, the release gate: the logged traffic decided under both versions, the share of
+    changed decisions and the change in reward cost; --fail-over PCT exits 1 above PCT percent.
+    """
+    from marketing_rules.versioning.diff import impact, release_gate, structural
 
     before, after = _load(old), _load(new)
     changes = structural(before, after)
@@ -354,6 +362,17 @@ def diff(old: str, new: str, customers_file: str | None, delimiter: str | None, 
     for change in changes:
         click.echo(f"  {change}")
     customers: Any = None
+    if log_path:
+        try:
+            from marketing_rules.service.log import logged_customers
+
+            sample = list(logged_customers(log_path, ruleset=before.id, since=since.date() if since else None))
+        except Exception as error:  # duckdb.Error: not a log, or a running server holds it
+            _bad_input(f"cannot read the decision log {log_path}: {error}")
+        gate = release_gate(before, after, sample, fail_over=fail_over)
+        click.echo(f"\nreplaying {len(sample):,} logged decisions of {before.id}")
+        click.echo(gate.render())
+        raise SystemExit(OK if gate.passed else FINDINGS)
     if customers_file:
         from marketing_rules.batch.cli import customer_rows
 
