@@ -343,10 +343,18 @@ def release(paths: tuple[str, ...]) -> None:
 @click.option("--strict", is_flag=True, help="an input column that is not a fact is an error, not a warning")
 @click.option("--city", type=int, help="measure the impact on this many synthetic customers")
 @click.option("--seed", default=2026, show_default=True)
+@click.option("--log", "log_path", type=click.Path(exists=True, dir_okay=False),
+              help="replay the customers of OLD's ruleset logged by marketing-rules serve (the release gate)")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="with --log: only decisions from this day on")
+@click.option("--fail-over", type=click.FloatRange(0, 100), help="exit 1 when more than PCT percent of the decisions change")
 def diff(old: str, new: str, customers_file: str | None, delimiter: str | None, strict: bool, city: int | None,
-         seed: int) -> None:
-    """What changed from OLD to NEW, and with customers, who gains or loses which offer."""
-    from marketing_rules.versioning.diff import impact, structural
+         seed: int, log_path: str | None, since: Any, fail_over: float | None) -> None:
+    """What changed from OLD to NEW, and with customers, who gains or loses which offer.
+
+    With --log, the release gate: the logged traffic decided under both versions, the share of
+    changed decisions and the change in reward cost; --fail-over PCT exits 1 above PCT percent.
+    """
+    from marketing_rules.versioning.diff import impact, release_gate, structural
 
     before, after = _load(old), _load(new)
     changes = structural(before, after)
@@ -354,6 +362,17 @@ def diff(old: str, new: str, customers_file: str | None, delimiter: str | None, 
     for change in changes:
         click.echo(f"  {change}")
     customers: Any = None
+    if log_path:
+        try:
+            from marketing_rules.service.log import logged_customers
+
+            sample = list(logged_customers(log_path, ruleset=before.id, since=since.date() if since else None))
+        except Exception as error:  # duckdb.Error: not a log, or a running server holds it
+            _bad_input(f"cannot read the decision log {log_path}: {error}")
+        gate = release_gate(before, after, sample, fail_over=fail_over)
+        click.echo(f"\nreplaying {len(sample):,} logged decisions of {before.id}")
+        click.echo(gate.render())
+        raise SystemExit(OK if gate.passed else FINDINGS)
     if customers_file:
         from marketing_rules.batch.cli import customer_rows
 
@@ -402,6 +421,57 @@ def pe(survey: str, critical: Decimal, against: str | None, fmt: str) -> None:
     report = analyse(survey, critical, _load(against) if against else None)
     click.echo(dumps(report, pretty=True) if fmt == "json" else render(report))
     raise SystemExit(FINDINGS if report["bad_rows"] else OK)
+
+
+@main.command()
+@click.argument("rulesets_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--log", "log_path", default="decisions.duckdb", show_default=True, type=click.Path(dir_okay=False),
+              help="the DuckDB file every decision is recorded in")
+@click.option("--no-log", is_flag=True, help="record nothing")
+@click.option("--mask-ids", is_flag=True, help="log customer ids as salted hashes")
+@click.option("--no-inputs", is_flag=True, help="log no customer inputs (no replay through diff --log)")
+@click.option("--now", type=click.DateTime(["%Y-%m-%d"]), help="a fixed date for 'today' (tests, demos)")
+@click.option("--no-watch", is_flag=True, help="do not reload when the folder changes")
+def serve(rulesets_dir: str, host: str, port: int, log_path: str, no_log: bool, mask_ids: bool, no_inputs: bool,
+          now: Any, no_watch: bool) -> None:
+    """Answer decisions over HTTP (OpenAPI at /docs) from the rulesets of RULESETS_DIR.
+
+    Needs the serve extra: pip install marketing-rules[serve].
+    """
+    try:
+        from marketing_rules.service import serve as run
+    except ImportError as error:
+        _bad_input(f"{error}; install the service with: pip install marketing-rules[serve]")
+    run(rulesets_dir, host=host, port=port, log_path=None if no_log else log_path, now=now.date() if now else None,
+        mask_ids=mask_ids, inputs=not no_inputs, watch=not no_watch)
+
+
+@main.command(name="log")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--ruleset", help="only this ruleset's decisions")
+@click.option("--customer", help="only this customer's decisions (its id, or its hash with --mask-ids)")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="only decisions from this day on")
+@click.option("--limit", default=20, show_default=True, help="how many of the latest decisions to show")
+@click.option("--export", "export_dir", type=click.Path(file_okay=False),
+              help="write the whole log here as Parquet partitioned by day (day=YYYY-MM-DD/), for Spark")
+def log_(path: str, ruleset: str | None, customer: str | None, since: Any, limit: int, export_dir: str | None) -> None:
+    """Show the decision log a server wrote (marketing-rules serve --log PATH), or export it."""
+    from marketing_rules.service import log
+
+    try:
+        if export_dir is not None:
+            click.echo(f"wrote {log.export(path, export_dir):,} decisions to {export_dir}")
+            return
+        found = log.rows(path, ruleset=ruleset, since=since.date() if since else None, customer=customer, limit=limit)
+    except Exception as error:  # duckdb.Error: not a log, or a server holds it
+        _bad_input(f"cannot read the decision log {path}: {error}")
+    click.echo(f"{log.count(path):,} decisions in {path}; the latest {len(found)}:")
+    for row in found:
+        offers = ",".join(row["offers"]) or "-"
+        click.echo(f"{row['time']:%Y-%m-%d %H:%M:%S}  {row['decision_id']}  {row['ruleset']} {row['version']:<7} "
+                   f"{row['customer']}  {offers}  {row['latency_us']:.0f} µs")
 
 
 @main.group()

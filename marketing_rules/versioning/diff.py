@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
+from marketing_rules.engine.decision import Offer
 from marketing_rules.engine.ruleset import Ruleset
 from marketing_rules.errors import EvaluationError, FactsError
 
@@ -129,6 +131,9 @@ class Impact:
     access: dict[str, dict[tuple[str, str], Movement]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(Movement)))
     offers_before: Counter[str] = field(default_factory=Counter)
     offers_after: Counter[str] = field(default_factory=Counter)
+    changed: int = 0  # customers whose offers, derived facts or access differ
+    cost_before: Decimal = Decimal(0)  # yuan of rewards granted (see reward_cost)
+    cost_after: Decimal = Decimal(0)
 
     def render(self) -> str:
         lines = [f"{self.customers:,} customers decided under both versions"
@@ -167,6 +172,9 @@ def impact(old: Ruleset, new: Ruleset, customers: Iterable[Mapping[str, Any]]) -
         had, has = {o.id for o in before.offers}, {o.id for o in after.offers}
         result.offers_before.update(had)
         result.offers_after.update(has)
+        result.cost_before += sum((reward_cost(o) for o in before.offers), Decimal(0))
+        result.cost_after += sum((reward_cost(o) for o in after.offers), Decimal(0))
+        moved = had != has
         for offer in has - had:
             result.gained[offer].add(who)
         for offer in had - has:
@@ -174,11 +182,60 @@ def impact(old: Ruleset, new: Ruleset, customers: Iterable[Mapping[str, Any]]) -
         for name in shared:
             if before.facts[name] != after.facts[name]:
                 result.facts[name][(before.facts[name], after.facts[name])].add(who)
+                moved = True
         for service in set(before.access) | set(after.access):
             was, now = _modes(before.access.get(service)), _modes(after.access.get(service))
             if was != now:
                 result.access[service][(was, now)].add(who)
+                moved = True
+        result.changed += moved
     return result
+
+
+#: The rewards that cost yuan, and the parameter that holds the amount (``months`` multiplies it).
+_YUAN = {"bill_credit": "amount", "voucher": "amount", "goods": "value", "handset": "subsidy"}
+
+
+def reward_cost(offer: Offer) -> Decimal:
+    """The yuan an offer's rewards cost: bill credit (times its months), vouchers, goods, handset subsidy."""
+    total = Decimal(0)
+    for reward in offer.rewards:
+        amount = reward.get(_YUAN.get(str(reward["kind"]), ""))
+        if isinstance(amount, (int, float, Decimal)):
+            months = reward.get("months") if reward["kind"] == "bill_credit" else 1
+            total += Decimal(str(amount)) * Decimal(str(months or 1))
+    return total
+
+
+@dataclass
+class Gate:
+    """The release gate: the impact of a candidate version on a sample, and whether it stays under a threshold."""
+
+    impact: Impact
+    fail_over: float | None  # percent of changed decisions that fails the gate
+
+    @property
+    def share(self) -> float:
+        """Percent of the decided customers whose decision changed."""
+        return 100.0 * self.impact.changed / self.impact.customers if self.impact.customers else 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.fail_over is None or self.share <= self.fail_over
+
+    def render(self) -> str:
+        i = self.impact
+        cost = f"reward cost {i.cost_before:,.2f} -> {i.cost_after:,.2f} yuan ({i.cost_after - i.cost_before:+,.2f})"
+        verdict = "" if self.fail_over is None else (
+            f"\n{'pass' if self.passed else 'FAIL'}: {self.share:.2f}% changed, threshold {self.fail_over:g}%")
+        return f"{i.render()}\n\n{i.changed:,} of {i.customers:,} decisions change ({self.share:.2f}%); {cost}{verdict}"
+
+
+def release_gate(old: Ruleset, new: Ruleset, customers: Iterable[Mapping[str, Any]], *,
+                 fail_over: float | None = None) -> Gate:
+    """Replay ``customers`` (logged traffic: :func:`marketing_rules.service.log.logged_customers`) under
+    both versions; the gate fails when more than ``fail_over`` percent of the decisions change."""
+    return Gate(impact(old, new, customers), fail_over)
 
 
 def _modes(access: Any) -> str:

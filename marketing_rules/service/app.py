@@ -1,0 +1,345 @@
+"""The decision service: FastAPI endpoints over a :class:`Store` of rulesets (OpenAPI at ``/docs``).
+
+Decisions are answered exactly as ``marketing-rules eval`` prints them, plus ``decision_id``; with a
+decision log, a decision is answered only once its record is committed. Bad input is a 422 whose
+``detail`` names the place of each problem (``["body", "customer", "arpu_3m"]``), never a 500.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from contextlib import asynccontextmanager
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from marketing_rules.engine.decision import Decision
+from marketing_rules.engine.ruleset import Ruleset
+from marketing_rules.errors import EvaluationError, FactsError
+from marketing_rules.service import tmf679
+from marketing_rules.service.store import NotFound, NotInForce, NotReady, Store
+
+if TYPE_CHECKING:
+    from marketing_rules.service.log import DecisionLog
+
+MAX_BATCH = 1_000
+MAX_BODY = 8 * 1024 * 1024  # bytes of one request body
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+# -- request and response models (the OpenAPI schema) ----------------------------------------------
+class DecisionRequest(BaseModel):
+    """One customer, or up to 1,000; the version in force on ``at`` (default today) unless ``version``."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"customer": {"id": "13900000001", "card": "gold", "arpu_3m": 260.0}, "at": "2027-01-15"}]})
+    customer: dict[str, Any] | None = Field(None, description="the customer's facts, as for `marketing-rules eval`")
+    customers: list[dict[str, Any]] | None = Field(None, max_length=MAX_BATCH, description="a batch of customers")
+    at: dt.date | None = Field(None, description="decide with the version in force on this date")
+    version: str | None = Field(None, description="decide with this version, in force or not")
+
+    @model_validator(mode="after")
+    def one_of(self) -> DecisionRequest:
+        if (self.customer is None) == (self.customers is None):
+            raise ValueError("give either customer or customers")
+        return self
+
+
+class CustomerRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    customer: dict[str, Any]
+    at: dt.date | None = None
+    version: str | None = None
+
+
+class DecisionAnswer(BaseModel):
+    """A decision as ``marketing-rules eval`` prints it, with the id of its log record."""
+
+    decision_id: str
+    ruleset: str
+    version: str
+    fingerprint: str
+    facts: dict[str, Any]
+    tags: list[str]
+    offers: list[dict[str, Any]]
+    access: dict[str, Any]
+    points: float
+    fired: list[str]
+
+
+class BatchAnswer(BaseModel):
+    decisions: list[DecisionAnswer]
+
+
+class Problem(BaseModel):
+    detail: Any
+
+
+# -- JSON -----------------------------------------------------------------------------------------
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    if hasattr(value, "items"):
+        return dict(value)
+    return str(value)
+
+
+def dumps(value: Any) -> bytes:
+    return orjson.dumps(value, default=_default, option=orjson.OPT_NON_STR_KEYS)
+
+
+def answer(value: Any, status: int = 200) -> Response:
+    return Response(dumps(value), status, media_type="application/json")
+
+
+# -- the application ------------------------------------------------------------------------------
+def create_app(store: Store, log: DecisionLog | None = None, *, watch: bool = False) -> FastAPI:
+    """The service over ``store``; ``log`` a :class:`~marketing_rules.service.log.DecisionLog` or None;
+    ``watch`` reloads the folder when its files change."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        watcher = None
+        if watch:
+            from marketing_rules.service.watch import Watcher
+
+            watcher = Watcher(store)
+            watcher.start()
+        try:
+            yield
+        finally:
+            if watcher is not None:
+                watcher.stop()
+            if log is not None:
+                log.close()
+
+    app = FastAPI(title="marketing_rules decision service", version="1", lifespan=lifespan,
+                  description="Decisions, explanations and TMF679 qualification over a folder of rulesets.")
+    app.state.store, app.state.log = store, log
+    _errors(app)
+    _routes(app, store, log)
+    _tmf679(app, store, log)
+    app.add_middleware(_BodyLimit)
+    return app
+
+
+def _routes(app: FastAPI, store: Store, log: DecisionLog | None) -> None:
+    @app.get("/health", tags=["service"])
+    def health() -> Response:
+        """Ready or not, the versions loaded and in force, the last failed reload with its diagnostics."""
+        return answer(health_report(store, log), 200 if store.registry is not None else 503)
+
+    @app.get("/v1/rulesets", tags=["rulesets"])
+    def rulesets() -> Response:
+        """Every ruleset and version: effective window, fingerprint, released, and which is in force."""
+        return answer({"today": store.today(), "rulesets": listing(store)})
+
+    @app.post("/v1/rulesets/{ruleset}/decisions", tags=["decisions"],
+              responses={200: {"model": DecisionAnswer | BatchAnswer}, 404: {"model": Problem},
+                         409: {"model": Problem}, 422: {"model": Problem}})
+    async def decisions(ruleset: str, body: DecisionRequest) -> Response:
+        """Decide one customer (``customer``) or a batch (``customers``, at most 1,000)."""
+        rs = store.get(ruleset, at=body.at, version=body.version)
+        started = time.perf_counter()
+        if body.customer is not None:
+            made = [decide(rs, body.customer, ("body", "customer"))]
+        else:
+            made = [decide(rs, c, ("body", "customers", i)) for i, c in enumerate(body.customers or ())]
+        latency = (time.perf_counter() - started) / len(made) if made else 0.0
+        answers = [{"decision_id": str(uuid.uuid4()), **d.as_dict()} for d in made]
+        if log is not None:
+            customers = [body.customer] if body.customer is not None else body.customers or []
+            ids = [a["decision_id"] for a in answers]
+            await log.append(log.entries(made, ids, customers, body.at or store.today(), latency))
+        return answer(answers[0] if body.customer is not None else {"decisions": answers})
+
+    @app.post("/v1/rulesets/{ruleset}/explanations/{target}", tags=["decisions"],
+              responses={404: {"model": Problem}, 409: {"model": Problem}, 422: {"model": Problem}})
+    def explanation(ruleset: str, target: str, body: CustomerRequest) -> Response:
+        """Why a rule, offer or table fired or not for the customer: each condition with the values it saw."""
+        rs = store.get(ruleset, at=body.at, version=body.version)
+        decide(rs, body.customer, ("body", "customer"))  # a bad customer is a 422 before a 404
+        try:
+            explained = rs.explain(body.customer, target)
+        except KeyError as error:
+            raise NotFound(error.args[0]) from None
+        return answer({**_identity(rs), **explained.as_dict()})
+
+    @app.post("/v1/rulesets/{ruleset}/what-would-it-take/{offer}", tags=["decisions"],
+              responses={404: {"model": Problem}, 409: {"model": Problem}, 422: {"model": Problem}})
+    def what_would_it_take(ruleset: str, offer: str, body: CustomerRequest) -> Response:
+        """The smallest change of the customer's numeric facts that makes the offer eligible, if any."""
+        rs = store.get(ruleset, at=body.at, version=body.version)
+        decide(rs, body.customer, ("body", "customer"))
+        try:
+            remedy = rs.what_would_it_take(body.customer, offer)
+        except KeyError as error:
+            raise NotFound(error.args[0]) from None
+        return answer({**_identity(rs), "offer": remedy.offer, "customer": remedy.customer,
+                       "already": remedy.already, "possible": remedy.possible, "reason": remedy.reason,
+                       "changes": [{"fact": c.fact, "before": c.before, "after": c.after} for c in remedy.changes]})
+
+
+def _tmf679(app: FastAPI, store: Store, log: DecisionLog | None) -> None:
+    async def decided(rs: Ruleset, parties: list[tmf679.RelatedPartyOrPartyRole]) -> tuple[dict[str, Any], Decision, str]:
+        found = tmf679.customer_of(parties)
+        if found is None:
+            raise BadCustomer([{"loc": ["body", "relatedParty"], "type": "missing",
+                                "msg": "no related party with role 'customer' (the facts are its characteristic)"}])
+        facts, where = found
+        started = time.perf_counter()
+        decision = decide(rs, facts, where)
+        latency, decision_id = time.perf_counter() - started, str(uuid.uuid4())
+        if log is not None:
+            await log.append(log.entries([decision], [decision_id], [facts], store.today(), latency))
+        return facts, decision, decision_id
+
+    path = f"/v1/rulesets/{{ruleset}}{tmf679.BASE}"
+
+    @app.post(f"{path}/checkProductOfferingQualification", tags=["TMF679"],
+              responses={404: {"model": Problem}, 409: {"model": Problem}, 422: {"model": Problem}})
+    async def check_product_offering_qualification(ruleset: str, body: tmf679.CheckRequest, request: Request) -> Response:
+        """TMF679 v5: qualify the customer for each offering asked (default: every offer in force)."""
+        rs = store.get(ruleset)
+        facts, decision, check_id = await decided(rs, body.relatedParty)
+        return answer(tmf679.check(rs, body, facts, decision, check_id, f"{request.url.path}/{check_id}"))
+
+    @app.post(f"{path}/queryProductOfferingQualification", tags=["TMF679"],
+              responses={404: {"model": Problem}, 409: {"model": Problem}, 422: {"model": Problem}})
+    async def query_product_offering_qualification(ruleset: str, body: tmf679.QueryRequest, request: Request) -> Response:
+        """TMF679 v5: the offerings the customer qualifies for, optionally of one category (offer group)."""
+        rs = store.get(ruleset)
+        _, decision, query_id = await decided(rs, body.relatedParty)
+        return answer(tmf679.query(rs, body, decision, query_id, f"{request.url.path}/{query_id}"))
+
+
+class BadCustomer(ValueError):
+    """A customer that is not valid facts, with the place of each problem in the request."""
+
+    def __init__(self, detail: list[dict[str, Any]]):
+        self.detail = detail
+        super().__init__(detail)
+
+
+def decide(rs: Ruleset, customer: dict[str, Any], where: tuple[Any, ...]) -> Decision:
+    """``rs.evaluate``; a customer it rejects becomes a :class:`BadCustomer` placed at ``where``."""
+    try:
+        return rs.evaluate(customer)
+    except FactsError as error:
+        raise BadCustomer([{"loc": [*where, e["field"]], "msg": e["message"], "type": "fact",
+                            "input": e["value"]} for e in error.errors]) from None
+    except EvaluationError as error:
+        raise BadCustomer([{"loc": list(where), "msg": str(error), "type": "evaluation",
+                            "rule": error.rule}]) from None
+
+
+def _identity(rs: Ruleset) -> dict[str, str]:
+    return {"ruleset": rs.id, "version": rs.version, "fingerprint": rs.fingerprint}
+
+
+def listing(store: Store) -> list[dict[str, Any]]:
+    registry, today = store.current(), store.today()
+    rows = []
+    for rid, versions in store.index.items():
+        in_force = [v for v, r in versions.items() if r.in_force(today)]
+        for rs in versions.values():
+            window = rs.effective
+            rows.append({**_identity(rs), "title": rs.title,
+                         "effective": {"from": window.from_, "until": window.until} if window else None,
+                         "released": registry.lock.fingerprint(rid, rs.version) is not None,
+                         "in_force": bool(in_force) and rs.version == in_force[-1]})
+    return rows
+
+
+def health_report(store: Store, log: DecisionLog | None) -> dict[str, Any]:
+    ready = store.registry is not None
+    report: dict[str, Any] = {"status": "ready" if ready else "not ready", "ready": ready, "today": store.today(),
+                              "loaded_at": store.loaded_at.isoformat(timespec="seconds") if store.loaded_at else None,
+                              "reloads": store.reloads, "versions": {}, "in_force": {},
+                              "last_reload_error": store.last_error.as_dict() if store.last_error else None}
+    for rid, versions in store.index.items():
+        report["versions"][rid] = list(versions)
+        try:
+            report["in_force"][rid] = store.get(rid).version
+        except NotInForce:
+            report["in_force"][rid] = None
+    if log is not None:
+        report["log"] = log.status()
+    return report
+
+
+def _errors(app: FastAPI) -> None:
+    from marketing_rules.service.log import LogUnavailable
+
+    statuses: dict[type[Exception], int] = {NotFound: 404, NotInForce: 409, NotReady: 503, LogUnavailable: 503}
+    for kind, status in statuses.items():
+        def handler(request: Request, error: Exception, status: int = status) -> Response:
+            return answer({"detail": str(error)}, status)
+
+        app.add_exception_handler(kind, handler)
+
+    def bad_customer(request: Request, error: Exception) -> Response:
+        assert isinstance(error, BadCustomer)
+        return answer({"detail": error.detail}, 422)
+
+    def invalid(request: Request, error: Exception) -> Response:
+        assert isinstance(error, RequestValidationError)
+        detail = [{k: v for k, v in e.items() if k in ("loc", "msg", "type", "input")} for e in error.errors()]
+        return answer({"detail": detail}, 422)
+
+    app.add_exception_handler(BadCustomer, bad_customer)
+    app.add_exception_handler(RequestValidationError, invalid)
+
+
+class _BodyLimit:
+    """413 for a request body above MAX_BODY bytes, whether announced by Content-Length or streamed."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        for name, value in scope["headers"]:
+            if name == b"content-length" and value.isdigit() and int(value) > MAX_BODY:
+                return await _too_large(send)
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > MAX_BODY:
+                raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, counted, send)
+        except _TooLarge:
+            await _too_large(send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _too_large(send: Send) -> None:
+    body = dumps({"detail": f"the request body is larger than {MAX_BODY:,} bytes"})
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,106 @@
+"""The rulesets a server answers with: a folder loaded through the Registry, swapped whole on change.
+
+A changed folder is loaded and fully validated (every diagnostic, the lock) in the background; only a
+registry that loads without a single diagnostic replaces the one in service, in one assignment, so
+a request sees either the old folder or the new one, never a mix and never a broken version. A load
+that fails leaves the last good registry in service and is kept as ``last_error`` for ``/health``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from marketing_rules.engine.ruleset import Ruleset
+from marketing_rules.errors import Diagnostic, RulesetError
+from marketing_rules.versioning.registry import Registry
+
+Clock = Callable[[], dt.date]
+
+
+class NotFound(LookupError):
+    """An unknown ruleset, version, rule or offer: HTTP 404."""
+
+
+class NotInForce(LookupError):
+    """No version of the ruleset is in force on the date asked: HTTP 409."""
+
+
+class NotReady(RuntimeError):
+    """No folder has loaded without errors yet: HTTP 503."""
+
+
+@dataclass(frozen=True)
+class LoadError:
+    """A load of the folder that failed: when, and every diagnostic with its file and line."""
+
+    at: dt.datetime
+    diagnostics: tuple[Diagnostic, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"at": self.at.isoformat(timespec="seconds"),
+                "diagnostics": [{**d.as_dict(), "text": d.render()} for d in self.diagnostics]}
+
+
+@dataclass
+class Store:
+    """The registry in service, the clock that picks the version in force, and the last failed load."""
+
+    root: Path
+    clock: Clock = dt.date.today
+    registry: Registry | None = None
+    index: dict[str, dict[str, Ruleset]] = field(default_factory=dict)  # ruleset -> version -> Ruleset, oldest first
+    loaded_at: dt.datetime | None = None
+    last_error: LoadError | None = None
+    reloads: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def reload(self) -> bool:
+        """Load the folder again; swap it in when it loads cleanly. Whether it did."""
+        try:
+            registry = Registry(self.root)
+        except RulesetError as error:
+            self.last_error = LoadError(_now(), error.diagnostics)
+            return False
+        except OSError as error:  # a file removed or unreadable in the middle of the load
+            self.last_error = LoadError(_now(), (Diagnostic("MR000", str(error), file=str(self.root)),))
+            return False
+        index = {rid: {r.version: r for r in registry.versions(rid)} for rid in registry.ids()}
+        with self._lock:  # readers take index first and registry only for listings: one swap each
+            self.index, self.registry, self.loaded_at, self.last_error = index, registry, _now(), None
+            self.reloads += 1
+        return True
+
+    def current(self) -> Registry:
+        registry = self.registry
+        if registry is None:
+            raise NotReady("no rulesets loaded yet" + (": the folder has errors" if self.last_error else ""))
+        return registry
+
+    def get(self, ruleset: str, *, at: dt.date | None = None, version: str | None = None) -> Ruleset:
+        """The version asked for, or the one in force on ``at`` (default: the clock's today)."""
+        self.current()
+        index = self.index
+        versions = index.get(ruleset)
+        if versions is None:
+            raise NotFound(f"no ruleset '{ruleset}'; there are {', '.join(index)}")
+        if version is not None:
+            if version not in versions:
+                raise NotFound(f"{ruleset} has no version {version}; it has {', '.join(versions)}")
+            return versions[version]
+        day = at or self.clock()
+        in_force = [r for r in versions.values() if r.in_force(day)]
+        if not in_force:
+            raise NotInForce(f"no version of {ruleset} is in force on {day.isoformat()}")
+        return in_force[-1]
+
+    def today(self) -> dt.date:
+        return self.clock()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
