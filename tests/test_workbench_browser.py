@@ -224,6 +224,12 @@ def test_chinese_labels_and_the_toggle(page: Any, server: Server, shots: Path) -
     assert "可办理" in page.locator(by("explanation")).inner_text()
     assert "prestore-lecture" in page.locator(by("decision")).inner_text()  # ids as written
     page.screenshot(path=str(shots / "workbench-zh.png"))
+    page.click(by("tab-impact"))
+    page.fill("#city", "2000")
+    page.click(by("run-impact"))
+    page.locator(f"{by('impact-chart')} g[data-offer]").first.wait_for()
+    assert "生效版本" in page.locator(by("impact-chart")).inner_html()
+    page.screenshot(path=str(shots / "workbench-impact-zh.png"))
     page.click(by("lang"))
     assert page.locator(by("evaluate")).inner_text() == "Evaluate"
     assert "lang=en" in page.url
