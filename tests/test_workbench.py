@@ -169,6 +169,12 @@ def test_scenarios_run_against_the_edited_text_with_coverage(server: Server, fol
     assert body["file"] == "1.2.0.test.yaml"
     assert (body["passed"], body["failed"]) == (len(expected.results), 0)
     assert body["uncovered"] == expected.uncovered["gotone-vip 1.2.0"]
+    units = [u.id for u in loaded(folder, text).program.units]
+    assert sorted(body["covered"] + body["uncovered"]) == sorted(units)
+    probed = text.replace("\nrules:\n", "\nrules:\n  - id: probe-rule\n    when: arpu_3m > 100000\n"
+                          "    then:\n      tag: retention-target\n\n", 1)
+    assert server.post(f"{api()}/scenarios", {"text": probed}).json()["uncovered"] == [
+        *expected.uncovered["gotone-vip 1.2.0"], "probe-rule"]
     broken = text.replace("silver_arpu: 120", "silver_arpu: 140", 1)
     assert broken != text
     failing = server.post(f"{api()}/scenarios", {"text": broken}).json()
@@ -246,7 +252,7 @@ def test_save_writes_a_draft_that_loads_and_the_service_answers_with_it(server: 
     edited = draft.replace("lecture_prestore: 300", "lecture_prestore: 280", 1)
     try:
         body = server.post(f"{api()}/save", {"text": edited}).json()
-        assert body["saved"] == "gotone-vip/1.2.0.yaml" and body["reloaded"] is True
+        assert body["saved"] == "gotone-vip/1.2.0.yaml"
         assert text_of(folder) == edited and body["fingerprint"] == loaded(folder, edited).fingerprint
         listed = server.get("/workbench/api/rulesets").json()["rulesets"]
         assert body["fingerprint"] in {v["fingerprint"] for r in listed for v in r["versions"]}
@@ -255,3 +261,22 @@ def test_save_writes_a_draft_that_loads_and_the_service_answers_with_it(server: 
     finally:
         server.post(f"{api()}/save", {"text": draft})
     assert text_of(folder) == draft
+
+
+def test_save_as_writes_a_new_version_beside_the_released_one(server: Server, folder: Path) -> None:
+    released = text_of(folder, "1.1.0")
+    edited = released.replace("lecture_prestore: 300", "lecture_prestore: 260", 1)
+    assert edited != released
+    assert server.post(f"{api('1.1.0')}/save-as", {"text": edited, "version": "1.2.0"}).json()["detail"][0]["code"] == "MR403"
+    assert server.post(f"{api('1.1.0')}/save-as", {"text": edited, "version": "1.03"}).json()["detail"][0]["code"] == "MR401"
+    elsewhere = edited.replace("ruleset: gotone-vip", "ruleset: gotone-elsewhere", 1)
+    refused = server.post(f"{api('1.1.0')}/save-as", {"text": elsewhere, "version": "1.4.0"})
+    assert refused.status_code == 409 and refused.json()["detail"][0]["code"] == "MR402"  # the folder would not load
+    assert not (folder / "gotone-vip" / "1.4.0.yaml").exists()  # so the file is taken back
+    body = server.post(f"{api('1.1.0')}/save-as", {"text": edited, "version": "1.3.0"}).json()
+    assert body["saved"] == "gotone-vip/1.3.0.yaml"
+    written = text_of(folder, "1.3.0")
+    assert written == edited.replace("version: 1.1.0", "version: 1.3.0", 1) and text_of(folder, "1.1.0") == released
+    assert body["fingerprint"] == mr.load_ruleset(folder / "gotone-vip" / "1.3.0.yaml").fingerprint
+    listed = next(r for r in server.get("/workbench/api/rulesets").json()["rulesets"] if r["ruleset"] == "gotone-vip")
+    assert {"version": "1.3.0", "released": False} in [{k: v[k] for k in ("version", "released")} for v in listed["versions"]]

@@ -187,7 +187,7 @@ def test_the_scenarios_run_with_coverage(page: Any, server: Server, folder: Path
     assert uncovered == report.uncovered["gotone-vip 1.2.0"]
 
 
-def test_save_is_refused_on_a_released_version(page: Any, server: Server, folder: Path) -> None:
+def test_save_is_refused_on_a_released_version_which_is_saved_as_a_new_one(page: Any, server: Server, folder: Path) -> None:
     released = (folder / "gotone-vip" / "1.1.0.yaml").read_text(encoding="utf-8")
     open_version(page, server, "1.1.0")
     page.locator(by("editor") + " .cm-content").click()
@@ -198,6 +198,14 @@ def test_save_is_refused_on_a_released_version(page: Any, server: Server, folder
     page.wait_for_function("document.querySelector('[data-testid=save-status]').textContent.includes('MR404')")
     assert "released" in status.inner_text()
     assert (folder / "gotone-vip" / "1.1.0.yaml").read_text(encoding="utf-8") == released
+    assert page.locator(by("new-version")).input_value() == "1.3.0"  # the next version number
+    page.click(by("save-as"))
+    page.wait_for_selector(f'{by("ruleset-list")} button.current[data-version="1.3.0"]')
+    assert "gotone-vip/1.3.0.yaml" in status.inner_text()
+    written = (folder / "gotone-vip" / "1.3.0.yaml").read_text(encoding="utf-8")
+    assert written == released.replace("version: 1.1.0", "version: 1.3.0", 1) + "# a note\n"
+    assert editor_text(page) == written
+    (folder / "gotone-vip" / "1.3.0.yaml").unlink()
 
 
 def test_save_writes_a_draft(page: Any, server: Server, folder: Path) -> None:

@@ -13,6 +13,7 @@ bundled from ``workbench-src/`` into ``static/workbench/editor.js``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -47,6 +48,10 @@ class ImpactRequest(Edited):
     seed: int = 2026
     file_name: str | None = Field(None, description="a customer file's name (.csv, .jsonl, .parquet)")
     file_text: str | None = Field(None, description="its content")
+
+
+class NewVersion(Edited):
+    version: str = Field(description="the new version's number, e.g. 1.3.0")
 
 
 class Rows(Edited):
@@ -194,12 +199,52 @@ def _router(store: Store) -> APIRouter:
             raise Refused([Diagnostic(code, f"the text is {edited.id} {edited.version}, but the file is "
                                       f"{ruleset}/{version}.yaml", file=str(path),
                                       hint="a new version is a new file: copy this one under the new version's name")])
-        path.write_text(body.text, encoding="utf-8")
-        reloaded = store.reload()
-        return answer({"saved": str(path.relative_to(store.root.resolve())), "fingerprint": edited.fingerprint,
-                       "reloaded": reloaded})
+        write_or_undo(store, path, body.text)
+        return answer({"saved": str(path.relative_to(store.root.resolve())), "fingerprint": edited.fingerprint})
+
+    @router.post(f"{version_path}/save-as")
+    def save_as(ruleset: str, version: str, body: NewVersion) -> Response:
+        """The edited text as a new version file beside this one, its ``version:`` set to the new number."""
+        from marketing_rules.load.lock import CANONICAL_VERSION
+
+        rs = store.get(ruleset, version=version)
+        path = _path(rs).with_name(f"{body.version}.yaml")
+        if not CANONICAL_VERSION.match(body.version):
+            raise Refused([Diagnostic("MR401", f"{body.version!r} is not a version number like 1.3.0", file=str(path))])
+        if body.version in store.index.get(ruleset, {}) or path.exists():
+            raise Refused([Diagnostic("MR403", f"{ruleset} {body.version} exists already", file=str(path),
+                                      hint="choose a version number not used yet")])
+        text, count = _VERSION_LINE.subn(lambda m: f"{m.group(1)}{body.version}{m.group(3)}", body.text, count=1)
+        if not count:
+            raise Refused([Diagnostic("MR010", "the text has no top-level 'version:' line to change", file=str(path))])
+        try:
+            edited = load_ruleset(path, text=text)
+        except RulesetError as error:
+            raise Refused(list(error.diagnostics)) from None
+        write_or_undo(store, path, text)
+        return answer({"saved": str(path.relative_to(store.root.resolve())), "version": body.version,
+                       "fingerprint": edited.fingerprint})
 
     return router
+
+
+_VERSION_LINE = re.compile(r"^(version:[ \t]*)([^\s#]+)(.*)$", re.MULTILINE)
+
+
+def write_or_undo(store: Store, path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` and reload the folder; when the folder no longer loads (two versions
+    in force at once, say), put the file back as it was and refuse with the folder's diagnostics."""
+    before = path.read_text(encoding="utf-8") if path.exists() else None
+    path.write_text(text, encoding="utf-8")
+    if store.reload():
+        return
+    if before is None:
+        path.unlink()
+    else:
+        path.write_text(before, encoding="utf-8")
+    problems = list(store.last_error.diagnostics) if store.last_error else []
+    store.reload()
+    raise Refused(problems)
 
 
 # -- what the endpoints answer ----------------------------------------------------------------------
