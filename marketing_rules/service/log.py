@@ -132,10 +132,7 @@ class DecisionLog:
         entries = [e for batch, _, _ in pending for e in batch]
         error: Exception | None = None
         try:
-            table = self._table(entries)
-            self._con.register("incoming", table)
-            self._con.execute(f"INSERT INTO {TABLE} SELECT * FROM incoming")
-            self._con.unregister("incoming")
+            self._con.from_arrow(self._table(entries)).insert_into(TABLE)  # one transaction
             self.written += len(entries)
             self.commits += 1
         except Exception as failure:  # noqa: BLE001 - any failure refuses the answers, none is lost silently
