@@ -197,6 +197,10 @@ def scenario(name: str, log: bool, batch: int, people: list[dict[str, Any]], arg
         rss_before = rss_mb(process.pid)
         latencies, failures, elapsed = run_load(port, bodies, path, args.connections, args.seconds, args.client, batch)
         rss_after = rss_mb(process.pid)
+        import urllib.request
+
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health") as health:
+            log_status = json.loads(health.read()).get("log")
     finally:
         stop(process)
     logged = None
@@ -213,7 +217,9 @@ def scenario(name: str, log: bool, batch: int, people: list[dict[str, Any]], arg
             "decisions_per_s": requests * batch / elapsed, "requests_per_s": requests / elapsed,
             "p50_ms": 1e3 * latencies[requests // 2] if latencies else None,
             "p99_ms": 1e3 * latencies[min(requests - 1, int(requests * 0.99))] if latencies else None,
-            "logged": logged, "rss_mb": (round(rss_before), round(rss_after)),
+            "logged": logged, "records_per_commit": log_status["written"] / max(1, log_status["commits"]) if log_status else None,
+            "log_status": log_status,
+            "rss_mb": (round(rss_before), round(rss_after)),
             "first_failure": failures[0] if failures else None}
 
 
@@ -270,6 +276,10 @@ def main() -> None:
         print(f"{name:<28}{r['decisions_per_s']:>12,.0f}{r['requests_per_s']:>12,.0f}{r['p50_ms']:>9.2f}"
               f"{r['p99_ms']:>9.2f}{r['failures']:>8}{r['logged'] if r['logged'] is not None else '-':>9}  "
               f"{r['rss_mb'][0]} -> {r['rss_mb'][1]}")
+        if r["records_per_commit"]:
+            status = r["log_status"]
+            print(f"    {r['records_per_commit']:.1f} records per log commit; per commit {status['encode_ms_per_commit']:.1f} ms "
+                  f"building the Arrow batch, {status['insert_ms_per_commit']:.1f} ms inserting and committing")
         if r["first_failure"]:
             print(f"    first failure: {r['first_failure']}")
     samples = soak(args.soak, people, args) if args.soak else []
