@@ -381,7 +381,7 @@ class _FastDecisions:
         path = scope.get("path", "")
         ruleset = path[len(_PREFIX):-len(_SUFFIX)] if scope["type"] == "http" and scope["method"] == "POST" \
             and path.startswith(_PREFIX) and path.endswith(_SUFFIX) else ""
-        if not ruleset or "/" in ruleset:
+        if not ruleset or "/" in ruleset or not _json_body(scope):
             return await self.app(scope, receive, send)
         chunks, size, more = [], 0, True
         while more:
@@ -404,6 +404,10 @@ class _FastDecisions:
 
 
 _PREFIX, _SUFFIX = "/v1/rulesets/", "/decisions"
+
+
+def _json_body(scope: Scope) -> bool:
+    return any(name == b"content-type" and value.startswith(b"application/json") for name, value in scope["headers"])
 
 
 def _replay(body: bytes) -> Receive:
