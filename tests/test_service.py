@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 
 import marketing_rules as mr
 from marketing_rules.synthetic import customers as synthetic
-from tests.serving import RULESETS, Server, serving
+from tests.serving import RULESETS, Server, serving, serving_in_thread
 
 pytest.importorskip("fastapi")
 
@@ -180,3 +181,23 @@ def test_openapi_documents_the_endpoints(server: Server) -> None:
 
 def test_unused_path_is_a_404(server: Server) -> None:
     assert server.get("/v1/nothing").status_code == 404
+
+
+def test_the_fast_path_answers_as_the_documented_route(server: Server, tmp_path: Path) -> None:
+    """``serve`` answers valid decision requests on a fast path; the FastAPI route must agree."""
+    from marketing_rules.service import Store, create_app
+
+    store = Store(RULESETS, clock=lambda: TODAY)
+    assert store.reload()
+    batch = list(synthetic(20, 99))
+    with serving_in_thread(create_app(store)) as routed:
+        for body in ({"customer": batch[0]}, {"customers": batch, "at": "2026-12-01"}, {"customer": GOLD, "version": "1.2.0"}):
+            fast, slow = server.post("/v1/rulesets/gotone-vip/decisions", body), routed.post("/v1/rulesets/gotone-vip/decisions", body)
+            assert fast.status_code == slow.status_code == 200
+            assert strip_ids(fast.json()) == strip_ids(slow.json())
+
+
+def strip_ids(answer: Any) -> Any:
+    if "decisions" in answer:
+        return [strip_ids(d) for d in answer["decisions"]]
+    return {k: v for k, v in answer.items() if k != "decision_id"}

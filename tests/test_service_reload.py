@@ -128,3 +128,21 @@ def test_the_version_in_force_changes_at_its_effective_date_without_a_restart(tm
         assert served_version(server) == "1.2.0"
         listed = [r["version"] for r in server.get("/v1/rulesets").json()["rulesets"] if r["ruleset"] == "stock-ops" and r["in_force"]]
         assert listed == ["1.3.0"]
+
+
+def test_a_folder_broken_at_start_serves_nothing_until_fixed(tmp_path: Path) -> None:
+    root = copy_rulesets(tmp_path / "rulesets")
+    broken = new_version(root, "1.3.0", "2027-01-10", broken=True)
+    with serving(root, "--no-log") as server:
+        health = server.get("/health")
+        assert health.status_code == 503 and health.json()["ready"] is False
+        assert health.json()["last_reload_error"]["diagnostics"][0]["file"] == str(broken)
+        response = server.post("/v1/rulesets/gotone-vip/decisions", {"customer": CUSTOMER})
+        assert response.status_code == 503 and "no rulesets loaded" in response.json()["detail"]
+        new_version(root, "1.3.0", "2027-01-10")
+        eventually(lambda: _ready(server))
+        assert served_version(server) == "1.3.0"
+
+
+def _ready(server: object) -> None:
+    assert server.get("/health").status_code == 200  # type: ignore[attr-defined]

@@ -10,10 +10,10 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from marketing_rules.service.app import create_app
+from marketing_rules.service.app import create_app, create_asgi
 from marketing_rules.service.store import Store
 
-__all__ = ["Store", "create_app", "serve"]
+__all__ = ["Store", "create_app", "create_asgi", "serve"]
 
 
 def serve(root: str | Path, *, host: str = "127.0.0.1", port: int = 8000, log_path: str | None = None,
@@ -31,5 +31,5 @@ def serve(root: str | Path, *, host: str = "127.0.0.1", port: int = 8000, log_pa
         from marketing_rules.service.log import DecisionLog
 
         log = DecisionLog(log_path, mask_ids=mask_ids, inputs=inputs)
-    app = create_app(store, log, watch=watch)
+    app = create_asgi(store, log, watch=watch)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
