@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import marketing_rules as mr
 from tests.serving import RULESETS, ROOT, Server, free_port, wait_until_up
@@ -280,3 +282,21 @@ def test_save_as_writes_a_new_version_beside_the_released_one(server: Server, fo
     assert body["fingerprint"] == mr.load_ruleset(folder / "gotone-vip" / "1.3.0.yaml").fingerprint
     listed = next(r for r in server.get("/workbench/api/rulesets").json()["rulesets"] if r["ruleset"] == "gotone-vip")
     assert {"version": "1.3.0", "released": False} in [{k: v[k] for k in ("version", "released")} for v in listed["versions"]]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_validate_says_what_loading_the_text_says(server: Server, folder: Path, data: st.DataObject) -> None:
+    """Any text a slip of the keyboard makes: the live diagnostics are those of load_ruleset, line for line."""
+    text = text_of(folder)
+    at = data.draw(st.integers(0, len(text) - 1), label="at")
+    typed = data.draw(st.sampled_from(["", " ", "\t", ":", "-", "'", "[", "x", "：", "\n"]), label="typed")
+    edited = text[:at] + typed + text[at + 1:]
+    body = server.post(f"{api()}/validate", {"text": edited}).json()
+    try:
+        loaded(folder, edited)
+        expected: list[tuple[Any, ...]] = []
+    except mr.RulesetError as error:
+        expected = [(d.code, d.line, d.column, d.message) for d in error.diagnostics]
+    assert body["ok"] == (not expected)
+    assert [(d["code"], d["line"], d["column"], d["message"]) for d in body["diagnostics"]] == expected
