@@ -214,10 +214,13 @@ def test_save_writes_a_draft(page: Any, server: Server, folder: Path) -> None:
     open_version(page, server, "1.2.0")
     page.locator(by("editor") + " .cm-content").click()
     page.keyboard.press("Control+End")
+    assert page.locator(by("modified")).is_hidden()
     page.keyboard.type("# reviewed in the workbench\n")
+    assert page.locator(by("modified")).is_visible()
     page.wait_for_selector(f'{by("diagnostics")}[data-state=ok]')
-    page.click(by("save"))
+    page.keyboard.press("Control+s")
     page.wait_for_function("document.querySelector('[data-testid=save-status]').className === 'ok'")
+    assert page.locator(by("modified")).is_hidden()
     assert path.read_text(encoding="utf-8") == before + "# reviewed in the workbench\n"
     path.write_text(before, encoding="utf-8")
 
