@@ -200,8 +200,8 @@ def test_save_is_refused_on_a_released_version_which_is_saved_as_a_new_one(page:
     assert (folder / "gotone-vip" / "1.1.0.yaml").read_text(encoding="utf-8") == released
     assert page.locator(by("new-version")).input_value() == "1.3.0"  # the next version number
     page.click(by("save-as"))
-    page.wait_for_selector(f'{by("ruleset-list")} button.current[data-version="1.3.0"]')
-    assert "gotone-vip/1.3.0.yaml" in status.inner_text()
+    page.wait_for_function("document.querySelector('[data-testid=save-status]').textContent.includes('gotone-vip/1.3.0.yaml')")
+    assert page.locator(f'{by("ruleset-list")} button.current[data-version="1.3.0"]').is_visible()
     written = (folder / "gotone-vip" / "1.3.0.yaml").read_text(encoding="utf-8")
     assert written == released.replace("version: 1.1.0", "version: 1.3.0", 1) + "# a note\n"
     assert editor_text(page) == written
