@@ -21,7 +21,8 @@ from tests.test_workbench import copy_with_scenarios, workbench
 
 pytest.importorskip("fastapi")
 
-CHROMIUM = next((p for p in (shutil.which("chromium"), "/usr/bin/chromium") if p and Path(p).exists()), None)
+CHROMIUM = next((p for p in (shutil.which("chromium"), shutil.which("chromium-browser"), "/usr/bin/chromium")
+                 if p and Path(p).exists()), None)
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary: install Debian's chromium and chromium-driver "
