@@ -300,3 +300,14 @@ def test_validate_says_what_loading_the_text_says(server: Server, folder: Path, 
         expected = [(d.code, d.line, d.column, d.message) for d in error.diagnostics]
     assert body["ok"] == (not expected)
     assert [(d["code"], d["line"], d["column"], d["message"]) for d in body["diagnostics"]] == expected
+
+
+def test_a_folder_that_does_not_load_is_named_at_start(tmp_path: Path) -> None:
+    folder = copy_with_scenarios(tmp_path / "rulesets")
+    path = folder / "gotone-vip" / "1.2.0.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("arpu < arpu_prev", "arpu < arpu_prv", 1), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "marketing_rules.cli", "workbench", str(folder), "--port",
+                           str(free_port())], env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 2
+    assert "MR101" in done.stderr and "1.2.0.yaml" in done.stderr and "arpu_prv" in done.stderr
