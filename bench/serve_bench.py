@@ -167,7 +167,7 @@ def in_process(people: list[dict[str, Any]]) -> dict[str, float]:
     import uuid
 
     import marketing_rules as mr
-    from marketing_rules.service.app import dumps
+    from marketing_rules.service.answers import dumps
 
     rs = mr.Registry(ROOT / "rulesets").get(RULESET, version="1.1.0")
     figures = {}

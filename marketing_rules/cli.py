@@ -460,7 +460,7 @@ def workbench(rulesets_dir: str, host: str, port: int, now: Any, no_watch: bool)
     Needs the workbench extra: pip install marketing-rules[workbench].
     """
     try:
-        from marketing_rules.service.workbench import workbench as run
+        from marketing_rules.service import workbench as run
     except ImportError as error:
         _bad_input(f"{error}; install the workbench with: pip install marketing-rules[workbench]")
     run(rulesets_dir, host=host, port=port, now=now.date() if now else None, watch=not no_watch)

@@ -76,7 +76,7 @@ def loaded(folder: Path, text: str, version: str = "1.2.0") -> mr.Ruleset:
 
 
 def plain(value: Any) -> Any:
-    from marketing_rules.service.app import dumps
+    from marketing_rules.service.answers import dumps
 
     return json.loads(dumps(value))
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from marketing_rules.service.app import create_app, create_asgi
 from marketing_rules.service.store import Store
 
-__all__ = ["Store", "create_app", "create_asgi", "serve"]
+__all__ = ["Store", "create_app", "create_asgi", "serve", "workbench"]
 
 
 def serve(root: str | Path, *, host: str = "127.0.0.1", port: int = 8000, log_path: str | None = None,
@@ -33,3 +33,19 @@ def serve(root: str | Path, *, host: str = "127.0.0.1", port: int = 8000, log_pa
         log = DecisionLog(log_path, mask_ids=mask_ids, inputs=inputs)
     app = create_asgi(store, log, watch=watch)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+def workbench(root: str | Path, *, host: str = "127.0.0.1", port: int = 8001, now: dt.date | None = None,
+              watch: bool = True) -> None:
+    """Serve the workbench (and the decision service, without a decision log) over ``root``."""
+    import uvicorn
+
+    store = Store(Path(root), clock=(lambda: now) if now is not None else dt.date.today)
+    if not store.reload() and store.last_error is not None:
+        print("the rulesets do not load; fix them first:", file=sys.stderr)
+        for diagnostic in store.last_error.diagnostics:
+            print(diagnostic.render(), file=sys.stderr)
+        raise SystemExit(2)
+    print(f"the workbench: http://{host}:{port}/workbench/", file=sys.stderr, flush=True)
+    uvicorn.run(create_app(store, watch=watch, workbench=True), host=host, port=port, log_level="warning",
+                access_log=False)

@@ -13,10 +13,8 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
@@ -24,8 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from marketing_rules.engine.decision import Decision
 from marketing_rules.engine.ruleset import Ruleset
-from marketing_rules.errors import EvaluationError, FactsError
 from marketing_rules.service import tmf679
+from marketing_rules.service.answers import BadCustomer, answer, decide, dumps
 from marketing_rules.service.store import NotFound, NotInForce, NotReady, Store
 
 if TYPE_CHECKING:
@@ -87,25 +85,6 @@ class BatchAnswer(BaseModel):
 
 class Problem(BaseModel):
     detail: Any
-
-
-# -- JSON -----------------------------------------------------------------------------------------
-def _default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, (set, frozenset)):
-        return sorted(value)
-    if hasattr(value, "items"):
-        return dict(value)
-    return str(value)
-
-
-def dumps(value: Any) -> bytes:
-    return orjson.dumps(value, default=_default, option=orjson.OPT_NON_STR_KEYS)
-
-
-def answer(value: Any, status: int = 200) -> Response:
-    return Response(dumps(value), status, media_type="application/json")
 
 
 # -- the application ------------------------------------------------------------------------------
@@ -250,26 +229,6 @@ _ID_COUNTER = itertools.count()
 def next_id() -> str:
     """A decision id shaped like a UUID: this process's random prefix and a counter (ordered in time)."""
     return f"{_ID_PREFIX}{next(_ID_COUNTER):012x}"
-
-
-class BadCustomer(ValueError):
-    """A customer that is not valid facts, with the place of each problem in the request."""
-
-    def __init__(self, detail: list[dict[str, Any]]):
-        self.detail = detail
-        super().__init__(detail)
-
-
-def decide(rs: Ruleset, customer: dict[str, Any], where: tuple[Any, ...]) -> Decision:
-    """``rs.evaluate``; a customer it rejects becomes a :class:`BadCustomer` placed at ``where``."""
-    try:
-        return rs.evaluate(customer)
-    except FactsError as error:
-        raise BadCustomer([{"loc": [*where, e["field"]], "msg": e["message"], "type": "fact",
-                            "input": e["value"]} for e in error.errors]) from None
-    except EvaluationError as error:
-        raise BadCustomer([{"loc": list(where), "msg": str(error), "type": "evaluation",
-                            "rule": error.rule}]) from None
 
 
 def _identity(rs: Ruleset) -> dict[str, str]:

@@ -87,7 +87,7 @@ class DecisionLog:
     def entries(self, decisions: Sequence[Decision], ids: Sequence[str], customers: Sequence[Any], at: dt.date,
                 latency: float) -> list[Row]:
         """The rows recording ``decisions`` (the ids answered, the customers as given)."""
-        now, micros = dt.datetime.now(dt.timezone.utc), latency * 1e6
+        now, micros = dt.datetime.now(dt.UTC), latency * 1e6
         return [self._row(now, i, d, c, at, micros) for d, i, c in zip(decisions, ids, customers)]
 
     def _row(self, now: dt.datetime, decision_id: str, d: Decision, customer: Any, at: dt.date, micros: float) -> Row:

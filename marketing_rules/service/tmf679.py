@@ -105,7 +105,7 @@ def offers(rs: Ruleset) -> list[tuple[str, str | None]]:
 
 
 def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def check(rs: Ruleset, request: CheckRequest, facts: dict[str, Any], decision: Decision, check_id: str,

@@ -12,7 +12,6 @@ bundled from ``workbench-src/`` into ``static/workbench/editor.js``.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -25,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from marketing_rules.engine.ruleset import Ruleset, load_ruleset
 from marketing_rules.errors import Diagnostic, RulesetError
+from marketing_rules.service.answers import answer, decide
 from marketing_rules.service.store import NotInForce, Store
 
 STATIC = Path(__file__).parent / "static" / "workbench"
@@ -66,30 +66,8 @@ class Refused(ValueError):
         super().__init__("; ".join(d.message for d in diagnostics))
 
 
-def workbench(root: str | Path, *, host: str = "127.0.0.1", port: int = 8001, now: dt.date | None = None,
-              watch: bool = True) -> None:
-    """Serve the workbench (and the decision service, without a decision log) over ``root``."""
-    import sys
-
-    import uvicorn
-
-    from marketing_rules.service.app import create_app
-
-    store = Store(Path(root), clock=(lambda: now) if now is not None else dt.date.today)
-    if not store.reload() and store.last_error is not None:
-        print("the rulesets do not load; fix them first:", file=sys.stderr)
-        for diagnostic in store.last_error.diagnostics:
-            print(diagnostic.render(), file=sys.stderr)
-        raise SystemExit(2)
-    print(f"the workbench: http://{host}:{port}/workbench/", file=sys.stderr, flush=True)
-    uvicorn.run(create_app(store, watch=watch, workbench=True), host=host, port=port, log_level="warning",
-                access_log=False)
-
-
 def add_workbench(app: FastAPI, store: Store) -> None:
     """Mount the page at ``/workbench/`` and its endpoints at ``/workbench/api`` on ``app``."""
-    from marketing_rules.service.app import answer
-
     app.include_router(_router(store), prefix="/workbench/api", tags=["workbench"])
 
     def refused(request: Any, error: Exception) -> Response:
@@ -112,8 +90,6 @@ def add_workbench(app: FastAPI, store: Store) -> None:
 
 
 def _router(store: Store) -> APIRouter:
-    from marketing_rules.service.app import answer, decide
-
     router = APIRouter()
     version_path = "/rulesets/{ruleset}/{version}"
 
