@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from marketing_rules.cli import main
-from marketing_rules.service.log import logged_customers
+from marketing_rules.service.log import connect, logged_customers
 from marketing_rules.synthetic import customers as synthetic
 from tests.serving import RULESETS, serving
 
@@ -22,7 +22,8 @@ pytest.importorskip("fastapi")
 
 
 def read(path: Path, sql: str) -> list[tuple[object, ...]]:
-    with duckdb.connect(str(path), read_only=True) as con:
+    """Query the log as any reader opens it: the journal a killed server left is loaded first."""
+    with connect(path) as con:
         return con.execute(sql).fetchall()
 
 
@@ -74,8 +75,12 @@ def test_after_kill_9_every_acknowledged_decision_is_in_the_log(tmp_path: Path) 
         for client in clients:
             client.join()
     assert len(acknowledged) >= 300
+    assert list(tmp_path.glob("decisions.duckdb.journal-*")), "killed: the last journal was not loaded"
     logged = {row[0] for row in read(log, "SELECT decision_id FROM decisions")}
     assert set(acknowledged) <= logged
+    assert not list(tmp_path.glob("decisions.duckdb.journal-*"))
+    with duckdb.connect(str(log), read_only=True) as con:  # loaded for good: plain DuckDB sees them too
+        assert {row[0] for row in con.execute("SELECT decision_id FROM decisions").fetchall()} == logged
 
 
 def test_masked_ids_and_no_inputs(tmp_path: Path) -> None:
