@@ -114,3 +114,22 @@ def test_the_log_command_shows_filters_and_exports(tmp_path: Path) -> None:
     days = list((tmp_path / "parquet").glob("day=*"))
     assert len(days) == 1
     assert pq.read_table(tmp_path / "parquet").num_rows == 31
+
+
+def test_a_line_cut_short_by_a_kill_is_dropped_the_rest_loaded(tmp_path: Path) -> None:
+    import datetime as dt
+
+    import marketing_rules as mr
+    from marketing_rules.service.log import DecisionLog, journal_path
+
+    path = tmp_path / "decisions.duckdb"
+    log = DecisionLog(path)
+    rs = mr.Registry(RULESETS).get("gotone-vip", version="1.1.0")
+    people = list(synthetic(3, 1))
+    lines = log.entries([rs.evaluate(c) for c in people], ["a", "b", "c"], people, dt.date(2027, 1, 15), 1e-5)
+    log.close()
+    journal = journal_path(path, 999)  # what a killed server leaves: two whole lines and a cut one
+    journal.write_bytes(lines[0] + lines[1] + lines[2][:40])
+    assert read(path, "SELECT decision_id, customer, as_of FROM decisions ORDER BY rowid") == [
+        ("a", people[0]["id"], dt.date(2027, 1, 15)), ("b", people[1]["id"], dt.date(2027, 1, 15))]
+    assert not journal.exists()
