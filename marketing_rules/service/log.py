@@ -143,7 +143,12 @@ class DecisionLog:
     # -- the writer thread: group commit to the journal --------------------------------------------
     def _run(self) -> None:
         while True:
-            item = self._queue.get()
+            try:
+                item = self._queue.get(timeout=JOURNAL_SECONDS)
+            except queue.Empty:  # quiet: hand over what the journal holds
+                if self._journal.tell():
+                    self._rotate()
+                continue
             waiting = [item]
             while True:  # everything that arrived while the last commit ran: one write, one fsync
                 try:
