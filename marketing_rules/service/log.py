@@ -56,6 +56,7 @@ Row = bytes
 
 JOURNAL_SECONDS = 1.0  # how often the journal is loaded into the DuckDB table
 JOURNAL_BYTES = 16 << 20  # or sooner, when it holds this much
+MEMORY_LIMIT = "128MB"  # DuckDB's buffer pool for the log: the table grows, the server's memory should not
 _COLUMNS = {"time": "TIMESTAMPTZ", "decision_id": "VARCHAR", "ruleset": "VARCHAR", "version": "VARCHAR",
             "fingerprint": "VARCHAR", "as_of": "DATE", "customer": "VARCHAR", "inputs": "VARCHAR",
             "offers": "VARCHAR[]", "fired": "VARCHAR[]", "access": "VARCHAR", "latency_us": "DOUBLE"}
@@ -73,7 +74,7 @@ class DecisionLog:
     def __init__(self, path: str | Path, *, mask_ids: bool = False, inputs: bool = True):
         self.path = Path(path)
         self.mask_ids, self.inputs = mask_ids, inputs
-        self._con = duckdb.connect(str(self.path))
+        self._con = duckdb.connect(str(self.path), config={"memory_limit": MEMORY_LIMIT, "threads": 1})
         self._con.execute(SCHEMA)
         load_journals(self._con, self.path)  # what a server killed before loading it had acknowledged
         self._salt = self._meta_salt() if mask_ids else b""
