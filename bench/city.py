@@ -1,9 +1,11 @@
 """A synthetic city of telecom customers in Parquet, vectorized (numpy), for the batch benchmark.
 
-The shape follows marketing_rules.synthetic (DOMAIN.md's segments, spend bands with a high-value
-tail, cards that follow spend, tenure, usage trends), drawn column by column in chunks of 500,000
-so that 6.4 million customers take seconds, not minutes. Every fact of the telecom-customer schema
-is present, plus care_done (stock-ops's own input); values are in range (no rejected rows).
+A simpler shape than marketing_rules.synthetic (which follows plan 001's tables 2.2-2.8): the
+segments and bundling of that city's choices, spend bands with a high-value tail, cards that follow
+spend, tenure and usage trends, drawn column by column in chunks of 500,000 so that 6.4 million
+customers take seconds, not minutes. Every fact of the telecom-customer schema is present, plus
+care_done (stock-ops's own input) and self_subscribed (experience-club's); values are in range (no
+rejected rows).
 
     python bench/city.py 6400000 bench/.cache/city-6400000.parquet
 """
@@ -67,6 +69,7 @@ def chunk(rng: np.random.Generator, start: int, n: int) -> pa.Table:
         "club_level": _pick(rng, ["none", "ordinary", "platinum", "diamond"], [70, 20, 8, 2], n),
         "care_done": np.where(rng.random(n) < 0.8, 0, rng.integers(0, 4, n)),
     }
+    columns["self_subscribed"] = (columns["vas_subscriptions"] > 0) & (rng.random(n) < 0.5)
     return pa.table({k: pa.array(v) if not isinstance(v, pa.Array) else v for k, v in columns.items()})
 
 

@@ -448,6 +448,24 @@ def serve(rulesets_dir: str, host: str, port: int, log_path: str, no_log: bool, 
         mask_ids=mask_ids, inputs=not no_inputs, watch=not no_watch)
 
 
+@main.command()
+@click.argument("rulesets_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True, type=int)
+@click.option("--now", type=click.DateTime(["%Y-%m-%d"]), help="a fixed date for 'today' (tests, demos)")
+@click.option("--no-watch", is_flag=True, help="do not reload when the folder changes")
+def workbench(rulesets_dir: str, host: str, port: int, now: Any, no_watch: bool) -> None:
+    """The analyst's workbench: a web page at /workbench/ to edit, try and compare the rulesets of RULESETS_DIR.
+
+    Needs the workbench extra: pip install marketing-rules[workbench].
+    """
+    try:
+        from marketing_rules.service.workbench import workbench as run
+    except ImportError as error:
+        _bad_input(f"{error}; install the workbench with: pip install marketing-rules[workbench]")
+    run(rulesets_dir, host=host, port=port, now=now.date() if now else None, watch=not no_watch)
+
+
 @main.command(name="log")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--ruleset", help="only this ruleset's decisions")

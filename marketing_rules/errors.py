@@ -46,6 +46,7 @@ CODES: dict[str, str] = {
     "MR209": "unknown schema",
     "MR210": "a consistency check names something that does not exist",
     "MR211": "a catalogue code that does not follow the code scheme",
+    "MR212": "an offer that gives a service only to tiers the access matrix denies it",
     "MR301": "bad unary test in a decision table",
     "MR302": "a table row has the wrong number of cells",
     "MR303": "bad hit policy use",

@@ -16,7 +16,8 @@ customers, and the first k of n customers are the same for every n >= k.
 Where the plan is silent the generator chooses: the segment sizes (general 50%, migrant workers
 20%, enterprise groups 15%, campus 15%; table 2.8 gives the type mix within each segment, and
 the general segment takes the rest so that table 2.2 holds); the value within a band; cards,
-packages and the other facts. Two cells of the plan cannot be met by facts the ruleset reads: a
+packages and the other facts (half of the customers with a subscription took it on their own
+initiative, experience-club's self_subscribed, drawn from a stream of its own). Two cells of the plan cannot be met by facts the ruleset reads: a
 voice-rising customer with no voice (table 2.5, 22) and a data-rising customer with no data
 (table 2.6, 23) go to the lowest band with usage.
 """
@@ -185,6 +186,7 @@ class _City:
     def __init__(self, seed: int):
         self.rng = random.Random(seed)
         self.offset = random.Random(f"city-{seed}").random()
+        self.own = random.Random(f"own-{seed}")  # its own stream: the other facts stay as they were
         self.seen = dict.fromkeys(TYPES, 0)
         self.segments = segment_weights()
 
@@ -251,7 +253,7 @@ class _City:
             card = _pick(rng, (("silver", 5), ("none", 95)))
         package, fee, _ = rng.choices(PACKAGES, weights=[p[2] for p in PACKAGES])[0]
         vas_types = min(12, int(rng.expovariate(0.6)))
-        return {
+        profile = {
             "sms": int(rng.expovariate(1 / 40)),
             "package": package,
             "package_fee": float(fee),
@@ -267,6 +269,9 @@ class _City:
             "birthday_month": rng.randint(1, 12),
             "club_level": _pick(rng, CLUB_LEVELS),
         }
+        # 是否为主动定制 (plan 003 section 七): half of those with a subscription took it themselves
+        profile["self_subscribed"] = profile["vas_subscriptions"] > 0 and self.own.random() < 0.5
+        return profile
 
 
 def customers(n: int, seed: int = 2026) -> Iterator[dict[str, Any]]:

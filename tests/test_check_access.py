@@ -76,3 +76,28 @@ def test_the_offers_own_grant_allows_it() -> None:
     report = check("arpu >= 50", mode="trial", grant=grant)
     assert access_findings(report) == []
     assert "offer lounge-gift: airport-lounge only where the access matrix allows it" in report.proved
+
+
+def load_errors(when: str, mode: str = "gift", grant: str = "") -> list[str]:
+    text = RULESET.replace("{{lounge_when}}", when).replace("{{mode}}", mode).replace("{{grant}}", grant)
+    try:
+        mr.load_ruleset("access.yaml", text=text)
+    except mr.RulesetError as error:
+        return [d.render() for d in error.diagnostics]
+    return []
+
+
+def test_an_offer_naming_only_denied_tiers_is_refused_at_load_at_its_reward() -> None:
+    (message,) = load_errors("tier == 'ordinary'")
+    assert message.startswith("access.yaml:22:13: MR212 rule 'lounge-gift': gives the service airport-lounge "
+                              "only to tier ordinary"), message
+    (message,) = load_errors("""{all: [arpu >= 0, "tier in ['silver']"]}""", mode="trial")
+    assert "airport-lounge as trial only to tier silver" in message, message
+
+
+def test_load_refuses_only_what_is_certain() -> None:
+    assert load_errors("tier in [gold, ordinary]") == []      # gold may use it: check finds ordinary
+    assert load_errors("tier == 'silver'") == []              # silver may use it paid; a gift is any mode
+    assert load_errors("arpu >= 50") == []                    # no tier named: left to check
+    assert load_errors("tier == 'ordinary'", mode="trial",
+                       grant="      grant: {service: airport-lounge, mode: trial}") == []

@@ -1,7 +1,7 @@
 """Points accrual (SPEC section 7): rs.accrue(customer, events) -> Statement.
 
 The semantics one by one on small rule files, then the property: the shipped experience club's
-coins equal a plain-Python reading of the plan (DOMAIN.md section 4) on random event histories."""
+coins equal a plain-Python reading of the plan (plan 003 篇章一 section 六) on random event histories."""
 
 from __future__ import annotations
 

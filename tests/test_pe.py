@@ -122,6 +122,11 @@ def test_against_shows_where_the_rulesets_matrix_differs() -> None:
     assert same == []
 
 
+def test_the_new_gotone_vip_uses_the_matrix_the_survey_proposes() -> None:
+    report = pe.analyse(SURVEY, against=mr.load_ruleset(ROOT / "rulesets/gotone-vip/1.2.0.yaml"))
+    assert report["differences"] == []
+
+
 def test_critical_value_is_a_parameter_and_checked() -> None:
     strict = json.loads(CliRunner().invoke(main, ["pe", str(SURVEY), "--format", "json", "--critical", "0.65"]).output)
     assert strict["matrix"]["silver"] == {"semi-open": ["paid", "prestore", "trial"], "open": "free"}

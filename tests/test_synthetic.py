@@ -35,3 +35,13 @@ def test_reproducible_and_prefix_stable() -> None:
     assert list(customers(50, 9)) == list(customers(50, 9))
     assert list(customers(20, 9)) == list(customers(50, 9))[:20]
     assert list(customers(20, 9)) != list(customers(20, 10))
+
+
+def test_the_city_has_elite_club_members_under_experience_club_1_2_0() -> None:
+    """1.2.0's elite row reads 是否为主动定制 (self_subscribed): the city says it for every customer."""
+    club = mr.load_ruleset(rulesets_dir() / "experience-club" / "1.2.0.yaml")
+    city = list(customers(2000, 5))
+    assert all(isinstance(c["self_subscribed"], bool) for c in city)
+    assert not any(c["self_subscribed"] for c in city if c["vas_subscriptions"] == 0)
+    levels = [club.evaluate(c).facts["member_level"] for c in city]
+    assert levels.count("elite") >= 5, levels.count("elite")

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 import z3
 
+from marketing_rules.analysis.access import access_mode, allowed, services_given
 from marketing_rules.analysis.program import Program, Rule, Table, cond_to_ast
 from marketing_rules.analysis.symbolic import Encoder, Encoding, TableTrace
 from marketing_rules.errors import EvaluationError
@@ -298,8 +299,8 @@ class Checker:
         values = self.program.fact_types[access.by].values or tuple(access.table)
         for trace in self.enc.rules.values():
             rule = trace.rule
-            for service in _services_given(rule):
-                denied = [v for v in values if not _allowed(access.table.get(v, {}), rule, service)]
+            for service in services_given(rule):
+                denied = [v for v in values if not allowed(access.table.get(v, {}), rule, service)]
                 codes = [by.term == self.enc.strings[v] for v in denied if v in self.enc.strings]
                 where = f"{access.by} {', '.join(denied) or 'null'}"
                 reached = z3.Or(z3.Not(by.defined), z3.And(by.defined, z3.Or(codes))) if codes else z3.Not(by.defined)
@@ -344,7 +345,7 @@ class Checker:
         if rule.id not in decision.fired:
             return False
         got = decision.access.get(service)
-        wanted = _access_mode(rule)
+        wanted = access_mode(rule)
         return got is None or (wanted is not None and wanted not in got.modes and "free" not in got.modes)
 
     def _raises_unique(self, witness: Witness) -> bool:
@@ -365,32 +366,6 @@ def _lost(lower: Any, higher: Any) -> list[tuple[str, str]]:
             continue
         lost += [(service, mode) for mode in access.modes if mode not in modes]
     return sorted(lost)
-
-
-#: The offer modes that are also access modes: an offer in such a mode needs the service under it.
-ACCESS_MODES = ("free", "paid", "prestore", "trial")
-
-
-def _services_given(rule: Rule) -> list[str]:
-    """The services a rule's offer gives as a reward, in order."""
-    if rule.offer is None:
-        return []
-    named = (term.fixed.get("service") for term in rule.offer.rewards if term.kind == "service")
-    return list(dict.fromkeys(str(s) for s in named if s is not None))
-
-
-def _access_mode(rule: Rule) -> str | None:
-    mode = rule.offer.mode if rule.offer is not None else None
-    return mode if mode in ACCESS_MODES else None
-
-
-def _allowed(matrix: Mapping[str, Any], rule: Rule, service: str) -> bool:
-    """Whether a customer with this row of the access matrix, and the rule's own grants, may use the
-    service the way the rule's offer gives it."""
-    modes = set(matrix[service].modes) if service in matrix else set()
-    modes |= {grant.mode for grant in rule.grants if grant.service == service}
-    wanted = _access_mode(rule)
-    return bool(modes) and (wanted is None or wanted in modes or "free" in modes)
 
 
 def check(program: Program, decide: Decide, *, timeout: float = BUDGET_S,

@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Any
 
 from marketing_rules.analysis import order
+from marketing_rules.analysis.access import access_mode, allowed, services_given, targeted
 from marketing_rules.analysis.events import EventsResolver
 from marketing_rules.analysis.program import (
     Access,
@@ -71,6 +72,8 @@ class Resolver:
             index += 1
         self.rule_id = None
         access = self._access()
+        if access is not None:
+            self._offer_access(units, access)
         checks = self._checks(units)
         # -- events, points and triggers (SPEC section 7): resolved in analysis/events.py --------
         events = EventsResolver(self).parts()
@@ -547,6 +550,26 @@ class Resolver:
                 for service_id, service in self.file.services.items() if service.class_ in modes_by_class
             })
         return Access(by, MappingProxyType(table))
+
+    def _offer_access(self, units: list[Rule | Table], access: Access) -> None:
+        """An offer whose condition names only values of the access fact for which the matrix denies
+        a service it gives: certain at load (``check`` proves the rest, offer-access)."""
+        for unit in units:
+            if not isinstance(unit, Rule) or unit.offer is None:
+                continue
+            tiers = sorted(targeted(unit.when, access.by) or ())
+            for service in services_given(unit) if tiers else []:
+                if any(allowed(access.table.get(tier, {}), unit, service) for tier in tiers):
+                    continue
+                i = next(i for i, t in enumerate(unit.offer.rewards) if t.fixed.get("service") == service)
+                self.rule_id = unit.id
+                mode = f" as {unit.offer.mode}" if access_mode(unit) else ""
+                self._error("MR212", f"gives the service {service}{mode} only to {access.by} "
+                            f"{', '.join(tiers)}, which the access matrix does not let use it",
+                            (*unit.path, "then", "offer", "rewards", i),
+                            f"allow it in access: for those values, add a grant to the rule, or target "
+                            f"other values of {access.by}")
+        self.rule_id = None
 
 
 _TRUE = Expression(ast.Literal((0, 0), True), "true", ())

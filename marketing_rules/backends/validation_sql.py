@@ -21,7 +21,7 @@ already has its fact's type.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -83,7 +83,7 @@ def _trimmed(raw: exp.Expression) -> exp.Expression:
 
 
 def _bounds(spec: FactSpec, value: exp.Expression) -> list[tuple[exp.Expression, str]]:
-    found = []
+    found: list[tuple[exp.Expression, str]] = []
     if spec.ge is not None:
         found.append((exp.LT(this=paren(value), expression=_number(spec.ge)), rules.at_least(spec.ge)))
     if spec.le is not None:
@@ -101,7 +101,8 @@ def _beyond(value: exp.Expression, inclusive: bool) -> exp.Expression:
     if inclusive:
         return exp.GTE(this=exp.Abs(this=value), expression=exp.Literal.number(LIMIT))
     low = exp.LT(this=paren(value), expression=exp.Literal.number(-LIMIT))
-    return exp.or_(low, exp.GT(this=paren(value), expression=exp.Literal.number(LIMIT)), copy=False)
+    high = exp.GT(this=paren(value), expression=exp.Literal.number(LIMIT))
+    return exp.Or(this=low, expression=high)
 
 
 def _within(value: exp.Expression, kind: exp.DataType, inclusive: bool) -> exp.Expression:
@@ -125,6 +126,7 @@ def shown(raw: exp.Expression, kind: SourceKind) -> exp.Expression:
 
 
 def _integer(spec: FactSpec, raw: exp.Expression, kind: SourceKind) -> tuple[exp.Expression, exp.Expression]:
+    number: exp.Expression
     if kind == "string":
         text = _trimmed(raw)
         number = exp.TryCast(this=text, to=WHOLE)
@@ -136,7 +138,7 @@ def _integer(spec: FactSpec, raw: exp.Expression, kind: SourceKind) -> tuple[exp
         reason = _first((_beyond(number, False), rules.INTEGER_RANGE), *_bounds(spec, number))
     elif kind in ("float", "decimal"):
         whole = exp.EQ(this=exp.Mod(this=paren(raw), expression=exp.Literal.number(1)), expression=exp.Literal.number(0))
-        bad = exp.Not(this=paren(exp.and_(_finite(raw), whole) if kind == "float" else whole))
+        bad = exp.Not(this=paren(exp.And(this=_finite(raw), expression=whole) if kind == "float" else whole))
         # a whole decimal of any scale as DECIMAL(38, 0), so that 10^18 can be compared with it
         number = exp.Case().when(exp.Not(this=paren(bad)), raw if kind == "float" else exp.TryCast(this=raw, to=WHOLE), copy=False)
         reason = _first((bad, rules.NOT_INTEGER), (_beyond(number, False), rules.INTEGER_RANGE), *_bounds(spec, number))
@@ -146,6 +148,7 @@ def _integer(spec: FactSpec, raw: exp.Expression, kind: SourceKind) -> tuple[exp
 
 
 def _decimal(spec: FactSpec, raw: exp.Expression, kind: SourceKind) -> tuple[exp.Expression, exp.Expression]:
+    bad: tuple[exp.Expression, str]
     if kind == "string":
         text = _trimmed(raw)
         number = exp.TryCast(this=text, to=WIDE)
@@ -176,7 +179,7 @@ def _boolean(raw: exp.Expression, kind: SourceKind) -> tuple[exp.Expression, exp
     true = exp.In(this=word, expressions=[_text(w) for w in rules.TRUE_WORDS])
     false = exp.In(this=word, expressions=[_text(w) for w in rules.FALSE_WORDS])
     value = exp.Case().when(true, exp.true(), copy=False).when(false, exp.false(), copy=False)
-    return value, _first((exp.Not(this=paren(exp.or_(true, false, copy=False))), rules.NOT_BOOLEAN))
+    return value, _first((exp.Not(this=paren(exp.Or(this=true, expression=false))), rules.NOT_BOOLEAN))
 
 
 def _text_fact(spec: FactSpec, raw: exp.Expression, kind: SourceKind) -> tuple[exp.Expression, exp.Expression | None]:
@@ -196,6 +199,7 @@ def _text_fact(spec: FactSpec, raw: exp.Expression, kind: SourceKind) -> tuple[e
 
 def validate_fact(spec: FactSpec, raw: exp.Expression, kind: SourceKind) -> ValidatedFact:
     """The typed value of one input column and the reason of a bad value."""
+    reason: exp.Expression | None
     if spec.type == "integer":
         value, reason = _integer(spec, raw, kind)
     elif spec.type == "number":
@@ -234,7 +238,7 @@ def error_text(facts: list[ValidatedFact], raw: Mapping[str, exp.Expression]) ->
 
 
 def validated(schema: FactSchema, wanted: set[str], source: Mapping[str, SourceKind] | None,
-              column=exp.column) -> tuple[list[ValidatedFact], exp.Expression]:
+              column: Callable[..., exp.Expression] = exp.column) -> tuple[list[ValidatedFact], exp.Expression]:
     """The typed facts a program reads, and the error text of a row.
 
     ``source`` maps the input's column names to their kinds; None assumes every wanted fact is a

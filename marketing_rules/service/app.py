@@ -109,9 +109,9 @@ def answer(value: Any, status: int = 200) -> Response:
 
 
 # -- the application ------------------------------------------------------------------------------
-def create_app(store: Store, log: DecisionLog | None = None, *, watch: bool = False) -> FastAPI:
+def create_app(store: Store, log: DecisionLog | None = None, *, watch: bool = False, workbench: bool = False) -> FastAPI:
     """The service over ``store``; ``log`` a :class:`~marketing_rules.service.log.DecisionLog` or None;
-    ``watch`` reloads the folder when its files change."""
+    ``watch`` reloads the folder when its files change; ``workbench`` adds the analyst's page at /workbench/."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -135,6 +135,10 @@ def create_app(store: Store, log: DecisionLog | None = None, *, watch: bool = Fa
     _errors(app)
     _routes(app, store, log)
     _tmf679(app, store, log)
+    if workbench:
+        from marketing_rules.service.workbench import add_workbench
+
+        add_workbench(app, store)
     app.add_middleware(_BodyLimit)
     return app
 
