@@ -204,9 +204,9 @@ def scenario(name: str, log: bool, batch: int, people: list[dict[str, Any]], arg
         stop(process)
     logged = None
     if log:
-        import duckdb
+        from marketing_rules.service.log import connect
 
-        with duckdb.connect(str(folder / "decisions.duckdb"), read_only=True) as con:
+        with connect(folder / "decisions.duckdb") as con:
             row = con.execute("SELECT count(*) FROM decisions").fetchone()
             logged = int(row[0]) if row else 0
     shutil.rmtree(folder, ignore_errors=True)
@@ -277,8 +277,8 @@ def main() -> None:
               f"{r['rss_mb'][0]} -> {r['rss_mb'][1]}")
         if r["records_per_commit"]:
             status = r["log_status"]
-            print(f"    {r['records_per_commit']:.1f} records per log commit; per commit {status['encode_ms_per_commit']:.1f} ms "
-                  f"building the Arrow batch, {status['insert_ms_per_commit']:.1f} ms inserting and committing")
+            print(f"    {r['records_per_commit']:.1f} records per log commit, {status['fsync_ms_per_commit']:.1f} ms "
+                  f"per write and fsync; {status['loaded']:,} loaded into DuckDB in {status['load_seconds']:.1f} s")
         if r["first_failure"]:
             print(f"    first failure: {r['first_failure']}")
     samples = soak(args.soak, people, args) if args.soak else []

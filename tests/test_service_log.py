@@ -14,15 +14,16 @@ import pytest
 from click.testing import CliRunner
 
 from marketing_rules.cli import main
-from marketing_rules.service.log import logged_customers
+from marketing_rules.service.log import connect, logged_customers
 from marketing_rules.synthetic import customers as synthetic
-from tests.serving import RULESETS, serving
+from tests.serving import RULESETS, eventually, serving
 
 pytest.importorskip("fastapi")
 
 
 def read(path: Path, sql: str) -> list[tuple[object, ...]]:
-    with duckdb.connect(str(path), read_only=True) as con:
+    """Query the log as any reader opens it: the journal a killed server left is loaded first."""
+    with connect(path) as con:
         return con.execute(sql).fetchall()
 
 
@@ -33,6 +34,10 @@ def test_every_decision_is_logged_with_what_was_decided(tmp_path: Path) -> None:
         one = server.post("/v1/rulesets/gotone-vip/decisions", {"customer": batch[0]}).json()
         many = server.post("/v1/rulesets/gotone-vip/decisions", {"customers": batch, "at": "2026-12-01"}).json()["decisions"]
         assert server.get("/health").json()["log"]["written"] == 51
+
+        def loaded() -> None:  # a quiet server still moves its journal into the table within seconds
+            assert server.get("/health").json()["log"]["loaded"] == 51
+        eventually(loaded)
     answered = {d["decision_id"]: d for d in [one, *many]}
     logged = read(log, "SELECT decision_id, ruleset, version, fingerprint, as_of, customer, inputs, offers, fired, latency_us "
                        "FROM decisions")
@@ -74,8 +79,12 @@ def test_after_kill_9_every_acknowledged_decision_is_in_the_log(tmp_path: Path) 
         for client in clients:
             client.join()
     assert len(acknowledged) >= 300
+    assert list(tmp_path.glob("decisions.duckdb.journal-*")), "killed: the last journal was not loaded"
     logged = {row[0] for row in read(log, "SELECT decision_id FROM decisions")}
     assert set(acknowledged) <= logged
+    assert not list(tmp_path.glob("decisions.duckdb.journal-*"))
+    with duckdb.connect(str(log), read_only=True) as con:  # loaded for good: plain DuckDB sees them too
+        assert {row[0] for row in con.execute("SELECT decision_id FROM decisions").fetchall()} == logged
 
 
 def test_masked_ids_and_no_inputs(tmp_path: Path) -> None:
@@ -109,3 +118,22 @@ def test_the_log_command_shows_filters_and_exports(tmp_path: Path) -> None:
     days = list((tmp_path / "parquet").glob("day=*"))
     assert len(days) == 1
     assert pq.read_table(tmp_path / "parquet").num_rows == 31
+
+
+def test_a_line_cut_short_by_a_kill_is_dropped_the_rest_loaded(tmp_path: Path) -> None:
+    import datetime as dt
+
+    import marketing_rules as mr
+    from marketing_rules.service.log import DecisionLog, journal_path
+
+    path = tmp_path / "decisions.duckdb"
+    log = DecisionLog(path)
+    rs = mr.Registry(RULESETS).get("gotone-vip", version="1.1.0")
+    people = list(synthetic(3, 1))
+    lines = log.entries([rs.evaluate(c) for c in people], ["a", "b", "c"], people, dt.date(2027, 1, 15), 1e-5)
+    log.close()
+    journal = journal_path(path, 999)  # what a killed server leaves: two whole lines and a cut one
+    journal.write_bytes(lines[0] + lines[1] + lines[2][:40])
+    assert read(path, "SELECT decision_id, customer, as_of FROM decisions ORDER BY rowid") == [
+        ("a", people[0]["id"], dt.date(2027, 1, 15)), ("b", people[1]["id"], dt.date(2027, 1, 15))]
+    assert not journal.exists()

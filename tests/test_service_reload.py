@@ -146,3 +146,25 @@ def test_a_folder_broken_at_start_serves_nothing_until_fixed(tmp_path: Path) -> 
 
 def _ready(server: object) -> None:
     assert server.get("/health").status_code == 200  # type: ignore[attr-defined]
+
+
+def test_a_load_that_fails_outside_the_rule_files_keeps_serving(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from marketing_rules.service import Store, store as stores
+
+    root = copy_rulesets(tmp_path / "rulesets")
+    store = Store(root, clock=lambda: dt.date(2027, 1, 15))
+    assert store.reload()
+    served = store.registry
+    (root / "rulesets.lock").unlink()
+    (root / "rulesets.lock").mkdir()  # the lock is now a folder: reading it fails, with no rule file to blame
+    assert not store.reload()
+    assert store.registry is served and store.last_error is not None
+    assert [d.code for d in store.last_error.diagnostics] == ["MR406"]
+    assert store.get("gotone-vip").version == "1.1.0"
+
+    def crash(root: Path) -> None:  # a failure no rule file explains (a bug, a vanished mount)
+        raise RuntimeError("the disk went away")
+    monkeypatch.setattr(stores, "Registry", crash)
+    assert not store.reload()
+    assert store.registry is served and store.last_error is not None
+    assert store.last_error.message == "RuntimeError: the disk went away" and store.last_error.diagnostics == ()

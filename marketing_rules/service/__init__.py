@@ -26,6 +26,8 @@ def serve(root: str | Path, *, host: str = "127.0.0.1", port: int = 8000, log_pa
         print("the rulesets do not load; serving nothing until they do:", file=sys.stderr)
         for diagnostic in store.last_error.diagnostics:
             print(diagnostic.render(), file=sys.stderr)
+        if store.last_error.message:
+            print(store.last_error.message, file=sys.stderr)
     log = None
     if log_path is not None:
         from marketing_rules.service.log import DecisionLog

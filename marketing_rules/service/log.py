@@ -1,8 +1,9 @@
 """The decision log: every decision the service answers, durably in a DuckDB file.
 
-A writer thread takes every record waiting, inserts them in one transaction through Arrow (group
-commit), and only then lets their requests answer: an acknowledged decision is in the log, even
-after ``kill -9``. The customer as given is kept (``inputs``, JSON) so that a candidate version can
+A writer thread takes every record waiting, appends them to a journal file with one write and one
+fsync (group commit), and only then lets their requests answer: an acknowledged decision is in the
+log, even after ``kill -9``. A loader thread moves the journal into the DuckDB table every second;
+opening the log moves whatever a killed server left. The customer as given is kept (``inputs``, JSON) so that a candidate version can
 be replayed on real traffic (:func:`logged_customers`, ``marketing-rules diff --log``).
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import os
 import queue
 import secrets
 import threading
@@ -21,7 +23,6 @@ from typing import Any
 
 import duckdb
 import orjson
-import pyarrow as pa
 
 from marketing_rules.engine.decision import Decision
 
@@ -43,36 +44,53 @@ CREATE TABLE IF NOT EXISTS {TABLE} (
 );
 CREATE TABLE IF NOT EXISTS log_meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 """
-_ARROW = pa.schema([("time", pa.timestamp("us", tz="UTC")), ("decision_id", pa.string()), ("ruleset", pa.string()),
-                    ("version", pa.string()), ("fingerprint", pa.string()), ("as_of", pa.date32()),
-                    ("customer", pa.string()), ("inputs", pa.string()), ("offers", pa.list_(pa.string())),
-                    ("fired", pa.list_(pa.string())), ("access", pa.string()), ("latency_us", pa.float64())])
-
 
 class LogUnavailable(RuntimeError):
     """The log could not commit: the decisions are not answered (HTTP 503), never answered unlogged."""
 
 
-#: One decision to record: the values of the table's columns, in order, encoded by the request's own
-#: thread (the writer only transposes them into Arrow and commits, without contending for the GIL).
-Row = tuple[Any, ...]
+#: One decision to record: its journal line (JSON), encoded by the request's own thread so that the
+#: writer does almost no Python work (it would contend with the event loop for the GIL).
+Row = bytes
+
+
+JOURNAL_SECONDS = 1.0  # how often the journal is loaded into the DuckDB table
+JOURNAL_BYTES = 16 << 20  # or sooner, when it holds this much
+MEMORY_LIMIT = "128MB"  # DuckDB's buffer pool for the log: the table grows, the server's memory should not
+_COLUMNS = {"time": "TIMESTAMPTZ", "decision_id": "VARCHAR", "ruleset": "VARCHAR", "version": "VARCHAR",
+            "fingerprint": "VARCHAR", "as_of": "DATE", "customer": "VARCHAR", "inputs": "VARCHAR",
+            "offers": "VARCHAR[]", "fired": "VARCHAR[]", "access": "VARCHAR", "latency_us": "DOUBLE"}
 
 
 class DecisionLog:
-    """An append-only DuckDB table of decisions, written by one thread with group commit."""
+    """The decision log of a server: a journal fsynced per group of decisions, loaded into DuckDB.
+
+    A decision is acknowledged once its line is in the journal and the journal is on disk (group
+    commit: one write and one fsync for every record waiting). A loader thread moves the journal into
+    the DuckDB table every second; whatever a killed server had not moved is moved the next time the
+    log is opened (by a server, ``marketing-rules log``, ``diff --log`` or :func:`connect`).
+    """
 
     def __init__(self, path: str | Path, *, mask_ids: bool = False, inputs: bool = True):
         self.path = Path(path)
         self.mask_ids, self.inputs = mask_ids, inputs
-        self._con = duckdb.connect(str(self.path))
+        self._con = duckdb.connect(str(self.path), config={"memory_limit": MEMORY_LIMIT, "threads": 1})
         self._con.execute(SCHEMA)
+        load_journals(self._con, self.path)  # what a server killed before loading it had acknowledged
         self._salt = self._meta_salt() if mask_ids else b""
         self._queue: queue.SimpleQueue[tuple[list[Row], asyncio.AbstractEventLoop, asyncio.Future[None]] | None] = \
             queue.SimpleQueue()
-        self.written = self.commits = 0
-        self.encode_seconds = self.commit_seconds = 0.0  # the writer's time: building the Arrow batch, inserting
+        self._loads: queue.SimpleQueue[Path | None] = queue.SimpleQueue()
+        self._number = 0
+        self._journal = self._open_journal()
+        self._rotated = time.monotonic()
+        self.written = self.commits = self.loaded = 0
+        self.fsync_seconds = self.load_seconds = 0.0
         self.last_error: str | None = None
+        self._loader = threading.Thread(target=self._load_loop, args=(self._con.cursor(),), name="decision-log-loader",
+                                        daemon=True)
         self._thread = threading.Thread(target=self._run, name="decision-log", daemon=True)
+        self._loader.start()
         self._thread.start()
 
     def _meta_salt(self) -> bytes:
@@ -86,7 +104,7 @@ class DecisionLog:
     # -- the request side ------------------------------------------------------------------------
     def entries(self, decisions: Sequence[Decision], ids: Sequence[str], customers: Sequence[Any], at: dt.date,
                 latency: float) -> list[Row]:
-        """The rows recording ``decisions`` (the ids answered, the customers as given)."""
+        """The journal lines recording ``decisions`` (the ids answered, the customers as given)."""
         now, micros = dt.datetime.now(dt.UTC), latency * 1e6
         return [self._row(now, i, d, c, at, micros) for d, i, c in zip(decisions, ids, customers)]
 
@@ -97,33 +115,43 @@ class DecisionLog:
             if self.mask_ids and isinstance(customer, dict) and "id" in customer:
                 customer = {**customer, "id": who}
         access = {s: list(a.modes) for s, a in d.access.items()}
-        return (now, decision_id, d.ruleset, d.version, d.fingerprint, at, who,
-                _json(customer) if self.inputs else None, [o.id for o in d.offers], list(d.fired), _json(access), micros)
+        return orjson.dumps({"time": now, "decision_id": decision_id, "ruleset": d.ruleset, "version": d.version,
+                             "fingerprint": d.fingerprint, "as_of": at, "customer": who,
+                             "inputs": _json(customer) if self.inputs else None, "offers": [o.id for o in d.offers],
+                             "fired": list(d.fired), "access": _json(access), "latency_us": micros},
+                            default=str, option=orjson.OPT_APPEND_NEWLINE)
 
     async def append(self, entries: list[Row]) -> None:
-        """Return once ``entries`` are committed; raise :class:`LogUnavailable` if they cannot be."""
+        """Return once ``entries`` are on disk; raise :class:`LogUnavailable` if they cannot be."""
         loop = asyncio.get_running_loop()
         done: asyncio.Future[None] = loop.create_future()
         self._queue.put((entries, loop, done))
         await done
 
     def status(self) -> dict[str, Any]:
-        per = 1e3 / max(1, self.commits)
-        return {"path": str(self.path), "written": self.written, "commits": self.commits,
-                "encode_ms_per_commit": round(self.encode_seconds * per, 3),
-                "insert_ms_per_commit": round(self.commit_seconds * per, 3), "last_error": self.last_error}
+        return {"path": str(self.path), "written": self.written, "commits": self.commits, "loaded": self.loaded,
+                "fsync_ms_per_commit": round(1e3 * self.fsync_seconds / max(1, self.commits), 3),
+                "load_seconds": round(self.load_seconds, 3), "last_error": self.last_error}
 
     def close(self) -> None:
+        """Commit what waits, load the whole journal into the table, close the file."""
         self._queue.put(None)
-        self._thread.join(30)
+        self._thread.join(60)
+        self._loads.put(None)
+        self._loader.join(120)
         self._con.close()
 
-    # -- the writer thread -----------------------------------------------------------------------
+    # -- the writer thread: group commit to the journal --------------------------------------------
     def _run(self) -> None:
         while True:
-            item = self._queue.get()
+            try:
+                item = self._queue.get(timeout=JOURNAL_SECONDS)
+            except queue.Empty:  # quiet: hand over what the journal holds
+                if self._journal.tell():
+                    self._rotate()
+                continue
             waiting = [item]
-            while True:  # everything that arrived while the last commit ran: one transaction
+            while True:  # everything that arrived while the last commit ran: one write, one fsync
                 try:
                     waiting.append(self._queue.get_nowait())
                 except queue.Empty:
@@ -132,19 +160,21 @@ class DecisionLog:
             if pending:
                 self._commit(pending)
             if len(pending) < len(waiting):
+                self._rotate(last=True)
                 return
+            if time.monotonic() - self._rotated > JOURNAL_SECONDS or self._journal.tell() > JOURNAL_BYTES:
+                self._rotate()
 
     def _commit(self, pending: list[tuple[list[Row], asyncio.AbstractEventLoop, asyncio.Future[None]]]) -> None:
-        entries = [e for batch, _, _ in pending for e in batch]
+        lines = [line for batch, _, _ in pending for line in batch]
         error: Exception | None = None
         try:
             started = time.perf_counter()
-            table = self._table(entries)
-            encoded = time.perf_counter()
-            self._con.from_arrow(table).insert_into(TABLE)  # one transaction
-            self.encode_seconds += encoded - started
-            self.commit_seconds += time.perf_counter() - encoded
-            self.written += len(entries)
+            self._journal.write(b"".join(lines))
+            self._journal.flush()
+            os.fsync(self._journal.fileno())
+            self.fsync_seconds += time.perf_counter() - started
+            self.written += len(lines)
             self.commits += 1
         except Exception as failure:  # noqa: BLE001 - any failure refuses the answers, none is lost silently
             error = LogUnavailable(f"the decision log {self.path} could not commit: {failure}")
@@ -152,13 +182,63 @@ class DecisionLog:
         for _, loop, done in pending:
             loop.call_soon_threadsafe(_settle, done, error)
 
-    @staticmethod
-    def _table(rows: list[Row]) -> Any:
-        columns = zip(*rows) if rows else ([] for _ in _ARROW.names)
-        return pa.table(dict(zip(_ARROW.names, map(list, columns))), schema=_ARROW)
+    def _open_journal(self) -> Any:
+        self._number += 1
+        return open(journal_path(self.path, self._number), "ab")  # noqa: SIM115 - kept open between commits
+
+    def _rotate(self, last: bool = False) -> None:
+        """Hand the journal to the loader and start the next one."""
+        self._journal.close()
+        self._loads.put(Path(self._journal.name))
+        if not last:
+            self._journal = self._open_journal()
+            self._rotated = time.monotonic()
+
+    # -- the loader thread: journal -> DuckDB ------------------------------------------------------
+    def _load_loop(self, con: duckdb.DuckDBPyConnection) -> None:
+        while (journal := self._loads.get()) is not None:
+            started = time.perf_counter()
+            try:
+                self.loaded += load_journal(con, journal)
+            except Exception as failure:  # noqa: BLE001 - the journal stays on disk; the next open loads it
+                self.last_error = f"could not load {journal} into {self.path}: {failure}"
+            self.load_seconds += time.perf_counter() - started
+        con.close()
 
     def _hash(self, customer_id: str) -> str:
         return hashlib.sha256(self._salt + customer_id.encode()).hexdigest()[:20]
+
+
+def journal_path(log: Path, number: int) -> Path:
+    return log.with_name(f"{log.name}.journal-{os.getpid()}-{number:09d}")
+
+
+def load_journals(con: duckdb.DuckDBPyConnection, log: Path) -> int:
+    """Load every journal a server left beside ``log`` into its table, oldest first; the rows loaded."""
+    journals = sorted(log.parent.glob(log.name + ".journal-*"), key=lambda p: (p.stat().st_mtime_ns, p.name))
+    return sum(load_journal(con, journal) for journal in journals)
+
+
+def load_journal(con: duckdb.DuckDBPyConnection, journal: Path) -> int:
+    """Insert one journal file into the table (one transaction), then remove it.
+
+    A line cut short at the end (a write that ``kill -9`` interrupted before its fsync returned, so
+    never acknowledged) is dropped."""
+    with open(journal, "r+b") as file:
+        text = file.read()
+        whole = text.rfind(b"\n") + 1
+        if whole < len(text):
+            file.truncate(whole)
+    if whole:
+        columns = "{" + ", ".join(f"'{name}': '{kind}'" for name, kind in _COLUMNS.items()) + "}"
+        con.execute(f"INSERT INTO {TABLE} SELECT {', '.join(_COLUMNS)} FROM read_json(?, format = 'newline_delimited', "
+                    f"columns = {columns})", [str(journal)])
+        rows = con.execute("SELECT count(*) FROM read_json(?, format = 'newline_delimited', "
+                           "columns = {'decision_id': 'VARCHAR'})", [str(journal)]).fetchone()
+    else:
+        rows = (0,)
+    journal.unlink()
+    return int(rows[0]) if rows else 0
 
 
 def _settle(done: asyncio.Future[None], error: Exception | None) -> None:
@@ -179,6 +259,9 @@ def connect(path: str | Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection to a log (the server must not be running on it: DuckDB has one writer)."""
     if not Path(path).is_file():
         raise FileNotFoundError(f"no decision log at {path}")
+    if any(Path(path).parent.glob(Path(path).name + ".journal-*")):  # a server stopped before loading them
+        with duckdb.connect(str(path)) as con:
+            load_journals(con, Path(path))
     return duckdb.connect(str(path), read_only=True)
 
 

@@ -40,9 +40,10 @@ class LoadError:
 
     at: dt.datetime
     diagnostics: tuple[Diagnostic, ...]
+    message: str | None = None  # a failure that is no rule file's diagnostic (a file vanished mid-load)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"at": self.at.isoformat(timespec="seconds"),
+        return {"at": self.at.isoformat(timespec="seconds"), "message": self.message,
                 "diagnostics": [{**d.as_dict(), "text": d.render()} for d in self.diagnostics]}
 
 
@@ -66,8 +67,8 @@ class Store:
         except RulesetError as error:
             self.last_error = LoadError(_now(), error.diagnostics)
             return False
-        except OSError as error:  # a file removed or unreadable in the middle of the load
-            self.last_error = LoadError(_now(), (Diagnostic("MR000", str(error), file=str(self.root)),))
+        except Exception as error:  # noqa: BLE001 - a file removed mid-load, say: keep serving, and say so
+            self.last_error = LoadError(_now(), (), f"{type(error).__name__}: {error}")
             return False
         index = {rid: {r.version: r for r in registry.versions(rid)} for rid in registry.ids()}
         with self._lock:  # readers take index first and registry only for listings: one swap each
