@@ -55,6 +55,8 @@ class Ruleset:
         self._derived_names = frozenset(program.derived)
         self._validate = program.schema.validate
         self._access_data = AccessData(program)
+        # the generated evaluate: what the method below does, in one function (the common case inline)
+        self.evaluate = self._decide.make_evaluate(self, Decision, self.validate)  # type: ignore[method-assign]
 
     def __repr__(self) -> str:
         return f"<Ruleset {self.id} {self.version} ({len(self.program.units)} rules and tables)>"
