@@ -4,6 +4,10 @@ The function ``decide(c, check=False)`` takes a customer's facts (a dict) and ru
 table in agenda order as straight-line code. With ``check`` it validates them in the same pass that
 reads them, and returns None unless every value already has exactly the type and range the schema
 gives it (pydantic, the validator of record, then takes the customer: see ``model/schema.py``).
+Beside it, ``make_evaluate(ruleset, Decision, validate)`` gives the ruleset's ``evaluate``: a dict
+whose every input is exactly valid and not null is decided inline and its Decision built there;
+anything else goes through ``decide(c, True)``, then pydantic.
+
 Identifiers in the generated source are ours (``f_<fact>``, ``_k<n>`` for constants); every value
 from the rule file enters as a constant in the function's globals, never as source text, so a rule
 file cannot inject code.
@@ -295,7 +299,8 @@ class PythonCompiler:
         for spec in others:
             lines += [f"    _v = c.get({spec.name!a})",
                       f"    if _v is not None and ({exact_value_test(spec, '_v', self.env)}):", "        return False"]
-        lines += ["    return True", "", "def make_evaluate(_rs, _Decision, _validate):", "    _new = object.__new__"]
+        lines += ["    return True", "", "def make_evaluate(_rs, _Decision, _validate):", "    _new = object.__new__",
+                  "    _Decision = _Decision.of_ruleset(_rs)"]
         fast: list[str] = []
         units = self._units(frozenset(quick[1:])) if program.units else []
         if len(units) <= _INLINE_LINES:  # a very large ruleset: one copy of its rules is enough
@@ -313,7 +318,8 @@ class PythonCompiler:
         body = [*fast, "raw = decide(c, True)", "if raw is None:", "    raw = decide(_validate(c))",
                 "d = _new(_Decision)", "d._ruleset = _rs", "d.facts, d.fired, d.offers, d._awards, d._by = raw",
                 "d._access = d._inputs = None", "return d"]
-        lines += ["    def evaluate(c):", *_indent(_indent(body)), "    return evaluate"]
+        lines += ["    def evaluate(c):", *_indent(_indent(body)),
+                  "    evaluate.__doc__ = getattr(type(_rs), 'evaluate', evaluate).__doc__", "    return evaluate"]
         return "\n".join(lines) + "\n"
 
     def _checks(self, inputs: list[str]) -> list[str]:

@@ -186,6 +186,14 @@ class Decision:
         self._access: Mapping[str, ServiceAccess] | None = None
         self._inputs: dict[str, Any] | None = None
 
+    @classmethod
+    def of_ruleset(cls, ruleset: Decides) -> type[Decision]:
+        """A class of the decisions of one ruleset: its id, version and fingerprint are plain class
+        attributes there (read as fast as a slot, and stored nowhere per decision)."""
+        namespace = {"__slots__": (), "__doc__": cls.__doc__, "__module__": cls.__module__,
+                     "ruleset": ruleset.id, "version": ruleset.version, "fingerprint": ruleset.fingerprint}
+        return type(cls.__name__, (cls,), namespace)
+
     @property
     def ruleset(self) -> str:
         return self._ruleset.id
