@@ -80,14 +80,19 @@ def exact(spec) -> st.SearchStrategy:
 @st.composite
 def ruleset_and_customer(draw):
     """A ruleset, and a customer of its schema: valid (tests.strategies), or with every fact the
-    rules read and a few more keys (the generated evaluate's inline case, and its edges), or anything."""
+    rules read and a few more keys, or with every fact of the schema (the generated evaluate's
+    inline cases, and their edges), or anything."""
     rs = draw(st.sampled_from(RULESETS))
     schema = rs.program.schema
     names = [f.name for f in schema.facts]
     read = sorted({"id", *(n for u in rs.program.units for n in u.reads if n not in rs.program.derived)})
     others = st.dictionaries(st.sampled_from([*names, "unknown_key"]), anything, max_size=3)
     complete = st.fixed_dictionaries({n: exact(schema[n]) for n in read}).flatmap(lambda c: others.map(lambda o: {**c, **o}))
-    values = draw(st.one_of(customers(), complete, st.dictionaries(st.sampled_from([*names, "unknown_key"]), anything)))
+    # every fact of the schema, one or two of them perhaps replaced by anything
+    full = st.fixed_dictionaries({n: exact(schema[n]) for n in names}).flatmap(
+        lambda c: st.dictionaries(st.sampled_from(names), anything, max_size=2).map(lambda o: {**c, **o}))
+    values = draw(st.one_of(customers(), complete, full,
+                            st.dictionaries(st.sampled_from([*names, "unknown_key"]), anything)))
     customer = {**values, "id": draw(st.one_of(st.just("1390001"), anything))} if "id" not in values else values
     return rs, customer
 

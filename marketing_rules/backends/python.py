@@ -295,11 +295,16 @@ class PythonCompiler:
         by = program.access.by if program.access else None
         quick = sorted(self.env["_QUICK"], key=lambda name: (name != "id", name))
         others = [spec for spec in program.schema.facts if spec.name not in self.env["_QUICK"]]
-        lines = ["def _others_valid(c):", "    if not _KNOWN.issuperset(c):", "        return False"]
-        for spec in others:
-            lines += [f"    _v = c.get({spec.name!a})",
-                      f"    if _v is not None and ({exact_value_test(spec, '_v', self.env)}):", "        return False"]
-        lines += ["    return True", "", "def make_evaluate(_rs, _Decision, _validate):", "    _new = object.__new__",
+        # every fact of the schema there (the usual customer record): read without .get
+        every = [f"    _v = c[{spec.name!a}]" for spec in others]
+        lines = ["def _others_valid(c):", "    if not _KNOWN.issuperset(c):", "        return False",
+                 f"    if len(c) == {len(self.env['_KNOWN'])}:"]
+        for read in (every, [f"    _v = c.get({spec.name!a})" for spec in others]):
+            body = []
+            for spec, line in zip(others, read):
+                body += [line, f"    if _v is not None and ({exact_value_test(spec, '_v', self.env)}):", "        return False"]
+            lines += [*(_indent(body) if read is every else body), "        return True" if read is every else "    return True"]
+        lines += ["", "def make_evaluate(_rs, _Decision, _validate):", "    _new = object.__new__",
                   "    _Decision = _Decision.of_ruleset(_rs)"]
         fast: list[str] = []
         units = self._units(frozenset(quick[1:])) if program.units else []
