@@ -60,7 +60,7 @@ def test_conversions_still_happen_through_pydantic():
         SCHEMA.validate({"id": "1", "arpu": -0.01})
 
 
-# -- validation folded into the generated decide function ------------------------------------------
+# -- validation folded into the generated evaluate ---------------------------------------------------
 ROOT = Path(__file__).resolve().parent.parent
 RULESETS = [mr.load_ruleset(path) for path in rule_files(ROOT / "rulesets")]
 
@@ -80,32 +80,44 @@ def exact(spec) -> st.SearchStrategy:
 @st.composite
 def ruleset_and_customer(draw):
     """A ruleset, and a customer of its schema: valid (tests.strategies), or with every fact the
-    rules read and a few more keys (the generated check's fast case, and its edges), or anything."""
+    rules read and a few more keys, or with every fact of the schema (the generated evaluate's
+    inline cases, and their edges), or anything."""
     rs = draw(st.sampled_from(RULESETS))
     schema = rs.program.schema
     names = [f.name for f in schema.facts]
-    read = sorted(rs._decide.__globals__["_QUICK"])
+    read = sorted({"id", *(n for u in rs.program.units for n in u.reads if n not in rs.program.derived)})
     others = st.dictionaries(st.sampled_from([*names, "unknown_key"]), anything, max_size=3)
     complete = st.fixed_dictionaries({n: exact(schema[n]) for n in read}).flatmap(lambda c: others.map(lambda o: {**c, **o}))
-    values = draw(st.one_of(customers(), complete, st.dictionaries(st.sampled_from([*names, "unknown_key"]), anything)))
+    # every fact of the schema, one or two of them perhaps replaced by anything
+    full = st.fixed_dictionaries({n: exact(schema[n]) for n in names}).flatmap(
+        lambda c: st.dictionaries(st.sampled_from(names), anything, max_size=2).map(lambda o: {**c, **o}))
+    values = draw(st.one_of(customers(), complete, full,
+                            st.dictionaries(st.sampled_from([*names, "unknown_key"]), anything)))
     customer = {**values, "id": draw(st.one_of(st.just("1390001"), anything))} if "id" not in values else values
     return rs, customer
 
 
+def outcome(decide, *args):
+    """A decision as data (with the type of each fact), or the error it raised."""
+    try:
+        d = decide(*args)
+    except (mr.FactsError, mr.EvaluationError) as error:
+        return type(error).__name__, str(error)
+    return d.as_dict(), [type(v) for v in d.facts.values()], d.inputs
+
+
 @settings(max_examples=1500, deadline=None)
 @given(ruleset_and_customer())
-def test_the_generated_check_agrees_with_the_shortcut_and_the_slow_path(case):
+def test_evaluate_decides_as_validating_first_then_deciding(case):
     rs, customer = case
-    fast = rs._decide(customer, True)
-    # it takes exactly the customers the schema's shortcut (held equal to pydantic above) takes ...
-    assert (fast is None) == (rs.program.schema._already_valid(customer) is None), customer
-    if fast is None:
+    try:
+        facts = rs.validate(customer)
+    except mr.FactsError as error:
+        # pydantic rejects: so does evaluate, with the same reasons
+        assert outcome(rs.evaluate, customer) == ("FactsError", str(error)), customer
         return
-    # ... and decides them as validating first, then deciding, does: same facts (and types), same decision
-    slow = rs._decide(rs.validate(customer))
-    assert fast == slow, customer
-    assert [type(v) for v in fast[0].values()] == [type(slow[0][k]) for k in fast[0]], customer
-    assert rs.evaluate(customer).offers == fast[2]
+    # the same facts (and types), the same decision, whichever path evaluate takes
+    assert outcome(rs.evaluate, customer) == outcome(rs.decide_facts, facts), customer
 
 
 def test_bad_values_still_raise_through_pydantic_and_nulls_are_still_guarded():

@@ -4,6 +4,10 @@ The function ``decide(c, check=False)`` takes a customer's facts (a dict) and ru
 table in agenda order as straight-line code. With ``check`` it validates them in the same pass that
 reads them, and returns None unless every value already has exactly the type and range the schema
 gives it (pydantic, the validator of record, then takes the customer: see ``model/schema.py``).
+Beside it, ``make_evaluate(ruleset, Decision, validate)`` gives the ruleset's ``evaluate``: a dict
+whose every input is exactly valid and not null is decided inline and its Decision built there;
+anything else goes through ``decide(c, True)``, then pydantic.
+
 Identifiers in the generated source are ours (``f_<fact>``, ``_k<n>`` for constants); every value
 from the rule file enters as a constant in the function's globals, never as source text, so a rule
 file cannot inject code.
@@ -42,6 +46,8 @@ class Decide(Protocol):
     """
 
     source: str  # the generated code
+    # make_evaluate(ruleset, Decision, validate) -> the ruleset's evaluate(customer) -> a Decision
+    make_evaluate: Callable[..., Any]
 
     @overload
     def __call__(self, c: dict[str, Any], /) -> RawResult: ...
@@ -102,6 +108,8 @@ _LIMIT = Decimal(LIMIT)
 _INT_BOUND = Decimal(2**63)  # the magnitude of the smallest 64-bit integer
 _NUMBER_BOUND = Decimal(LIMIT) - QUANTUM  # the largest number
 _FLOAT_SAFE_LIMIT = 9.9999999e17  # a float this far below 10^18 is no overflow, whatever its last bits
+_ELIF_ROWS = 100  # a first-hit table up to this many rows is an if/elif chain (the compiler recurses per elif)
+_INLINE_LINES = 20_000  # the generated evaluate holds its own copy of the rules up to this many lines
 
 
 def _mul(a: Decimal, b: Decimal) -> Decimal:
@@ -212,35 +220,35 @@ class PythonCompiler:
 
     # -- the function ----------------------------------------------------------------------------
     def compile(self) -> Decide:
-        source = self.source()
+        source = self.source() + "\n" + self.evaluate_source()
         namespace = dict(self.env)
         exec(compile(source, f"<ruleset {self.program.ruleset} {self.program.version}>", "exec"), namespace)
         decide: Decide = namespace["decide"]
         decide.source = source
+        decide.make_evaluate = namespace["make_evaluate"]
         return decide
 
-    def source(self) -> str:
+    def inputs(self) -> list[str]:
+        """The input facts the rules read (and the access key), sorted."""
         program = self.program
         read = sorted(set().union(*(u.reads for u in program.units)) if program.units else set())
         by = program.access.by if program.access else None
         inputs = [name for name in read if name not in program.derived]
         if by and by not in program.derived and by not in inputs:
             inputs.append(by)
+        return inputs
+
+    def source(self) -> str:
+        program = self.program
+        by = program.access.by if program.access else None
+        inputs = self.inputs()
         var = self.var
         body = ["if check:", *_indent(self._checks(inputs)), "else:"]
         body += [f"    {var(name)} = c.get({name!a})" for name in inputs]
         # a number input read digit for digit beyond what a float holds is a Decimal (model/input_rules.py)
         body.append("    _x = _has_decimal(c)")
         body.append("    _p = " + " and ".join(["not _x", *(f"{var(name)} is not None" for name in inputs)]))
-        for name in program.derived:
-            body.append(f"{var(name)} = {self.constant(program.defaults.get(name))}")
-        # Only what varies per customer leaves the function: the facts, the fired list, the offers
-        # (built as their rules fire) and points. Tags and grants follow from the fired ids.
-        self.has_awards = any(r.award is not None for r in program.rules)
-        body += ["fired = []", "offers = []"] + (["awards = []"] if self.has_awards else [])
-        for group in dict.fromkeys(u.group for u in program.rules if u.group):
-            self._groups[group] = f"_g{len(self._groups)}"
-            body.append(f"{self._groups[group]} = None")
+        body += self._start()
         # Most customers have every fact the rules read, each number a float (_p): for them the same
         # rules run without the null guard in front of each comparison. A customer with a number
         # input held as a Decimal (_x) takes rules that compare and compute every number exactly.
@@ -251,14 +259,73 @@ class PythonCompiler:
             body += ["else:", *_indent(self._units(frozenset()))]
         else:
             body += self._units(frozenset())
-        body += ["facts = dict(c)", "if _x:", "    _floats(facts)"]
-        for name, kind in program.derived.items():
-            # a derived number is held exactly (a Decimal where it was computed); a decision shows floats
-            value = f"(None if {var(name)} is None else float({var(name)}))" if kind == NUMBER else var(name)
-            body.append(f"facts[{name!a}] = {value}")
+        body += ["facts = dict(c)", "if _x:", "    _floats(facts)", *self._derived_facts()]
         awards = "awards" if self.has_awards else "None"
         body.append(f"return facts, fired, offers, {awards}, {var(by) if by else 'None'}")
         return "def decide(c, check=False):\n" + "\n".join(_indent(body)) + "\n"
+
+    def _start(self) -> list[str]:
+        """Derived facts at their defaults, and the lists and group markers a decision fills."""
+        program = self.program
+        lines = [f"{self.var(name)} = {self.constant(program.defaults.get(name))}" for name in program.derived]
+        # Only what varies per customer leaves the function: the facts, the fired list, the offers
+        # (built as their rules fire) and points. Tags and grants follow from the fired ids.
+        self.has_awards = any(r.award is not None for r in program.rules)
+        lines += ["fired = []", "offers = []"] + (["awards = []"] if self.has_awards else [])
+        for group in dict.fromkeys(u.group for u in program.rules if u.group):
+            self._groups.setdefault(group, f"_g{len(self._groups)}")
+            lines.append(f"{self._groups[group]} = None")
+        return lines
+
+    def _derived_facts(self) -> list[str]:
+        """The derived facts into ``facts``: a derived number is held exactly (a Decimal where it was
+        computed); a decision shows floats."""
+        var = self.var
+        return [f"facts[{name!a}] = " + (f"(None if {var(name)} is None else float({var(name)}))"
+                                         if kind == NUMBER else var(name))
+                for name, kind in self.program.derived.items()]
+
+    def evaluate_source(self) -> str:
+        """``make_evaluate(ruleset, Decision, validate)``: the ruleset's ``evaluate(customer)``.
+
+        A dict holding every input the rules read, each exactly valid and not null (one combined
+        test), is decided inline and its Decision built here, without ``__init__`` (the generated
+        code made every value). Anything else takes ``decide(c, True)``, then pydantic."""
+        program, var = self.program, self.var
+        by = program.access.by if program.access else None
+        quick = sorted(self.env["_QUICK"], key=lambda name: (name != "id", name))
+        others = [spec for spec in program.schema.facts if spec.name not in self.env["_QUICK"]]
+        # every fact of the schema there (the usual customer record): read without .get
+        every = [f"    _v = c[{spec.name!a}]" for spec in others]
+        lines = ["def _others_valid(c):", "    if not _KNOWN.issuperset(c):", "        return False",
+                 f"    if len(c) == {len(self.env['_KNOWN'])}:"]
+        for read in (every, [f"    _v = c.get({spec.name!a})" for spec in others]):
+            body = []
+            for spec, line in zip(others, read):
+                body += [line, f"    if _v is not None and ({exact_value_test(spec, '_v', self.env)}):", "        return False"]
+            lines += [*(_indent(body) if read is every else body), "        return True" if read is every else "    return True"]
+        lines += ["", "def make_evaluate(_rs, _Decision, _validate):", "    _new = object.__new__",
+                  "    _Decision = _Decision.of_ruleset(_rs)"]
+        fast: list[str] = []
+        units = self._units(frozenset(quick[1:])) if program.units else []
+        if len(units) <= _INLINE_LINES:  # a very large ruleset: one copy of its rules is enough
+            tests = " and ".join(f"not ({exact_value_test(program.schema[n], var(n), self.env)})" if n != "id"
+                                 else f"{var('id')}.__class__ is str and {var('id')}" for n in quick)
+            fast = ["if c.__class__ is dict:", "    try:", *(f"        {var(n)} = c[{n!a}]" for n in quick),
+                    "    except KeyError:", "        pass",
+                    f"    else:", f"        if {tests} and (len(c) == {len(quick)} or _others_valid(c)):",
+                    *_indent(_indent(_indent([*self._start(), *units, "facts = dict(c)", *self._derived_facts(),
+                                              "d = _new(_Decision)", "d._ruleset = _rs", "d.facts = facts",
+                                              "d.fired = fired", "d.offers = offers",
+                                              f"d._awards = {'awards' if self.has_awards else 'None'}",
+                                              f"d._by = {var(by) if by else 'None'}",
+                                              "d._access = d._inputs = None", "return d"])))]
+        body = [*fast, "raw = decide(c, True)", "if raw is None:", "    raw = decide(_validate(c))",
+                "d = _new(_Decision)", "d._ruleset = _rs", "d.facts, d.fired, d.offers, d._awards, d._by = raw",
+                "d._access = d._inputs = None", "return d"]
+        lines += ["    def evaluate(c):", *_indent(_indent(body)),
+                  "    evaluate.__doc__ = getattr(type(_rs), 'evaluate', evaluate).__doc__", "    return evaluate"]
+        return "\n".join(lines) + "\n"
 
     def _checks(self, inputs: list[str]) -> list[str]:
         """Validation in the pass that reads the inputs; ``_p`` is left true when none of them is null."""
@@ -351,6 +418,11 @@ class PythonCompiler:
         # every row test is evaluated whole when the table is reached
         self.hoist([row.condition() for row in table.rows], 0)
         conditions = [self.truth(row.condition())[0] for row in table.rows]
+        if table.hit == "first" and len(table.rows) <= _ELIF_ROWS:
+            for i, (row, condition) in enumerate(zip(table.rows, conditions)):
+                self.emit(f"{'if' if i == 0 else 'elif'} {condition}:", 0)
+                self._row(table, row, 1)
+            return
         if table.hit == "first":  # flat ifs, not an elif chain: Python's compiler recurses per elif
             self.emit("_done = False", 0)
             for i, (row, condition) in enumerate(zip(table.rows, conditions)):
@@ -744,17 +816,30 @@ class PythonCompiler:
         Each side is within a few ulps of its exact value, and that within half of 10^-10 of the
         contract's value (rounded to 10 places): so a left side outside the right side's relative
         1e-12 neighbourhood, widened by 10^-9, decides the comparison exactly; only near-ties pay for
-        Decimal arithmetic. The neighbourhood is found by multiplying, not by calls to abs().
+        Decimal arithmetic. Each test looks first at the one end of the neighbourhood that can decide
+        it (a left side below it makes ``<`` true), then at the other end before going exact; the ends
+        are found by multiplying, not by calls to abs().
         """
         (x, xg), (y, yg) = self.value(node.left, True), self.value(node.right, True)
         fx, fy = self._float_code(node.left), self._float_code(node.right)
         low, high = "0.999999999999", "1.000000000001"  # 1 -/+ 1e-12: swapped below zero
-        apart = (f"(((_a := {fx}) < _b * {low} - 1e-09 or _a > _b * {high} + 1e-09) if (_b := {fy}) >= 0.0 "
-                 f"else ((_a := {fx}) < _b * {high} - 1e-09 or _a > _b * {low} + 1e-09))")
+        below = f"(_a := {fx}) < (_b * {low} - 1e-09 if (_b := {fy}) >= 0.0 else _b * {high} - 1e-09)"
+        above = f"(_a := {fx}) > (_b * {high} + 1e-09 if (_b := {fy}) >= 0.0 else _b * {low} + 1e-09)"
+        not_above = f"_a <= (_b * {high} + 1e-09 if _b >= 0.0 else _b * {low} + 1e-09)"
+        not_below = f"_a >= (_b * {low} - 1e-09 if _b >= 0.0 else _b * {high} - 1e-09)"
         guards = _merge(xg, yg)
         results = []
         for op in (node.op, _NEGATED[node.op]):
-            results.append(_guarded_bool(f"(_a {op} _b if {apart} else {x} {op} {y})", guards))
+            exact = f"{x} {op} {y}"
+            if op in ("<", "<="):
+                test = f"({below} or ({not_above} and {exact}))"
+            elif op in (">", ">="):
+                test = f"({above} or ({not_below} and {exact}))"
+            elif op == "==":
+                test = f"(not ({below}) and {not_above} and {exact})"
+            else:
+                test = f"({below} or {not_above.replace('<=', '>', 1)} or {exact})"
+            results.append(_guarded_bool(test, guards))
         return results[0], results[1]
 
     def _guards(self, node: ast.Expr) -> tuple[str, ...]:

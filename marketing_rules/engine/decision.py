@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
-from marketing_rules.analysis.program import Program, ServiceAccess
+from marketing_rules.analysis.program import Grant, Program, ServiceAccess
 from marketing_rules.backends.python import to_plain
 
 if TYPE_CHECKING:
@@ -23,8 +23,6 @@ class Decides(Protocol):
     _derived_names: frozenset[str]
     _tags: dict[str, tuple[str, ...]]
     _access_data: AccessData
-
-    def _access(self, by_value: Any, fired: list[str]) -> Mapping[str, ServiceAccess]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,13 +100,56 @@ class ReadOnlyList(list[Any]):
 
 
 class AccessData:
-    """The access of a decision as JSON-ready data: built once per row of the access matrix (every
-    customer of a tier shares it), and per decision only where a grant changed the row."""
+    """The access of decisions: a row of the access matrix, changed by the grants of the rules that
+    fired. Each row (every customer of a tier shares it) and each row with a set of grants (the
+    same few sets recur across customers) is merged once and held, as a mapping and as JSON-ready
+    data; at most :data:`MERGED_HELD` merged rows are held at a time."""
 
     def __init__(self, program: Program):
-        rows: Iterable[Mapping[str, ServiceAccess]] = program.access.table.values() if program.access else ()
+        access = program.access
+        self._table: Mapping[str, Mapping[str, ServiceAccess]] = access.table if access is not None else {}
+        self._grants: dict[str, tuple[Grant, ...]] = {r.id: r.grants for r in program.rules if r.grants}
         self._rows: dict[int, tuple[Mapping[str, ServiceAccess], ReadOnlyDict]] = {
-            id(row): (row, self.build(row)) for row in (EMPTY_ACCESS, *rows)}
+            id(row): (row, self.build(row)) for row in (EMPTY_ACCESS, *self._table.values())}
+        self._merged: dict[tuple[Any, tuple[str, ...]], Mapping[str, ServiceAccess]] = {}
+        self._row_data = {key: self._rows[id(row)][1] for key, row in self._table.items()}
+        self._empty = self._rows[id(EMPTY_ACCESS)][1]
+
+    def data(self, by_value: Any, fired: list[str]) -> ReadOnlyDict:
+        """:meth:`access` as JSON-ready data (shared: read-only)."""
+        if not self._grants:  # the row itself, found without the mapping
+            return self._row_data.get(str(by_value), self._empty) if by_value is not None else self._empty
+        return self.of(self.access(by_value, fired))
+
+    def access(self, by_value: Any, fired: list[str]) -> Mapping[str, ServiceAccess]:
+        """Service id -> modes and terms for the access key's value and the rules that fired."""
+        base = self._table.get(str(by_value), EMPTY_ACCESS) if by_value is not None else EMPTY_ACCESS
+        grants = self._grants
+        granting = tuple([rule for rule in fired if rule in grants]) if grants else ()
+        if not granting:
+            return base
+        key = (by_value, granting)
+        merged = self._merged.get(key)
+        if merged is None:
+            merged = self._merge(base, [g for rule in granting for g in grants[rule]])
+            if len(self._merged) >= MERGED_HELD:  # a bound on memory: start again
+                for held in self._merged.values():
+                    self._rows.pop(id(held), None)
+                self._merged.clear()
+            self._rows[id(merged)] = (merged, self.build(merged))
+            self._merged[key] = merged
+        return merged
+
+    @staticmethod
+    def _merge(base: Mapping[str, ServiceAccess], grants: list[Grant]) -> Mapping[str, ServiceAccess]:
+        """The row with each granted mode added (its terms over the service's), in firing order."""
+        merged = dict(base)
+        for grant in grants:
+            current = merged.get(grant.service, ServiceAccess(()))
+            if grant.mode not in current.modes:
+                terms = {**dict(current.terms), **dict(grant.terms)}
+                merged[grant.service] = ServiceAccess((*current.modes, grant.mode), MappingProxyType(terms))
+        return MappingProxyType(merged)
 
     def of(self, access: Mapping[str, ServiceAccess]) -> ReadOnlyDict:
         known = self._rows.get(id(access))
@@ -120,6 +161,9 @@ class AccessData:
                              for service, a in access.items()})
 
 
+MERGED_HELD = 4096
+
+
 class Decision:
     """The outcome of ``rs.evaluate(customer)``.
 
@@ -127,7 +171,8 @@ class Decision:
     >>> d.facts["tier"], [o.id for o in d.offers], d.fired            # doctest: +SKIP
 
     The generated code hands over the facts, the fired ids and the offers ready-made (plain slots:
-    the fastest to read); the rest is derived from them on first access.
+    the fastest to read); the rest is derived from them on first access. The generated
+    ``evaluate`` (backends/python.py) fills these slots itself, without ``__init__``.
     """
 
     __slots__ = ("_ruleset", "facts", "fired", "offers", "_awards", "_by", "_access", "_inputs")
@@ -140,6 +185,14 @@ class Decision:
         self.facts, self.fired, self.offers, self._awards, self._by = raw
         self._access: Mapping[str, ServiceAccess] | None = None
         self._inputs: dict[str, Any] | None = None
+
+    @classmethod
+    def of_ruleset(cls, ruleset: Decides) -> type[Decision]:
+        """A class of the decisions of one ruleset: its id, version and fingerprint are plain class
+        attributes there (read as fast as a slot, and stored nowhere per decision)."""
+        namespace = {"__slots__": (), "__doc__": cls.__doc__, "__module__": cls.__module__,
+                     "ruleset": ruleset.id, "version": ruleset.version, "fingerprint": ruleset.fingerprint}
+        return type(cls.__name__, (cls,), namespace)
 
     @property
     def ruleset(self) -> str:
@@ -172,7 +225,7 @@ class Decision:
     def access(self) -> Mapping[str, ServiceAccess]:
         """Service id -> modes and terms; a service not listed is denied."""
         if self._access is None:
-            self._access = self._ruleset._access(self._by, self.fired)
+            self._access = self._ruleset._access_data.access(self._by, self.fired)
         return self._access
 
     @property
@@ -194,20 +247,20 @@ class Decision:
         plain ones to change."""
         ruleset = self._ruleset
         tags = ruleset._tags
-        tagged = [rule for rule in self.fired if rule in tags] if tags else None
+        fired = self.fired
+        tagged = {tag for rule in fired if rule in tags for tag in tags[rule]} if tags else None
         access = self._access
-        if access is None:
-            access = self._access = ruleset._access(self._by, self.fired)
+        offers = self.offers
         return {
             "ruleset": ruleset.id,
             "version": ruleset.version,
             "fingerprint": ruleset.fingerprint,
             "facts": self.facts,
-            "tags": sorted({tag for rule in tagged for tag in tags[rule]}) if tagged else [],
-            "offers": [o.shared_dict() for o in self.offers] if self.offers else [],
-            "access": ruleset._access_data.of(access),
+            "tags": sorted(tagged) if tagged else [],
+            "offers": [o._data or o.shared_dict() for o in offers] if offers else [],
+            "access": ruleset._access_data.data(self._by, fired) if access is None else ruleset._access_data.of(access),
             "points": self.points if self._awards else 0,
-            "fired": list(self.fired),
+            "fired": fired.copy(),
         }
 
     def __repr__(self) -> str:

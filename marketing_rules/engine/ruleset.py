@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from marketing_rules.analysis.program import Grant, OfferSpec, Program, ServiceAccess, Term
 from marketing_rules.analysis.resolve import Resolver
 from marketing_rules.backends.python import compile_program
-from marketing_rules.engine.decision import EMPTY_ACCESS, AccessData, Decision, Offer
+from marketing_rules.engine.decision import EMPTY_ACCESS, AccessData, Decision, Offer, ReadOnlyDict
 from marketing_rules.errors import DiagnosticSink
 from marketing_rules.load.includes import include_definitions
 from marketing_rules.load.rule_file import read_rule_file, read_text
@@ -55,6 +55,8 @@ class Ruleset:
         self._derived_names = frozenset(program.derived)
         self._validate = program.schema.validate
         self._access_data = AccessData(program)
+        # the generated evaluate: what the method below does, in one function (the common case inline)
+        self.evaluate = self._decide.make_evaluate(self, Decision, self.validate)  # type: ignore[method-assign]
 
     def __repr__(self) -> str:
         return f"<Ruleset {self.id} {self.version} ({len(self.program.units)} rules and tables)>"
@@ -149,7 +151,7 @@ def _build_offer(spec: OfferSpec, amounts: tuple[Any, ...]) -> Offer:
     values = iter(amounts)
 
     def term(t: Term) -> Mapping[str, Any]:
-        return MappingProxyType({"kind": t.kind, **dict(t.fixed), **{name: next(values) for name, _ in t.computed}})
+        return ReadOnlyDict({"kind": t.kind, **dict(t.fixed), **{name: next(values) for name, _ in t.computed}})
 
     requires = tuple(term(t) for t in spec.requires)
     rewards = tuple(term(t) for t in spec.rewards)
