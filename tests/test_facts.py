@@ -48,8 +48,17 @@ def rounded(value):
 def test_shortcut_takes_the_common_case_and_leaves_the_rest():
     assert SCHEMA._already_valid({"id": "1", "arpu": 12.5, "tenure_months": 3, "card": "gold", "uses_data": True})
     for other in ({"id": "1", "arpu": 12}, {"id": "1", "arpu": "12.5"}, {"id": "1", "arpu": math.inf},
-                  {"id": "1", "tenure_months": True}, {"id": "1", "extra": 1}, {"id": 1}):
+                  {"id": "1", "tenure_months": True}, {"id": 1}):
         assert SCHEMA._already_valid(other) is None, other
+    # a key that is not a fact is dropped, as pydantic drops it, without leaving the shortcut
+    assert SCHEMA._already_valid({"id": "1", "arpu": 12.5, "extra": 1}) == {"id": "1", "arpu": 12.5}
+
+
+def test_keys_that_are_not_facts_change_nothing_in_a_decision():
+    rs = mr.load_ruleset(ROOT / "rulesets/gotone-vip/1.2.0.yaml")
+    customer = {"id": "1", "card": "gold", "arpu_3m": 260.0, "status": "active", "package_fee": 128.0}
+    plain, extra = rs.evaluate(customer), rs.evaluate({**customer, "self_subscribed": True, "crm_note": "x"})
+    assert extra.as_dict() == plain.as_dict() and "crm_note" not in extra.facts
 
 
 def test_conversions_still_happen_through_pydantic():

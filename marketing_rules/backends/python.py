@@ -341,7 +341,8 @@ class PythonCompiler:
                       f"    if {v} is not None:", "        return None", "    _p = False"]
         # no null among the inputs: every key of _QUICK is there, so a longer dict has other keys
         lines += [f"if len(c) != {len(quick)} if _p else not _QUICK.issuperset(c):",
-                  "    if not _KNOWN.issuperset(c):", "        return None"]
+                  "    if not _KNOWN.issuperset(c):  # keys that are not facts: dropped, as pydantic drops them",
+                  "        c = {k: v for k, v in c.items() if k in _KNOWN}"]
         for spec in schema.facts:
             if spec.name not in self.env["_QUICK"]:
                 lines += [f"    _v = c.get({spec.name!a})",

@@ -124,11 +124,12 @@ class FactSchema:
 def _identity_check(facts: tuple[FactSpec, ...]) -> Callable[[Any], dict[str, Any] | None]:
     """A generated shortcut for the common case: every value already has exactly the type and range
     pydantic would give it, so pydantic's answer would be the input unchanged. It returns a copy of
-    such a customer and None for anything else (a conversion to make, an error to explain, an unknown
-    key to drop), which then goes through pydantic, the validator of record."""
+    such a customer (without the keys that are not facts, which pydantic drops) and None for anything
+    else (a conversion to make, an error to explain), which then goes through pydantic, the validator
+    of record."""
     env: dict[str, Any] = {"KNOWN": frozenset(f.name for f in facts)}
-    lines = ["def already_valid(c):",
-             "    if c.__class__ is not dict or not KNOWN.issuperset(c):", "        return None"]
+    lines = ["def already_valid(c):", "    if c.__class__ is not dict:", "        return None",
+             "    if not KNOWN.issuperset(c):", "        c = {k: v for k, v in c.items() if k in KNOWN}"]
     for spec in facts:
         lines.append(f"    v = c.get({spec.name!r})")
         if spec.name == "id":
