@@ -1,0 +1,119 @@
+"""Whom a campaign contacts: SQL over the decisions, the same query on DuckDB and Spark.
+
+The query is written once (DuckDB's dialect) and translated by sqlglot for Spark. From the decided
+base it takes, per customer, the first offer in agenda (firing) order that the customer's
+commitments and the store allow; assigns the hold-out by a stable hash of campaign and customer id;
+then applies each offer's budget and the campaign's budget by window functions over the declared
+score (highest first; ties broken by the hash, then the id). A held-out customer consumes no
+budget but is kept only where a contacted customer would have fitted, so the control group comes
+from the same part of the score ranking as the contacted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlglot
+
+#: The hash is read from the first eight hex digits of md5: a number in [0, 2**32).
+BUCKETS = 2**32
+
+
+def holdout_bucket(campaign: str, customer_id: str) -> int:
+    """The customer's bucket in [0, 2**32) for ``campaign``; held out when below the threshold."""
+    return int(hashlib.md5(f"{campaign}/{customer_id}".encode()).hexdigest()[:8], 16)
+
+
+def holdout_threshold(share: float) -> int:
+    """Buckets below this number are held out: ``share`` of them."""
+    return int(share * BUCKETS)
+
+
+def bucket_sql(campaign: str, id_column: str) -> str:
+    """:func:`holdout_bucket` in SQL (DuckDB's dialect; translated for Spark): the hex digits summed
+    by position, with functions both engines have, so that both give the same number."""
+    digest = f"md5({_text(campaign + '/')} || {id_column})"
+    digits = [f"(instr('0123456789abcdef', substr({digest}, {i + 1}, 1)) - 1) * {16 ** (7 - i)}" for i in range(8)]
+    return "CAST(" + " + ".join(digits) + " AS BIGINT)"
+
+
+@dataclass(frozen=True)
+class CampaignOffer:
+    """One offer as the selection sees it (a row of the ``campaign_offers`` table)."""
+
+    offer: str
+    pos: int  # agenda order
+    code: str | None
+    threshold: int  # hold-out buckets
+    takers: int | None
+    cost_budget: float | None
+    fixed_cost: float
+    stacking: str
+    commitment: bool
+    rewards: str  # JSON
+    benefit_months: int
+
+
+def selection_sql(campaign: str, offers: Sequence[CampaignOffer], *, takers: int | None, cost: float | None,
+                  cost_columns: dict[str, list[str]], segment: bool, dialect: str = "duckdb") -> str:
+    """The selection over ``decisions``, ``campaign_offers`` and ``campaign_history``: one row per
+    customer chosen (id, offer, held_out, score, cost, segment)."""
+    computed = " ".join(f"WHEN {_text(offer)} THEN {' + '.join(f'COALESCE(d.{c}, 0)' for c in columns)}"
+                        for offer, columns in cost_columns.items() if columns)
+    extra_cost = f"CASE o.offer {computed} ELSE 0 END" if computed else "0"
+    order = "score DESC, bucket, id"
+    frame = "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
+    query = f"""
+WITH candidates AS (
+  SELECT d.id, o.offer, o.pos, o.threshold, o.takers, o.cost_budget,
+         CAST(COALESCE(d.mr_score, 0) AS DOUBLE) AS score,
+         CAST(o.fixed_cost + {extra_cost} AS DOUBLE) AS cost,
+         {"CAST(d.mr_segment AS VARCHAR)" if segment else "CAST(NULL AS VARCHAR)"} AS segment
+  FROM decisions AS d
+  JOIN campaign_offers AS o ON array_contains(d.offers, o.offer)
+  LEFT JOIN campaign_history AS h ON h.id = d.id
+  WHERE d.error IS NULL
+    AND NOT (o.commitment AND (COALESCE(d.mr_locked, FALSE) OR COALESCE(h.commitment_running, FALSE)))
+    AND NOT (o.stacking = 'exclusive' AND COALESCE(h.any_running, FALSE))
+    AND NOT COALESCE(h.exclusive_running, FALSE)
+), firsts AS (
+  SELECT *, {bucket_sql(campaign, "id")} AS bucket
+  FROM (SELECT *, row_number() OVER (PARTITION BY id ORDER BY pos) AS choice FROM candidates) AS c
+  WHERE choice = 1
+), assigned AS (
+  SELECT *, bucket < threshold AS held_out FROM firsts
+), by_offer AS (
+  SELECT *,
+    SUM(CASE WHEN held_out THEN 0 ELSE 1 END) OVER (PARTITION BY offer ORDER BY {order} {frame})
+      + CASE WHEN held_out THEN 1 ELSE 0 END AS n_if_contacted,
+    SUM(CASE WHEN held_out THEN 0 ELSE cost END) OVER (PARTITION BY offer ORDER BY {order} {frame})
+      + CASE WHEN held_out THEN cost ELSE 0 END AS cost_if_contacted
+  FROM assigned
+), offer_fit AS (
+  SELECT id, offer, held_out, score, cost, segment, bucket FROM by_offer
+  WHERE (takers IS NULL OR n_if_contacted <= takers) AND (cost_budget IS NULL OR cost_if_contacted <= cost_budget)
+), by_campaign AS (
+  SELECT *,
+    SUM(CASE WHEN held_out THEN 0 ELSE 1 END) OVER (ORDER BY {order} {frame})
+      + CASE WHEN held_out THEN 1 ELSE 0 END AS n_if_contacted,
+    SUM(CASE WHEN held_out THEN 0 ELSE cost END) OVER (ORDER BY {order} {frame})
+      + CASE WHEN held_out THEN cost ELSE 0 END AS cost_if_contacted
+  FROM offer_fit
+)
+SELECT id, offer, held_out, score, cost, segment FROM by_campaign
+WHERE {_limit("n_if_contacted", takers)} AND {_limit("cost_if_contacted", cost)}
+"""
+    if takers is None and cost is None:  # no campaign budget: no window over the whole base
+        query = query.replace("FROM by_campaign", "FROM offer_fit").replace(
+            f"WHERE {_limit('n_if_contacted', None)} AND {_limit('cost_if_contacted', None)}", "")
+    return query if dialect == "duckdb" else sqlglot.transpile(query, read="duckdb", write=dialect)[0]
+
+
+def _limit(column: str, limit: float | None) -> str:
+    return "TRUE" if limit is None else f"{column} <= {limit!r}"
+
+
+def _text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
