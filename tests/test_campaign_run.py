@@ -215,5 +215,5 @@ def test_duckdb_and_spark_write_the_same_records(tmp_path, spark):
     run_campaign(rules, base, at=AT, store=tmp_path / "d.duckdb", name="t")
     run_campaign(rules, base, at=AT, store=tmp_path / "s.duckdb", name="t", backend="spark", spark=spark)
     duck, sparked = records(tmp_path / "d.duckdb"), records(tmp_path / "s.duckdb")
-    assert len(duck) > 700
+    assert len(duck) > 600 and any(r[2] for r in duck)
     assert duck == sparked

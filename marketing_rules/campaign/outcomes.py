@@ -32,7 +32,7 @@ class ImportSummary:
 
     def __str__(self) -> str:
         why = "".join(f"\n  {n} {reason}" for reason, n in self.reasons.items())
-        return f"{self.kind} {self.source}: {self.rows} rows, {self.accepted} imported, {self.rejected} rejected{why}"
+        return f"{self.kind} {Path(self.source).name}: {self.rows} rows, {self.accepted} imported, {self.rejected} rejected{why}"
 
 
 def _text(value: str) -> str:

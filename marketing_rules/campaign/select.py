@@ -35,8 +35,10 @@ def bucket_sql(campaign: str, id_column: str) -> str:
     """:func:`holdout_bucket` in SQL (DuckDB's dialect; translated for Spark): the hex digits summed
     by position, with functions both engines have, so that both give the same number."""
     digest = f"md5({_text(campaign + '/')} || {id_column})"
-    digits = [f"(instr('0123456789abcdef', substr({digest}, {i + 1}, 1)) - 1) * {16 ** (7 - i)}" for i in range(8)]
-    return "CAST(" + " + ".join(digits) + " AS BIGINT)"
+    # each digit as BIGINT before it is multiplied: Spark's INT would wrap above 2**31
+    digits = [f"CAST(instr('0123456789abcdef', substr({digest}, {i + 1}, 1)) - 1 AS BIGINT) * {16 ** (7 - i)}"
+              for i in range(8)]
+    return "(" + " + ".join(digits) + ")"
 
 
 @dataclass(frozen=True)
