@@ -90,3 +90,15 @@ def test_a_file_without_the_columns_is_bad_input(store, tmp_path):
         import_billing(path, store=store)
     with pytest.raises(CampaignError, match="no such file"):
         import_outcomes(tmp_path / "missing.csv", store=store)
+
+
+def test_csv_and_parquet_imports_in_one_session(store, tmp_path):
+    csv = tmp_path / "b.csv"
+    csv.write_text("id,month,arpu,voice_min,data_mb\nz,2026-11,1,1,1\n")
+    parquet = tmp_path / "b.parquet"
+    pq.write_table(pa.table({"id": ["z"], "month": ["2026-12"], "arpu": [2.0], "voice_min": [3], "data_mb": [4.0]}),
+                   parquet)
+    for path in (csv, parquet, csv, parquet):
+        import_billing(path, store=store)
+    assert store.sql("SELECT count(*), sum(arpu) FROM billing").fetchall() == [(2, 3.0)]
+    assert store.sql("SELECT count(*) FROM rejected WHERE reason LIKE 'month already%'").fetchall() == [(2,)]

@@ -46,9 +46,11 @@ def _read(store: Store, source: str | Path, required: tuple[str, ...], optional:
     if not Path(path).exists():
         raise CampaignError(f"{path}: no such file")
     con = store.con
+    for name in ("import_raw", "import_read"):
+        _drop(store, name)
     con.execute("CREATE OR REPLACE TEMP TABLE import_unreadable (line BIGINT, reason VARCHAR, record VARCHAR)")
     if path.lower().endswith((".parquet", ".pq")):
-        con.execute(f"CREATE OR REPLACE TEMP TABLE import_read AS SELECT * FROM read_parquet({_text(path)}, "
+        con.execute(f"CREATE OR REPLACE TEMP VIEW import_read AS SELECT * FROM read_parquet({_text(path)}, "
                     "file_row_number = true)")
         names = [r[0] for r in con.execute("DESCRIBE import_read").fetchall() if r[0] != "file_row_number"]
         line, join = "file_row_number + 1", ""
@@ -64,10 +66,22 @@ def _read(store: Store, source: str | Path, required: tuple[str, ...], optional:
     if missing:
         raise CampaignError(f"{path}: no column {', '.join(missing)}; the columns are {', '.join(names)}")
     columns = [c for c in (*required, *optional) if c in names]
-    selected = ", ".join(f"CAST(NULLIF(TRIM(CAST({c} AS VARCHAR)), '') AS VARCHAR) AS {c}" for c in columns)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE import_raw AS SELECT {line} AS line, {selected} FROM import_read{join}")
-    con.execute("DROP TABLE import_read")
+    types = {r[0]: r[1] for r in con.execute("DESCRIBE import_read").fetchall()}
+    # text is trimmed and empty text is missing; typed Parquet columns stay typed (cheaper to check)
+    selected = ", ".join(f"NULLIF(TRIM({c}), '') AS {c}" if types[c] == "VARCHAR" else c for c in columns)
+    # Parquet is read where it lies (a view); CSV was read once, for its rejected lines and rowids
+    kind = "VIEW" if join == "" and line.startswith("file_row_number") else "TABLE"
+    con.execute(f"CREATE OR REPLACE TEMP {kind} import_raw AS SELECT {line} AS line, {selected} FROM import_read{join}")
+    if kind == "TABLE":
+        con.execute("DROP TABLE import_read")
     return columns
+
+
+def _drop(store: Store, name: str) -> None:
+    """Drop a temporary table or view of an earlier import, whichever it is."""
+    found = store.con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = ?", [name]).fetchall()
+    if found:
+        store.con.execute(f"DROP {'VIEW' if found[0][0] == 'VIEW' else 'TABLE'} {name}")
 
 
 def _csv_lines(store: Store) -> tuple[str, str]:
@@ -84,13 +98,14 @@ def _csv_lines(store: Store) -> tuple[str, str]:
     return "import_lines.l", " JOIN import_lines ON import_lines.k = import_read.rowid"
 
 
-def _finish(store: Store, kind: str, source: str, accepted_sql: str, target: str) -> ImportSummary:
-    """Move the checked rows (``import_checked`` with ``reason``) into ``target`` and ``rejected``."""
+def _finish(store: Store, kind: str, source: str, accepted_sql: str, target: str, record: str) -> ImportSummary:
+    """Move the checked rows (``import_checked`` with ``reason``) into ``target`` and ``rejected``
+    (with ``record``, the row as read, built for the rejected rows only)."""
     con = store.con
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(f"INSERT INTO {target} {accepted_sql}")
-        con.execute("INSERT INTO rejected SELECT ?, ?, line, reason, record FROM import_checked "
+        con.execute(f"INSERT INTO rejected SELECT ?, ?, line, reason, {record} FROM import_checked "
                     "WHERE reason IS NOT NULL", [kind, source])
         con.execute("INSERT INTO rejected SELECT ?, ?, line, 'unreadable line: ' || reason, record "
                     "FROM import_unreadable", [kind, source])
@@ -158,13 +173,13 @@ def import_outcomes(source: str | Path, *, store: Store | str | Path | None = No
                 WHEN nth > 1 OR EXISTS (SELECT 1 FROM outcomes AS o WHERE o.campaign = one.campaign
                   AND o.id = one.id AND o.offer = one.offer) THEN 'uptake already recorded (' || campaign || ', '
                   || id || ', ' || offer || ')'
-              END AS reason,
-              to_json({{'id': id, 'offer': offer_in, 'code': code_in, 'campaign': campaign_in,
-                        'handled_at': handled_at, 'channel': channel}}) AS record
+              END AS reason, offer_in, code_in, campaign_in, handled_at AS handled_at_in
             FROM one""")
         return _finish(opened, "outcomes", str(source),
                        "SELECT campaign, id, offer, handled_at, channel, ?, line FROM import_checked "
-                       "WHERE reason IS NULL".replace("?", _text(str(source))), "outcomes")
+                       "WHERE reason IS NULL".replace("?", _text(str(source))), "outcomes",
+                       "to_json({'id': id, 'offer': offer_in, 'code': code_in, 'campaign': campaign_in, "
+                       "'handled_at': handled_at_in, 'channel': channel})")
     finally:
         if owned:
             opened.close()
@@ -180,42 +195,45 @@ def import_billing(source: str | Path, *, store: Store | str | Path | None = Non
         columns = [r[0] for r in opened.con.execute("DESCRIBE import_raw").fetchall()]
         voice = "voice_min" if "voice_min" in columns else "CAST(NULL AS VARCHAR)"
         data = "data_mb" if "data_mb" in columns else "CAST(NULL AS VARCHAR)"
+        in_store = opened.con.execute("SELECT count(*) > 0 FROM billing").fetchall()[0][0]
+        stored = ("LEFT JOIN billing AS b ON b.id = c.id AND b.month = c.m" if in_store
+                  else "LEFT JOIN (SELECT NULL AS id) AS b ON FALSE")
         opened.con.execute(f"""
             CREATE OR REPLACE TEMP TABLE import_checked AS
             WITH typed AS (
-              SELECT line, id, month, arpu, {voice} AS voice_min, {data} AS data_mb,
-                     CASE WHEN regexp_full_match(month, '[0-9]{{4}}-(0[1-9]|1[0-2])')
+              SELECT line, id, CAST(month AS VARCHAR) AS month_in, arpu AS arpu_in, {voice} AS voice_in,
+                     {data} AS data_in,
+                     CASE WHEN regexp_full_match(CAST(month AS VARCHAR), '[0-9]{{4}}-(0[1-9]|1[0-2])')
                           THEN CAST(month || '-01' AS DATE) END AS m,
-                     TRY_CAST(arpu AS DOUBLE) AS a, CASE WHEN regexp_full_match({voice}, '[0-9]+') THEN TRY_CAST({voice} AS BIGINT) END AS v,
+                     TRY_CAST(arpu AS DOUBLE) AS a,
+                     CASE WHEN regexp_full_match(CAST({voice} AS VARCHAR), '[0-9]+') THEN TRY_CAST({voice} AS BIGINT) END AS v,
                      TRY_CAST({data} AS DOUBLE) AS d
               FROM import_raw
             ), counted AS (
-              SELECT *, row_number() OVER (PARTITION BY id, m ORDER BY line) AS nth FROM typed
-            )
-            SELECT line, id, m AS month, a AS arpu, v AS voice_min, d AS data_mb,
+              SELECT *, min(line) OVER (PARTITION BY id, m) AS first_line FROM typed
+            ), checked AS (
+            SELECT c.line, c.id, c.m, c.a, c.v, c.d, c.month_in, c.arpu_in, c.voice_in, c.data_in,
               CASE
-                WHEN id IS NULL THEN 'no customer id'
-                WHEN month IS NULL THEN 'no month'
-                WHEN m IS NULL THEN 'month is not YYYY-MM (' || month || ')'
-                WHEN arpu IS NULL THEN 'no arpu'
-                WHEN a IS NULL OR NOT isfinite(a) OR a < 0 THEN 'arpu is not a number >= 0 (' || arpu || ')'
-                WHEN voice_min IS NOT NULL AND (v IS NULL OR v < 0)
-                  THEN 'voice_min is not a whole number >= 0 (' || voice_min || ')'
-                WHEN data_mb IS NOT NULL AND (d IS NULL OR NOT isfinite(d) OR d < 0)
-                  THEN 'data_mb is not a number >= 0 (' || data_mb || ')'
-                WHEN nth > 1 THEN 'month repeated for this customer (' || id || ', ' || month || ')'
-              END AS reason,
-              to_json({{'id': id, 'month': month, 'arpu': arpu, 'voice_min': voice_min,
-                        'data_mb': data_mb}}) AS record
-            FROM counted""")
-        opened.con.execute("""
-            UPDATE import_checked SET reason = 'month already in the store (' || id || ', '
-              || strftime(month, '%Y-%m') || ')'
-            WHERE reason IS NULL AND EXISTS (SELECT 1 FROM billing AS b WHERE b.id = import_checked.id
-                                             AND b.month = import_checked.month)""")
+                WHEN c.id IS NULL THEN 'no customer id'
+                WHEN c.month_in IS NULL THEN 'no month'
+                WHEN c.m IS NULL THEN 'month is not YYYY-MM (' || c.month_in || ')'
+                WHEN c.arpu_in IS NULL THEN 'no arpu'
+                WHEN c.a IS NULL OR NOT isfinite(c.a) OR c.a < 0 THEN 'arpu is not a number >= 0 (' || CAST(c.arpu_in AS VARCHAR) || ')'
+                WHEN c.voice_in IS NOT NULL AND (c.v IS NULL OR c.v < 0)
+                  THEN 'voice_min is not a whole number >= 0 (' || CAST(c.voice_in AS VARCHAR) || ')'
+                WHEN c.data_in IS NOT NULL AND (c.d IS NULL OR NOT isfinite(c.d) OR c.d < 0)
+                  THEN 'data_mb is not a number >= 0 (' || CAST(c.data_in AS VARCHAR) || ')'
+                WHEN c.line > c.first_line THEN 'month repeated for this customer (' || c.id || ', ' || c.month_in || ')'
+                WHEN b.id IS NOT NULL THEN 'month already in the store (' || c.id || ', ' || c.month_in || ')'
+              END AS reason
+            FROM counted AS c {stored})
+            SELECT line, id, m, a, v, d, reason, CASE WHEN reason IS NOT NULL THEN to_json({{
+              'id': id, 'month': month_in, 'arpu': CAST(arpu_in AS VARCHAR), 'voice_min': CAST(voice_in AS VARCHAR),
+              'data_mb': CAST(data_in AS VARCHAR)}}) END AS record
+            FROM checked""")
         return _finish(opened, "billing", str(source),
-                       f"SELECT id, month, arpu, voice_min, data_mb, {_text(str(source))}, line FROM import_checked "
-                       "WHERE reason IS NULL", "billing")
+                       f"SELECT id, m, a, v, d, {_text(str(source))}, line FROM import_checked WHERE reason IS NULL",
+                       "billing", "record")
     finally:
         if owned:
             opened.close()
