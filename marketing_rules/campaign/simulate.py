@@ -1,9 +1,10 @@
 """A synthetic marketing loop with planted effects, to check that the report measures what is there.
 
 Offer ``offer-x`` (a guarantee with a bill credit) raises each taker's ARPU by ``effect_x`` yuan a
-month from the month they take it up; ``offer-y`` (a data pack) raises nothing. Everything else is
-noise: each customer's spend is their own level plus a monthly wobble, the same for contacted and
-held out. The report's interval for offer-x per taker should hold ``effect_x`` and not 0, and
+month from the month they take it up; ``offer-y`` (a data pack) raises nothing. Everyone's spend
+also moves by ``trend`` from the campaign's month on (the market, not the offers). Everything else
+is noise: each customer's spend is their own level plus a monthly wobble, the same for contacted
+and held out. The report's interval for offer-x per taker should hold ``effect_x`` and not 0, and
 offer-y's should hold 0.
 
 >>> from marketing_rules.campaign import simulate as sim            # doctest: +SKIP
@@ -130,10 +131,12 @@ def write_outcomes(store: Store, campaign: str, path: str | Path, *, take_up: di
 
 
 def write_billing(inputs: Inputs, outcomes: str | Path, path: str | Path, *, effect_x: float = 20.0,
-                  effect_y: float = 0.0, months_before: int = 3, months_after: int = 3, at: dt.date = AT) -> Path:
+                  effect_y: float = 0.0, trend: float = 5.0, months_before: int = 3, months_after: int = 3,
+                  at: dt.date = AT) -> Path:
     """Monthly billing of every customer, ``months_before`` the campaign's month and ``months_after``
     from it; a taker of offer-x (in the ``outcomes`` file) gains ``effect_x`` yuan a month from the
-    month they took it."""
+    month they took it. Everyone's spend moves by ``trend`` yuan from the campaign's month (a change
+    of the whole market, which comparing with the hold-out takes out)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -154,7 +157,7 @@ def write_billing(inputs: Inputs, outcomes: str | Path, path: str | Path, *, eff
         for offset in range(-months_before, months_after):
             year, month = divmod(first.month - 1 + offset, 12)
             label = f"{first.year + year:04d}-{month + 1:02d}"
-            spend = np.maximum(arpu + rng.normal(0, 8, n) + (gain if offset >= 0 else 0), 0).round(2)
+            spend = np.maximum(arpu + rng.normal(0, 8, n) + (gain + trend if offset >= 0 else 0), 0).round(2)
             minutes = np.maximum(voice + rng.normal(0, 20, n), 0).round().astype(np.int64)
             mb = np.maximum(data + rng.normal(0, 100, n), 0).round(1)
             writer.write_table(pa.table({"id": ids, "month": pa.array(np.full(n, label)), "arpu": spend,
