@@ -34,7 +34,11 @@ def holdout_threshold(share: float) -> int:
 def bucket_sql(campaign: str, id_column: str) -> str:
     """:func:`holdout_bucket` in SQL (DuckDB's dialect; translated for Spark): the hex digits summed
     by position, with functions both engines have, so that both give the same number."""
-    digest = f"md5({_text(campaign + '/')} || {id_column})"
+    return bucket_of(f"md5({_text(campaign + '/')} || {id_column})")
+
+
+def bucket_of(digest: str) -> str:
+    """The bucket from an md5 hex digest (a column, so that md5 runs once per customer)."""
     # each digit as BIGINT before it is multiplied: Spark's INT would wrap above 2**31
     digits = [f"CAST(instr('0123456789abcdef', substr({digest}, {i + 1}, 1)) - 1 AS BIGINT) * {16 ** (7 - i)}"
               for i in range(8)]
@@ -62,30 +66,26 @@ def selection_sql(campaign: str, offers: Sequence[CampaignOffer], *, takers: int
                   cost_columns: dict[str, list[str]], segment: bool, dialect: str = "duckdb") -> str:
     """The selection over ``decisions``, ``campaign_offers`` and ``campaign_history``: one row per
     customer chosen (id, offer, held_out, score, cost, segment)."""
-    computed = " ".join(f"WHEN {_text(offer)} THEN {' + '.join(f'COALESCE(d.{c}, 0)' for c in columns)}"
-                        for offer, columns in cost_columns.items() if columns)
-    extra_cost = f"CASE o.offer {computed} ELSE 0 END" if computed else "0"
     order = "score DESC, bucket, id"
     frame = "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
+    per_offer = any(o.takers is not None or o.cost_budget is not None for o in offers)
     query = f"""
-WITH candidates AS (
-  SELECT d.id, o.offer, o.pos, o.threshold, o.takers, o.cost_budget,
-         CAST(COALESCE(d.mr_score, 0) AS DOUBLE) AS score,
-         CAST(o.fixed_cost + {extra_cost} AS DOUBLE) AS cost,
-         {"CAST(d.mr_segment AS VARCHAR)" if segment else "CAST(NULL AS VARCHAR)"} AS segment
-  FROM decisions AS d
-  JOIN campaign_offers AS o ON array_contains(d.offers, o.offer)
-  LEFT JOIN campaign_history AS h ON h.id = d.id
+WITH facts AS (
+  SELECT d.id, d.offers, CAST(COALESCE(d.mr_score, 0) AS DOUBLE) AS score,
+         {"CAST(d.mr_segment AS VARCHAR)" if segment else "CAST(NULL AS VARCHAR)"} AS segment,
+         COALESCE(d.mr_locked, FALSE) OR COALESCE(h.commitment_running, FALSE) AS committed,
+         COALESCE(h.any_running, FALSE) AS running, COALESCE(h.exclusive_running, FALSE) AS excluded,
+         {_columns("d.", cost_columns)}md5({_text(campaign + '/')} || d.id) AS digest
+  FROM decisions AS d LEFT JOIN campaign_history AS h ON h.id = d.id
   WHERE d.error IS NULL
-    AND NOT (o.commitment AND (COALESCE(d.mr_locked, FALSE) OR COALESCE(h.commitment_running, FALSE)))
-    AND NOT (o.stacking = 'exclusive' AND COALESCE(h.any_running, FALSE))
-    AND NOT COALESCE(h.exclusive_running, FALSE)
 ), firsts AS (
-  SELECT *, {bucket_sql(campaign, "id")} AS bucket
-  FROM (SELECT *, row_number() OVER (PARTITION BY id ORDER BY pos) AS choice FROM candidates) AS c
-  WHERE choice = 1
+  SELECT id, score, segment, {_first_offer(offers)} AS offer, {_columns("", cost_columns)}{bucket_of("digest")} AS bucket
+  FROM facts
 ), assigned AS (
-  SELECT *, bucket < threshold AS held_out FROM firsts
+  SELECT f.id, f.offer, f.score, f.segment, f.bucket, o.takers, o.cost_budget,
+         CAST(o.fixed_cost + {_computed_cost(cost_columns)} AS DOUBLE) AS cost,
+         f.bucket < o.threshold AS held_out
+  FROM firsts AS f JOIN campaign_offers AS o ON o.offer = f.offer
 ), by_offer AS (
   SELECT *,
     SUM(CASE WHEN held_out THEN 0 ELSE 1 END) OVER (PARTITION BY offer ORDER BY {order} {frame})
@@ -94,8 +94,9 @@ WITH candidates AS (
       + CASE WHEN held_out THEN cost ELSE 0 END AS cost_if_contacted
   FROM assigned
 ), offer_fit AS (
-  SELECT id, offer, held_out, score, cost, segment, bucket FROM by_offer
-  WHERE (takers IS NULL OR n_if_contacted <= takers) AND (cost_budget IS NULL OR cost_if_contacted <= cost_budget)
+  SELECT id, offer, held_out, score, cost, segment, bucket FROM {"by_offer" if per_offer else "assigned"}
+  {"WHERE (takers IS NULL OR n_if_contacted <= takers) AND (cost_budget IS NULL OR cost_if_contacted <= cost_budget)"
+   if per_offer else ""}
 ), by_campaign AS (
   SELECT *,
     SUM(CASE WHEN held_out THEN 0 ELSE 1 END) OVER (ORDER BY {order} {frame})
@@ -104,13 +105,35 @@ WITH candidates AS (
       + CASE WHEN held_out THEN cost ELSE 0 END AS cost_if_contacted
   FROM offer_fit
 )
-SELECT id, offer, held_out, score, cost, segment FROM by_campaign
-WHERE {_limit("n_if_contacted", takers)} AND {_limit("cost_if_contacted", cost)}
 """
     if takers is None and cost is None:  # no campaign budget: no window over the whole base
-        query = query.replace("FROM by_campaign", "FROM offer_fit").replace(
-            f"WHERE {_limit('n_if_contacted', None)} AND {_limit('cost_if_contacted', None)}", "")
+        query += "SELECT id, offer, held_out, score, cost, segment FROM offer_fit"
+    else:
+        query += (f"SELECT id, offer, held_out, score, cost, segment FROM by_campaign "
+                  f"WHERE {_limit('n_if_contacted', takers)} AND {_limit('cost_if_contacted', cost)}")
     return query if dialect == "duckdb" else sqlglot.transpile(query, read="duckdb", write=dialect)[0]
+
+
+def _first_offer(offers: Sequence[CampaignOffer]) -> str:
+    """Each customer's first offer in agenda order that the caps allow: a commitment offer not while
+    one runs, an exclusive offer not on top of a running one, nothing beside a running exclusive."""
+    whens = []
+    for offer in sorted(offers, key=lambda o: o.pos):
+        blocked = [*(["committed"] if offer.commitment else []), *(["running"] if offer.stacking == "exclusive" else [])]
+        allowed = f" AND NOT ({' OR '.join(blocked)})" if blocked else ""
+        whens.append(f"WHEN array_contains(offers, {_text(offer.offer)}){allowed} THEN {_text(offer.offer)}")
+    return f"CASE WHEN excluded THEN NULL {' '.join(whens)} END" if whens else "CAST(NULL AS VARCHAR)"
+
+
+def _columns(prefix: str, cost_columns: dict[str, list[str]]) -> str:
+    return "".join(f"{prefix}{c}, " for columns in cost_columns.values() for c in columns)
+
+
+def _computed_cost(cost_columns: dict[str, list[str]]) -> str:
+    """The reward cost computed per customer (amounts that are expressions) of the chosen offer."""
+    parts = [f"WHEN {_text(offer)} THEN {' + '.join(f'COALESCE(f.{c}, 0)' for c in columns)}"
+             for offer, columns in cost_columns.items() if columns]
+    return f"CASE f.offer {' '.join(parts)} ELSE 0 END" if parts else "0"
 
 
 def _limit(column: str, limit: float | None) -> str:
