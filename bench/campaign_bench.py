@@ -100,7 +100,7 @@ def main() -> None:
     print(f"loop (run + outcomes + billing + report): {total:.1f} s, peak {peak} MB; "
           f"load before {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, after {os.getloadavg()[0]:.2f}")
     if args.write:
-        result = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="minutes"), "customers": args.customers,
+        result = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="minutes"), "customers": args.customers,
                   "billing_months": 6, "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
                   "python": platform.python_version(), "load_before": load, "steps": steps,
                   "loop_seconds": round(total, 2), "loop_peak_rss_mb": peak}

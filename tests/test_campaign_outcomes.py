@@ -38,7 +38,7 @@ def test_uptakes_are_matched_and_every_bad_row_is_kept(store, tmp_path):
         f"{y[0]},credit-x,,2027-01-09,sms",                 # 6 not chosen for that offer
         f"{x[0]},credit-x,,2027-01-12,sms",                 # 7 twice
         f"{x[4]},credit-x,,2026-12-01,sms",                 # 8 before the campaign
-        f",credit-x,,2027-01-09,sms",                       # 9 no id
+        ",credit-x,,2027-01-09,sms",                       # 9 no id
         f"{x[5]},credit-x,,2027-01-09",                     # 10 unreadable: a field missing
         f"{held[0]},credit-x,,2027-01-09,business_hall",    # 11 ok: a held-out customer took it anyway
     ]) + "\n", encoding="utf-8")

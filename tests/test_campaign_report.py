@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from xml.etree import ElementTree
 
 import pytest
 from click.testing import CliRunner
@@ -89,6 +90,8 @@ def test_html_is_self_contained_with_charts(report):
     assert "<script" not in page and not re.search(r"(src|href)=", page)
     assert page.count("<svg") == 1 + 3 * 2  # the uplift per offer; months, segments, channels per offer
     assert "offer-x (per taker)" in page and "2027-03" in page
+    for svg in re.findall(r"<svg.*?</svg>", page, re.S):
+        ElementTree.fromstring(svg)  # every chart is well-formed SVG
 
 
 def test_cli_report_json_and_html(loop, tmp_path):

@@ -16,6 +16,7 @@ from marketing_rules.analysis import order
 from marketing_rules.analysis.access import access_mode, allowed, services_given, targeted
 from marketing_rules.analysis.events import EventsResolver
 from marketing_rules.analysis.program import (
+    MONEY_FACE,
     Access,
     Aggregate,
     AllOf,
@@ -26,7 +27,6 @@ from marketing_rules.analysis.program import (
     Cond,
     Expression,
     Grant,
-    MONEY_FACE,
     HitPolicy,
     NotOf,
     OfferCampaign,

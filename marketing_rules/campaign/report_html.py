@@ -27,7 +27,7 @@ def render_html(report: dict[str, Any]) -> str:
 
 
 _CSS = ("body{font-family:sans-serif;max-width:980px;margin:2em auto;color:#222}"
-        "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}"
+        "table{border-collapse:collapse;margin:.5em 0;font-size:13px}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}"
         "th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}.meta{color:#666}"
         "svg{display:block;margin:.5em 0}text{font-size:11px}")
 
@@ -94,7 +94,7 @@ def forest(offers: list[dict[str, Any]]) -> str:
     hi = max(0.0, *(p[3] for p in points))
     lo, hi = float(lo), float(hi)
     span = (hi - lo) or 1.0
-    left, right, row = 200, WIDTH - 20, 26
+    left, right, row = 170, WIDTH - 190, 26  # labels left, figures right
 
     def x(v: float) -> float:
         return left + (v - lo) / span * (right - left)
@@ -107,7 +107,7 @@ def forest(offers: list[dict[str, Any]]) -> str:
         parts.append(f'<text x="5" y="{y + 4}">{escape(label)}</text>'
                      f'<line x1="{x(low):.1f}" y1="{y}" x2="{x(high):.1f}" y2="{y}" stroke="{CONTACTED}" stroke-width="2"/>'
                      f'<circle cx="{x(mid):.1f}" cy="{y}" r="4" fill="{CONTACTED}"/>'
-                     f'<text x="{x(high) + 4:.1f}" y="{y + 4}">{mid:+.2f} [{low:+.2f}, {high:+.2f}]</text>')
+                     f'<text x="{right + 15}" y="{y + 4}">{mid:+.2f} [{low:+.2f}, {high:+.2f}]</text>')
     parts.append(f'<text x="{x(0):.1f}" y="{height - 5}" text-anchor="middle">0</text></svg>')
     return "".join(parts)
 
