@@ -81,6 +81,7 @@ def main() -> None:
     parser.add_argument("--memory", default="3GB", help="DuckDB's memory limit")
     parser.add_argument("--step")
     parser.add_argument("--write", action="store_true")
+    parser.add_argument("--reuse", action="store_true", help="keep the inputs, uptakes and billing already written")
     args = parser.parse_args()
     if args.step:
         print(json.dumps(step(args.step, args.folder, args.customers, args.memory)))
@@ -90,6 +91,8 @@ def main() -> None:
     load = os.getloadavg()
     steps: dict[str, dict[str, object]] = {}
     for name in ("inputs", "run", "generate", "outcomes", "billing", "report"):
+        if args.reuse and name in ("inputs", "generate") and (args.folder / "billing.parquet").exists():
+            continue
         steps[name] = in_child(name, args.folder, args.customers, args.memory)
         print(f"{name:9} {steps[name]['seconds']:7.2f} s  {steps[name]['peak_rss_mb']:6} MB  "
               + json.dumps({k: v for k, v in steps[name].items() if k not in ("seconds", "peak_rss_mb")},

@@ -209,8 +209,8 @@ def import_billing(source: str | Path, *, store: Store | str | Path | None = Non
                      CASE WHEN regexp_full_match(CAST({voice} AS VARCHAR), '[0-9]+') THEN TRY_CAST({voice} AS BIGINT) END AS v,
                      TRY_CAST({data} AS DOUBLE) AS d
               FROM import_raw
-            ), counted AS (
-              SELECT *, min(line) OVER (PARTITION BY id, m) AS first_line FROM typed
+            ), repeated AS (  -- the few customer months given twice, not a window over every row
+              SELECT id, m, min(line) AS first_line FROM typed GROUP BY id, m HAVING count(*) > 1
             ), checked AS (
             SELECT c.line, c.id, c.m, c.a, c.v, c.d, c.month_in, c.arpu_in, c.voice_in, c.data_in,
               CASE
@@ -223,10 +223,10 @@ def import_billing(source: str | Path, *, store: Store | str | Path | None = Non
                   THEN 'voice_min is not a whole number >= 0 (' || CAST(c.voice_in AS VARCHAR) || ')'
                 WHEN c.data_in IS NOT NULL AND (c.d IS NULL OR NOT isfinite(c.d) OR c.d < 0)
                   THEN 'data_mb is not a number >= 0 (' || CAST(c.data_in AS VARCHAR) || ')'
-                WHEN c.line > c.first_line THEN 'month repeated for this customer (' || c.id || ', ' || c.month_in || ')'
+                WHEN c.line > r.first_line THEN 'month repeated for this customer (' || c.id || ', ' || c.month_in || ')'
                 WHEN b.id IS NOT NULL THEN 'month already in the store (' || c.id || ', ' || c.month_in || ')'
               END AS reason
-            FROM counted AS c {stored})
+            FROM typed AS c LEFT JOIN repeated AS r ON r.id = c.id AND r.m = c.m {stored})
             SELECT line, id, m, a, v, d, reason, CASE WHEN reason IS NOT NULL THEN to_json({{
               'id': id, 'month': month_in, 'arpu': CAST(arpu_in AS VARCHAR), 'voice_min': CAST(voice_in AS VARCHAR),
               'data_mb': CAST(data_in AS VARCHAR)}}) END AS record
