@@ -536,5 +536,10 @@ def table_import(ruleset: str, workbook: str, dry_run: bool) -> None:
         click.echo(f"{ruleset}: {'would change' if dry_run else 'changed'} {', '.join(result.tables)}")
 
 
+from marketing_rules.campaign.cli import campaign  # noqa: E402  (the marketing loop, issue 13)
+
+main.add_command(campaign)
+
+
 if __name__ == "__main__":
     main()

@@ -63,6 +63,9 @@ CODES: dict[str, str] = {
     "MR604": "a trigger recommends something that is not an offer",
     "MR605": "unknown points state",
     "MR606": "unknown event attribute",
+    "MR701": "a hold-out share that is not between 0 and 100%",
+    "MR702": "a reward without a cost under a cost budget",
+    "MR703": "a campaign score that is not a number",
 }
 
 

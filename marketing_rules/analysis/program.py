@@ -93,6 +93,40 @@ class Term:
     computed: tuple[tuple[str, Expression], ...] = ()
 
 
+#: The parameter that is a reward's money face value, for the kinds that have one (campaign costs).
+MONEY_FACE: Mapping[str, str] = MappingProxyType(
+    {"bill_credit": "amount", "voucher": "amount", "goods": "value", "handset": "subsidy"})
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """At most ``takers`` contacted and at most ``cost`` yuan of rewards (None: no limit)."""
+
+    takers: int | None
+    cost: Decimal | int | None
+
+
+@dataclass(frozen=True, slots=True)
+class OfferCampaign:
+    """What an offer declares for campaigns (docs/campaigns.md)."""
+
+    holdout: float | None  # None: the campaign's share
+    budget: Budget | None
+    stacking: str  # stackable | exclusive
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignSpec:
+    """The ruleset's campaign section, resolved: a layer after deciding, read by ``campaign run``."""
+
+    holdout: float  # 0 when none is declared
+    budget: Budget | None
+    score: Expression | None
+    lock_in_months: int
+    locked: Expression | None  # the facts show a running commitment
+    channel: str
+
+
 @dataclass(frozen=True, slots=True)
 class OfferSpec:
     id: str
@@ -103,6 +137,7 @@ class OfferSpec:
     type: str | None
     requires: tuple[Term, ...]
     rewards: tuple[Term, ...]
+    campaign: OfferCampaign | None = None  # hold-out, budget and stacking for campaigns
 
     @property
     def computed(self) -> tuple[Expression, ...]:
@@ -239,6 +274,7 @@ class Program:
     constants: Mapping[str, object]
     checks: Checks | None = None
     events: EventParts | None = None  # event types, points and triggers (SPEC section 7)
+    campaign: CampaignSpec | None = None  # the campaign section (docs/campaigns.md)
 
     def unit(self, unit_id: str) -> Unit | None:
         return next((u for u in self.units if u.id == unit_id), None)

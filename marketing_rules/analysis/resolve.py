@@ -16,16 +16,20 @@ from marketing_rules.analysis import order
 from marketing_rules.analysis.access import access_mode, allowed, services_given, targeted
 from marketing_rules.analysis.events import EventsResolver
 from marketing_rules.analysis.program import (
+    MONEY_FACE,
     Access,
     Aggregate,
     AllOf,
     AnyOf,
+    Budget,
+    CampaignSpec,
     Checks,
     Cond,
     Expression,
     Grant,
     HitPolicy,
     NotOf,
+    OfferCampaign,
     OfferSpec,
     Program,
     Row,
@@ -75,6 +79,7 @@ class Resolver:
         if access is not None:
             self._offer_access(units, access)
         checks = self._checks(units)
+        campaign = self._campaign(units)
         # -- events, points and triggers (SPEC section 7): resolved in analysis/events.py --------
         events = EventsResolver(self).parts()
         for issue in order.check_setters(units):
@@ -97,6 +102,7 @@ class Resolver:
             constants=MappingProxyType(self.constants),
             checks=checks,
             events=events,
+            campaign=campaign,
         )
 
     def _checks(self, units: list[Rule | Table]) -> Checks | None:
@@ -362,8 +368,11 @@ class Resolver:
                 self._error("MR211", f"catalogue code '{code}': {problem}", (*path, "code"),
                             "codes are written as the ruleset's code scheme says (codes: in the file or "
                             "a definitions file it includes)")
+        declared = offer.holdout is not None or offer.budget is not None or offer.stacking is not None
+        campaign = OfferCampaign(offer.holdout, _budget(offer.budget), offer.stacking or "stackable") \
+            if declared else None
         spec = OfferSpec(rule.id, str(offer.title or rule.title), rule.group, code, offer.mode, offer.type,
-                         requires, rewards)
+                         requires, rewards, campaign)
         return spec, tuple(extra)
 
     def _term(self, term: m.Requirement | m.Reward, path: Path) -> Term:
@@ -570,6 +579,54 @@ class Resolver:
                             f"allow it in access: for those values, add a grant to the rule, or target "
                             f"other values of {access.by}")
         self.rule_id = None
+
+
+    # -- campaigns (docs/campaigns.md) ----------------------------------------------------------
+    def _campaign(self, units: list[Rule | Table]) -> CampaignSpec | None:
+        decl = self.file.campaign
+        self._reward_costs(units, decl is not None and decl.budget is not None and decl.budget.cost is not None)
+        if decl is None:
+            return None
+        path: Path = ("campaign",)
+        score = None
+        if decl.score is not None:
+            score, kind = self.value(decl.score, (*path, "score"))
+            if score is not None and not kind.numeric:
+                self._error("MR703", f"the campaign score must be a number, but this is {kind.article}",
+                            (*path, "score"), "write an expression of numbers, e.g. arpu_3m * 0.1")
+                score = None
+        lock_in = decl.lock_in
+        locked = None
+        if lock_in is not None and lock_in.when is not None:
+            locked = self.condition(lock_in.when, (*path, "lock_in", "when"))
+        return CampaignSpec(decl.holdout or 0.0, _budget(decl.budget), score,
+                            lock_in.months if lock_in is not None else 12, locked, decl.channel)
+
+    def _reward_costs(self, units: list[Rule | Table], campaign_cost: bool) -> None:
+        """Under a cost budget every reward needs a cost: its money face value or ``cost:``."""
+        for unit in units:
+            if not isinstance(unit, Rule) or unit.offer is None:
+                continue
+            own = unit.offer.campaign
+            if not (campaign_cost or (own is not None and own.budget is not None and own.budget.cost is not None)):
+                continue
+            for i, term in enumerate(unit.offer.rewards):
+                face = MONEY_FACE.get(term.kind)
+                if "cost" in term.fixed or (face is not None and (face in term.fixed or
+                                                                  any(n == face for n, _ in term.computed))):
+                    continue
+                self.rule_id = unit.id
+                self._error("MR702", f"a {term.kind} reward has no money face value and no cost, and the offer "
+                            "is under a cost budget", (*unit.path, "then", "offer", "rewards", i),
+                            f"write what it costs: {{{term.kind}: {{..., cost: 5}}}}")
+        self.rule_id = None
+
+
+def _budget(budget: m.Budget | None) -> Budget | None:
+    if budget is None:
+        return None
+    cost = _number(budget.cost) if budget.cost is not None else None
+    return Budget(budget.takers, cost)
 
 
 _TRUE = Expression(ast.Literal((0, 0), True), "true", ())

@@ -308,7 +308,18 @@ class Business(_Term):
     name: Text
 
 
-class BillCredit(_Term):
+class _Reward(_Term):
+    """A reward; ``cost`` says what it costs the operator (yuan) where it has no money face value."""
+
+    cost: Money | None = Field(None, description="what one reward costs the operator in yuan (campaign budgets)")
+
+    @classmethod
+    def params(cls) -> list[str]:
+        names = super().params()
+        return [name for name in names if name != "cost"] + ["cost"]
+
+
+class BillCredit(_Reward):
     """A bill credit in yuan, optionally spread over months: ``bill_credit: 50``."""
 
     kind: Literal["bill_credit"] = "bill_credit"
@@ -316,7 +327,7 @@ class BillCredit(_Term):
     months: Amount = None
 
 
-class VoiceMinutes(_Term):
+class VoiceMinutes(_Reward):
     """Voice minutes, optionally per month for some months: ``voice_minutes: 100``."""
 
     kind: Literal["voice_minutes"] = "voice_minutes"
@@ -324,7 +335,7 @@ class VoiceMinutes(_Term):
     months: Amount = None
 
 
-class DataMb(_Term):
+class DataMb(_Reward):
     """Data in MB, optionally per month for some months: ``data_mb: 1024``."""
 
     kind: Literal["data_mb"] = "data_mb"
@@ -332,7 +343,7 @@ class DataMb(_Term):
     months: Amount = None
 
 
-class Goods(_Term):
+class Goods(_Reward):
     """Goods, with their value in yuan: ``goods: 保温杯``."""
 
     kind: Literal["goods"] = "goods"
@@ -340,7 +351,7 @@ class Goods(_Term):
     value: Amount = None
 
 
-class Voucher(_Term):
+class Voucher(_Reward):
     """A voucher of an amount, optionally at a merchant: ``voucher: 20``."""
 
     kind: Literal["voucher"] = "voucher"
@@ -348,14 +359,14 @@ class Voucher(_Term):
     merchant: Text | None = None
 
 
-class PointsReward(_Term):
+class PointsReward(_Reward):
     """Points shown with the offer (not added to the decision's points): ``points: 500``."""
 
     kind: Literal["points"] = "points"
     amount: Amount
 
 
-class Handset(_Term):
+class Handset(_Reward):
     """A handset model, with its subsidy in yuan: ``handset: X1``."""
 
     kind: Literal["handset"] = "handset"
@@ -363,7 +374,7 @@ class Handset(_Term):
     subsidy: Amount = None
 
 
-class Vas(_Term):
+class Vas(_Reward):
     """A value-added service, optionally for some months: ``vas: 彩铃``."""
 
     kind: Literal["vas"] = "vas"
@@ -371,7 +382,7 @@ class Vas(_Term):
     months: Amount = None
 
 
-class ServiceReward(_Term):
+class ServiceReward(_Reward):
     """A service of ``services``, optionally for some months: ``service: lecture-hall``."""
 
     kind: Literal["service"] = "service"
@@ -420,6 +431,50 @@ Reward = TypeAliasType("Reward", Annotated[
 ])
 
 
+# -- campaigns (the marketing loop, docs/campaigns.md) -------------------------------------------
+def _share(value: Any) -> Any:
+    """A share written ``5%`` or ``0.05``, as a number in [0, 1)."""
+    number: Any = value
+    if isinstance(value, str) and value.strip().endswith("%"):
+        try:
+            number = float(value.strip()[:-1]) / 100
+        except ValueError:
+            number = None
+    if isinstance(number, bool) or not isinstance(number, (int, float)) or not 0 <= number < 1:
+        raise shape_error("MR701", f"hold-out {value!r} is not a share between 0 and 100%",
+                          "write a percentage such as 5% or a fraction such as 0.05")
+    return float(number)
+
+
+#: A share of the customers: ``5%`` or ``0.05``.
+Share = Annotated[float, BeforeValidator(_share, json_schema_input_type=str | float)]
+
+
+class Budget(_Part):
+    """At most ``takers`` customers contacted, or at most ``cost`` yuan of rewards given."""
+
+    takers: int | None = Field(None, ge=0, description="the most customers contacted")
+    cost: Money | None = Field(None, description="the most reward cost in yuan, summed over the contacted")
+
+
+class LockIn(_Part):
+    """A running commitment (prestore, guarantee) blocks new commitments for ``months``."""
+
+    months: int = Field(12, ge=1, description="how long an uptake of a commitment offer blocks another")
+    when: str | None = Field(None, description="a condition on the facts: the customer is under a commitment now")
+
+
+class CampaignDecl(_Part):
+    """How a campaign built on this ruleset chooses whom to contact (a layer after deciding)."""
+
+    holdout: Share | None = Field(None, description="the share of eligible customers held out, 5% or 0.05")
+    budget: Budget | None = None
+    score: str | int | float | None = Field(None, description="an expression: who comes first under a budget")
+    lock_in: LockIn | None = Field(None, description="the year-long lock-in of prestore and guarantee offers")
+    channel: Literal["outbound_call", "sms", "business_hall", "social"] = Field(
+        "sms", description="the channel recommendations go out on")
+
+
 class Offer(_Part):
     """An offer the customer becomes eligible for; its id, title and group are those of its rule."""
 
@@ -429,6 +484,10 @@ class Offer(_Part):
     type: OfferType | None = None
     requires: list[Requirement] = Field(default_factory=list, description="participation requirements (参与要求)")
     rewards: list[Reward] = Field(default_factory=list, description="rewards (回馈内容)")
+    holdout: Share | None = Field(None, description="campaigns: the share of eligible customers held out, 5% or 0.05")
+    budget: Budget | None = Field(None, description="campaigns: at most this many takers or this total reward cost")
+    stacking: Literal["stackable", "exclusive"] | None = Field(
+        None, description="campaigns: exclusive offers go to no one holding another campaign's offer, and back")
 
     @field_validator("requires", "rewards", mode="before")
     @classmethod
@@ -774,6 +833,7 @@ class RulesetFile(_Part):
     triggers: list[Trigger] = Field(default_factory=list, description="event-triggered offers")
     tags: dict[str, str] = Field(default_factory=dict, description="tag -> what it means")
     codes: CodeScheme | None = Field(None, description="how the offers' catalogue codes are written")
+    campaign: CampaignDecl | None = Field(None, description="campaigns: hold-out, budget, score, lock-in")
 
     @field_validator("version", mode="before")
     @classmethod
