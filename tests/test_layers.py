@@ -21,7 +21,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("batch", "events"),  # whole bases and event streams, from a Program and a decide function
     ("engine",),  # the Ruleset facade: evaluate, explain, what-if, and the entry to batch, events, check
     ("versioning", "testing", "edit"),  # edit: rule files changed from outside (tables from Excel)
-    ("service",),  # the HTTP decision service over a folder of rulesets
+    ("service", "campaign"),  # the HTTP decision service; the marketing loop over decided bases
     ("cli", "demo", "__init__"),
 )
 
