@@ -96,6 +96,8 @@ class SQLCompiler:
         self.order_by = order_by
         self.source = source
         self.lists = SQLLists(dialect)
+        dialect_of(dialect)  # an unknown dialect is named
+        self.dialect = exact(dialect)
         self.facts = ExpressionCompiler(program.fact_types, lambda name: exp.column(name, quoted=True), dialect)
         self.index = {id(unit): k for k, unit in enumerate(program.units)}
         self.level: dict[int, int] = {}
@@ -563,7 +565,7 @@ class SQLCompiler:
 
     def _access(self) -> exp.Expression:
         entries = [(service, exp.column(f"__modes_{n}")) for n, service in enumerate(self._services())]
-        return self.lists.modes_map(entries)
+        return self.dialect.access_map(self.lists, entries)
 
     def _modes(self, service: str, by: exp.Expression | None, grants: list) -> exp.Expression:
         """The modes of one service: the access matrix's for the ``by`` value, then granted modes."""

@@ -24,6 +24,7 @@ from sqlglot.dialects.spark import Spark
 from sqlglot.dialects.trino import Trino
 from sqlglot.generator import Generator
 
+from marketing_rules.backends.sql_lists import SQLLists
 from marketing_rules.expressions.numbers import PRECISION, SCALE
 
 #: Every number: ten places, magnitudes below 10^18.
@@ -177,6 +178,8 @@ class Exact:
     transforms: ClassVar[dict[type, Transform]] = {}
     #: The engine replaces ``${...}`` anywhere in a query's text, even inside string literals.
     substitutes_variables: ClassVar[bool] = False
+    #: How a decision's ``access`` (service -> modes) is built (``backends/sql_lists.py``).
+    access_map: ClassVar[Callable[..., exp.Expression]] = staticmethod(SQLLists.granted_map)
     Generator: ClassVar[type[Any]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -203,6 +206,7 @@ class ExactSpark(Spark, Exact):
 
 class ExactHive(Hive, Exact):
     substitutes_variables = True
+    access_map = staticmethod(SQLLists.every_service_map)  # no map built from arrays
 
 
 class ExactTrino(Trino, Exact):
@@ -211,7 +215,7 @@ class ExactTrino(Trino, Exact):
 
 
 class ExactPostgres(Postgres, Exact):
-    pass
+    access_map = staticmethod(SQLLists.jsonb_object)  # no map type
 
 
 #: The target dialects by name.
