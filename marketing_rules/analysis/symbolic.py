@@ -355,40 +355,18 @@ class Encoder(NodeCompiler[Value]):
     def visit_Checked(self, node: ast.Checked) -> Value:
         return self.value(node.operand)  # an overflow is an error of the customer: outside every question
 
-    def visit_Neg(self, node: ast.Neg) -> Value:
-        return self._operate(node)
-
-    def visit_Arith(self, node: ast.Arith) -> Value:
-        return self._operate(node)
-
-    def visit_Call(self, node: ast.Call) -> Value:
-        return self._operate(node)
-
-    def visit_Compare(self, node: ast.Compare) -> Value:
-        return self._condition_value(node)
-
-    def visit_InList(self, node: ast.InList) -> Value:
-        return self._condition_value(node)
-
-    def visit_IsNull(self, node: ast.IsNull) -> Value:
-        return self._condition_value(node)
-
-    def visit_And(self, node: ast.And) -> Value:
-        return self._condition_value(node)
-
-    def visit_Or(self, node: ast.Or) -> Value:
-        return self._condition_value(node)
-
-    def visit_Not(self, node: ast.Not) -> Value:
-        return self._condition_value(node)
-
     def _operate(self, node: ast.Expr) -> Value:
+        """A number or function node, as Z3_OPERATORS encodes its operator."""
         operation: Callable[[Encoder, Any], Value] = self.operator(node)
         return operation(self, node)
 
     def _condition_value(self, node: ast.Expr) -> Value:
+        """A condition used as a value: defined when it is true or false."""
         true, false = self.truth(node)
         return Value(z3.Or(true, false), true, 0)
+
+    visit_Neg = visit_Arith = visit_Call = _operate
+    visit_Compare = visit_InList = visit_IsNull = visit_And = visit_Or = visit_Not = _condition_value
 
     def truth(self, node: ast.Expr) -> tuple[Term, Term]:
         """(is true, is false) of a condition; neither holds when it is unknown."""

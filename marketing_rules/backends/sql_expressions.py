@@ -194,41 +194,13 @@ class ExpressionCompiler(NodeCompiler[exp.Expression]):
     def visit_ListExpr(self, node: ast.ListExpr) -> exp.Expression:
         return exp.Array(expressions=[self.value(i) for i in node.items])
 
-    def visit_Neg(self, node: ast.Neg) -> exp.Expression:
-        compile_operator: Operation = self.operator(node)
-        return compile_operator(self, node)
+    def _operate(self, node: ast.Expr) -> exp.Expression:
+        """An operator node, as SQL_OPERATORS compiles its operator."""
+        operation: Operation = self.operator(node)
+        return operation(self, node)
 
-    def visit_Arith(self, node: ast.Arith) -> exp.Expression:
-        compile_operator: Operation = self.operator(node)
-        return compile_operator(self, node)
-
-    def visit_Call(self, node: ast.Call) -> exp.Expression:
-        compile_operator: Operation = self.operator(node)
-        return compile_operator(self, node)
-
-    def visit_Compare(self, node: ast.Compare) -> exp.Expression:
-        compile_operator: Operation = self.operator(node)
-        return compile_operator(self, node)
-
-    def visit_InList(self, node: ast.InList) -> exp.Expression:
-        compile_operator: Operation = self.operator(node)
-        return compile_operator(self, node)
-
-    def visit_IsNull(self, node: ast.IsNull) -> exp.Expression:
-        compile_operator: Operation = self.operator(node)
-        return compile_operator(self, node)
-
-    def visit_And(self, node: ast.And) -> exp.Expression:
-        compile_operator: Operation = self.operator(node)
-        return compile_operator(self, node)
-
-    def visit_Or(self, node: ast.Or) -> exp.Expression:
-        compile_operator: Operation = self.operator(node)
-        return compile_operator(self, node)
-
-    def visit_Not(self, node: ast.Not) -> exp.Expression:
-        compile_operator: Operation = self.operator(node)
-        return compile_operator(self, node)
+    visit_Neg = visit_Arith = visit_Call = visit_Compare = visit_InList = visit_IsNull = visit_And = visit_Or = \
+        visit_Not = _operate
 
     # -- operators (SQL_OPERATORS) -------------------------------------------------------------
     def negate(self, node: ast.Neg) -> exp.Expression:
