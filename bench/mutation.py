@@ -45,6 +45,7 @@ BACKENDS = {
     "marketing_rules/backends/python.py": "python",
     "marketing_rules/backends/sql.py": "sql",
     "marketing_rules/backends/sql_expressions.py": "sql",
+    "marketing_rules/backends/sql_dialects.py": "sql",
     "marketing_rules/backends/sql_lists.py": "sql",
     "marketing_rules/backends/validation_sql.py": "sql",
     "marketing_rules/analysis/symbolic.py": "z3",

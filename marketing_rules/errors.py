@@ -177,6 +177,23 @@ class EvaluationError(RuntimeError):
         super().__init__(message)
 
 
+class Unsupported(NotImplementedError):
+    """A node of the rule language that a backend cannot express, raised when the backend compiles it
+    (never a silently wrong or unconstrained result). ``backend`` and ``node`` (the AST node's class
+    name) say which; ``reason`` is what cannot be expressed, ``span`` where in the expression's text."""
+
+    def __init__(self, backend: str, reason: str, node: str | None = None, span: tuple[int, int] | None = None,
+                 text: str | None = None):
+        self.backend = backend
+        self.reason = reason
+        self.node = node
+        self.span = span
+        where = ""
+        if span is not None and text:
+            where = f" (column {span[0] + 1} of `{text}`: `{text[span[0]:span[1]]}`)"
+        super().__init__(f"the {backend} backend cannot compile {reason}{where}")
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     """A "did you mean" hint for a misspelt name, or None when nothing is close."""
     close = get_close_matches(word, list(choices), n=1, cutoff=0.6)

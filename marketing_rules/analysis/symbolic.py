@@ -24,12 +24,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from functools import partial
-from typing import Any
+from typing import Any, NoReturn
 
 import z3
 
 from marketing_rules.analysis.program import Program, Rule, Table, cond_to_ast
+from marketing_rules.errors import Unsupported
 from marketing_rules.expressions import ast
+from marketing_rules.expressions.compiler import NodeCompiler, NotExpressible
 from marketing_rules.expressions.numbers import LIMIT, SCALE
 from marketing_rules.expressions.types import Type
 
@@ -40,12 +42,12 @@ GRID = 10**SCALE  # numbers are whole multiples of 1/GRID
 UNSUPPORTED = "unsupported#"  # the name prefix of a placeholder for what the encoding cannot express
 
 
-class UnsupportedNode(Exception):
+class UnsupportedNode(Unsupported):
     """A node the z3 encoding cannot express; ``reason`` says which, for the checker's "unknown"."""
 
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
+    def __init__(self, reason: str, node: ast.Expr | None = None, text: str | None = None):
+        super().__init__("z3", reason, type(node).__name__ if node is not None else None,
+                         node.span if node is not None else None, text)
 
 
 @dataclass
@@ -140,7 +142,7 @@ def _python_value(kind: str, value: Term, names: dict[int, str]) -> Any:
     return float(exact) if Decimal(repr(float(exact))) == exact else exact
 
 
-class Encoder:
+class Encoder(NodeCompiler[Value]):
     """Builds the :class:`Encoding` of a program."""
 
     def __init__(self, program: Program):
@@ -323,35 +325,71 @@ class Encoder:
             defined = z3.Or(defined, c)
         return Value(defined, term, places)
 
-    # -- expressions --------------------------------------------------------------------------
-    def value(self, node: ast.Expr) -> Value:
-        match node:
-            case ast.Literal(value=v) | ast.ConstRef(value=v) if not isinstance(v, tuple):
-                return self._literal_value(v)
-            case ast.EnumValue(value=v):
-                return self._literal_value(v)
-            case ast.FactRef(name=name):
-                if name in self.lists:
-                    raise UnsupportedNode(f"the list fact '{name}'")
-                return self.state[name]
-            case ast.Checked(operand=x):
-                return self.value(x)  # an overflow is an error of the customer: outside every question
-            case ast.Neg(operand=x):
-                negated = self.value(x)
-                return Value(negated.defined, -_real(negated.term), negated.places)
-            case ast.Arith(op=op, left=a, right=b):
-                return self._arith(op, self.value(a), self.value(b))
-            case ast.Call():
-                return self._call(node)
-            case ast.Compare() | ast.InList() | ast.IsNull() | ast.And() | ast.Or() | ast.Not():
-                true, false = self.truth(node)
-                return Value(z3.Or(true, false), true, 0)
-        raise UnsupportedNode(f"the value of {type(node).__name__}")
+    # -- expressions (a NodeCompiler: one method per node, Z3_OPERATORS per operator) -------------
+    backend = "z3"
 
-    def _arith(self, op: str, a: Value, b: Value) -> Value:
+    def value(self, node: ast.Expr) -> Value:
+        return self.compile(node)
+
+    def unsupported(self, node: ast.Expr, reason: str | None = None) -> NoReturn:
+        raise UnsupportedNode(reason or f"the value of {type(node).__name__}", node, self.source)
+
+    def visit_Literal(self, node: ast.Literal) -> Value:
+        if isinstance(node.value, tuple):
+            self.unsupported(node)
+        return self._literal_value(node.value)
+
+    def visit_ConstRef(self, node: ast.ConstRef) -> Value:
+        if isinstance(node.value, tuple):
+            self.unsupported(node)
+        return self._literal_value(node.value)
+
+    def visit_EnumValue(self, node: ast.EnumValue) -> Value:
+        return self._literal_value(node.value)
+
+    def visit_FactRef(self, node: ast.FactRef) -> Value:
+        if node.name in self.lists:
+            self.unsupported(node, f"the list fact '{node.name}'")
+        return self.state[node.name]
+
+    def visit_Checked(self, node: ast.Checked) -> Value:
+        return self.value(node.operand)  # an overflow is an error of the customer: outside every question
+
+    def _operate(self, node: ast.Expr) -> Value:
+        """A number or function node, as Z3_OPERATORS encodes its operator."""
+        operation: Callable[[Encoder, Any], Value] = self.operator(node)
+        return operation(self, node)
+
+    def _condition_value(self, node: ast.Expr) -> Value:
+        """A condition used as a value: defined when it is true or false."""
+        true, false = self.truth(node)
+        return Value(z3.Or(true, false), true, 0)
+
+    visit_Neg = visit_Arith = visit_Call = _operate
+    visit_Compare = visit_InList = visit_IsNull = visit_And = visit_Or = visit_Not = _condition_value
+
+    def truth(self, node: ast.Expr) -> tuple[Term, Term]:
+        """(is true, is false) of a condition; neither holds when it is unknown."""
+        if isinstance(node, (ast.Literal, ast.ConstRef)) and (node.value is None or isinstance(node.value, bool)):
+            return z3.BoolVal(node.value is True), z3.BoolVal(node.value is False)
+        if isinstance(node, ast.BOOLEAN_NODES):
+            condition: Callable[[Encoder, Any], tuple[Term, Term]] = self.operator(node)
+            return condition(self, node)
+        value = self.value(node)
+        term = value.term if z3.is_bool(value.term) else value.term != 0
+        return z3.And(value.defined, term), z3.And(value.defined, z3.Not(term))
+
+    # -- operators (Z3_OPERATORS) --------------------------------------------------------------
+    def _negated(self, node: ast.Neg) -> Value:
+        negated = self.value(node.operand)
+        return Value(negated.defined, -_real(negated.term), negated.places)
+
+    def _arith(self, node: ast.Arith) -> Value:
+        a, b = self.value(node.left), self.value(node.right)
         x, y = _real(a.term), _real(b.term)
         defined = z3.And(a.defined, b.defined)
         places = max(a.places, b.places)
+        op = node.op
         if op == "+":
             return Value(defined, x + y, places)
         if op == "-":
@@ -361,21 +399,21 @@ class Encoder:
             return _rounded(product, SCALE) if product.places > SCALE else product
         if op == "/":
             return _rounded(Value(z3.And(defined, y != 0), x / y, SCALE + 1), SCALE)  # always rounded
-        if op == "%":  # the dividend's sign, as SQL: x - y * trunc(x / y); exact on the grid
-            q = x / y
-            whole = z3.If(q >= 0, z3.ToReal(z3.ToInt(q)), -z3.ToReal(z3.ToInt(-q)))
-            return Value(z3.And(defined, y != 0), x - y * whole, places)
-        raise UnsupportedNode(f"the operator '{op}'")
+        # %: the dividend's sign, as SQL: x - y * trunc(x / y); exact on the grid
+        q = x / y
+        whole = z3.If(q >= 0, z3.ToReal(z3.ToInt(q)), -z3.ToReal(z3.ToInt(-q)))
+        return Value(z3.And(defined, y != 0), x - y * whole, places)
+
+    def _coalesce(self, node: ast.Call) -> Value:
+        args = [self.value(a) for a in node.args]
+        result = args[-1]
+        for arg in reversed(args[:-1]):
+            result = _choose(arg.defined, arg, result)
+        return result
 
     def _call(self, node: ast.Call) -> Value:
-        if node.name == "len":
-            raise UnsupportedNode("the function len()")
+        """A function that is null when any argument is."""
         args = [self.value(a) for a in node.args]
-        if node.name == "coalesce":
-            result = args[-1]
-            for arg in reversed(args[:-1]):
-                result = _choose(arg.defined, arg, result)
-            return result
         defined = z3.And([a.defined for a in args]) if args else z3.BoolVal(True)
         terms = [_real(a.term) for a in args]
         places = max(a.places for a in args)
@@ -391,39 +429,34 @@ class Encoder:
                 return Value(defined, z3.ToReal(z3.ToInt(terms[0])), 0)
             case "ceil":
                 return Value(defined, -z3.ToReal(z3.ToInt(-terms[0])), 0)
-            case "round":
-                digits = _digits(node.args[1]) if len(node.args) == 2 else 0
-                return _rounded(Value(defined, terms[0], places), digits)
-        raise UnsupportedNode(f"the function {node.name}()")
+        digits = _digits(node.args[1]) if len(node.args) == 2 else 0  # round
+        return _rounded(Value(defined, terms[0], places), digits)
 
-    def truth(self, node: ast.Expr) -> tuple[Term, Term]:
-        """(is true, is false) of a condition; neither holds when it is unknown."""
-        match node:
-            case ast.Literal(value=v) | ast.ConstRef(value=v) if v is None or isinstance(v, bool):
-                return z3.BoolVal(v is True), z3.BoolVal(v is False)
-            case ast.Compare(op=op, left=a, right=b):
-                x, y = self.value(a), self.value(b)
-                both = z3.And(x.defined, y.defined)
-                relation = _compare(op, x.term, y.term)
-                return z3.And(both, relation), z3.And(both, z3.Not(relation))
-            case ast.InList(operand=a, container=c, negated=negated):
-                true, false = self._in(self.value(a), c)
-                return (false, true) if negated else (true, false)
-            case ast.IsNull(operand=a, negated=negated):
-                defined = self.value(a).defined
-                return (defined, z3.Not(defined)) if negated else (z3.Not(defined), defined)
-            case ast.And(items=items):
-                parts = [self.truth(i) for i in items]
-                return z3.And([t for t, _ in parts]), z3.Or([f for _, f in parts])
-            case ast.Or(items=items):
-                parts = [self.truth(i) for i in items]
-                return z3.Or([t for t, _ in parts]), z3.And([f for _, f in parts])
-            case ast.Not(operand=x):
-                true, false = self.truth(x)
-                return false, true
-        value = self.value(node)
-        term = value.term if z3.is_bool(value.term) else value.term != 0
-        return z3.And(value.defined, term), z3.And(value.defined, z3.Not(term))
+    def _compare(self, node: ast.Compare) -> tuple[Term, Term]:
+        x, y = self.value(node.left), self.value(node.right)
+        both = z3.And(x.defined, y.defined)
+        relation = _compare(node.op, x.term, y.term)
+        return z3.And(both, relation), z3.And(both, z3.Not(relation))
+
+    def _membership(self, node: ast.InList) -> tuple[Term, Term]:
+        true, false = self._in(self.value(node.operand), node.container)
+        return (false, true) if node.negated else (true, false)
+
+    def _is_null(self, node: ast.IsNull) -> tuple[Term, Term]:
+        defined = self.value(node.operand).defined
+        return (defined, z3.Not(defined)) if node.negated else (z3.Not(defined), defined)
+
+    def _all_of(self, node: ast.And) -> tuple[Term, Term]:
+        parts = [self.truth(i) for i in node.items]
+        return z3.And([t for t, _ in parts]), z3.Or([f for _, f in parts])
+
+    def _any_of(self, node: ast.Or) -> tuple[Term, Term]:
+        parts = [self.truth(i) for i in node.items]
+        return z3.Or([t for t, _ in parts]), z3.And([f for _, f in parts])
+
+    def _not(self, node: ast.Not) -> tuple[Term, Term]:
+        true, false = self.truth(node.operand)
+        return false, true
 
     def _in(self, operand: Value, container: ast.Expr) -> tuple[Term, Term]:
         if isinstance(container, ast.ConstRef) and isinstance(container.value, tuple):
@@ -431,12 +464,26 @@ class Encoder:
         elif isinstance(container, ast.ListExpr):
             items = [self.value(i) for i in container.items]
         else:
-            raise UnsupportedNode("'in' over a computed list")
+            self.unsupported(container, "'in' over a computed list")
         equal = [z3.And(i.defined, _compare("==", operand.term, i.term)) for i in items]
         found = z3.And(operand.defined, z3.Or(equal)) if equal else z3.BoolVal(False)
         all_defined = z3.And([i.defined for i in items]) if items else z3.BoolVal(True)
         missing = z3.And(operand.defined, all_defined, z3.Not(z3.Or(equal) if equal else z3.BoolVal(False)))
         return found, missing
+
+
+E = Encoder
+#: How the encoding expresses each operator of the language (``expressions/operators.py``).
+Z3_OPERATORS: dict[str, Any] = {
+    "+": E._arith, "-": E._arith, "*": E._arith, "/": E._arith, "%": E._arith, "neg": E._negated,
+    "==": E._compare, "!=": E._compare, "<": E._compare, "<=": E._compare, ">": E._compare, ">=": E._compare,
+    "in": E._membership, "not in": E._membership, "is null": E._is_null, "is not null": E._is_null,
+    "and": E._all_of, "or": E._any_of, "not": E._not,
+    "min": E._call, "max": E._call, "abs": E._call, "floor": E._call, "ceil": E._call, "round": E._call,
+    "coalesce": E._coalesce, "len": NotExpressible("the function len()"),
+}
+Encoder.operators = Z3_OPERATORS
+del E
 
 
 def _null(kind: Type) -> Value:

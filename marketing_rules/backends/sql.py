@@ -43,10 +43,10 @@ from sqlglot.dialects.dialect import Dialect
 
 from marketing_rules.analysis.program import Expression, Program, Rule, Table, Unit, cond_to_ast
 from marketing_rules.backends.python import item_text
+from marketing_rules.backends.sql_dialects import SQL_DIALECTS, exact
 from marketing_rules.backends.sql_expressions import (
     BIGINT,
     NUM,
-    SQL_DIALECTS,
     TEXT,
     ExpressionCompiler,
     UnsupportedInSQL,
@@ -96,6 +96,8 @@ class SQLCompiler:
         self.order_by = order_by
         self.source = source
         self.lists = SQLLists(dialect)
+        dialect_of(dialect)  # an unknown dialect is named
+        self.dialect = exact(dialect)
         self.facts = ExpressionCompiler(program.fact_types, lambda name: exp.column(name, quoted=True), dialect)
         self.index = {id(unit): k for k, unit in enumerate(program.units)}
         self.level: dict[int, int] = {}
@@ -563,7 +565,7 @@ class SQLCompiler:
 
     def _access(self) -> exp.Expression:
         entries = [(service, exp.column(f"__modes_{n}")) for n, service in enumerate(self._services())]
-        return self.lists.modes_map(entries)
+        return self.dialect.access_map(self.lists, entries)
 
     def _modes(self, service: str, by: exp.Expression | None, grants: list) -> exp.Expression:
         """The modes of one service: the access matrix's for the ``by`` value, then granted modes."""
@@ -677,8 +679,6 @@ def label_values(program: Program) -> list[str]:
 
 
 _TEXTS: dict[tuple, tuple[weakref.ref, str]] = {}
-SUBSTITUTING = ("spark", "hive")  # dialects whose engines may replace ${...} anywhere in a query's text
-
 
 def sql_text(query: exp.Expression, dialect: str, pretty: bool = False) -> str:
     """A compiled query as text in ``dialect``. For Spark and Hive, a string literal holding ``${``
@@ -686,7 +686,7 @@ def sql_text(query: exp.Expression, dialect: str, pretty: bool = False) -> str:
     parser joins into the one literal: an engine with variable substitution on, which replaces
     ``${...}`` even inside literals, still sees the rule file's text verbatim."""
     target = dialect_of(dialect)
-    if dialect in SUBSTITUTING:
+    if exact(dialect).substitutes_variables:
         for literal in list(query.find_all(exp.Literal)):
             if literal.is_string and "${" in literal.this:
                 pieces = literal.this.split("${")

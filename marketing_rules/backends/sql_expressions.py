@@ -11,9 +11,11 @@ when below 10^18 in magnitude. Outside, the value is null and the check recorded
 :meth:`ExpressionCompiler.overflows` makes the overflow that row's error. Division by zero is null
 (``NULLIF``), ``%`` keeps the dividend's sign, ``round`` rounds half away from zero.
 
-Where dialects differ (DuckDB divides decimals as DOUBLE and fails a query on a decimal
-overflow; Spark's decimal quotient has its own scale), the product and the quotient are nodes of
-their own (:class:`NumberProduct`, :class:`NumberQuotient`) that each dialect of ``SQL_DIALECTS``
+:class:`ExpressionCompiler` is a :class:`~marketing_rules.expressions.compiler.NodeCompiler`: one
+method per node, and :data:`SQL_OPERATORS` says how each operator of the language is computed.
+Where dialects differ (DuckDB divides decimals as DOUBLE and fails a query on a decimal overflow;
+Spark's decimal quotient has its own scale), the product and the quotient are nodes of their own
+(:class:`NumberProduct`, :class:`NumberQuotient`) that each dialect of ``backends/sql_dialects.py``
 writes its way.
 """
 
@@ -24,37 +26,37 @@ from decimal import Decimal
 from typing import Any
 
 from sqlglot import exp
-from sqlglot.dialects.dialect import Dialect
-from sqlglot.dialects.duckdb import DuckDB
-from sqlglot.dialects.hive import Hive
-from sqlglot.dialects.postgres import Postgres
-from sqlglot.dialects.spark import Spark
-from sqlglot.dialects.trino import Trino
 
+from marketing_rules.backends.sql_dialects import (
+    NUM,
+    SQL_DIALECTS,
+    DecimalText,
+    DoubleText,
+    NumberProduct,
+    NumberQuotient,
+    paren,
+)
+from marketing_rules.errors import Unsupported
 from marketing_rules.expressions import ast
 from marketing_rules.expressions.checker import computed, type_of
-from marketing_rules.expressions.numbers import INT_MAX, INT_MIN, LIMIT, PRECISION, SCALE, overflow_reason
+from marketing_rules.expressions.compiler import NodeCompiler
+from marketing_rules.expressions.numbers import INT_MAX, INT_MIN, LIMIT, overflow_reason
 from marketing_rules.expressions.text import to_text
 from marketing_rules.expressions.types import BOOLEAN, INTEGER, NUMBER, Type
 
-#: Every number: ten places, magnitudes below 10^18.
-NUM = exp.DataType.build(f"DECIMAL({PRECISION}, {SCALE})")
 WIDE_INT = exp.DataType.build("DECIMAL(19, 0)")  # an integer entering decimal arithmetic
 DOUBLE = exp.DataType.build("DOUBLE")
 BIGINT = exp.DataType.build("BIGINT")
 TEXT = exp.DataType.build("VARCHAR")
 BOOL = exp.DataType.build("BOOLEAN")
 
-_COMPARE: dict[str, type[exp.Expression]] = {
-    "==": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE,
-}
 
 
-class UnsupportedInSQL(NotImplementedError):
+class UnsupportedInSQL(Unsupported):
     """A construct of the rule language that the SQL backend cannot express (yet)."""
 
     def __init__(self, what: str, text: str = ""):
-        super().__init__(f"the SQL backend cannot compile {what}" + (f": {text}" if text else ""))
+        super().__init__("SQL", what + (f": {text}" if text else ""))
         self.what = what
 
 
@@ -95,154 +97,7 @@ def literal(value: Any) -> exp.Expression:
     raise UnsupportedInSQL(f"the constant {value!r}")
 
 
-def paren(node: exp.Expression) -> exp.Expression:
-    """Parenthesised where an operator could bind it differently (sqlglot prints the tree as built)."""
-    return exp.Paren(this=node) if isinstance(node, (exp.Binary, exp.Not, exp.In, exp.Between, exp.Neg)) else node
-
-
-class NumberProduct(exp.Expression, exp.Func):
-    """``a * b`` on exact decimals, rounded to ten places half away from zero: null when the
-    result is 10^18 or more in magnitude (an overflow; the compiler records the check)."""
-
-    arg_types = {"this": True, "expression": True}
-
-
-class NumberQuotient(exp.Expression, exp.Func):
-    """``a / b`` on exact decimals (scale 10), rounded to ten places half away from zero: null when
-    ``b`` is 0 or the quotient is 10^18 or more in magnitude."""
-
-    arg_types = {"this": True, "expression": True}
-
-
-class DoubleText(exp.Expression, exp.Func):
-    """A finite DOUBLE as Python's ``repr`` writes it (the shortest digits that read back as the
-    same DOUBLE; positional from 1e-4 to below 1e16, else ``1.5e-05``): DuckDB's cast does so."""
-
-    arg_types = {"this": True}
-
-
-def _double_text(self: Any, e: DoubleText) -> str:
-    return self.sql(exp.cast(e.this, TEXT))
-
-
-def _spark_double_text(self: Any, e: DoubleText) -> str:
-    """Spark casts as Java does (``-1.0E7``, and Java 17's digits are not always the shortest): the
-    shortest of Java's ``%.{n}e`` texts that reads back as the same DOUBLE, positional in Python's
-    range. Shown in reasons only, so its cost falls on rejected rows."""
-    x = self.sql(paren(e.this))
-    text = f"format_string(concat('%.', n - 1, 'e'), {x})"
-    shortest = (f"aggregate(sequence(1, 17), CAST(NULL AS STRING), (s, n) -> "
-                f"CASE WHEN s IS NULL AND CAST({text} AS DOUBLE) = {x} THEN {text} ELSE s END)")
-    plain = f"regexp_replace(regexp_replace(CAST(CAST({shortest} AS DECIMAL(38, 22)) AS STRING), '0+$', ''), '[.]$', '.0')"
-    return (f"CASE WHEN {x} = 0 THEN CAST({x} AS STRING) "
-            f"WHEN ABS({x}) >= 0.0001D AND ABS({x}) < 1e16D THEN {plain} ELSE {shortest} END")
-
-
-class DecimalText(exp.Expression, exp.Func):
-    """A DECIMAL in positional notation with its scale (``0.0000000001``), as Python's ``format(d, "f")``."""
-
-    arg_types = {"this": True}
-
-
-def _decimal_text(self: Any, e: DecimalText) -> str:
-    return self.sql(exp.cast(e.this, TEXT))
-
-
-def _spark_decimal_text(self: Any, e: DecimalText) -> str:
-    """Java writes a decimal below 10^-6 as ``1.00E-8``: the same digits, the point moved back."""
-    text = f"CAST({self.sql(paren(e.this))} AS STRING)"
-    sign, first, rest, power = (f"regexp_extract({text}, '^(-?)([0-9])[.]?([0-9]*)E-([0-9]+)$', {k})" for k in (1, 2, 3, 4))
-    plain = f"concat({sign}, '0.', repeat('0', CAST({power} AS INT) - 1), {first}, {rest})"
-    return f"CASE WHEN {text} RLIKE 'E-' THEN {plain} ELSE {text} END"
-
-
-def _scaled(value: exp.Expression, to: str) -> exp.Expression:
-    """A decimal of scale 10 as the integer of its 10^-10 units."""
-    return exp.cast(exp.Mul(this=paren(value), expression=exp.Literal.number(10**SCALE)), exp.DataType.build(to), copy=False)
-
-
-def _try(value: exp.Expression) -> exp.Expression:
-    return exp.Anonymous(this="TRY", expressions=[value])
-
-
-def _duckdb_quotient(self: Any, e: NumberQuotient) -> str:
-    """DuckDB divides decimals as DOUBLE: here the quotient is an exact HUGEINT division of the two
-    numbers' 10^-10 units (times 10^10), rounded half away from zero from its remainder."""
-    huge = exp.DataType.build("HUGEINT")
-    dividend = exp.Mul(this=_try(_scaled(e.this, "HUGEINT")), expression=exp.cast(exp.Literal.number(10**SCALE), huge))
-    divisor = exp.Nullif(this=_scaled(e.expression, "HUGEINT"), expression=exp.Literal.number(0))
-    whole = exp.IntDiv(this=paren(dividend), expression=divisor)
-    rest = exp.Mod(this=paren(dividend.copy()), expression=divisor.copy())
-    away = exp.Mul(this=exp.Sign(this=dividend.copy()), expression=exp.Sign(this=divisor.copy()))
-    half = exp.GTE(this=exp.Mul(this=exp.Literal.number(2), expression=exp.Abs(this=rest)), expression=exp.Abs(this=divisor.copy()))
-    units = exp.Add(this=whole, expression=exp.Case().when(half, away, copy=False).else_(exp.Literal.number(0), copy=False))
-    digits = exp.TryCast(this=paren(units), to=exp.DataType.build(f"DECIMAL({PRECISION}, 0)"))
-    unit = exp.cast(exp.Literal.number(f"0.{'0' * (SCALE - 1)}1"), exp.DataType.build(f"DECIMAL({SCALE + 1}, {SCALE})"))
-    return self.sql(exp.cast(exp.Mul(this=digits, expression=unit), NUM, copy=False))
-
-
-def _duckdb_product(self: Any, e: NumberProduct) -> str:
-    """A product beyond DECIMAL(38) is an error in DuckDB: TRY makes it null (an overflow)."""
-    return self.sql(exp.TryCast(this=_try(exp.Mul(this=paren(e.this), expression=paren(e.expression))), to=NUM))
-
-
-def _spark_quotient(self: Any, e: NumberQuotient) -> str:
-    """DECIMAL(29, 0) / DECIMAL(29, 0) is a DECIMAL(38, 19) quotient in Spark (with precision loss
-    off), rounded half up, then rounded again to ten places: the two roundings differ from one only
-    when the exact quotient's 11th to 19th places are 499999999 and more digits follow."""
-    dividend = _scaled(e.this, "DECIMAL(29, 0)")
-    divisor = _scaled(e.expression, "DECIMAL(29, 0)")
-    return self.sql(exp.TryCast(this=exp.Anonymous(this="TRY_DIVIDE", expressions=[dividend, divisor]), to=NUM))
-
-
-def _spark_product(self: Any, e: NumberProduct) -> str:
-    """An exact DECIMAL(38, 20) with precision loss off; beyond it null, whatever the ANSI mode."""
-    product = exp.Anonymous(this="TRY_MULTIPLY", expressions=[paren(e.this), paren(e.expression)])
-    return self.sql(exp.TryCast(this=product, to=NUM))
-
-
-def _trino_quotient(self: Any, e: NumberQuotient) -> str:
-    """Trino divides DECIMAL(28, 10) by DECIMAL(28, 10) at scale 10, rounding half up."""
-    divisor = exp.Nullif(this=paren(e.expression), expression=exp.Literal.number(0))
-    return self.sql(exp.TryCast(this=_try(exp.Div(this=paren(e.this), expression=divisor)), to=NUM))
-
-
-def _plain_quotient(self: Any, e: NumberQuotient) -> str:
-    divisor = exp.Nullif(this=paren(e.expression), expression=exp.Literal.number(0))
-    return self.sql(exp.TryCast(this=exp.Div(this=paren(e.this), expression=divisor), to=NUM))
-
-
-def _plain_product(self: Any, e: NumberProduct) -> str:
-    return self.sql(exp.TryCast(this=exp.Mul(this=paren(e.this), expression=paren(e.expression)), to=NUM))
-
-
-def _numbers(base: Any, product: Callable[..., str], quotient: Callable[..., str],
-             transforms: Mapping[type, Callable[..., str]] | None = None) -> type[Dialect]:
-    """``base`` with the number contract's products and quotients (and any other ``transforms``)."""
-    generator = type("Generator", (base.Generator,), {"TRANSFORMS": {
-        **base.Generator.TRANSFORMS, NumberProduct: product, NumberQuotient: quotient, DoubleText: _double_text,
-        DecimalText: _decimal_text,
-        **(transforms or {})}})
-    return type(f"Exact{base.__name__}", (base,), {"Generator": generator})
-
-
-def _try_cast(self: Any, e: exp.TryCast) -> str:
-    return f"TRY_CAST({self.sql(e, 'this')} AS {self.sql(e, 'to')})"
-
-
-#: The target dialects, each a sqlglot dialect with the number contract's operations.
-SQL_DIALECTS: dict[str, type[Dialect]] = {
-    "duckdb": _numbers(DuckDB, _duckdb_product, _duckdb_quotient),
-    # TRY_CAST kept (Spark 3.4+): casts of bad text are null even under ANSI mode
-    "spark": _numbers(Spark, _spark_product, _spark_quotient, {exp.TryCast: _try_cast, DoubleText: _spark_double_text,
-                                                             DecimalText: _spark_decimal_text}),
-    "hive": _numbers(Hive, _plain_product, _plain_quotient),
-    "trino": _numbers(Trino, _duckdb_product, _trino_quotient),
-    "postgres": _numbers(Postgres, _plain_product, _plain_quotient),
-}
-
-
-class ExpressionCompiler:
+class ExpressionCompiler(NodeCompiler[exp.Expression]):
     """Compiles resolved expressions against columns: ``value`` for values, ``truth`` for conditions.
 
     ``column`` maps a fact name to the SQL expression that holds it at this point of the query.
@@ -311,11 +166,15 @@ class ExpressionCompiler:
 
     # -- values --------------------------------------------------------------------------------
     def value(self, node: ast.Expr) -> exp.Expression:
-        """SQL for a value (numbers are DECIMAL(28, 10), integers BIGINT)."""
-        method = getattr(self, f"visit_{type(node).__name__}", None)
-        if method is None:
-            return self.truth(node)
-        return method(node)
+        """SQL for a value (numbers are DECIMAL(28, 10), integers BIGINT; a condition is a value too)."""
+        return self.compile(node)
+
+    def truth(self, node: ast.Expr) -> exp.Expression:
+        """A three-valued SQL condition: TRUE, FALSE or NULL (unknown), as the interpreter's."""
+        if isinstance(node, (ast.Literal, ast.ConstRef)):
+            v = node.value
+            return exp.true() if v is True else exp.false() if v is False else exp.cast(exp.null(), BOOL, copy=False)
+        return self.compile(node)
 
     def visit_Checked(self, node: ast.Checked) -> exp.Expression:
         return self.value(node.operand)
@@ -335,88 +194,98 @@ class ExpressionCompiler:
     def visit_ListExpr(self, node: ast.ListExpr) -> exp.Expression:
         return exp.Array(expressions=[self.value(i) for i in node.items])
 
-    def visit_Neg(self, node: ast.Neg) -> exp.Expression:
+    def _operate(self, node: ast.Expr) -> exp.Expression:
+        """An operator node, as SQL_OPERATORS compiles its operator."""
+        operation: Operation = self.operator(node)
+        return operation(self, node)
+
+    visit_Neg = visit_Arith = visit_Call = visit_Compare = visit_InList = visit_IsNull = visit_And = visit_Or = \
+        visit_Not = _operate
+
+    # -- operators (SQL_OPERATORS) -------------------------------------------------------------
+    def negate(self, node: ast.Neg) -> exp.Expression:
         if self.type_of(node) == INTEGER:
             return self._integer(exp.Neg(this=paren(self.exact(node.operand))), node)
         return exp.Neg(this=paren(self.value(node.operand)))
 
-    def visit_Arith(self, node: ast.Arith) -> exp.Expression:
-        left, right = paren(self.exact(node.left)), paren(self.exact(node.right))
-        if node.op == "%":
-            rest = exp.Mod(this=left, expression=exp.Nullif(this=right, expression=exp.Literal.number(0)))
-            kind = BIGINT if self.type_of(node) == INTEGER else NUM
-            return exp.cast(paren(rest), kind, copy=False)
+    def additive(self, node: ast.Arith, kind: type[exp.Add] | type[exp.Sub]) -> exp.Expression:
+        operation = kind(this=paren(self.exact(node.left)), expression=paren(self.exact(node.right)))
         if self.type_of(node) == INTEGER:
-            operation = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul}[node.op](this=left, expression=right)
             return self._integer(paren(operation), node)
-        if node.op == "/":
-            quotient = NumberQuotient(this=left, expression=right)
-            nonzero = exp.NEQ(this=right, expression=exp.Literal.number(0))  # null (no check) when b is null
-            return self._beyond(quotient, [left], node, nonzero)
-        if node.op == "*":
-            return self._beyond(NumberProduct(this=left, expression=right), [left, right], node)
-        return self.ranged(paren({"+": exp.Add, "-": exp.Sub}[node.op](this=left, expression=right)), node)
+        return self.ranged(paren(operation), node)
 
-    def visit_Call(self, node: ast.Call) -> exp.Expression:
+    def product(self, node: ast.Arith) -> exp.Expression:
+        left, right = paren(self.exact(node.left)), paren(self.exact(node.right))
+        if self.type_of(node) == INTEGER:
+            return self._integer(paren(exp.Mul(this=left, expression=right)), node)
+        return self._beyond(NumberProduct(this=left, expression=right), [left, right], node)
+
+    def quotient(self, node: ast.Arith) -> exp.Expression:
+        left, right = paren(self.exact(node.left)), paren(self.exact(node.right))
+        quotient = NumberQuotient(this=left, expression=right)
+        nonzero = exp.NEQ(this=right, expression=exp.Literal.number(0))  # null (no check) when b is null
+        return self._beyond(quotient, [left], node, nonzero)
+
+    def remainder(self, node: ast.Arith) -> exp.Expression:
+        left, right = paren(self.exact(node.left)), paren(self.exact(node.right))
+        rest = exp.Mod(this=left, expression=exp.Nullif(this=right, expression=exp.Literal.number(0)))
+        kind = BIGINT if self.type_of(node) == INTEGER else NUM
+        return exp.cast(paren(rest), kind, copy=False)
+
+    def compare(self, node: ast.Compare, kind: type[exp.Expression]) -> exp.Expression:
+        return kind(this=paren(self.value(node.left)), expression=paren(self.value(node.right)))
+
+    def is_null(self, node: ast.IsNull) -> exp.Expression:
+        test = exp.Is(this=paren(self.value(node.operand)), expression=exp.null())
+        return exp.Not(this=test) if node.negated else test
+
+    def all_of(self, node: ast.And) -> exp.Expression:
+        return exp.and_(*(self.truth(i) for i in node.items), wrap=True, copy=False)
+
+    def any_of(self, node: ast.Or) -> exp.Expression:
+        return exp.or_(*(self.truth(i) for i in node.items), wrap=True, copy=False)
+
+    def negation(self, node: ast.Not) -> exp.Expression:
+        return exp.Not(this=paren(self.truth(node.operand)))
+
+    def coalesce(self, node: ast.Call) -> exp.Expression:
         result = self.type_of(node)
-        name = node.name
-        if name == "coalesce":
-            args = [self.exact(a) if result == NUMBER else self.value(a) for a in node.args]
-            value = exp.Coalesce(this=args[0], expressions=args[1:])
-            return self.ranged(value, node) if result == NUMBER and self._mixed(node) else value
-        if name in ("min", "max"):
-            args = [self.exact(a) if result == NUMBER else self.value(a) for a in node.args]
-            kind = exp.Least if name == "min" else exp.Greatest
-            chosen = _null_if_any_null(args, kind(this=args[0], expressions=args[1:], ignore_nulls=True))
-            return self.ranged(chosen, node) if result == NUMBER and self._mixed(node) else chosen
+        args = [self.exact(a) if result == NUMBER else self.value(a) for a in node.args]
+        value = exp.Coalesce(this=args[0], expressions=args[1:])
+        return self.ranged(value, node) if result == NUMBER and self._mixed(node) else value
+
+    def extreme(self, node: ast.Call, kind: type[exp.Least] | type[exp.Greatest]) -> exp.Expression:
+        result = self.type_of(node)
+        args = [self.exact(a) if result == NUMBER else self.value(a) for a in node.args]
+        chosen = _null_if_any_null(args, kind(this=args[0], expressions=args[1:], ignore_nulls=True))
+        return self.ranged(chosen, node) if result == NUMBER and self._mixed(node) else chosen
+
+    def absolute(self, node: ast.Call) -> exp.Expression:
+        if self.type_of(node) == INTEGER:
+            return self._integer(exp.Abs(this=self.exact(node.args[0])), node)
+        return exp.Abs(this=self.value(node.args[0]))
+
+    def rounded(self, node: ast.Call) -> exp.Expression:
         args = [self.value(a) for a in node.args]
-        if name == "abs":
-            if result == INTEGER:
-                return self._integer(exp.Abs(this=self.exact(node.args[0])), node)
-            return exp.Abs(this=args[0])
-        if name == "round":
-            if len(args) == 1:
-                return exp.cast(exp.Round(this=args[0], decimals=exp.Literal.number(0)), BIGINT, copy=False)
-            return self.ranged(exp.Round(this=self.exact(node.args[0]), decimals=args[1]), node)
-        if name in ("floor", "ceil"):
-            return exp.cast((exp.Floor if name == "floor" else exp.Ceil)(this=args[0]), BIGINT, copy=False)
-        if name == "len":
-            kind = self.type_of(node.args[0])
-            if kind.kind != "list":
-                return exp.Length(this=args[0])
-            # Spark's size(null) is -1 (without ANSI mode): the length of a null list is null
-            return _null_if_any_null([args[0]], exp.ArraySize(this=args[0]))
-        raise UnsupportedInSQL(f"the function {name}()")
+        if len(args) == 1:
+            return exp.cast(exp.Round(this=args[0], decimals=exp.Literal.number(0)), BIGINT, copy=False)
+        return self.ranged(exp.Round(this=self.exact(node.args[0]), decimals=args[1]), node)
+
+    def whole(self, node: ast.Call, kind: type[exp.Floor] | type[exp.Ceil]) -> exp.Expression:
+        return exp.cast(kind(this=self.value(node.args[0])), BIGINT, copy=False)
+
+    def length(self, node: ast.Call) -> exp.Expression:
+        arg = self.value(node.args[0])
+        if self.type_of(node.args[0]).kind != "list":
+            return exp.Length(this=arg)
+        # Spark's size(null) is -1 (without ANSI mode): the length of a null list is null
+        return _null_if_any_null([arg], exp.ArraySize(this=arg))
 
     def _mixed(self, node: ast.Call) -> bool:
         return any(self.type_of(a) == INTEGER for a in node.args)
 
-    # -- conditions ----------------------------------------------------------------------------
-    def truth(self, node: ast.Expr) -> exp.Expression:
-        """A three-valued SQL condition: TRUE, FALSE or NULL (unknown), as the interpreter's."""
-        match node:
-            case ast.Literal(value=v) | ast.ConstRef(value=v):
-                return exp.true() if v is True else exp.false() if v is False else exp.cast(exp.null(), BOOL, copy=False)
-            case ast.FactRef(name=name):
-                return self.column(name)
-            case ast.Checked():
-                return self.visit_Checked(node)
-            case ast.Compare(op=op, left=a, right=b):
-                return _COMPARE[op](this=paren(self.value(a)), expression=paren(self.value(b)))
-            case ast.InList():
-                return self._in(node)
-            case ast.IsNull(operand=x, negated=negated):
-                test = exp.Is(this=paren(self.value(x)), expression=exp.null())
-                return exp.Not(this=test) if negated else test
-            case ast.And(items=items):
-                return exp.and_(*(self.truth(i) for i in items), wrap=True, copy=False)
-            case ast.Or(items=items):
-                return exp.or_(*(self.truth(i) for i in items), wrap=True, copy=False)
-            case ast.Not(operand=x):
-                return exp.Not(this=paren(self.truth(x)))
-        return self.value(node)
-
-    def _in(self, node: ast.InList) -> exp.Expression:
+    # -- membership ----------------------------------------------------------------------------
+    def membership(self, node: ast.InList) -> exp.Expression:
         operand = paren(self.value(node.operand))
         container = node.container
         if isinstance(container, ast.ConstRef) and isinstance(container.value, tuple):
@@ -469,3 +338,30 @@ def _null_if_any_null(args: list[exp.Expression], value: exp.Expression) -> exp.
     """Null when any argument is null (SQL's GREATEST and LEAST skip nulls; ours do not)."""
     any_null = exp.or_(*(exp.Is(this=paren(a), expression=exp.null()) for a in args), copy=False)
     return exp.Case().when(any_null, exp.null(), copy=False).else_(value, copy=False)
+
+
+Operation = Callable[[ExpressionCompiler, Any], exp.Expression]
+
+
+def _with(method: Callable[..., exp.Expression], kind: type[exp.Expression]) -> Operation:
+    return lambda compiler, node: method(compiler, node, kind)
+
+
+C = ExpressionCompiler
+#: How SQL computes each operator of the language (``expressions/operators.py``).
+SQL_OPERATORS: dict[str, Operation] = {
+    "+": _with(C.additive, exp.Add), "-": _with(C.additive, exp.Sub), "*": C.product, "/": C.quotient,
+    "%": C.remainder, "neg": C.negate,
+    "==": _with(C.compare, exp.EQ), "!=": _with(C.compare, exp.NEQ), "<": _with(C.compare, exp.LT),
+    "<=": _with(C.compare, exp.LTE), ">": _with(C.compare, exp.GT), ">=": _with(C.compare, exp.GTE),
+    "in": C.membership, "not in": C.membership, "is null": C.is_null, "is not null": C.is_null,
+    "and": C.all_of, "or": C.any_of, "not": C.negation,
+    "min": _with(C.extreme, exp.Least), "max": _with(C.extreme, exp.Greatest), "abs": C.absolute, "round": C.rounded,
+    "floor": _with(C.whole, exp.Floor), "ceil": _with(C.whole, exp.Ceil), "len": C.length, "coalesce": C.coalesce,
+}
+ExpressionCompiler.operators = SQL_OPERATORS
+del C
+
+__all__ = ["BIGINT", "BOOL", "DOUBLE", "NUM", "SQL_DIALECTS", "SQL_OPERATORS", "TEXT", "WIDE_INT", "DecimalText",
+           "DoubleText", "ExpressionCompiler", "NumberProduct", "NumberQuotient", "UnsupportedInSQL", "literal", "paren",
+           "sql_type", "typed_null"]

@@ -6,7 +6,8 @@ table row in firing order, with the nulls (the items that did not fire) filtered
 is a map from service to its list of modes, holding only the services with at least one mode: an
 array of keys and an array of values filtered alike (DuckDB ``MAP``, Spark ``MAP_FROM_ARRAYS``,
 Trino ``MAP``). PostgreSQL has no map type, so there ``access`` is a ``jsonb`` object; Hive has
-no map built from arrays, so there every service is a key and a denied one has an empty list.
+no map built from arrays, so there every service is a key and a denied one has an empty list. Each
+dialect of ``backends/sql_dialects.py`` names its way (``access_map``).
 """
 
 from __future__ import annotations
@@ -55,14 +56,16 @@ class SQLLists:
     def size(self, value: exp.Expression) -> exp.Expression:
         return exp.ArraySize(this=value)
 
-    def modes_map(self, entries: list[tuple[str, exp.Expression]]) -> exp.Expression:
-        """Service -> modes, for the services with at least one mode."""
-        if self.dialect == "postgres":
-            return self._jsonb(entries)
+    def every_service_map(self, entries: list[tuple[str, exp.Expression]]) -> exp.Expression:
+        """Every service a key, a denied one with an empty list (Hive has no map built from arrays)."""
         keys = [exp.Literal.string(service) for service, _ in entries]
         values = [modes for _, modes in entries]
-        if self.dialect == "hive":
-            return exp.Map(keys=exp.Array(expressions=keys), values=exp.Array(expressions=values))
+        return exp.Map(keys=exp.Array(expressions=keys), values=exp.Array(expressions=values))
+
+    def granted_map(self, entries: list[tuple[str, exp.Expression]]) -> exp.Expression:
+        """Only the services with at least one mode: keys and values filtered alike."""
+        keys = [exp.Literal.string(service) for service, _ in entries]
+        values = [modes for _, modes in entries]
         if not entries:
             return exp.Map(keys=self.empty(self.text_list), values=self.empty(list_of(self.text_list)))
         granted = [exp.GT(this=self.size(v), expression=exp.Literal.number(0)) for v in values]
@@ -72,7 +75,7 @@ class SQLLists:
         kept_values = exp.ArrayFilter(this=self.array(values), expression=exp.Lambda(this=nonempty, expressions=[y]))
         return exp.Map(keys=kept_keys, values=kept_values)
 
-    def _jsonb(self, entries: list[tuple[str, exp.Expression]]) -> exp.Expression:
+    def jsonb_object(self, entries: list[tuple[str, exp.Expression]]) -> exp.Expression:
         args: list[exp.Expression] = []
         for service, modes in entries:
             present = exp.GT(this=exp.Anonymous(this="CARDINALITY", expressions=[modes]), expression=exp.Literal.number(0))

@@ -14,6 +14,7 @@ from typing import Any
 from marketing_rules.analysis.program import AllOf, AnyOf, Cond, Expression, NotOf, Program, Rule, Table
 from marketing_rules.engine.decision import Decision
 from marketing_rules.expressions import ast
+from marketing_rules.expressions.compiler import NodeCompiler
 from marketing_rules.expressions.evaluate import truth_of
 from marketing_rules.expressions.text import literal_text, to_text
 
@@ -160,13 +161,48 @@ def _check_cond(cond: Cond, facts: Mapping[str, Any]) -> Check:
 
 
 def _check_node(node: ast.Expr, text: str, facts: Mapping[str, Any]) -> Check:
-    """A condition, broken down at its and/or/not so that each comparison shows its own result."""
-    if isinstance(node, (ast.And, ast.Or, ast.Not)):
+    return ConditionExplainer(text, facts).compile(node)
+
+
+class ConditionExplainer(NodeCompiler[Check]):
+    """A condition as a :class:`Check`, broken down at its and/or/not (``EXPLAIN_OPERATORS``) so
+    that each comparison shows its own result, with the facts it read."""
+
+    backend = "explain"
+
+    def __init__(self, text: str, facts: Mapping[str, Any]):
+        self.source = text
+        self.facts = facts
+
+    def leaf(self, node: ast.Expr) -> Check:
+        """A part shown whole: its text as written, its result and the facts it read."""
+        return Check(_text_of(node, self.source or ""), truth_of(node, self.facts), _facts_of(node, self.facts))
+
+    def broken_down(self, node: ast.And | ast.Or | ast.Not, label: str) -> Check:
         parts = node.items if isinstance(node, (ast.And, ast.Or)) else (node.operand,)
-        children = tuple(_check_node(p, text, facts) for p in parts)
-        label = {ast.And: "all of", ast.Or: "any of", ast.Not: "not"}[type(node)]
-        return Check(label, truth_of(node, facts), children=children)
-    return Check(_text_of(node, text), truth_of(node, facts), _facts_of(node, facts))
+        return Check(label, truth_of(node, self.facts), children=tuple(self.compile(p) for p in parts))
+
+    def _operate(self, node: ast.Expr) -> Check:
+        explain: Callable[[ConditionExplainer, Any], Check] = self.operator(node)
+        return explain(self, node)
+
+    visit_Literal = visit_FactRef = visit_ConstRef = visit_EnumValue = visit_ListExpr = visit_Checked = leaf
+    visit_Neg = visit_Arith = visit_Compare = visit_InList = visit_IsNull = visit_And = visit_Or = visit_Not = \
+        visit_Call = _operate
+
+
+def _labelled(label: str) -> Callable[[ConditionExplainer, Any], Check]:
+    return lambda explainer, node: explainer.broken_down(node, label)
+
+
+#: How explain shows each operator: and/or/not broken down into their parts, any other whole.
+EXPLAIN_OPERATORS: dict[str, Callable[[ConditionExplainer, Any], Check]] = {
+    **dict.fromkeys(("+", "-", "*", "/", "%", "neg", "==", "!=", "<", "<=", ">", ">=", "in", "not in", "is null",
+                     "is not null", "min", "max", "abs", "round", "floor", "ceil", "len", "coalesce"),
+                    ConditionExplainer.leaf),
+    "and": _labelled("all of"), "or": _labelled("any of"), "not": _labelled("not"),
+}
+ConditionExplainer.operators = EXPLAIN_OPERATORS
 
 
 def _text_of(node: ast.Expr, text: str) -> str:

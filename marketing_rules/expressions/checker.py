@@ -14,6 +14,7 @@ from decimal import Decimal
 from marketing_rules.errors import did_you_mean
 from marketing_rules.expressions import ast
 from marketing_rules.expressions.functions import FUNCTIONS
+from marketing_rules.expressions.operators import OPERATORS, OpKind, result_type
 from marketing_rules.expressions.parser import ExprIssue
 from marketing_rules.expressions.types import (
     BOOLEAN,
@@ -142,7 +143,7 @@ class Checker:
         if kind not in (ERROR, NULL) and not kind.numeric:
             self._issue("MR103", f"'-' needs a number, not {kind.article}", node)
             return node, ERROR
-        return ast.Neg(node.span, operand), kind
+        return ast.Neg(node.span, operand), result_type(node, [kind])
 
     def visit_Arith(self, node: ast.Arith, expected: Type | None) -> Checked:
         left, lt = self.check(node.left)
@@ -153,8 +154,7 @@ class Checker:
                 return node, ERROR
         if ERROR in (lt, rt):
             return node, ERROR
-        result = INTEGER if lt.kind == rt.kind == "integer" and node.op != "/" else NUMBER
-        return ast.Arith(node.span, node.op, left, right), result
+        return ast.Arith(node.span, node.op, left, right), result_type(node, [lt, rt])
 
     def visit_Compare(self, node: ast.Compare, expected: Type | None) -> Checked:
         if _is_null(node.left) or _is_null(node.right):
@@ -168,7 +168,7 @@ class Checker:
         left, right, lt, rt = self._pair(node.left, node.right)
         if ERROR in (lt, rt):
             return node, ERROR
-        if node.op in ("<", "<=", ">", ">="):
+        if OPERATORS[node.op].kind is OpKind.ORDER:
             for side, kind in ((node.left, lt), (node.right, rt)):
                 if not ordered(kind):
                     self._issue("MR103", f"'{node.op}' compares numbers, but this is {kind.article}", side,
@@ -240,7 +240,7 @@ class Checker:
                 return node, ERROR
             args.append(resolved)
             types.append(kind)
-        return ast.Call(node.span, node.name, tuple(args)), function.result(types)
+        return ast.Call(node.span, node.name, tuple(args)), result_type(node, types)
 
     # -- helpers ------------------------------------------------------------------------------
     def _pair(self, a: ast.Expr, b: ast.Expr) -> tuple[ast.Expr, ast.Expr, Type, Type]:
@@ -302,12 +302,11 @@ def type_of(node: ast.Expr, facts: dict[str, Type]) -> Type:
         case ast.ListExpr():
             return list_of(None)
         case ast.Neg(operand=x):
-            return type_of(x, facts)
-        case ast.Arith(op=op, left=a, right=b):
-            both = type_of(a, facts) == INTEGER and type_of(b, facts) == INTEGER
-            return INTEGER if both and op != "/" else NUMBER
-        case ast.Call(name=name, args=args):
-            return FUNCTIONS[name].result([type_of(a, facts) for a in args])
+            return result_type(node, [type_of(x, facts)])
+        case ast.Arith(left=a, right=b):
+            return result_type(node, [type_of(a, facts), type_of(b, facts)])
+        case ast.Call(args=args):
+            return result_type(node, [type_of(a, facts) for a in args])
     return BOOLEAN
 
 
