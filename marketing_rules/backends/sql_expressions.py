@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlglot import exp
 
@@ -144,7 +144,8 @@ class ExpressionCompiler(NodeCompiler[exp.Expression]):
         if self.checks is not None:
             present = [exp.Not(this=exp.Is(this=paren(o), expression=exp.null()))
                        for o in operands if o.find(exp.Column) is not None]  # a constant is never null
-            test = exp.and_(exp.Is(this=paren(value), expression=exp.null()), *present, *conditions, copy=False)
+            test = cast(exp.Expression, exp.and_(exp.Is(this=paren(value), expression=exp.null()), *present,
+                                                 *conditions, copy=False))
             self._check(test, node, "number")
         return value
 
@@ -240,10 +241,10 @@ class ExpressionCompiler(NodeCompiler[exp.Expression]):
         return exp.Not(this=test) if node.negated else test
 
     def all_of(self, node: ast.And) -> exp.Expression:
-        return exp.and_(*(self.truth(i) for i in node.items), wrap=True, copy=False)
+        return cast(exp.Expression, exp.and_(*(self.truth(i) for i in node.items), wrap=True, copy=False))
 
     def any_of(self, node: ast.Or) -> exp.Expression:
-        return exp.or_(*(self.truth(i) for i in node.items), wrap=True, copy=False)
+        return cast(exp.Expression, exp.or_(*(self.truth(i) for i in node.items), wrap=True, copy=False))
 
     def negation(self, node: ast.Not) -> exp.Expression:
         return exp.Not(this=paren(self.truth(node.operand)))

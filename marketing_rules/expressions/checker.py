@@ -7,7 +7,7 @@ gets the type ``error`` so that one mistake is not reported again by the nodes a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -290,7 +290,7 @@ def _bare_fact(node: ast.Compare, lt: Type, rt: Type) -> str | None:
     return None
 
 
-def type_of(node: ast.Expr, facts: dict[str, Type]) -> Type:
+def type_of(node: ast.Expr, facts: Mapping[str, Type]) -> Type:
     """The type of a resolved expression, given the types of the facts it reads."""
     match node:
         case ast.FactRef(name=name):
@@ -310,7 +310,7 @@ def type_of(node: ast.Expr, facts: dict[str, Type]) -> Type:
     return BOOLEAN
 
 
-def computed(node: ast.Expr, facts: dict[str, Type]) -> bool:
+def computed(node: ast.Expr, facts: Mapping[str, Type]) -> bool:
     """A number produced by arithmetic or a function: backends compare it as an exact decimal."""
     return isinstance(node, (ast.Arith, ast.Neg, ast.Call)) and type_of(node, facts) == NUMBER
 
