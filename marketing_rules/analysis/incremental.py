@@ -165,26 +165,60 @@ class Incremental:
                 self._batch(self._context(needs), group[start:start + BATCH], decided, phase)
 
     def _batch(self, context: Context, questions: list[Question], decided: bool, phase: str) -> None:
-        """One question for all ("does any goal hold?"): unsat proves them all at once, a model answers
-        every goal it satisfies; what is left is asked one by one."""
-        left = questions
-        if len(questions) > 1 and not self.budget.over():
-            result, model = context.check([q.goal for q in questions], decided, self._ms(), model=True)
-            if result == z3.unsat:
-                for question in questions:
-                    question.answer("unsat")
-                self.progress.step(phase, len(questions))
-                return
-            if model is not None:
-                witness = self.enc.customer(model)
-                for question in questions:
-                    if _holds(model, question.goal):
-                        question.answer("sat", self._witness(question, witness))
-                        self.progress.step(phase)
-                left = [q for q in questions if not q.status]
-        for question in left:
-            self._alone(context, question, decided)
+        """Goals asked together ("does any of them hold?"): unsat proves them all at once, a model
+        answers every goal it satisfies. Goals expected to hold (only whether they can: no witness)
+        are asked together while a model answers several, then one by one; the others are split in
+        halves until each half is proved or its goals answered."""
+        if all(not q.wants_witness for q in questions):
+            left = questions
+            while len(left) > 1:
+                answered = self._together(context, left, decided, phase)
+                if answered is None or len(left) - len(answered) < 4:
+                    left = answered if answered is not None else left
+                    break
+                left = answered
+            for question in left:
+                self._alone(context, question, decided)
+                self.progress.step(phase)
+            return
+        self._split(context, questions, decided, phase)
+
+    def _split(self, context: Context, questions: list[Question], decided: bool, phase: str) -> None:
+        if len(questions) == 1:
+            self._alone(context, questions[0], decided)
             self.progress.step(phase)
+            return
+        left = self._together(context, questions, decided, phase)
+        if left is None:
+            for question in questions:
+                self._alone(context, question, decided)
+                self.progress.step(phase)
+            return
+        half = len(left) // 2
+        for part in (left[:half], left[half:]):
+            if part:
+                self._split(context, part, decided, phase)
+
+    def _together(self, context: Context, questions: list[Question], decided: bool,
+                  phase: str) -> list[Question] | None:
+        """Ask whether any goal holds; answer what that settles, return the questions left (None when
+        the solver cannot tell)."""
+        if self.budget.over():
+            return None
+        result, model = context.check([q.goal for q in questions], decided, self._ms(), model=True)
+        if result == z3.unsat:
+            for question in questions:
+                question.answer("unsat")
+            self.progress.step(phase, len(questions))
+            return []
+        if model is None:
+            return None
+        witness = self.enc.customer(model)
+        for question in questions:
+            if _holds(model, question.goal):
+                question.answer("sat", self._witness(question, witness))
+                self.progress.step(phase)
+        return [q for q in questions if not q.status]
 
     def _ms(self) -> int:
         return min(self.budget.question_ms, self.budget.left_ms())

@@ -96,6 +96,8 @@ class Encoding:
     owner: dict[str, str] = field(default_factory=dict)  # aux name -> the unit defining it
     requires: dict[str, frozenset[str]] = field(default_factory=dict)  # unit -> units whose definitions it needs
     equal: list[tuple[Term, Term]] = field(default_factory=list)  # (aux, the formula it equals), in order
+    _cone: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)  # term id -> needs(term)
+    _kept: list[Term] = field(default_factory=list, repr=False)
     undecided: list[Term] = field(default_factory=list)  # how evaluation fails: a unique row matches after another
     strings: dict[str, int] = field(default_factory=dict)  # string constant -> code
 
@@ -128,8 +130,16 @@ class Encoding:
 
     def needs(self, *goal: Term) -> frozenset[str]:
         """The units whose definitions a question about these formulas needs (its cone)."""
-        units = {self.owner[name] for name in _constants(*goal) if name in self.owner}
-        return frozenset().union(*(self.requires[u] for u in units))
+        return frozenset().union(*(self._needs(term) for term in goal))
+
+    def _needs(self, term: Term) -> frozenset[str]:
+        key = term.get_id()
+        found = self._cone.get(key)
+        if found is None:
+            units = {self.owner[name] for name in _constants(term) if name in self.owner}
+            found = self._cone[key] = frozenset().union(*(self.requires[u] for u in units))
+            self._kept.append(term)  # the id stays this term's while the cache holds it
+        return found
 
     def unsupported_in(self, *goal: Term) -> list[str]:
         """Why a question cannot be decided: the reasons of the placeholders its formulas mention,
@@ -145,18 +155,29 @@ class Encoding:
 
 
 def _constants(*terms: Term) -> set[str]:
+    """The names of the uninterpreted constants in formulas (through z3's C interface: this walk
+    runs for every question)."""
     names: set[str] = set()
+    if not terms:
+        return names
+    ctx = terms[0].ctx_ref()
     seen: set[int] = set()
-    stack = list(terms)
+    stack = [t.as_ast() for t in terms]
     while stack:
         node = stack.pop()
-        key = node.get_id()
+        key = z3.Z3_get_ast_id(ctx, node)
         if key in seen:
             continue
         seen.add(key)
-        if z3.is_const(node) and node.decl().kind() == z3.Z3_OP_UNINTERPRETED:
-            names.add(node.decl().name())
-        stack.extend(node.children())
+        if z3.Z3_get_ast_kind(ctx, node) != z3.Z3_APP_AST:
+            continue
+        count = z3.Z3_get_app_num_args(ctx, node)
+        if count:
+            stack += [z3.Z3_get_app_arg(ctx, node, i) for i in range(count)]
+            continue
+        decl = z3.Z3_get_app_decl(ctx, node)
+        if z3.Z3_get_decl_kind(ctx, decl) == z3.Z3_OP_UNINTERPRETED:
+            names.add(z3.Z3_get_symbol_string(ctx, z3.Z3_get_decl_name(ctx, decl)))
     return names
 
 
