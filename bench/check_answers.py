@@ -23,10 +23,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
+from scale import ruleset_text  # noqa: E402
+
 import marketing_rules as mr  # noqa: E402
 from marketing_rules.analysis.consistency import Checker, Finding, Report  # noqa: E402
 from marketing_rules.versioning.registry import rule_files  # noqa: E402
-from scale import ruleset_text  # noqa: E402
 
 
 def random_texts(count: int) -> list[str]:

@@ -191,63 +191,63 @@ class Checker:
     # -- the checks ------------------------------------------------------------------------------
     def dead_rules(self) -> None:
         traces = list(self.enc.rules.values())
-        fires = self.ask([Question([t.fires], (t.rule.id,), wants_witness=False) for t in traces], "dead rules")
-        dead = [(t, q) for t, q in zip(traces, fires) if q.status == "unsat" and t.rule.group is not None]
-        holds = {id(t): q for t, q in zip((t for t, _ in dead),
-                                          self.ask([Question([t.holds], (t.rule.id,), wants_witness=False) for t, _ in dead], "dead rules"))}
+        fires = self.ask([Question([t.fires], wants_witness=False) for t in traces], "dead rules")
+        grouped = [t for t, q in zip(traces, fires) if q.status == "unsat" and t.rule.group is not None]
+        holds = self.ask([Question([t.holds], wants_witness=False) for t in grouped], "dead rules")
+        reachable = {t.rule.id for t, q in zip(grouped, holds) if q.status == "sat"}
         for trace, question in zip(traces, fires):
             rule_id = trace.rule.id
             if question.status == "unknown":
                 self.report.unknown.append(Unknown("dead-rule", (rule_id,), question.reason))
             if question.status != "unsat":
                 continue
-            group = trace.rule.group
-            reachable = id(trace) in holds and holds[id(trace)].status == "sat"
-            why = f"its group '{group}' always gives another rule first" if reachable else \
+            why = f"its group '{trace.rule.group}' always gives another rule first" if rule_id in reachable else \
                 "its condition can never be true"
             self.report.findings.append(Finding("dead-rule", (rule_id,), f"can never fire: {why}", None))
 
     def tables(self) -> None:
         for trace in self.enc.tables.values():
-            table = trace.table
-            first = table.hit == "first"
-            ids = [table.row_id(row) for row in table.rows]
-            # a row some customer gets (first hit: ahead of every earlier row) is neither dead nor shadowed
-            taken = self.ask([Question([trace.chosen[i] if first else trace.matches[i]], (table.id,), wants_witness=False)
-                              for i in range(len(table.rows))], f"table {table.id}")
-            matched = {i: q for i, q in zip(
-                [i for i, q in enumerate(taken) if q.status != "sat" and first and i > 0],
-                self.ask([Question([trace.matches[i]], (table.id,)) for i, q in enumerate(taken)
-                          if q.status != "sat" and first and i > 0], f"table {table.id}"))}
-            for i, question in enumerate(taken):
-                match = matched.get(i, question)
-                if match.status == "unsat":
-                    self.report.findings.append(Finding("dead-rule", (ids[i],), "this row's cells can never all match",
-                                                        None))
-                elif question.status == "unsat" and match.witness is not None \
-                        and self._row_matches(table, i, match.witness):
-                    self.report.findings.append(Finding(
-                        "shadowed-row", (ids[i],), f"every customer it matches is taken by an earlier row "
-                        f"({', '.join(ids[:i])})", match.witness))
-                elif question.status == "unknown" and i in matched:
-                    self.report.unknown.append(Unknown("shadowed-row", (ids[i],), question.reason))
-            if table.hit == "unique":
-                self._unique(table, trace)
+            self._rows(trace)
+            if trace.table.hit == "unique":
+                self._unique(trace.table, trace)
+
+    def _rows(self, trace: TableTrace) -> None:
+        """Dead and shadowed rows, one question per row: a row some customer gets (under first hit,
+        ahead of every earlier row) is neither; only the others are asked whether they match at all."""
+        table = trace.table
+        first = table.hit == "first"
+        ids = [table.row_id(row) for row in table.rows]
+        taken = self.ask([Question([trace.chosen[i] if first else trace.matches[i]], wants_witness=False)
+                          for i in range(len(ids))], f"table {table.id}")
+        again = [i for i, q in enumerate(taken) if q.status != "sat" and first and i > 0]
+        matched = dict(zip(again, self.ask([Question([trace.matches[i]]) for i in again], f"table {table.id}")))
+        for i, question in enumerate(taken):
+            match = matched.get(i, question)
+            if match.status == "unsat":
+                self.report.findings.append(Finding("dead-rule", (ids[i],), "this row's cells can never all match",
+                                                    None))
+            elif question.status == "unsat" and match.witness is not None \
+                    and self._row_matches(table, i, match.witness):
+                self.report.findings.append(Finding(
+                    "shadowed-row", (ids[i],), f"every customer it matches is taken by an earlier row "
+                    f"({', '.join(ids[:i])})", match.witness))
+            elif question.status == "unknown" and i in matched:
+                self.report.unknown.append(Unknown("shadowed-row", (ids[i],), question.reason))
 
     def _unique(self, table: Table, trace: TableTrace) -> None:
         inputs_present = [self.enc.facts[name].defined for e in table.inputs for name in sorted(ast.facts_read(e.node))]
-        self.attempts("table-gap", [(Question([*inputs_present, *[z3.Not(m) for m in trace.matches]], (table.id,)),
+        self.attempts("table-gap", [(Question([*inputs_present, *[z3.Not(m) for m in trace.matches]]),
                                      Attempt(
             (table.id,), exhibits=lambda w: not any(self._row_matches(table, i, w) for i in range(len(table.rows))),
             finding=lambda w: Finding("table-gap", (table.id,), "no row matches this customer", w),
             proof=f"table {table.id}: every customer with its inputs present matches a row"))])
         # per row, one question: does it match with an earlier row? Only rows that do are asked per pair
         n = len(table.rows)
-        later = self.ask([Question([trace.matches[j], trace.before[j]], (table.id,), decided=False)
+        later = self.ask([Question([trace.matches[j], trace.before[j]], decided=False)
                           for j in range(n)], "table-overlap")
         pairs = [(i, j) for i, j in itertools.combinations(range(n), 2) if later[j].status != "unsat"]
         asked = {pair: question for pair, question in zip(pairs, self.ask(
-            [Question([trace.matches[i], trace.matches[j]], (table.id,), decided=False) for i, j in pairs],
+            [Question([trace.matches[i], trace.matches[j]], decided=False) for i, j in pairs],
             "table-overlap"))}
         for i, j in itertools.combinations(range(n), 2):
             rows = (table.row_id(table.rows[i]), table.row_id(table.rows[j]))
@@ -266,7 +266,7 @@ class Checker:
         asked = []
         for a, b in itertools.combinations(members, 2):
             ids = (a.rule.id, b.rule.id)
-            asked.append((Question([a.holds, b.holds], ids), Attempt(
+            asked.append((Question([a.holds, b.holds]), Attempt(
                 ids, exhibits=partial(self._both_hold, ids=ids),
                 finding=partial(Finding, "overlap", ids, f"both offers of exclusive group '{group}' apply "
                                 f"to this customer (the group gives only the first that fires)"),
@@ -323,7 +323,7 @@ class Checker:
                 codes = [by.term == self.enc.strings[v] for v in denied if v in self.enc.strings]
                 where = f"{access.by} {', '.join(denied) or 'null'}"
                 reached = z3.Or(z3.Not(by.defined), z3.And(by.defined, z3.Or(codes))) if codes else z3.Not(by.defined)
-                asked.append((Question([trace.fires, reached], (rule.id,)), Attempt(
+                asked.append((Question([trace.fires, reached]), Attempt(
                     (rule.id,), exhibits=partial(self._denied, rule=rule, service=service),
                     finding=partial(Finding, "offer-access", (rule.id,),
                                     f"gives the service {service} to a customer whose access does not allow it "

@@ -9,9 +9,11 @@ every goal left at once. A goal the shared solver leaves unknown within its time
 alone, of a fresh solver holding only what it needs, as the checker always did: no answer is worse
 than a question solved alone.
 
-Rules that cannot interact (no shared group, no derived fact one sets and the other reads) are in
-different *parts*; each part has its own solver, holding the input constraints and the definitions
-of its units only (and those of unique tables: every question is about decided customers).
+Questions are grouped by the definitions they need (the tables whose variables their formulas
+mention, and the tables those read): each group has its own solver, holding the input constraints
+and those definitions only (and the unique tables': most questions are about decided customers).
+Rules that cannot interact (no shared group, no derived fact between them) thus never share a
+solver unless they read the same tables.
 """
 
 from __future__ import annotations
@@ -25,9 +27,8 @@ from typing import Any
 
 import z3
 
-from marketing_rules.analysis.program import Program, Rule, Table, cond_to_ast
+from marketing_rules.analysis.program import Table
 from marketing_rules.analysis.symbolic import Encoding
-from marketing_rules.expressions import ast
 
 BATCH = 256  # goals asked together at most
 #: Rulesets of at most this many rules and table rows get, for each finding, the witness a solver
@@ -41,7 +42,6 @@ class Question:
     """A goal to satisfy, and then its answer: ``status`` is sat, unsat or unknown."""
 
     goal: Sequence[Any]
-    units: tuple[str, ...] = ()  # the units it is about (none: the whole ruleset)
     decided: bool = True  # only among customers whose evaluation is no error
     wants_witness: bool = True  # False: only whether the goal can hold
     status: str = ""
