@@ -125,7 +125,8 @@ class Context:
         self.asked += 1
         self.solver.set("timeout", max(1, timeout_ms))
         literal = z3.Bool(f"goal#{next(self._fresh)}")
-        self.solver.add(z3.Implies(literal, z3.Or(*[z3.And(*goal) for goal in goals])))
+        each = [goal[0] if len(goal) == 1 else z3.And(*goal) if goal else z3.BoolVal(True) for goal in goals]
+        self.solver.add(z3.Implies(literal, each[0] if len(each) == 1 else z3.Or(*each)))
         result = self.solver.check(literal, *([self.decided] if decided else []))
         found = self.solver.model() if result == z3.sat and model else None
         self.solver.add(z3.Not(literal))
