@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import platform
 import random
 import resource
@@ -116,6 +117,7 @@ def run_step(step: str, ruleset: Path, customers: Path | None, out: Path | None)
     figures: dict[str, float] = {}
     if step != "load":
         started = time.perf_counter()
+    cpu = time.process_time()
     if step == "to_sql":
         figures["chars"] = len(rs.to_sql("duckdb"))
     elif step == "check":
@@ -125,6 +127,7 @@ def run_step(step: str, ruleset: Path, customers: Path | None, out: Path | None)
         result = rs.evaluate_batch(str(customers), backend="duckdb", out=str(out))
         figures["rows"] = result.summary.rows_in
     figures["seconds"] = time.perf_counter() - started
+    figures["cpu_seconds"] = time.process_time() - cpu  # this process only: steadier than wall time under load
     figures["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return figures
 
@@ -157,7 +160,8 @@ def main() -> None:
         step, ruleset, customers, out = args.one
         print(json.dumps(run_step(step, Path(ruleset), Path(customers), Path(out))))
         return
-    print(f"python {platform.python_version()}, {platform.machine()}, {args.customers:,} customers, seed {args.seed}")
+    print(f"python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores, load {_load()}, "
+          f"{args.customers:,} customers, seed {args.seed}")
     results: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -174,19 +178,34 @@ def main() -> None:
                     continue
                 figures = measure(step, ruleset, customers, folder)
                 results.append({"rules": size, "rows": min(size, 1000), "step": step, **figures})
-                other = ", ".join(f"{k} {v:,.0f}" for k, v in figures.items()
+                other = ", ".join(f"{k} {v:,.0f}" if k != "cpu_seconds" else f"cpu {v:.2f} s"
+                                  for k, v in figures.items()
                                   if k not in ("seconds", "peak_mb") and isinstance(v, (int, float)))
                 print(f"| {size:,} (+{min(size, 1000):,}) | {step} | {figures['seconds']:.2f} "
                       f"| {figures['peak_mb']:,.0f} | {other} |", flush=True)
+    print(f"load at the end {_load()}")
     print("\ngrowth exponents (1 is linear):")
     for step in args.steps:
         points = [(r["rules"], r["seconds"]) for r in results if r["step"] == step]
         for (n1, t1), (n2, t2) in zip(points, points[1:]):
             print(f"  {step:<7} {n1:>6,} -> {n2:<6,} {exponent(n1, t1, n2, t2):.2f}")  # type: ignore[arg-type]
     if args.write:
-        RESULTS.write_text(json.dumps({"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-                                       "machine": f"{platform.machine()}, python {platform.python_version()}",
-                                       "customers": args.customers, "results": results}, indent=1) + "\n")
+        write(results, args)
+
+
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def write(results: list[dict[str, object]], args: argparse.Namespace) -> None:
+    """Write the figures, keeping those of the steps not measured this time (each with its run)."""
+    runs = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "load": _load(),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}",
+            "customers": args.customers}
+    old = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    kept = [r for r in old.get("results", []) if r.get("step") not in args.steps]
+    steps = {**old.get("steps", {}), **{step: runs for step in args.steps}}
+    RESULTS.write_text(json.dumps({"steps": steps, "results": kept + results}, indent=1) + "\n")
 
 
 if __name__ == "__main__":

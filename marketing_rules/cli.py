@@ -262,13 +262,14 @@ def schema(out: str | None) -> None:
 @click.option("-v", "--verbose", is_flag=True, help="list every property proved")
 @click.option("--timeout", default=60.0, show_default=True, type=click.FloatRange(min=0),
               help="seconds for the whole check of each file; what is left undecided is reported unknown")
-def check(paths: tuple[str, ...], as_json: bool, verbose: bool, timeout: float) -> None:
+@click.option("--progress", is_flag=True, help="show the questions answered so far on stderr (long runs)")
+def check(paths: tuple[str, ...], as_json: bool, verbose: bool, timeout: float, progress: bool) -> None:
     """Prove a ruleset consistent, or show customers who break it (overlaps, gaps, dead rules...)."""
     reports = []
     for path in _rule_files(paths):
         rs = _load(path)
         started = time.perf_counter()
-        report = rs.check(timeout=timeout)
+        report = rs.check(timeout=timeout, progress=progress)
         reports.append(report)
         if not as_json:
             click.echo(report.render(verbose) + f"   ({time.perf_counter() - started:.1f} s)")

@@ -271,7 +271,7 @@ def pinned(enc: Encoding, customer: dict[str, Any]) -> list[tuple[Any, Any]]:
             pairs.append((var.term, z3.IntVal(enc.strings.get(value, len(enc.strings) + 2))))
         else:
             pairs.append((var.term, z3.RealVal(str(Decimal(str(value))))))
-    return pairs
+    return pairs + enc.aux_values(pairs)
 
 
 def concrete(term, pairs) -> Any:

@@ -147,7 +147,8 @@ def test_a_table_of_10000_rows_loads_and_evaluates():
 
 
 def test_the_check_keeps_to_its_budget():
-    nonlinear = "".join(f"  - id: r{i}\n    group: g\n    when: arpu * arpu * tenure_months == {i} * sms * sms + {i}\n"
+    nonlinear = "".join(f"  - id: r{i}\n    group: g\n    when: voice_min * voice_min * voice_min == tenure_months * "
+                        f"tenure_months * tenure_months + sms * sms * sms + {i + 3} and sms > 2\n"
                         f"    then: {{offer: {{rewards: [{{bill_credit: 5}}]}}}}\n" for i in range(10))
     rs = mr.load_ruleset("nl.yaml", text=HEAD + "checks: {exclusive: [g]}\nrules:\n" + nonlinear)
     started = time.perf_counter()

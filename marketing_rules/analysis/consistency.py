@@ -15,7 +15,6 @@ access along the declared order.
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -24,6 +23,7 @@ from typing import Any, Protocol
 import z3
 
 from marketing_rules.analysis.access import access_mode, allowed, services_given
+from marketing_rules.analysis.incremental import Budget, Incremental, Progress, Question
 from marketing_rules.analysis.program import Program, Rule, Table, cond_to_ast
 from marketing_rules.analysis.symbolic import Encoder, Encoding, TableTrace
 from marketing_rules.errors import EvaluationError
@@ -69,6 +69,16 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Attempt:
+    """What a question means: its rules, how its witness is confirmed, the finding and the proof."""
+
+    rules: tuple[str, ...]
+    exhibits: Callable[[Witness], bool]
+    finding: Callable[[Witness], Finding]
+    proof: str
+
+
+@dataclass(frozen=True)
 class Unknown:
     check: str
     rules: tuple[str, ...]
@@ -111,18 +121,18 @@ class Report:
 
 
 class Checker:
-    """Runs every check on one ruleset."""
+    """Runs every check on one ruleset, asking its questions of one incremental solver
+    (:mod:`~marketing_rules.analysis.incremental`)."""
 
     def __init__(self, program: Program, decide: Decide, *, timeout: float = BUDGET_S,
-                 question_timeout: float = TIMEOUT_MS / 1000):
-        self.budget = timeout
-        self.deadline = time.monotonic() + timeout
-        self.timeout_ms = int(question_timeout * 1000)
+                 question_timeout: float = TIMEOUT_MS / 1000, progress: bool = False):
+        self.budget = Budget(timeout, int(question_timeout * 1000))
         self.decide = decide
         self.program = program
         self.encoder = Encoder(self.program)
         self.enc: Encoding = self.encoder.encode()
-        self.decided = z3.Not(z3.Or(self.enc.undecided)) if self.enc.undecided else z3.BoolVal(True)
+        self.progress = Progress(f"check {program.ruleset} {program.version}", progress)
+        self.solver = Incremental(self.enc, self.budget, self.progress)
         self.report = Report(program.ruleset, program.version)
 
     def run(self) -> Report:
@@ -138,121 +148,131 @@ class Checker:
                 self.monotonic()
         if self.program.access is not None:
             self.offer_access()
+        self.progress.finish()
         return self.report
 
     # -- solving ---------------------------------------------------------------------------------
+    def ask(self, questions: list[Question], phase: str) -> list[Question]:
+        self.solver.ask(questions, phase)
+        return questions
+
     def solve(self, *goal: Any, decided: bool = True) -> tuple[str, dict[str, Any] | None, str]:
         """("sat", witness, "") or ("unsat", None, "") or ("unknown", None, reason).
 
         ``decided``: only among customers whose evaluation is no error (no unique table matching
         twice); every question but a unique table's overlap is about those."""
-        unsupported = self.enc.unsupported_in(*goal)
-        if unsupported:
-            return "unknown", None, f"the checker cannot express {'; '.join(unsupported)}"
-        left_ms = int((self.deadline - time.monotonic()) * 1000)
-        if left_ms <= 0:
-            return "unknown", None, self.out_of_time_reason()
-        solver = z3.Solver()
-        solver.set("timeout", min(self.timeout_ms, left_ms))
-        solver.add(*self.enc.constraints, *goal)
-        if decided:
-            solver.add(self.decided)
-        result = solver.check()
-        if result == z3.sat:
-            return "sat", self.enc.customer(solver.model()), ""
-        if result == z3.unsat:
-            return "unsat", None, ""
-        if time.monotonic() >= self.deadline:
-            return "unknown", None, self.out_of_time_reason()
-        return "unknown", None, f"the solver could not decide ({solver.reason_unknown()})"
+        question = Question(goal, decided=decided)
+        self.ask([question], "other")
+        return question.status, question.witness, question.reason
 
     def out_of_time(self) -> bool:
-        return time.monotonic() >= self.deadline
+        return self.budget.over()
 
     def out_of_time_reason(self) -> str:
-        return f"not decided within the check's budget of {self.budget:g} s (raise it with --timeout)"
+        return self.budget.reason()
 
-    def attempt(self, check: str, rules: tuple[str, ...], goal: list[Any], exhibits: Callable[[Witness], bool],
-                finding: Callable[[Witness], Finding], proof: str, decided: bool = True) -> None:
-        status, witness, reason = self.solve(*goal, decided=decided)
-        if status == "unsat":
-            self.report.proved.append(proof)
-        elif status == "unknown":
-            self.report.unknown.append(Unknown(check, rules, reason))
-        elif witness is not None and exhibits(witness):
-            self.report.findings.append(finding(witness))
+    def attempts(self, check: str, asked: list[tuple[Question, Attempt]]) -> None:
+        """Ask every question, then report each answer in order: a proof, an unknown, or a finding
+        whose witness the engine confirms."""
+        self.ask([q for q, _ in asked], check)
+        for question, attempt in asked:
+            self.record(check, question, attempt)
+
+    def record(self, check: str, question: Question, attempt: Attempt) -> None:
+        if question.status == "unsat":
+            self.report.proved.append(attempt.proof)
+        elif question.status == "unknown":
+            self.report.unknown.append(Unknown(check, attempt.rules, question.reason))
+        elif question.witness is not None and attempt.exhibits(question.witness):
+            self.report.findings.append(attempt.finding(question.witness))
         else:
-            self.report.unknown.append(Unknown(check, rules, "the solver's witness does not hold when evaluated"))
+            self.report.unknown.append(Unknown(check, attempt.rules, "the solver's witness does not hold when "
+                                                                      "evaluated"))
 
     # -- the checks ------------------------------------------------------------------------------
     def dead_rules(self) -> None:
-        for rule_id, trace in self.enc.rules.items():
-            status, _, reason = self.solve(trace.fires)
-            if status == "unknown":
-                self.report.unknown.append(Unknown("dead-rule", (rule_id,), reason))
-            if status != "unsat":
+        traces = list(self.enc.rules.values())
+        fires = self.ask([Question([t.fires], wants_witness=False) for t in traces], "dead rules")
+        grouped = [t for t, q in zip(traces, fires) if q.status == "unsat" and t.rule.group is not None]
+        holds = self.ask([Question([t.holds], wants_witness=False) for t in grouped], "dead rules")
+        reachable = {t.rule.id for t, q in zip(grouped, holds) if q.status == "sat"}
+        for trace, question in zip(traces, fires):
+            rule_id = trace.rule.id
+            if question.status == "unknown":
+                self.report.unknown.append(Unknown("dead-rule", (rule_id,), question.reason))
+            if question.status != "unsat":
                 continue
-            group = trace.rule.group
-            reachable = group is not None and self.solve(trace.holds)[0] == "sat"
-            why = f"its group '{group}' always gives another rule first" if reachable else \
+            why = f"its group '{trace.rule.group}' always gives another rule first" if rule_id in reachable else \
                 "its condition can never be true"
             self.report.findings.append(Finding("dead-rule", (rule_id,), f"can never fire: {why}", None))
 
     def tables(self) -> None:
         for trace in self.enc.tables.values():
-            table = trace.table
-            for i, row in enumerate(table.rows):
-                row_id = table.row_id(row)
-                status, witness, reason = self.solve(trace.matches[i])
-                if status == "unsat":
-                    self.report.findings.append(Finding("dead-rule", (row_id,), "this row's cells can never all match",
-                                                        None))
-                    continue
-                if table.hit != "first" or i == 0:
-                    continue
-                status, witness, reason = self.solve(trace.chosen[i])
-                if status == "unsat":
-                    status, witness, _ = self.solve(trace.matches[i])
-                    earlier = ", ".join(table.row_id(r) for r in table.rows[:i])
-                    if witness is not None and self._row_matches(table, i, witness):
-                        self.report.findings.append(Finding(
-                            "shadowed-row", (row_id,), f"every customer it matches is taken by an earlier row "
-                            f"({earlier})", witness))
-                elif status == "unknown":
-                    self.report.unknown.append(Unknown("shadowed-row", (row_id,), reason))
-            if table.hit == "unique":
-                self._unique(table, trace)
+            self._rows(trace)
+            if trace.table.hit == "unique":
+                self._unique(trace.table, trace)
+
+    def _rows(self, trace: TableTrace) -> None:
+        """Dead and shadowed rows, one question per row: a row some customer gets (under first hit,
+        ahead of every earlier row) is neither; only the others are asked whether they match at all."""
+        table = trace.table
+        first = table.hit == "first"
+        ids = [table.row_id(row) for row in table.rows]
+        taken = self.ask([Question([trace.chosen[i] if first else trace.matches[i]], wants_witness=False)
+                          for i in range(len(ids))], f"table {table.id}")
+        again = [i for i, q in enumerate(taken) if q.status != "sat" and first and i > 0]
+        matched = dict(zip(again, self.ask([Question([trace.matches[i]]) for i in again], f"table {table.id}")))
+        for i, question in enumerate(taken):
+            match = matched.get(i, question)
+            if match.status == "unsat":
+                self.report.findings.append(Finding("dead-rule", (ids[i],), "this row's cells can never all match",
+                                                    None))
+            elif question.status == "unsat" and match.witness is not None \
+                    and self._row_matches(table, i, match.witness):
+                self.report.findings.append(Finding(
+                    "shadowed-row", (ids[i],), f"every customer it matches is taken by an earlier row "
+                    f"({', '.join(ids[:i])})", match.witness))
+            elif question.status == "unknown" and i in matched:
+                self.report.unknown.append(Unknown("shadowed-row", (ids[i],), question.reason))
 
     def _unique(self, table: Table, trace: TableTrace) -> None:
         inputs_present = [self.enc.facts[name].defined for e in table.inputs for name in sorted(ast.facts_read(e.node))]
-        self.attempt(
-            "table-gap", (table.id,), [*inputs_present, *[z3.Not(m) for m in trace.matches]],
-            exhibits=lambda w: not any(self._row_matches(table, i, w) for i in range(len(table.rows))),
+        self.attempts("table-gap", [(Question([*inputs_present, *[z3.Not(m) for m in trace.matches]]),
+                                     Attempt(
+            (table.id,), exhibits=lambda w: not any(self._row_matches(table, i, w) for i in range(len(table.rows))),
             finding=lambda w: Finding("table-gap", (table.id,), "no row matches this customer", w),
-            proof=f"table {table.id}: every customer with its inputs present matches a row")
-        for i, j in itertools.combinations(range(len(table.rows)), 2):
+            proof=f"table {table.id}: every customer with its inputs present matches a row"))])
+        # per row, one question: does it match with an earlier row? Only rows that do are asked per pair
+        n = len(table.rows)
+        later = self.ask([Question([trace.matches[j], trace.before[j]], decided=False)
+                          for j in range(n)], "table-overlap")
+        pairs = [(i, j) for i, j in itertools.combinations(range(n), 2) if later[j].status != "unsat"]
+        asked = {pair: question for pair, question in zip(pairs, self.ask(
+            [Question([trace.matches[i], trace.matches[j]], decided=False) for i, j in pairs],
+            "table-overlap"))}
+        for i, j in itertools.combinations(range(n), 2):
             rows = (table.row_id(table.rows[i]), table.row_id(table.rows[j]))
-            self.attempt(
-                "table-overlap", rows, [trace.matches[i], trace.matches[j]],
-                exhibits=self._raises_unique,
+            self.record("table-overlap", asked.get((i, j)) or Question([], status="unsat"), Attempt(
+                rows, exhibits=self._raises_unique,
                 finding=partial(Finding, "table-overlap", rows, "both rows match this customer"),
-                proof=f"table {table.id}: rows {rows[0]} and {rows[1]} never both match", decided=False)
+                proof=f"table {table.id}: rows {rows[0]} and {rows[1]} never both match"))
 
     def overlaps(self, group: str) -> None:
         members = [t for t in self.enc.rules.values() if t.rule.group == group]
         pairs = len(members) * (len(members) - 1) // 2
-        for done, (a, b) in enumerate(itertools.combinations(members, 2)):
-            if self.out_of_time():
-                self.report.unknown.append(Unknown("overlap", (), f"group {group}: {pairs - done} of {pairs} pairs "
-                                                   f"{self.out_of_time_reason()}"))
-                return
+        if self.out_of_time():
+            self.report.unknown.append(Unknown("overlap", (), f"group {group}: {pairs} of {pairs} pairs "
+                                               f"{self.out_of_time_reason()}"))
+            return
+        asked = []
+        for a, b in itertools.combinations(members, 2):
             ids = (a.rule.id, b.rule.id)
-            self.attempt(
-                "overlap", ids, [a.holds, b.holds],
-                exhibits=partial(self._both_hold, ids=ids),
+            asked.append((Question([a.holds, b.holds]), Attempt(
+                ids, exhibits=partial(self._both_hold, ids=ids),
                 finding=partial(Finding, "overlap", ids, f"both offers of exclusive group '{group}' apply "
                                 f"to this customer (the group gives only the first that fires)"),
-                proof=f"group {group}: {ids[0]} and {ids[1]} never overlap")
+                proof=f"group {group}: {ids[0]} and {ids[1]} never overlap")))
+        self.attempts("overlap", asked)
 
     def coverage(self) -> None:
         checks = self.program.checks
@@ -260,11 +280,10 @@ class Checker:
         among = [self._truth(checks.coverage_among.node)] if checks.coverage_among is not None else []
         offers = [t.fires for t in self.enc.rules.values() if t.rule.offer is not None]
         where = f" among customers with {checks.coverage_among.text}" if checks.coverage_among is not None else ""
-        self.attempt(
-            "gap", (), [*among, *[z3.Not(f) for f in offers]],
-            exhibits=lambda w: self._in_scope(w) and not self.decide(w).offers,
+        self.attempts("gap", [(Question([*among, *[z3.Not(f) for f in offers]]), Attempt(
+            (), exhibits=lambda w: self._in_scope(w) and not self.decide(w).offers,
             finding=lambda w: Finding("gap", (), f"this customer receives no offer{where}", w),
-            proof=f"every customer{where.replace(' among customers with', ' with')} receives an offer")
+            proof=f"every customer{where.replace(' among customers with', ' with')} receives an offer"))])
 
     def monotonic(self) -> None:
         checks = self.program.checks
@@ -297,6 +316,7 @@ class Checker:
         assert access is not None
         by = self.enc.facts[access.by]
         values = self.program.fact_types[access.by].values or tuple(access.table)
+        asked = []
         for trace in self.enc.rules.values():
             rule = trace.rule
             for service in services_given(rule):
@@ -304,13 +324,13 @@ class Checker:
                 codes = [by.term == self.enc.strings[v] for v in denied if v in self.enc.strings]
                 where = f"{access.by} {', '.join(denied) or 'null'}"
                 reached = z3.Or(z3.Not(by.defined), z3.And(by.defined, z3.Or(codes))) if codes else z3.Not(by.defined)
-                self.attempt(
-                    "offer-access", (rule.id,), [trace.fires, reached],
-                    exhibits=partial(self._denied, rule=rule, service=service),
+                asked.append((Question([trace.fires, reached]), Attempt(
+                    (rule.id,), exhibits=partial(self._denied, rule=rule, service=service),
                     finding=partial(Finding, "offer-access", (rule.id,),
                                     f"gives the service {service} to a customer whose access does not allow it "
                                     f"(the matrix denies it for {where})"),
-                    proof=f"offer {rule.id}: {service} only where the access matrix allows it")
+                    proof=f"offer {rule.id}: {service} only where the access matrix allows it")))
+        self.attempts("offer-access", asked)
 
     # -- evaluating witnesses --------------------------------------------------------------------
     def _truth(self, node: ast.Expr) -> Any:
@@ -369,15 +389,16 @@ def _lost(lower: Any, higher: Any) -> list[tuple[str, str]]:
 
 
 def check(program: Program, decide: Decide, *, timeout: float = BUDGET_S,
-          question_timeout: float = TIMEOUT_MS / 1000) -> Report:
+          question_timeout: float = TIMEOUT_MS / 1000, progress: bool = False) -> Report:
     """Every static check on one ruleset: findings with witnesses, proofs, and what stayed unknown.
 
     ``decide`` evaluates a witness as the engine does (``Ruleset.evaluate``), so that only findings
     the engine really exhibits are reported. ``timeout`` bounds the whole run in seconds,
     ``question_timeout`` each solver question; a question not decided in time, or not reached within
-    the budget, is reported unknown with the reason.
+    the budget, is reported unknown with the reason. ``progress`` shows the questions answered so far
+    on stderr, about once a second, for long runs.
     """
-    return Checker(program, decide, timeout=timeout, question_timeout=question_timeout).run()
+    return Checker(program, decide, timeout=timeout, question_timeout=question_timeout, progress=progress).run()
 
 
 __all__ = ["Finding", "Report", "Unknown", "check"]

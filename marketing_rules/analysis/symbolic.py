@@ -19,7 +19,7 @@ or the value it sets) is then a named *unsupported* placeholder, listed in
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -74,21 +74,39 @@ class TableTrace:
     table: Table
     matches: list[Term]  # each row's condition, as decided
     chosen: list[Term]  # each row actually chosen (hit policy applied)
+    before: list[Term] = field(default_factory=list)  # per row: a row ahead of it in hit order matched
 
 
 @dataclass
 class Encoding:
-    """The symbolic run of a program, and how to read a model back as a customer."""
+    """The symbolic run of a program, and how to read a model back as a customer.
+
+    ``constraints`` bound the inputs; ``definitions`` define, per unit, the auxiliary variables its
+    encoding introduces (``aux == formula``: "an earlier row matched", a table's outputs), so that
+    formulas stay linear in the rows and later units mention a variable, not the whole table. A
+    question needs the constraints and the definitions of the units it reaches (:meth:`background`)."""
 
     program: Program
     constraints: list[Term] = field(default_factory=list)
+    definitions: dict[str, list[Term]] = field(default_factory=dict)  # unit id -> aux == formula
     inputs: dict[str, Value] = field(default_factory=dict)
     facts: dict[str, Value] = field(default_factory=dict)  # final value of every fact
     rules: dict[str, RuleTrace] = field(default_factory=dict)
     tables: dict[str, TableTrace] = field(default_factory=dict)
     unsupported: dict[str, str] = field(default_factory=dict)  # placeholder name -> why
-    undecided: list[Term] = field(default_factory=list)  # each way evaluation can fail (two unique rows)
+    hidden: dict[str, set[str]] = field(default_factory=dict)  # aux name -> the placeholders it stands for
+    owner: dict[str, str] = field(default_factory=dict)  # aux name -> the unit defining it
+    requires: dict[str, frozenset[str]] = field(default_factory=dict)  # unit -> units whose definitions it needs
+    equal: list[tuple[Term, Term]] = field(default_factory=list)  # (aux, the formula it equals), in order
+    _cone: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)  # term id -> needs(term)
+    _kept: list[Term] = field(default_factory=list, repr=False)
+    undecided: list[Term] = field(default_factory=list)  # how evaluation fails: a unique row matches after another
     strings: dict[str, int] = field(default_factory=dict)  # string constant -> code
+
+    def background(self, units: Iterable[str] | None = None) -> list[Term]:
+        """The input constraints and the definitions of ``units`` (every unit when None)."""
+        chosen = self.definitions if units is None else {u: self.definitions.get(u, []) for u in units}
+        return [*self.constraints, *itertools.chain.from_iterable(chosen.values())]
 
     def customer(self, model: z3.ModelRef) -> dict[str, Any]:
         """The customer a model describes: a valid input for ``rs.evaluate``."""
@@ -104,27 +122,64 @@ class Encoding:
             customer[spec.name] = _python_value(spec.type, value, names)
         return customer
 
+    def aux_values(self, pinned: list[tuple[Term, Term]]) -> list[tuple[Term, Term]]:
+        """The auxiliary variables' values once the inputs are pinned to constants (``(var, value)``
+        pairs): to evaluate the encoding on one customer by substitution."""
+        values = list(pinned)
+        for aux, formula in self.equal:
+            values.append((aux, z3.simplify(z3.substitute(formula, *values))))
+        return values[len(pinned):]
+
+    def needs(self, *goal: Term) -> frozenset[str]:
+        """The units whose definitions a question about these formulas needs (its cone)."""
+        return frozenset().union(*(self._needs(term) for term in goal))
+
+    def _needs(self, term: Term) -> frozenset[str]:
+        key = term.get_id()
+        found = self._cone.get(key)
+        if found is None:
+            units = {self.owner[name] for name in _constants(term) if name in self.owner}
+            found = self._cone[key] = frozenset().union(*(self.requires[u] for u in units))
+            self._kept.append(term)  # the id stays this term's while the cache holds it
+        return found
+
     def unsupported_in(self, *goal: Term) -> list[str]:
-        """Why a question cannot be decided: the reasons of the placeholders its formulas mention."""
+        """Why a question cannot be decided: the reasons of the placeholders its formulas mention,
+        directly or through an auxiliary variable."""
         if not self.unsupported:
             return []
-        found = {name for term in goal for name in _constants(term) if name.startswith(UNSUPPORTED)}
+        found: set[str] = set()
+        for name in _constants(*goal):
+            if name.startswith(UNSUPPORTED):
+                found.add(name)
+            found |= self.hidden.get(name, set())
         return sorted({self.unsupported[name] for name in found})
 
 
-def _constants(term: Term) -> set[str]:
+def _constants(*terms: Term) -> set[str]:
+    """The names of the uninterpreted constants in formulas (through z3's C interface: this walk
+    runs for every question)."""
     names: set[str] = set()
+    if not terms:
+        return names
+    ctx = terms[0].ctx_ref()
     seen: set[int] = set()
-    stack = [term]
+    stack = [t.as_ast() for t in terms]
     while stack:
         node = stack.pop()
-        key = node.get_id()
+        key = z3.Z3_get_ast_id(ctx, node)
         if key in seen:
             continue
         seen.add(key)
-        if z3.is_const(node) and node.decl().kind() == z3.Z3_OP_UNINTERPRETED:
-            names.add(node.decl().name())
-        stack.extend(node.children())
+        if z3.Z3_get_ast_kind(ctx, node) != z3.Z3_APP_AST:
+            continue
+        count = z3.Z3_get_app_num_args(ctx, node)
+        if count:
+            stack += [z3.Z3_get_app_arg(ctx, node, i) for i in range(count)]
+            continue
+        decl = z3.Z3_get_app_decl(ctx, node)
+        if z3.Z3_get_decl_kind(ctx, decl) == z3.Z3_OP_UNINTERPRETED:
+            names.add(z3.Z3_get_symbol_string(ctx, z3.Z3_get_decl_name(ctx, decl)))
     return names
 
 
@@ -151,6 +206,7 @@ class Encoder(NodeCompiler[Value]):
         self._fresh = itertools.count()
         self._collect_strings()
         self.state: dict[str, Value] = {}
+        self.unit = ""  # the table being encoded
         self.lists = {name for name, kind in program.derived.items() if kind.kind == "list"}
         self.lists |= {spec.name for spec in program.schema.facts if spec.type == "list"}
 
@@ -272,38 +328,103 @@ class Encoder(NodeCompiler[Value]):
                 self.state[name] = _choose(fires, new, self.state[name])
 
     def _table(self, table: Table) -> None:
+        self.unit = table.id
         matches = [self._condition(row.condition()) for row in table.rows]
-        chosen = matches if table.hit == "collect" else self._hit(table, matches)
-        if table.hit == "unique":
-            self.enc.undecided += [z3.And(a, b) for a, b in itertools.combinations(matches, 2)]
+        definitions = self.enc.definitions.setdefault(table.id, [])
+        chosen, before, order = matches, [z3.BoolVal(False)] * len(matches), list(range(len(matches)))
+        if table.hit != "collect":
+            order = sorted(range(len(matches)), key=lambda i: (table.ranks[i], i)) if table.hit == "priority" \
+                else list(range(len(matches)))
+            earlier = self._earlier(table.id, [matches[i] for i in order], definitions)
+            chosen = [z3.BoolVal(False)] * len(matches)
+            for position, i in enumerate(order):
+                chosen[i] = z3.And(matches[i], z3.Not(earlier[position])) if position else matches[i]
+                before[i] = earlier[position]
+            if table.hit == "unique":
+                self.enc.undecided += [z3.And(matches[i], earlier[p]) for p, i in enumerate(order) if p]
         for o, name in enumerate(table.outputs):
             if name in self.lists:
                 continue
             kind = self.program.derived[name]
             if table.hit == "collect":
-                self.state[name] = self._guarded(partial(self._collect, table, o, matches), kind)
-                continue
-            result = self.state[name]
-            for row, pick in reversed(list(zip(table.rows, chosen))):
-                new = self._guarded(partial(self.value, row.outputs[o].node), kind)
-                result = _choose(pick, new, result)
-            self.state[name] = result
-        self.enc.tables[table.id] = TableTrace(table, matches, chosen)
+                result = self._guarded(partial(self._collect, table, o, matches), kind)
+            else:
+                old = self.state[name]
+                picks = [(pick, self._guarded(partial(self.value, row.outputs[o].node), kind))
+                         for row, pick in zip(table.rows, chosen)]
+                none = z3.Not(z3.Or(before[order[-1]], matches[order[-1]])) if order else z3.BoolVal(True)
+                flat = self._flat(f"{name}@{table.id}", picks, none, old, definitions)
+                if flat is not None:
+                    self.state[name] = flat
+                    continue
+                result = old
+                for pick, new in reversed(picks):
+                    result = _choose(pick, new, result)
+            self.state[name] = self._named(f"{name}@{table.id}", result, definitions)
+        self.enc.tables[table.id] = TableTrace(table, matches, chosen, before)
+        self._own(table.id, definitions)
 
-    def _hit(self, table: Table, matches: list[Term]) -> list[Term]:
-        if table.hit == "priority":  # the lowest rank wins; on a tie, the row nearer the top
-            ranked: list[Term] = []
-            for i, match in enumerate(matches):
-                better = [matches[j] for j in range(len(matches))
-                          if table.ranks[j] < table.ranks[i] or (table.ranks[j] == table.ranks[i] and j < i)]
-                ranked.append(z3.And(match, z3.Not(z3.Or(better))) if better else match)
-            return ranked
-        chosen: list[Term] = []
-        earlier: list[Term] = []
-        for match in matches:  # first and unique: the first matching row
-            chosen.append(z3.And(match, *[z3.Not(e) for e in earlier]) if earlier else match)
-            earlier.append(match)
-        return chosen
+    def _own(self, unit: str, definitions: list[Term]) -> None:
+        """Record which units' definitions the unit's own need (itself included)."""
+        needed = {self.enc.owner[name] for name in _constants(*definitions) if name in self.enc.owner} - {unit}
+        self.enc.requires[unit] = frozenset({unit}).union(*(self.enc.requires[u] for u in needed))
+
+    def _earlier(self, unit: str, matches: list[Term], definitions: list[Term]) -> list[Term]:
+        """Per row in hit order, "an earlier row matched": one auxiliary variable per row, defined by
+        the one before it, so that a first-hit table of n rows is encoded in size linear in n."""
+        earlier: list[Term] = [z3.BoolVal(False)]
+        for i in range(1, len(matches)):
+            aux = z3.Bool(f"{unit}#earlier{i}")
+            self.enc.owner[aux.decl().name()] = unit
+            definitions.append(aux == z3.Or(earlier[-1], matches[i - 1]))
+            self.enc.equal.append((aux, definitions[-1].arg(1)))
+            self._hide(aux, earlier[-1], matches[i - 1])
+            earlier.append(aux)
+        return earlier
+
+    def _flat(self, name: str, picks: list[tuple[Term, Value]], none: Term, old: Value,
+              definitions: list[Term]) -> Value | None:
+        """A hit table's output as auxiliary variables: the chosen row's value, or the old one when no
+        row is chosen (one implication per row: the rows chosen exclude each other). None when the
+        values' sorts differ (then a chain of if-then-else)."""
+        sort = old.term.sort() if not picks else picks[0][1].term.sort()
+        values = [v for _, v in picks] + [old]
+        if any(v.term.sort() != sort for v in values):
+            return None
+        defined, term = z3.Bool(f"{name}?"), z3.Const(name, sort)
+        self.enc.owner.update(dict.fromkeys((f"{name}?", name), self.unit))
+        for pick, value in [*picks, (none, old)]:
+            definitions.append(z3.Implies(pick, z3.And(defined == value.defined, term == value.term)))
+        chain = old
+        for pick, value in reversed(picks):
+            chain = Value(z3.If(pick, value.defined, chain.defined), z3.If(pick, value.term, chain.term))
+        self.enc.equal += [(defined, chain.defined), (term, chain.term)]
+        self._hide(defined, *(v.defined for v in values))
+        self._hide(term, *(v.term for v in values))
+        return Value(defined, term, max(v.places for v in values))
+
+    def _named(self, name: str, value: Value, definitions: list[Term]) -> Value:
+        """A table's output as auxiliary variables, so that every later unit mentions two variables."""
+        defined = z3.Bool(f"{name}?")
+        term = z3.Const(name, value.term.sort())
+        self.enc.owner.update(dict.fromkeys((f"{name}?", name), self.unit))
+        definitions += [defined == value.defined, term == value.term]
+        self.enc.equal += [(defined, value.defined), (term, value.term)]
+        self._hide(defined, value.defined)
+        self._hide(term, value.term)
+        return Value(defined, term, value.places)
+
+    def _hide(self, aux: Term, *formula: Term) -> None:
+        """Record the placeholders an auxiliary variable stands for (its question is then unknown)."""
+        if not self.enc.unsupported:
+            return
+        hidden: set[str] = set()
+        for name in _constants(*formula):
+            if name.startswith(UNSUPPORTED):
+                hidden.add(name)
+            hidden |= self.enc.hidden.get(name, set())
+        if hidden:
+            self.enc.hidden[aux.decl().name()] = hidden
 
     def _collect(self, table: Table, output: int, matches: list[Term]) -> Value:
         """An aggregate over the matching rows' non-null values; null over none, whatever the default."""

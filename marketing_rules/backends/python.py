@@ -313,7 +313,7 @@ class PythonCompiler:
                                  else f"{var('id')}.__class__ is str and {var('id')}" for n in quick)
             fast = ["if c.__class__ is dict:", "    try:", *(f"        {var(n)} = c[{n!a}]" for n in quick),
                     "    except KeyError:", "        pass",
-                    f"    else:", f"        if {tests} and (len(c) == {len(quick)} or _others_valid(c)):",
+                    "    else:", f"        if {tests} and (len(c) == {len(quick)} or _others_valid(c)):",
                     *_indent(_indent(_indent([*self._start(), *units, "facts = dict(c)", *self._derived_facts(),
                                               "d = _new(_Decision)", "d._ruleset = _rs", "d.facts = facts",
                                               "d.fired = fired", "d.offers = offers",

@@ -91,13 +91,14 @@ class Ruleset:
 
         return explain(self.program, self.evaluate, customer, rule_or_offer_id)
 
-    def check(self, *, timeout: float = 60.0) -> Report:
+    def check(self, *, timeout: float = 60.0, progress: bool = False) -> Report:
         """Static consistency report (SPEC section 6): findings with witness customers, proofs, unknowns.
 
-        ``timeout`` bounds the whole run in seconds; what it leaves undecided is reported unknown."""
+        ``timeout`` bounds the whole run in seconds; what it leaves undecided is reported unknown.
+        ``progress`` shows the questions answered so far on stderr, about once a second."""
         from marketing_rules.analysis.consistency import check
 
-        return check(self.program, self.evaluate, timeout=timeout)
+        return check(self.program, self.evaluate, timeout=timeout, progress=progress)
 
     def what_would_it_take(self, customer: Mapping[str, Any] | BaseModel, offer_id: str) -> WhatItTakes:
         """The smallest change of numeric facts that makes the offer eligible, if any."""
