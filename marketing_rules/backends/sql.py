@@ -708,8 +708,9 @@ def to_sql(program: Program, dialect: str = "duckdb", *, table: str = "customers
     cached = _TEXTS.get(key)
     if cached is not None and cached[0]() is program:
         return cached[1]
-    query = compile_sql(program, table=table, source=source, dialect=dialect, order_by=order_by, labels=labels)
-    try:  # sqlglot recurses about 11 frames per level: a large stack, and a clear error beyond it
+    try:  # the compilers and sqlglot recurse several frames per level: a large stack, a clear error beyond it
+        query = deeply(compile_sql, program, table=table, source=source, dialect=dialect, order_by=order_by,
+                       labels=labels)
         text = deeply(sql_text, query, dialect, pretty)
     except RecursionError:
         raise UnsupportedInSQL("a query nested this deep (a collect table of thousands of rows)") from None
