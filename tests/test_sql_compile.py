@@ -56,10 +56,14 @@ def test_every_shipped_ruleset_compiles_to_sql_that_parses_back(path: Path, dial
 
 
 def test_strata_follow_the_facts_and_groups_keep_agenda_order() -> None:
+    """Strata are runs of the agenda (risk reads no derived fact, but comes after budget-gold), so the
+    strata's lists, concatenated, are in firing order."""
     rs = mr.load_ruleset(ROOT / "tests" / "fixtures" / "sql" / "groups.yaml")
     compiler = SQLCompiler(rs.program)
     strata = {unit.id: stratum.number for stratum in compiler._strata() for unit in stratum.units}
-    assert strata["tiers"] == 1 and strata["risk"] == 1
+    order = [unit.id for stratum in compiler._strata() for unit in stratum.units]
+    assert order == [unit.id for unit in rs.program.units]
+    assert strata["tiers"] == 1 and strata["risk"] == 2
     assert strata["budget-gold"] == 2  # reads tier
     assert strata["budget-any"] == 2  # after budget-gold, in its group
     assert strata["pack-level"] == 3  # reads level, set by the budget group
