@@ -7,25 +7,32 @@ expressions one after the other:
 ``validated``
     each input column checked against the fact schema and cast to its fact's type; ``__error``
     holds every reason a row is rejected (``validation_sql``).
-``stratum_<n>_when``, ``stratum_<n>_then``
-    the agenda cut into strata: a stratum holds the units whose facts are all known after the
-    strata before it. ``_when`` computes each rule's condition (``__when_<k>``, never null: a rule
-    fires only when its condition is true) and each table's hit (``__hit_<k>``, the row number);
-    ``_then`` decides which rules fire (``__fired_<k>``: within a group, only when no rule of the
-    group before it in agenda order fired) and sets the derived facts (CASE over the setters).
-``access_modes``, ``offer_list`` (when needed)
-    each service's modes, and the offers list when ``fired`` ends with it (the offer rules come
-    last and are named after their offers), so that it is built once.
+``stratum_<n>_when``, ``stratum_<n>_then``, ``stratum_<n>``
+    the agenda cut into strata, runs of it: a unit goes in the first stratum after every setter of
+    what it reads, and not before the unit ahead of it in agenda order. ``_when`` computes each
+    rule's condition (``__when_<k>``, never null: a rule fires only when its condition is true) and
+    each table's hit (``__hit_<k>``, the row number); ``_then`` decides which rules fire
+    (``__fired_<k>``: within a group, only when no rule of the group before it in agenda order
+    fired) and sets the derived facts (CASE over the setters). ``stratum_<n>`` passes on only what
+    later strata read: the facts, the error columns, the fired columns read later (a group's rule
+    before one of its group in a later stratum, a setter of a fact set again later, a grant), and
+    the stratum's share of the decision: its fired and offers lists (``__s<n>_fired``,
+    ``__s<n>_offers``), a flag per tag its rules give and its points. So no CTE carries a column
+    per rule beyond its stratum, and the query grows linearly with the rules.
+``access_modes`` (when needed)
+    each service's modes.
 ``row_error`` (when a unit can fail)
     the row's error: invalid input, else the first error of a unit in agenda order. Each unit that
     can fail has error columns in its stratum (``__err0_<k>``: an overflow of its condition, tested
     whenever the unit is reached; ``__unique_<k>``; ``__err2_<k>``: an overflow of its effects,
     tested when it fires), holding the reason of the first overflow (``expressions/numbers.py``).
 ``decisions`` (the final SELECT)
-    the decision of each row: derived facts, ``tags``, ``offers`` and ``fired`` as lists (array
-    constructors with the nulls filtered out, in firing order; a run of one group's rules is one
-    item, since at most one of them fires), ``access`` as a map of service to modes, ``points``,
-    and ``error``.
+    the decision of each row: derived facts, ``tags``, ``offers`` and ``fired`` as lists (the
+    strata's lists concatenated, in firing order; within a stratum, array constructors with the
+    nulls filtered out, and a run of one group's rules is one item, since at most one of them
+    fires), ``access`` as a map of service to modes, ``points``, and ``error``. For the DuckDB
+    batch (``labels``) the items are codes, positions in one constant list of every label cast
+    to the labels enum once per list (a cast per item binds in time growing with the enum).
 
 Because a unit only runs once every setter of what it reads has been decided, a derived fact has
 its final value wherever it is read, and effects (offers, tags, points, access) are computed once,
