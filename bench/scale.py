@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """How marketing_rules grows with the size of a ruleset: a province's catalogue of thousands of rules.
 
-    python bench/scale.py                                   # sizes 10 100 1000 5000, every step
+    python bench/scale.py                                   # sizes 10 100 1000 5000 10000, every step
     python bench/scale.py --sizes 10 100 1000 --steps load to_sql batch --customers 100000
     python bench/scale.py --write                           # also bench/results/scale.json
 
@@ -15,7 +15,9 @@ interpreter start and, except for ``load``, loading the ruleset:
 - ``to_sql``: ``rs.to_sql("duckdb")`` (and the length of the text);
 - ``check``: ``rs.check()`` (z3), skipped above ``--check-max`` rules;
 - ``batch``: ``rs.evaluate_batch(parquet, backend="duckdb", out=...)`` over ``--customers``
-  customers drawn once into a Parquet file by DuckDB.
+  customers drawn once into a Parquet file by DuckDB; beside it ``plan_s``, the query's planning
+  alone (run with ``LIMIT 0`` before, not counted in the batch's time), and ``cpu_s``, the batch's
+  CPU time (user and system, every DuckDB thread), steadier than wall time on a shared machine.
 
 Between consecutive sizes the script prints the growth exponent log(t2/t1) / log(n2/n1) of each
 step (1 is linear). The issue's goals: at most 1.1 between 1,000 and 5,000 rules.
@@ -124,12 +126,29 @@ def run_step(step: str, ruleset: Path, customers: Path | None, out: Path | None)
         report = rs.check()
         figures["proved"], figures["unknown"] = len(report.proved), len(report.unknown)
     elif step == "batch":
+        figures["plan_s"] = plan_seconds(rs, str(customers))
+        cpu, started = time.process_time(), time.perf_counter()
         result = rs.evaluate_batch(str(customers), backend="duckdb", out=str(out))
         figures["rows"] = result.summary.rows_in
     figures["seconds"] = time.perf_counter() - started
     figures["cpu_seconds"] = time.process_time() - cpu  # this process only: steadier than wall time under load
     figures["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return figures
+
+
+def plan_seconds(rs: object, customers: str) -> float:
+    """The DuckDB batch query's planning: the query run with LIMIT 0 (bound and optimised, no row read)."""
+    from marketing_rules.batch import duckdb_backend as db
+    from marketing_rules.batch.output import output_schema
+    from marketing_rules.batch.sources import duckdb_relation, fact_names
+
+    program = rs.program  # type: ignore[attr-defined]
+    con = db.connect()
+    kinds = duckdb_relation(con, customers, "customers", facts=fact_names(program))
+    query = db.batch_query(con, program, kinds, output_schema(program), ordered=False, unique_ids=False)
+    started = time.perf_counter()
+    con.execute(f"{query} LIMIT 0").fetchall()
+    return time.perf_counter() - started
 
 
 def measure(step: str, ruleset: Path, customers: Path, folder: Path) -> dict[str, float]:
@@ -148,7 +167,7 @@ def exponent(n1: int, t1: float, n2: int, t2: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000, 5000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000, 5000, 10000])
     parser.add_argument("--steps", nargs="+", choices=STEPS, default=list(STEPS))
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--check-max", type=int, default=1000, help="skip check above this many rules")
@@ -178,7 +197,7 @@ def main() -> None:
                     continue
                 figures = measure(step, ruleset, customers, folder)
                 results.append({"rules": size, "rows": min(size, 1000), "step": step, **figures})
-                other = ", ".join(f"{k} {v:,.0f}" if k != "cpu_seconds" else f"cpu {v:.2f} s"
+                other = ", ".join(f"{k} {v:,.2f}" if k.endswith(("_s", "_seconds")) else f"{k} {v:,.0f}"
                                   for k, v in figures.items()
                                   if k not in ("seconds", "peak_mb") and isinstance(v, (int, float)))
                 print(f"| {size:,} (+{min(size, 1000):,}) | {step} | {figures['seconds']:.2f} "
@@ -205,7 +224,7 @@ def write(results: list[dict[str, object]], args: argparse.Namespace) -> None:
     old = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     kept = [r for r in old.get("results", []) if r.get("step") not in args.steps]
     steps = {**old.get("steps", {}), **{step: runs for step in args.steps}}
-    RESULTS.write_text(json.dumps({"steps": steps, "results": kept + results}, indent=1) + "\n")
+    RESULTS.write_text(json.dumps({**old, "steps": steps, "results": kept + results}, indent=1) + "\n")
 
 
 if __name__ == "__main__":

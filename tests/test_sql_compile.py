@@ -56,10 +56,14 @@ def test_every_shipped_ruleset_compiles_to_sql_that_parses_back(path: Path, dial
 
 
 def test_strata_follow_the_facts_and_groups_keep_agenda_order() -> None:
+    """Strata are runs of the agenda (risk reads no derived fact, but comes after budget-gold), so the
+    strata's lists, concatenated, are in firing order."""
     rs = mr.load_ruleset(ROOT / "tests" / "fixtures" / "sql" / "groups.yaml")
     compiler = SQLCompiler(rs.program)
     strata = {unit.id: stratum.number for stratum in compiler._strata() for unit in stratum.units}
-    assert strata["tiers"] == 1 and strata["risk"] == 1
+    order = [unit.id for stratum in compiler._strata() for unit in stratum.units]
+    assert order == [unit.id for unit in rs.program.units]
+    assert strata["tiers"] == 1 and strata["risk"] == 2
     assert strata["budget-gold"] == 2  # reads tier
     assert strata["budget-any"] == 2  # after budget-gold, in its group
     assert strata["pack-level"] == 3  # reads level, set by the budget group
@@ -175,3 +179,40 @@ def test_cli_sql_prints_or_writes_the_query(tmp_path: Path) -> None:
     out = tmp_path / "q.sql"
     result = CliRunner().invoke(main, ["sql", str(GOTONE), "--out", str(out)])
     assert result.exit_code == 0 and "stratum_1_when" in out.read_text(encoding="utf-8")
+
+
+def _scale_ruleset(rules: int) -> mr.Ruleset:
+    """The scaling benchmark's synthetic catalogue (bench/scale.py): thresholds, exclusive groups,
+    offers and tags, and a first-hit table read by every rule."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("scale", ROOT / "bench" / "scale.py")
+    assert spec is not None and spec.loader is not None
+    scale = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(scale)
+    return mr.load_ruleset(f"scale-{rules}.yaml", text=scale.ruleset_text(rules, 20))
+
+
+def _shape(rules: int) -> tuple[list[int], int, int, int]:
+    """The widths of the CTEs a stratum passes on, the columns the decisions read, the casts to the
+    labels enum, and the length of the DuckDB batch query."""
+    from marketing_rules.backends.sql import compile_sql, sql_text
+
+    tree = compile_sql(_scale_ruleset(rules).program, labels="labels")
+    ctes = {cte.alias: cte.this for cte in tree.args["with_"].expressions}
+    passed = [len(select.expressions) for name, select in ctes.items() if name.startswith("stratum_")
+              and not name.endswith(("_when", "_then"))]
+    read = {column.name for projection in tree.expressions for column in projection.find_all(exp.Column)}
+    casts = sum(1 for cast in tree.find_all(exp.Cast) if "labels" in cast.to.sql())
+    return passed, len(read), casts, len(sql_text(tree, "duckdb"))
+
+
+def test_the_query_passes_on_no_column_per_rule() -> None:
+    """Issue 16: a stratum passes on its facts and its share of the lists, never a column per rule, and
+    the batch's lists are cast to the labels enum once each, not once per item (DuckDB binds each
+    such cast in time growing with the enum: quadratic). So four times the rules is the same width
+    everywhere after a stratum, and about four times the text."""
+    few, many = _shape(100), _shape(400)  # the same 25 tags
+    assert few[0] == many[0] and few[1] == many[1], (few, many)
+    assert few[2] == many[2] <= 3
+    assert many[3] < 4.5 * few[3]

@@ -7,25 +7,32 @@ expressions one after the other:
 ``validated``
     each input column checked against the fact schema and cast to its fact's type; ``__error``
     holds every reason a row is rejected (``validation_sql``).
-``stratum_<n>_when``, ``stratum_<n>_then``
-    the agenda cut into strata: a stratum holds the units whose facts are all known after the
-    strata before it. ``_when`` computes each rule's condition (``__when_<k>``, never null: a rule
-    fires only when its condition is true) and each table's hit (``__hit_<k>``, the row number);
-    ``_then`` decides which rules fire (``__fired_<k>``: within a group, only when no rule of the
-    group before it in agenda order fired) and sets the derived facts (CASE over the setters).
-``access_modes``, ``offer_list`` (when needed)
-    each service's modes, and the offers list when ``fired`` ends with it (the offer rules come
-    last and are named after their offers), so that it is built once.
+``stratum_<n>_when``, ``stratum_<n>_then``, ``stratum_<n>``
+    the agenda cut into strata, runs of it: a unit goes in the first stratum after every setter of
+    what it reads, and not before the unit ahead of it in agenda order. ``_when`` computes each
+    rule's condition (``__when_<k>``, never null: a rule fires only when its condition is true) and
+    each table's hit (``__hit_<k>``, the row number); ``_then`` decides which rules fire
+    (``__fired_<k>``: within a group, only when no rule of the group before it in agenda order
+    fired) and sets the derived facts (CASE over the setters). ``stratum_<n>`` passes on only what
+    later strata read: the facts, the error columns, the fired columns read later (a group's rule
+    before one of its group in a later stratum, a setter of a fact set again later, a grant), and
+    the stratum's share of the decision: its fired and offers lists (``__s<n>_fired``,
+    ``__s<n>_offers``), a flag per tag its rules give and its points. So no CTE carries a column
+    per rule beyond its stratum, and the query grows linearly with the rules.
+``access_modes`` (when needed)
+    each service's modes.
 ``row_error`` (when a unit can fail)
     the row's error: invalid input, else the first error of a unit in agenda order. Each unit that
     can fail has error columns in its stratum (``__err0_<k>``: an overflow of its condition, tested
     whenever the unit is reached; ``__unique_<k>``; ``__err2_<k>``: an overflow of its effects,
     tested when it fires), holding the reason of the first overflow (``expressions/numbers.py``).
 ``decisions`` (the final SELECT)
-    the decision of each row: derived facts, ``tags``, ``offers`` and ``fired`` as lists (array
-    constructors with the nulls filtered out, in firing order; a run of one group's rules is one
-    item, since at most one of them fires), ``access`` as a map of service to modes, ``points``,
-    and ``error``.
+    the decision of each row: derived facts, ``tags``, ``offers`` and ``fired`` as lists (the
+    strata's lists concatenated, in firing order; within a stratum, array constructors with the
+    nulls filtered out, and a run of one group's rules is one item, since at most one of them
+    fires), ``access`` as a map of service to modes, ``points``, and ``error``. For the DuckDB
+    batch (``labels``) the items are codes, positions in one constant list of every label cast
+    to the labels enum once per list (a cast per item binds in time growing with the enum).
 
 Because a unit only runs once every setter of what it reads has been decided, a derived fact has
 its final value wherever it is read, and effects (offers, tags, points, access) are computed once,
@@ -54,7 +61,7 @@ from marketing_rules.backends.sql_expressions import (
     sql_type,
     typed_null,
 )
-from marketing_rules.backends.sql_lists import SQLLists
+from marketing_rules.backends.sql_lists import SQLLists, list_of
 from marketing_rules.backends.validation_sql import SourceKind, validated
 from marketing_rules.expressions import ast
 from marketing_rules.expressions.deep import deeply
@@ -64,7 +71,6 @@ from marketing_rules.expressions.types import BOOLEAN, INTEGER, NUMBER, Type
 
 DIALECTS = ("duckdb", "spark", "hive", "trino", "postgres")
 ERROR = "__error"
-OFFERS = "__offers"
 ROW_ERROR = "__row_error"
 
 __all__ = ["DIALECTS", "SQLCompiler", "UnsupportedInSQL", "compile_sql", "label_values", "sql_text", "to_sql"]
@@ -90,8 +96,10 @@ class SQLCompiler:
                  order_by: tuple[str, ...] = (), labels: str | None = None):
         self.program = program
         self.labels = exp.DataType.build(labels, udt=True) if labels else None
-        self.offers_start = _offers_start(program)
-        self.shares_offers = self.offers_start < len(program.units)  # fired ends with the offers list
+        # with labels, a list item is the 1-based code of its text in label_values (one cast per list)
+        self.label_texts = label_values(program) if labels else []
+        self.codes = {text: n for n, text in enumerate(self.label_texts, 1)}
+        self.item = BIGINT if labels else TEXT
         self.table = table
         self.order_by = order_by
         self.source = source
@@ -105,14 +113,33 @@ class SQLCompiler:
         self.hits: dict[int, exp.Expression] = {}  # table index -> hit row column (first/unique/priority)
         self.row_hits: dict[tuple[int, int], exp.Expression] = {}  # (collect table, row) -> condition column
         self.errors: list[tuple[int, int, str]] = []  # (unit, order within it, column): overflows, unique
+        self.groups: dict[str, list[Rule]] = {}  # group -> its rules, in agenda order
+        self.setters: dict[str, list[tuple[int, Expression]]] = {}  # fact -> (rule index, value), agenda order
+        for k, unit in enumerate(program.units):
+            if isinstance(unit, Rule):
+                if unit.group is not None:
+                    self.groups.setdefault(unit.group, []).append(unit)
+                for name, expression in unit.sets:
+                    self.setters.setdefault(name, []).append((k, expression))
+        self.late: set[int] = set()  # rules whose fired column is read after their stratum
+        self.carried: list[exp.Identifier] = []  # the columns a stratum passes on to the next
+        self.parts: dict[str, list[str]] = {"fired": [], "offers": [], "points": []}  # per-stratum columns
+        self.tag_flags: dict[str, list[str]] = {}  # tag -> its per-stratum flag columns
+        self.tag_names = sorted({tag for unit in program.rules for tag in unit.tags})
+        self.point_numbers = any(self.facts.type_of(u.award.node) == NUMBER for u in program.rules if u.award)
 
     # -- the query -------------------------------------------------------------------------------
     def compile(self) -> exp.Select:
-        ctes: list[tuple[str, exp.Select]] = [("validated", self._validated())]
-        for stratum in self._strata():
-            when, then = self._stratum(stratum, ctes[-1][0])
-            ctes.append((f"stratum_{stratum.number}_when", when))
-            ctes.append((f"stratum_{stratum.number}_then", then.from_(f"stratum_{stratum.number}_when", copy=False)))
+        validated = self._validated()
+        ctes: list[tuple[str, exp.Select]] = [("validated", validated)]
+        self.carried = [e.args["alias"] if isinstance(e, exp.Alias) else e.this for e in validated.expressions]
+        strata = self._strata()
+        self._find_late()
+        for stratum in strata:
+            n = stratum.number
+            when, then, passed = self._stratum(stratum, ctes[-1][0])
+            ctes += [(f"stratum_{n}_when", when), (f"stratum_{n}_then", then.from_(f"stratum_{n}_when", copy=False)),
+                     (f"stratum_{n}", passed.from_(f"stratum_{n}_then", copy=False))]
         star = exp.Column(this=exp.Star())
         modes = self._modes_columns()
         if modes:
@@ -120,9 +147,6 @@ class SQLCompiler:
         if self.errors:  # the row's error, once: the first of the units' errors
             error = exp.alias_(self._first_error(), ROW_ERROR, copy=False)
             ctes.append(("row_error", exp.select(star, error, copy=False).from_(ctes[-1][0], copy=False)))
-        if self.shares_offers:  # the offers list is computed once, for both lists
-            offers = exp.alias_(self._offers(), OFFERS, copy=False)
-            ctes.append(("offer_list", exp.select(star, offers, copy=False).from_(ctes[-1][0], copy=False)))
         query = self._decisions().from_(ctes[-1][0], copy=False)
         if self.order_by:  # the input's own order, where the engine may not keep it
             query = query.order_by(*(exp.column(c, quoted=True) for c in self.order_by), copy=False)
@@ -159,25 +183,35 @@ class SQLCompiler:
         return exp.cast(literal(value), sql_type(kind), copy=False)
 
     def _strata(self) -> list[Stratum]:
-        """Each unit in the first stratum after every setter of what it reads (and after the
-        rules of its group that come before it in agenda order)."""
+        """Runs of the agenda: each unit in the first stratum after every setter of what it reads, and
+        not before the unit ahead of it (so a group's rules keep agenda order, and the strata's lists,
+        concatenated, are in firing order)."""
         known: dict[str, int] = {}
-        last_in_group: dict[str, int] = {}
         strata: dict[int, Stratum] = {}
+        floor = 0
         for unit in self.program.units:
-            level = max([known.get(fact, 0) for fact in unit.reads] or [0])
-            group = unit.group if isinstance(unit, Rule) else None
-            if group is not None:
-                level = max(level, last_in_group.get(group, 0))
-                last_in_group[group] = level
-            self.level[id(unit)] = level
+            level = max([known.get(fact, 0) for fact in unit.reads] + [floor])
+            floor = self.level[id(unit)] = level
             strata.setdefault(level, Stratum(level + 1)).units.append(unit)
             for fact in unit.writes:
                 known[fact] = max(known.get(fact, 0), level + 1)
         return [strata[k] for k in sorted(strata)]
 
+    def _find_late(self) -> None:
+        """The rules whose fired column a later stratum reads: a group's rule before a rule of the group
+        in a later stratum, a setter of a fact whose last setter is later, a grant (read by access)."""
+        for members in self.groups.values():
+            last = self.level[id(members[-1])]
+            self.late.update(self.index[id(r)] for r in members if self.level[id(r)] < last)
+        for setters in self.setters.values():
+            last = max(self.level[id(self.program.units[k])] for k, _ in setters)
+            self.late.update(k for k, _ in setters if self.level[id(self.program.units[k])] < last)
+        self.late.update(self.index[id(unit)] for unit in self.program.rules if unit.grants)
+
     # -- one stratum ---------------------------------------------------------------------------
-    def _stratum(self, stratum: Stratum, previous: str) -> tuple[exp.Select, exp.Select]:
+    def _stratum(self, stratum: Stratum, previous: str) -> tuple[exp.Select, exp.Select, exp.Select]:
+        """The stratum's conditions (``_when``), what fires and the facts set (``_then``), and what it
+        passes on: the facts, error columns, the fired columns read later, and its share of the lists."""
         when: list[exp.Expression] = []
         then: list[exp.Expression] = []
         for unit in stratum.units:
@@ -193,8 +227,44 @@ class SQLCompiler:
                 then.extend(self._table_errors(unit, k))
         for name in self._set_in(stratum):
             then.append(exp.alias_(self._fact_value(name, stratum), name, quoted=True, copy=False))
-        star = exp.Column(this=exp.Star())
-        return exp.select(star, *when, copy=False).from_(previous, copy=False), exp.select(star, *then, copy=False)
+        kept = {f"__fired_{k}" for k in self.late} | {column for _, _, column in self.errors}
+        new = [item.args["alias"] for item in then
+               if item.alias in self.program.derived or item.alias in kept]
+        when_select = exp.select(*self._carry(), *when, copy=False).from_(previous, copy=False)
+        shares = self._shares(stratum)
+        self.carried += new
+        passed = exp.select(*self._carry(), *shares, copy=False)
+        self.carried += [item.args["alias"] for item in shares]
+        return when_select, exp.select(exp.Column(this=exp.Star()), *then, copy=False), passed
+
+    def _carry(self) -> list[exp.Expression]:
+        return [exp.column(ident.copy()) for ident in self.carried]
+
+    def _shares(self, stratum: Stratum) -> list[exp.Expression]:
+        """The stratum's share of the decision: its fired and offers lists (in firing order), a flag per
+        tag its rules give, and its points."""
+        n = stratum.number
+        rules = [(self.index[id(u)], u) for u in stratum.units if isinstance(u, Rule)]
+        columns: list[exp.Expression] = []
+        fired = self._fired_items(stratum.units)
+        offers = self._rule_items([(k, u, u.offer.id) for k, u in rules if u.offer is not None])
+        for part, items in (("fired", fired), ("offers", offers)):
+            if items:
+                columns.append(self._alias(self.lists.compact(items, self.item), f"__s{n}_{part}"))
+                self.parts[part].append(f"__s{n}_{part}")
+        by_tag: dict[str, list[exp.Expression]] = {}
+        for k, unit in rules:
+            for tag in unit.tags:
+                by_tag.setdefault(tag, []).append(self.fired[k])
+        for tag, flags in sorted(by_tag.items()):
+            name = f"__s{n}_tag_{self.tag_names.index(tag)}"
+            columns.append(self._alias(exp.or_(*flags, copy=False) if len(flags) > 1 else flags[0], name))
+            self.tag_flags.setdefault(tag, []).append(name)
+        terms = self._point_terms([(k, u) for k, u in rules if u.award is not None])
+        if terms:
+            columns.append(self._alias(_sum(terms), f"__s{n}_points"))
+            self.parts["points"].append(f"__s{n}_points")
+        return columns
 
     @staticmethod
     def _alias(value: exp.Expression, name: str) -> exp.Expression:
@@ -211,34 +281,27 @@ class SQLCompiler:
         if rule.group is None:
             return own
         blockers: list[exp.Expression] = []
-        for other in self.program.units:
+        for other in self.groups[rule.group]:
             if other is rule:
                 break
-            if isinstance(other, Rule) and other.group == rule.group:
-                k = self.index[id(other)]
-                same = self.level[id(other)] == self.level[id(rule)]
-                blockers.append(exp.column(f"__when_{k}" if same else f"__fired_{k}"))
+            k = self.index[id(other)]
+            same = self.level[id(other)] == self.level[id(rule)]
+            blockers.append(exp.column(f"__when_{k}" if same else f"__fired_{k}"))
         if not blockers:
             return own
         return exp.and_(own, exp.Not(this=paren(exp.or_(*blockers, copy=False))), copy=False)
 
     def _set_in(self, stratum: Stratum) -> list[str]:
         """The facts set by rules whose last setter is in this stratum (their value is final there)."""
-        last: dict[str, int] = {}
-        for unit in self.program.units:
-            if isinstance(unit, Rule):
-                for name, _ in unit.sets:
-                    last[name] = max(last.get(name, 0), self.level[id(unit)])
-        return [name for name, level in last.items() if level + 1 == stratum.number]
+        units = self.program.units
+        return [name for name, setters in self.setters.items()
+                if max(self.level[id(units[k])] for k, _ in setters) + 1 == stratum.number]
 
     def _fact_value(self, name: str, stratum: Stratum) -> exp.Expression:
         """A fact set by rules (one group): the value of the rule that fired, else the default."""
         case = exp.Case()
-        for k, unit in enumerate(self.program.units):
-            if isinstance(unit, Rule):
-                for fact, expression in unit.sets:
-                    if fact == name:
-                        case = case.when(self.fired[k], self._typed(name, expression), copy=False)
+        for k, expression in self.setters[name]:
+            case = case.when(self.fired[k], self._typed(name, expression), copy=False)
         return case.else_(self._default(name, self.program.derived[name]), copy=False)
 
     def _typed(self, name: str, expression: Expression) -> exp.Expression:
@@ -454,11 +517,8 @@ class SQLCompiler:
             value = exp.column(name, quoted=True)
             columns.append(exp.alias_(exp.Case().when(exp.Is(this=paren(error), expression=exp.null()), value, copy=False),
                                       name, quoted=True, copy=False))
-        parts = {
-            "tags": self._tags(), "offers": exp.column(OFFERS) if self.shares_offers else self._offers(),
-            "access": self._access(),
-            "points": self._points(), "fired": self._fired_list(),
-        }
+        parts = {"tags": self._tags(), "offers": self._list("offers"), "access": self._access(),
+                 "points": self._points(), "fired": self._list("fired")}
         for name, value in parts.items():
             columns.append(exp.alias_(exp.Case().when(exp.Is(this=paren(error), expression=exp.null()), value, copy=False),
                                       name, quoted=True, copy=False))
@@ -474,23 +534,29 @@ class SQLCompiler:
         return exp.Coalesce(this=errors[0], expressions=errors[1:])
 
     def _label(self, text: str) -> exp.Expression:
-        """An id in a list: text, or a value of the batch backend's enum of every id (cheaper lists)."""
-        literal = exp.Literal.string(text)
-        return exp.cast(literal, self.labels, copy=False) if self.labels is not None else literal
+        """An item of a list: its text, or with labels its code (the lists become the batch backend's
+        enum of every id at the end, one cast per list: DuckDB builds lists of numbers faster)."""
+        return exp.Literal.number(self.codes[text]) if self.labels is not None else exp.Literal.string(text)
+
+    def _labelled(self, items: exp.Expression) -> exp.Expression:
+        if self.labels is None:
+            return items
+        return self.lists.select(self.lists.constant(self.label_texts, self.labels), items)
 
     def _tags(self) -> exp.Expression:
-        by_tag: dict[str, list[exp.Expression]] = {}
-        for k, unit in enumerate(self.program.units):
-            if isinstance(unit, Rule):
-                for tag in unit.tags:
-                    by_tag.setdefault(tag, []).append(self.fired[k])
-        items = [exp.Case().when(exp.or_(*flags, copy=False) if len(flags) > 1 else flags[0], self._label(tag), copy=False)
-                 for tag, flags in sorted(by_tag.items())]
-        return self.lists.compact(items, TEXT)
+        items = [exp.Case().when(exp.or_(*map(exp.column, self.tag_flags[tag]), copy=False), self._label(tag), copy=False)
+                 for tag in self.tag_names]
+        return self._labelled(self.lists.compact(items, self.item))
 
-    def _offers(self) -> exp.Expression:
-        return self.lists.compact(self._rule_items([(k, unit, unit.offer.id) for k, unit in enumerate(self.program.units)
-                                                    if isinstance(unit, Rule) and unit.offer is not None]), TEXT)
+    def _list(self, part: str) -> exp.Expression:
+        """A list made of the strata's shares, in stratum order (firing order)."""
+        columns = [exp.column(name) for name in self.parts[part]]
+        if not columns:
+            return self._labelled(self.lists.empty(list_of(self.item)))
+        whole = columns[0]
+        for column in columns[1:]:
+            whole = self.lists.concat(whole, column)
+        return self._labelled(whole)
 
     def _rule_items(self, entries: list[tuple[int, Rule, str]]) -> list[exp.Expression]:
         """One list item per rule, in firing order: the text when the rule fired. A run of rules of one
@@ -505,15 +571,12 @@ class SQLCompiler:
             previous = rule.group
         return list(items)
 
-    def _fired_list(self) -> exp.Expression:
+    def _fired_items(self, units: list[Unit]) -> list[exp.Expression]:
         """Rules and table rows that fired, in order."""
-        head = self.lists.compact(self._fired_items(self.offers_start), TEXT)
-        return self.lists.concat(head, exp.column(OFFERS)) if self.shares_offers else head
-
-    def _fired_items(self, end: int) -> list[exp.Expression]:
         items: list[exp.Expression] = []
         rules: list[tuple[int, Rule, str]] = []
-        for k, unit in enumerate(self.program.units[:end]):
+        for unit in units:
+            k = self.index[id(unit)]
             if isinstance(unit, Rule):
                 rules.append((k, unit, unit.id))
                 continue
@@ -522,9 +585,9 @@ class SQLCompiler:
             if unit.hit == "collect":
                 items += [exp.Case().when(self.row_hits[(k, row.number)], self._label(unit.row_id(row)), copy=False)
                           for row in unit.rows]
-            elif unit.rows and self.labels is not None and [row.number for row in unit.rows] == list(range(1, len(unit.rows) + 1)):
-                ids = exp.Array(expressions=[self._label(unit.row_id(row)) for row in unit.rows])
-                items.append(exp.Bracket(this=ids, expressions=[self.hits[k]]))  # one lookup, not a CASE per row
+            elif unit.rows and self._consecutive(unit):
+                first = self.codes[unit.row_id(unit.rows[0])]
+                items.append(exp.Add(this=self.hits[k], expression=exp.Literal.number(first - 1)))  # no CASE per row
             elif unit.rows:
                 case = exp.Case(this=self.hits[k])
                 for row in unit.rows:
@@ -532,19 +595,28 @@ class SQLCompiler:
                 items.append(case)
         return items + self._rule_items(rules)
 
-    def _points(self) -> exp.Expression:
-        awards = [(k, unit) for k, unit in enumerate(self.program.units) if isinstance(unit, Rule) and unit.award]
-        if not awards:
-            return exp.cast(exp.Literal.number(0), BIGINT, copy=False)
-        numbers = any(self.facts.type_of(unit.award.node) == NUMBER for _, unit in awards)  # type: ignore[union-attr]
+    def _consecutive(self, table: Table) -> bool:
+        """Rows numbered 1, 2, ... whose codes follow each other: a row's code is its number plus a constant."""
+        if self.labels is None:
+            return False
+        codes = [self.codes[table.row_id(row)] - row.number for row in table.rows]
+        return [row.number for row in table.rows] == list(range(1, len(table.rows) + 1)) and len(set(codes)) == 1
+
+    def _point_terms(self, awards: list[tuple[int, Rule]]) -> list[exp.Expression]:
         terms = []
+        wide = exp.DataType.build("DECIMAL(38, 10)" if self.point_numbers else "DECIMAL(38, 0)")
         for k, unit in awards:
-            value = self.facts.value(unit.award.node)  # type: ignore[union-attr]
-            value = exp.cast(value, exp.DataType.build("DECIMAL(38, 10)" if numbers else "DECIMAL(38, 0)"), copy=False)
+            value = exp.cast(self.facts.value(unit.award.node), wide, copy=False)  # type: ignore[union-attr]
             terms.append(exp.Case().when(self.fired[k], exp.Coalesce(this=value, expressions=[exp.Literal.number(0)]), copy=False)
                          .else_(exp.Literal.number(0), copy=False))
-        # number points are summed exactly, 10^18 or more too (no overflow: the column is a double)
-        return exp.TryCast(this=_sum(terms), to=exp.DataType.build("DECIMAL(38, 10)") if numbers else BIGINT)
+        return terms
+
+    def _points(self) -> exp.Expression:
+        """The strata's points summed, exactly: number points of 10^18 or more too (the column is a double)."""
+        if not self.parts["points"]:
+            return exp.cast(exp.Literal.number(0), BIGINT, copy=False)
+        total = _sum([exp.column(name) for name in self.parts["points"]])
+        return exp.TryCast(this=total, to=exp.DataType.build("DECIMAL(38, 10)") if self.point_numbers else BIGINT)
 
     def _services(self) -> list[str]:
         """Every service the access matrix or a grant can give, in the order the file lists them."""
@@ -656,15 +728,6 @@ def compile_sql(program: Program, *, table: str = "customers", source: Mapping[s
     """
     return SQLCompiler(program, table=table, source=source, dialect=dialect, order_by=order_by,
                        labels=labels).compile()
-
-
-def _offers_start(program: Program) -> int:
-    """Where the units from the first offer rule on are all rules named after their offers (then that
-    part of ``fired`` is the offers list itself), or the number of units."""
-    units = program.units
-    start = next((k for k, unit in enumerate(units) if isinstance(unit, Rule) and unit.offer), len(units))
-    named = all(isinstance(u, Rule) and u.offer and u.offer.id == u.id for u in units[start:])
-    return start if named else len(units)
 
 
 def label_values(program: Program) -> list[str]:

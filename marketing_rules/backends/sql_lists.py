@@ -2,7 +2,8 @@
 sqlglot translates, kept in one place.
 
 A decision's lists (tags, offers, fired) are array constructors of CASE items, one per rule or
-table row in firing order, with the nulls (the items that did not fire) filtered out. ``access``
+table row in firing order, with the nulls (the items that did not fire) filtered out; for the
+DuckDB batch the items are numbers, positions in a constant list of every label (``select``). ``access``
 is a map from service to its list of modes, holding only the services with at least one mode: an
 array of keys and an array of values filtered alike (DuckDB ``MAP``, Spark ``MAP_FROM_ARRAYS``,
 Trino ``MAP``). PostgreSQL has no map type, so there ``access`` is a ``jsonb`` object; Hive has
@@ -52,6 +53,19 @@ class SQLLists:
             one = exp.Case().when(flag, self.array([value]), copy=False).else_(self.empty(kind), copy=False)
             result = self.concat(result, one)
         return result
+
+    def constant(self, texts: list[str], kind: exp.DataType) -> exp.Expression:
+        """A constant list of ``texts`` as ``kind`` items: one cast of the whole list (DuckDB binds a
+        cast to an enum in time growing with the enum, so one cast per item would be quadratic)."""
+        return exp.cast(self.array([exp.Literal.string(t) for t in texts]), list_of(kind), copy=False)
+
+    def select(self, values: exp.Expression, positions: exp.Expression) -> exp.Expression:
+        """The items of ``values`` at the 1-based ``positions``, in their order."""
+        if self.dialect == "duckdb":
+            return exp.Anonymous(this="LIST_SELECT", expressions=[values, positions])
+        i = exp.to_identifier("i")
+        at = exp.Anonymous(this="ELEMENT_AT", expressions=[values, exp.column("i")])
+        return exp.Transform(this=positions, expression=exp.Lambda(this=at, expressions=[i]))
 
     def size(self, value: exp.Expression) -> exp.Expression:
         return exp.ArraySize(this=value)

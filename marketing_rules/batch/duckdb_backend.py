@@ -61,6 +61,15 @@ def output_columns(schema: Any) -> str:
     return ", ".join(columns)
 
 
+def batch_query(con: Any, program: Program, kinds: Any, schema: Any, *, ordered: bool, unique_ids: bool) -> str:
+    """The query over the registered ``customers``: a returned table keeps the input's order; a Parquet
+    file is written as DuckDB streams it (in parallel, not always in input order: ordering would hold
+    the whole output in memory)."""
+    decisions = decisions_sql(program, "duckdb", "customers", kinds, labels=label_type(con, program))
+    checked = checked_sql(schema, f"({decisions})", "duckdb", ordered=ordered, unique_ids=unique_ids)
+    return f"SELECT {output_columns(schema)} FROM ({checked}) AS decisions"
+
+
 def run(program: Program, source: Any, out: str | None, *, progress: bool = False, threads: int | None = None,
         memory_limit: str | None = None, connection: Any = None, schema: Any = None, strict: bool = False,
         unique_ids: bool = False, delimiter: str | None = None) -> BatchResult:
@@ -69,12 +78,8 @@ def run(program: Program, source: Any, out: str | None, *, progress: bool = Fals
     facts = fact_names(program)
     kinds = duckdb_relation(con, source, "customers", facts=facts, delimiter=delimiter)
     warnings = names_checked(kinds.names, facts, strict)
-    # a returned table keeps the input's order; a Parquet file is written as DuckDB streams it (in
-    # parallel, not always in input order: ordering would hold the whole output in memory)
-    decisions = decisions_sql(program, "duckdb", "customers", kinds, labels=label_type(con, program))
     schema = schema if schema is not None else output_schema(program)
-    checked = checked_sql(schema, f"({decisions})", "duckdb", ordered=out is None, unique_ids=unique_ids)
-    query = f"SELECT {output_columns(schema)} FROM ({checked}) AS decisions"
+    query = batch_query(con, program, kinds, schema, ordered=out is None, unique_ids=unique_ids)
     rows_in = con.sql("SELECT count(*) FROM customers").fetchall()[0][0]
     counts = "count(*) FILTER (error IS NULL), count(error), count(id) - count(DISTINCT id)"
     if out is not None:

@@ -145,7 +145,16 @@ WITH validated AS (
   FROM customers
 ), stratum_1_when AS (
   SELECT
-    *,
+    `id`,
+    `arpu`,
+    `arpu_prev`,
+    `arpu_3m`,
+    `tenure_months`,
+    `package_fee`,
+    `card`,
+    `status`,
+    `birthday_month`,
+    __error,
     CASE
       WHEN NOT (
         `card` = 'none'
@@ -171,14 +180,7 @@ WITH validated AS (
       THEN 5
       WHEN TRUE
       THEN 6
-    END AS __hit_0,
-    COALESCE(
-      (
-        `arpu` < TRY_CAST(TRY_MULTIPLY(`arpu_prev`, CAST(0.8 AS DECIMAL(28, 10))) AS DECIMAL(28, 10))
-        AND `tenure_months` >= 12
-      ),
-      FALSE
-    ) AS __when_3
+    END AS __hit_0
   FROM validated
 ), stratum_1_then AS (
   SELECT
@@ -197,18 +199,55 @@ WITH validated AS (
       WHEN 6
       THEN 'ordinary'
       ELSE CAST(NULL AS STRING)
-    END AS `tier`,
-    __when_3 AS __fired_3,
-    CASE
-      WHEN TRY_CAST(TRY_MULTIPLY(`arpu_prev`, CAST(0.8 AS DECIMAL(28, 10))) AS DECIMAL(28, 10)) IS NULL
-      AND NOT `arpu_prev` IS NULL
-      THEN 'number overflow in \'spend-warning\': arpu_prev * 0.8 is beyond 18 digits before the point'
-    END AS __err0_3,
-    CASE WHEN __fired_3 THEN 'warning' ELSE CAST('stable' AS STRING) END AS `trend`
+    END AS `tier`
   FROM stratum_1_when
+), stratum_1 AS (
+  SELECT
+    `id`,
+    `arpu`,
+    `arpu_prev`,
+    `arpu_3m`,
+    `tenure_months`,
+    `package_fee`,
+    `card`,
+    `status`,
+    `birthday_month`,
+    __error,
+    `tier`,
+    FILTER(
+      ARRAY(
+        CASE __hit_0
+          WHEN 1
+          THEN 'tier-by-card-and-arpu#1'
+          WHEN 2
+          THEN 'tier-by-card-and-arpu#2'
+          WHEN 3
+          THEN 'tier-by-card-and-arpu#3'
+          WHEN 4
+          THEN 'tier-by-card-and-arpu#4'
+          WHEN 5
+          THEN 'tier-by-card-and-arpu#5'
+          WHEN 6
+          THEN 'tier-by-card-and-arpu#6'
+        END
+      ),
+      x -> NOT x IS NULL
+    ) AS __s1_fired
+  FROM stratum_1_then
 ), stratum_2_when AS (
   SELECT
-    *,
+    `id`,
+    `arpu`,
+    `arpu_prev`,
+    `arpu_3m`,
+    `tenure_months`,
+    `package_fee`,
+    `card`,
+    `status`,
+    `birthday_month`,
+    __error,
+    `tier`,
+    __s1_fired,
     COALESCE(
       (
         `tier` = 'silver'
@@ -223,6 +262,13 @@ WITH validated AS (
     ), FALSE) AS __when_2,
     COALESCE(
       (
+        `arpu` < TRY_CAST(TRY_MULTIPLY(`arpu_prev`, CAST(0.8 AS DECIMAL(28, 10))) AS DECIMAL(28, 10))
+        AND `tenure_months` >= 12
+      ),
+      FALSE
+    ) AS __when_3,
+    COALESCE(
+      (
         `tier` IN ('member', 'mid_high', 'ordinary')
         AND `status` = 'active'
         AND `tenure_months` >= 6
@@ -232,17 +278,66 @@ WITH validated AS (
     COALESCE((
       `tier` IN ('diamond', 'gold') AND NOT `birthday_month` IS NULL
     ), FALSE) AS __when_5
-  FROM stratum_1_then
+  FROM stratum_1
 ), stratum_2_then AS (
   SELECT
     *,
     __when_1 AS __fired_1,
     __when_2 AND NOT __when_1 AS __fired_2,
+    __when_3 AS __fired_3,
+    CASE
+      WHEN TRY_CAST(TRY_MULTIPLY(`arpu_prev`, CAST(0.8 AS DECIMAL(28, 10))) AS DECIMAL(28, 10)) IS NULL
+      AND NOT `arpu_prev` IS NULL
+      THEN 'number overflow in \'spend-warning\': arpu_prev * 0.8 is beyond 18 digits before the point'
+    END AS __err0_3,
     __when_4 AND NOT (
       __when_1 OR __when_2
     ) AS __fired_4,
-    __when_5 AS __fired_5
+    __when_5 AS __fired_5,
+    CASE WHEN __fired_3 THEN 'warning' ELSE CAST('stable' AS STRING) END AS `trend`
   FROM stratum_2_when
+), stratum_2 AS (
+  SELECT
+    `id`,
+    `arpu`,
+    `arpu_prev`,
+    `arpu_3m`,
+    `tenure_months`,
+    `package_fee`,
+    `card`,
+    `status`,
+    `birthday_month`,
+    __error,
+    `tier`,
+    __s1_fired,
+    __err0_3,
+    __fired_4,
+    `trend`,
+    FILTER(
+      ARRAY(
+        CASE WHEN __fired_1 THEN 'prestore-golf' WHEN __fired_2 THEN 'prestore-lecture' END,
+        CASE WHEN __fired_3 THEN 'spend-warning' END,
+        CASE WHEN __fired_4 THEN 'trial-pack' END,
+        CASE WHEN __fired_5 THEN 'birthday-care' END
+      ),
+      x -> NOT x IS NULL
+    ) AS __s2_fired,
+    FILTER(
+      ARRAY(
+        CASE
+          WHEN __fired_1
+          THEN 'prestore-golf'
+          WHEN __fired_2
+          THEN 'prestore-lecture'
+          WHEN __fired_4
+          THEN 'trial-pack'
+        END
+      ),
+      x -> NOT x IS NULL
+    ) AS __s2_offers,
+    __fired_5 AS __s2_tag_0,
+    __fired_3 AS __s2_tag_1
+  FROM stratum_2_then
 ), access_modes AS (
   SELECT
     *,
@@ -379,7 +474,7 @@ WITH validated AS (
       THEN ARRAY('free')
       ELSE CAST(ARRAY() AS ARRAY<STRING>)
     END AS __modes_16
-  FROM stratum_2_then
+  FROM stratum_2
 ), row_error AS (
   SELECT
     *,
@@ -394,28 +489,13 @@ SELECT
     WHEN __row_error IS NULL
     THEN FILTER(
       ARRAY(
-        CASE WHEN __fired_5 THEN 'birthday-care' END,
-        CASE WHEN __fired_3 THEN 'retention-target' END
+        CASE WHEN __s2_tag_0 THEN 'birthday-care' END,
+        CASE WHEN __s2_tag_1 THEN 'retention-target' END
       ),
       x -> NOT x IS NULL
     )
   END AS `tags`,
-  CASE
-    WHEN __row_error IS NULL
-    THEN FILTER(
-      ARRAY(
-        CASE
-          WHEN __fired_1
-          THEN 'prestore-golf'
-          WHEN __fired_2
-          THEN 'prestore-lecture'
-          WHEN __fired_4
-          THEN 'trial-pack'
-        END
-      ),
-      x -> NOT x IS NULL
-    )
-  END AS `offers`,
+  CASE WHEN __row_error IS NULL THEN __s2_offers END AS `offers`,
   CASE
     WHEN __row_error IS NULL
     THEN MAP_FROM_ARRAYS(
@@ -466,31 +546,6 @@ SELECT
     )
   END AS `access`,
   CASE WHEN __row_error IS NULL THEN CAST(0 AS BIGINT) END AS `points`,
-  CASE
-    WHEN __row_error IS NULL
-    THEN FILTER(
-      ARRAY(
-        CASE __hit_0
-          WHEN 1
-          THEN 'tier-by-card-and-arpu#1'
-          WHEN 2
-          THEN 'tier-by-card-and-arpu#2'
-          WHEN 3
-          THEN 'tier-by-card-and-arpu#3'
-          WHEN 4
-          THEN 'tier-by-card-and-arpu#4'
-          WHEN 5
-          THEN 'tier-by-card-and-arpu#5'
-          WHEN 6
-          THEN 'tier-by-card-and-arpu#6'
-        END,
-        CASE WHEN __fired_1 THEN 'prestore-golf' WHEN __fired_2 THEN 'prestore-lecture' END,
-        CASE WHEN __fired_3 THEN 'spend-warning' END,
-        CASE WHEN __fired_4 THEN 'trial-pack' END,
-        CASE WHEN __fired_5 THEN 'birthday-care' END
-      ),
-      x -> NOT x IS NULL
-    )
-  END AS `fired`,
+  CASE WHEN __row_error IS NULL THEN CONCAT(__s1_fired, __s2_fired) END AS `fired`,
   __row_error AS `error`
 FROM row_error
