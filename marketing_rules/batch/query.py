@@ -17,16 +17,27 @@ from sqlglot import exp
 
 from marketing_rules.analysis.program import Program
 from marketing_rules.backends.sql import compile_sql, dialect_of, sql_text
+from marketing_rules.backends.sql_expressions import UnsupportedInSQL
 from marketing_rules.backends.validation_sql import SourceKind
 from marketing_rules.batch.output import duplicate_reason
 from marketing_rules.batch.sources import INTERNAL, ORDER, READ_ERROR, ROW
+from marketing_rules.expressions.deep import deeply
 
 DUPLICATE = "__duplicate"
 
 
 def decisions_sql(program: Program, dialect: str, table: str, kinds: Mapping[str, SourceKind],
                   labels: str | None = None) -> str:
-    """The compiled query over ``table``, carrying the place columns through to its output."""
+    """The compiled query over ``table``, carrying the place columns through to its output (on the
+    deep stack, as ``to_sql``: the largest expressions the rule files allow compile here too)."""
+    try:
+        return deeply(_decisions_sql, program, dialect, table, kinds, labels)
+    except RecursionError:
+        raise UnsupportedInSQL("a query nested this deep (a collect table of thousands of rows)") from None
+
+
+def _decisions_sql(program: Program, dialect: str, table: str, kinds: Mapping[str, SourceKind],
+                   labels: str | None) -> str:
     tree = compile_sql(program, table=table, source=kinds, dialect=dialect, order_by=INTERNAL, labels=labels)
     tree.set("order", None)
     tree.select(*(exp.column(c, quoted=True) for c in INTERNAL), copy=False)
