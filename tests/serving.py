@@ -61,10 +61,10 @@ class Server:
 
 
 @contextmanager
-def serving(rulesets: Path, *options: str, now: str | None = "2027-01-15") -> Iterator[Server]:
-    """``marketing-rules serve rulesets`` until the block ends; ``now`` fixes today."""
+def serving(rulesets: Path, *options: str, now: str | None = "2027-01-15", command: str = "serve") -> Iterator[Server]:
+    """``marketing-rules serve rulesets`` (or ``command``) until the block ends; ``now`` fixes today."""
     port = free_port()
-    args = [sys.executable, "-m", "marketing_rules.cli", "serve", str(rulesets), "--port", str(port), *options]
+    args = [sys.executable, "-m", "marketing_rules.cli", command, str(rulesets), "--port", str(port), *options]
     if now is not None:
         args += ["--now", now]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

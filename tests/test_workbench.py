@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import marketing_rules as mr
-from tests.serving import RULESETS, ROOT, Server, free_port, wait_until_up
+from tests.serving import ROOT, RULESETS, Server, free_port, serving
 
 pytest.importorskip("fastapi")
 
@@ -31,19 +31,9 @@ TESTIDS = ("ruleset-list", "editor", "diagnostics", "customer-form", "evaluate",
            "scenarios", "impact-chart", "findings", "save")
 
 
-@contextmanager
-def workbench(rulesets: Path) -> Iterator[Server]:
+def workbench(rulesets: Path) -> AbstractContextManager[Server]:
     """``marketing-rules workbench rulesets`` on a free port until the block ends, today fixed."""
-    port = free_port()
-    args = [sys.executable, "-m", "marketing_rules.cli", "workbench", str(rulesets), "--port", str(port),
-            "--now", TODAY, "--no-watch"]
-    process = subprocess.Popen(args, env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=rulesets.parent)
-    server = Server(process, f"http://127.0.0.1:{port}")
-    try:
-        wait_until_up(server)
-        yield server
-    finally:
-        server.stop()
+    return serving(rulesets, "--no-watch", now=TODAY, command="workbench")
 
 
 def copy_with_scenarios(target: Path) -> Path:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
@@ -99,6 +99,18 @@ class ReadOnlyList(list[Any]):
         return list, (list(self),)
 
 
+def with_grants(base: Mapping[str, ServiceAccess], grants: Iterable[Grant]) -> Mapping[str, ServiceAccess]:
+    """A row of the access matrix with each granted mode added (its terms over the service's), in
+    firing order."""
+    merged = dict(base)
+    for grant in grants:
+        current = merged.get(grant.service, ServiceAccess(()))
+        if grant.mode not in current.modes:
+            terms = {**dict(current.terms), **dict(grant.terms)}
+            merged[grant.service] = ServiceAccess((*current.modes, grant.mode), MappingProxyType(terms))
+    return MappingProxyType(merged)
+
+
 class AccessData:
     """The access of decisions: a row of the access matrix, changed by the grants of the rules that
     fired. Each row (every customer of a tier shares it) and each row with a set of grants (the
@@ -131,7 +143,7 @@ class AccessData:
         key = (by_value, granting)
         merged = self._merged.get(key)
         if merged is None:
-            merged = self._merge(base, [g for rule in granting for g in grants[rule]])
+            merged = with_grants(base, [g for rule in granting for g in grants[rule]])
             if len(self._merged) >= MERGED_HELD:  # a bound on memory: start again
                 for held in self._merged.values():
                     self._rows.pop(id(held), None)
@@ -139,17 +151,6 @@ class AccessData:
             self._rows[id(merged)] = (merged, self.build(merged))
             self._merged[key] = merged
         return merged
-
-    @staticmethod
-    def _merge(base: Mapping[str, ServiceAccess], grants: list[Grant]) -> Mapping[str, ServiceAccess]:
-        """The row with each granted mode added (its terms over the service's), in firing order."""
-        merged = dict(base)
-        for grant in grants:
-            current = merged.get(grant.service, ServiceAccess(()))
-            if grant.mode not in current.modes:
-                terms = {**dict(current.terms), **dict(grant.terms)}
-                merged[grant.service] = ServiceAccess((*current.modes, grant.mode), MappingProxyType(terms))
-        return MappingProxyType(merged)
 
     def of(self, access: Mapping[str, ServiceAccess]) -> ReadOnlyDict:
         known = self._rows.get(id(access))

@@ -7,7 +7,6 @@ import hashlib
 import json
 from collections.abc import Mapping
 from pathlib import Path as FilePath
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
@@ -15,7 +14,7 @@ from pydantic import BaseModel
 from marketing_rules.analysis.program import Grant, OfferSpec, Program, ServiceAccess, Term
 from marketing_rules.analysis.resolve import Resolver
 from marketing_rules.backends.python import compile_program
-from marketing_rules.engine.decision import EMPTY_ACCESS, AccessData, Decision, Offer, ReadOnlyDict
+from marketing_rules.engine.decision import EMPTY_ACCESS, AccessData, Decision, Offer, ReadOnlyDict, with_grants
 from marketing_rules.errors import DiagnosticSink
 from marketing_rules.load.includes import include_definitions
 from marketing_rules.load.rule_file import read_rule_file, read_text
@@ -137,15 +136,7 @@ class Ruleset:
         access = self.program.access
         base = access.table.get(str(by_value), EMPTY_ACCESS) if access is not None and by_value is not None else EMPTY_ACCESS
         grants = [g for r in fired if r in self._grants for g in self._grants[r]] if self._grants else ()
-        if not grants:
-            return base
-        merged = dict(base)
-        for grant in grants:
-            current = merged.get(grant.service, ServiceAccess(()))
-            if grant.mode not in current.modes:
-                terms = {**dict(current.terms), **dict(grant.terms)}
-                merged[grant.service] = ServiceAccess((*current.modes, grant.mode), MappingProxyType(terms))
-        return MappingProxyType(merged)
+        return with_grants(base, grants) if grants else base
 
 
 def _build_offer(spec: OfferSpec, amounts: tuple[Any, ...]) -> Offer:
