@@ -269,11 +269,16 @@ class ExpressionCompiler(NodeCompiler[exp.Expression]):
     def rounded(self, node: ast.Call) -> exp.Expression:
         args = [self.value(a) for a in node.args]
         if len(args) == 1:
+            if self.type_of(node.args[0]) == INTEGER:  # already whole (DuckDB would round through a DOUBLE)
+                return args[0]
             return exp.cast(exp.Round(this=args[0], decimals=exp.Literal.number(0)), BIGINT, copy=False)
         return self.ranged(exp.Round(this=self.exact(node.args[0]), decimals=args[1]), node)
 
     def whole(self, node: ast.Call, kind: type[exp.Floor] | type[exp.Ceil]) -> exp.Expression:
-        return exp.cast(kind(this=self.value(node.args[0])), BIGINT, copy=False)
+        value = self.value(node.args[0])
+        if self.type_of(node.args[0]) == INTEGER:  # already whole (DuckDB would floor through a DOUBLE)
+            return value
+        return exp.cast(kind(this=value), BIGINT, copy=False)
 
     def length(self, node: ast.Call) -> exp.Expression:
         arg = self.value(node.args[0])
