@@ -57,7 +57,8 @@ def _read(store: Store, source: str | Path, required: tuple[str, ...], optional:
     else:
         con.execute("DROP TABLE IF EXISTS import_rejects; DROP TABLE IF EXISTS import_rejects_scan")
         con.execute(f"CREATE OR REPLACE TEMP TABLE import_read AS SELECT * FROM read_csv({_text(path)}, "
-                    "all_varchar = true, header = true, store_rejects = true, "
+                    "all_varchar = true, header = true, delim = ',', quote = '\"', escape = '\"', "
+                    "store_rejects = true, "
                     "rejects_table = 'import_rejects', rejects_scan = 'import_rejects_scan')")
         con.execute("INSERT INTO import_unreadable SELECT line, error_message, csv_line FROM import_rejects")
         names = [r[0] for r in con.execute("DESCRIBE import_read").fetchall()]

@@ -236,17 +236,9 @@ def _identity(rs: Ruleset) -> dict[str, str]:
 
 
 def listing(store: Store) -> list[dict[str, Any]]:
-    registry, today = store.current(), store.today()
-    rows = []
-    for rid, versions in store.index.items():
-        in_force = [v for v, r in versions.items() if r.in_force(today)]
-        for rs in versions.values():
-            window = rs.effective
-            rows.append({**_identity(rs), "title": rs.title,
-                         "effective": {"from": window.from_, "until": window.until} if window else None,
-                         "released": registry.lock.fingerprint(rid, rs.version) is not None,
-                         "in_force": bool(in_force) and rs.version == in_force[-1]})
-    return rows
+    return [{**_identity(rs), "title": rs.title,
+             "effective": {"from": rs.effective.from_, "until": rs.effective.until} if rs.effective else None,
+             "released": released, "in_force": in_force} for rs, released, in_force in store.versions()]
 
 
 def health_report(store: Store, log: DecisionLog | None) -> dict[str, Any]:

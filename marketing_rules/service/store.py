@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,6 +98,16 @@ class Store:
         if not in_force:
             raise NotInForce(f"no version of {ruleset} is in force on {day.isoformat()}")
         return in_force[-1]
+
+    def versions(self) -> Iterator[tuple[Ruleset, bool, bool]]:
+        """Every version loaded, oldest first per ruleset, with whether it is released and whether it
+        is the one in force today."""
+        registry, today = self.current(), self.today()
+        for rid, versions in self.index.items():
+            in_force = [v for v, r in versions.items() if r.in_force(today)]
+            for rs in versions.values():
+                released = registry.lock.fingerprint(rid, rs.version) is not None
+                yield rs, released, bool(in_force) and rs.version == in_force[-1]
 
     def today(self) -> dt.date:
         return self.clock()

@@ -225,16 +225,14 @@ def write_or_undo(store: Store, path: Path, text: str) -> None:
 
 # -- what the endpoints answer ----------------------------------------------------------------------
 def _listing(store: Store) -> list[dict[str, Any]]:
-    registry, today, root = store.current(), store.today(), store.root.resolve()
-    found = []
-    for rid, versions in store.index.items():
-        in_force = [v for v, r in versions.items() if r.in_force(today)]
-        found.append({"ruleset": rid, "title": next(iter(versions.values())).title, "versions": [
-            {"version": rs.version, "title": rs.title, "fingerprint": rs.fingerprint,
-             "released": registry.lock.fingerprint(rid, rs.version) is not None,
-             "in_force": bool(in_force) and rs.version == in_force[-1],
-             "file": str(_path(rs).relative_to(root))} for rs in versions.values()]})
-    return found
+    root = store.root.resolve()
+    found: dict[str, dict[str, Any]] = {}
+    for rs, released, in_force in store.versions():
+        entry = found.setdefault(rs.id, {"ruleset": rs.id, "title": rs.title, "versions": []})
+        entry["versions"].append({"version": rs.version, "title": rs.title, "fingerprint": rs.fingerprint,
+                                  "released": released, "in_force": in_force,
+                                  "file": str(_path(rs).relative_to(root))})
+    return list(found.values())
 
 
 def form_facts(rs: Ruleset) -> list[dict[str, Any]]:
