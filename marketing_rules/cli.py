@@ -20,6 +20,7 @@ import click
 
 import marketing_rules as mr
 from marketing_rules.errors import Diagnostic, FactsError, RulesetError
+from marketing_rules.i18n import ENVIRONMENT, LANGUAGES, set_language
 from marketing_rules.versioning.lock import LOCK_NAME, Lock, find_lock
 from marketing_rules.versioning.registry import misnamed, placement, rule_files
 
@@ -93,8 +94,35 @@ def _names_checked(rs: mr.Ruleset, customer: dict[str, Any], strict: bool) -> No
         click.echo(f"warning: {warning}", err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group; ``--lang`` may be written before or after the command's name."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        front, rest, words = [], [], iter(args)
+        for word in words:
+            if word == "--":
+                rest += [word, *words]
+            elif word == "--lang":
+                front += [word, next(words, "")]
+            elif word.startswith("--lang="):
+                front.append(word)
+            else:
+                rest.append(word)
+        return super().parse_args(ctx, front + rest)
+
+
+def _language(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    try:
+        set_language(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+    return value
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(mr.__version__, prog_name="marketing-rules")
+@click.option("--lang", metavar="|".join(LANGUAGES), envvar=ENVIRONMENT, show_envvar=True, callback=_language,
+              expose_value=False, is_eager=True, help="Language of messages and summaries (default: en).")
 def main() -> None:
     """Declarative rules for telecom marketing: validate, evaluate and explain rulesets."""
 

@@ -12,60 +12,63 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from difflib import get_close_matches
 
-#: Stable diagnostic codes and their one-line meaning (docs/errors.md explains each).
+from marketing_rules.i18n import N_, _, n_
+
+#: Stable diagnostic codes and their one-line meaning (docs/errors.md explains each), in English;
+#: ``_(CODES[code])`` in the language in force.
 CODES: dict[str, str] = {
-    "MR001": "the YAML is malformed",
-    "MR002": "a YAML tag that would build a Python object",
-    "MR003": "a key appears twice in one mapping",
-    "MR004": "the YAML nests too deep or its aliases expand too much",
-    "MR005": "the file is not UTF-8 text",
-    "MR010": "a part of the rule file has the wrong shape",
-    "MR011": "a value is not valid for its field",
-    "MR012": "the file cannot be read",
-    "MR013": "a number that is not finite or too large",
-    "MR014": "an included definitions file cannot be read",
-    "MR015": "a shared definition is defined twice",
-    "MR101": "unknown name",
-    "MR102": "unknown function",
-    "MR103": "type error",
-    "MR104": "unknown enum value",
-    "MR105": "expression syntax error",
-    "MR106": "wrong number of arguments",
-    "MR107": "comparison with null",
-    "MR108": "an expression nests too deep or is too long",
-    "MR109": "a literal too large",
-    "MR110": "round() digits out of range",
-    "MR201": "a cycle between facts",
-    "MR202": "a fact set by rules outside one group or table",
-    "MR203": "a rule sets a fact that is not declared",
-    "MR204": "unknown package",
-    "MR205": "unknown service",
-    "MR206": "duplicate id",
-    "MR207": "bad access matrix",
-    "MR208": "a declared fact collides with a schema fact",
-    "MR209": "unknown schema",
-    "MR210": "a consistency check names something that does not exist",
-    "MR211": "a catalogue code that does not follow the code scheme",
-    "MR212": "an offer that gives a service only to tiers the access matrix denies it",
-    "MR301": "bad unary test in a decision table",
-    "MR302": "a table row has the wrong number of cells",
-    "MR303": "bad hit policy use",
-    "MR401": "a file name disagrees with its version",
-    "MR402": "a folder name disagrees with its ruleset id",
-    "MR403": "two files hold one version",
-    "MR404": "a released version has changed",
-    "MR405": "a released version is missing",
-    "MR406": "the lock file is malformed",
-    "MR501": "a scenario file is malformed",
-    "MR601": "unknown event type",
-    "MR602": "an event attribute or bound name clashes with another name",
-    "MR603": "a bad time window",
-    "MR604": "a trigger recommends something that is not an offer",
-    "MR605": "unknown points state",
-    "MR606": "unknown event attribute",
-    "MR701": "a hold-out share that is not between 0 and 100%",
-    "MR702": "a reward without a cost under a cost budget",
-    "MR703": "a campaign score that is not a number",
+    "MR001": N_("the YAML is malformed"),
+    "MR002": N_("a YAML tag that would build a Python object"),
+    "MR003": N_("a key appears twice in one mapping"),
+    "MR004": N_("the YAML nests too deep or its aliases expand too much"),
+    "MR005": N_("the file is not UTF-8 text"),
+    "MR010": N_("a part of the rule file has the wrong shape"),
+    "MR011": N_("a value is not valid for its field"),
+    "MR012": N_("the file cannot be read"),
+    "MR013": N_("a number that is not finite or too large"),
+    "MR014": N_("an included definitions file cannot be read"),
+    "MR015": N_("a shared definition is defined twice"),
+    "MR101": N_("unknown name"),
+    "MR102": N_("unknown function"),
+    "MR103": N_("type error"),
+    "MR104": N_("unknown enum value"),
+    "MR105": N_("expression syntax error"),
+    "MR106": N_("wrong number of arguments"),
+    "MR107": N_("comparison with null"),
+    "MR108": N_("an expression nests too deep or is too long"),
+    "MR109": N_("a literal too large"),
+    "MR110": N_("round() digits out of range"),
+    "MR201": N_("a cycle between facts"),
+    "MR202": N_("a fact set by rules outside one group or table"),
+    "MR203": N_("a rule sets a fact that is not declared"),
+    "MR204": N_("unknown package"),
+    "MR205": N_("unknown service"),
+    "MR206": N_("duplicate id"),
+    "MR207": N_("bad access matrix"),
+    "MR208": N_("a declared fact collides with a schema fact"),
+    "MR209": N_("unknown schema"),
+    "MR210": N_("a consistency check names something that does not exist"),
+    "MR211": N_("a catalogue code that does not follow the code scheme"),
+    "MR212": N_("an offer that gives a service only to tiers the access matrix denies it"),
+    "MR301": N_("bad unary test in a decision table"),
+    "MR302": N_("a table row has the wrong number of cells"),
+    "MR303": N_("bad hit policy use"),
+    "MR401": N_("a file name disagrees with its version"),
+    "MR402": N_("a folder name disagrees with its ruleset id"),
+    "MR403": N_("two files hold one version"),
+    "MR404": N_("a released version has changed"),
+    "MR405": N_("a released version is missing"),
+    "MR406": N_("the lock file is malformed"),
+    "MR501": N_("a scenario file is malformed"),
+    "MR601": N_("unknown event type"),
+    "MR602": N_("an event attribute or bound name clashes with another name"),
+    "MR603": N_("a bad time window"),
+    "MR604": N_("a trigger recommends something that is not an offer"),
+    "MR605": N_("unknown points state"),
+    "MR606": N_("unknown event attribute"),
+    "MR701": N_("a hold-out share that is not between 0 and 100%"),
+    "MR702": N_("a reward without a cost under a cost budget"),
+    "MR703": N_("a campaign score that is not a number"),
 }
 
 
@@ -93,7 +96,7 @@ class Diagnostic:
 
     def render(self) -> str:
         """The diagnostic as a compiler would print it, with a caret under the offending text."""
-        where = f"rule '{self.rule}': " if self.rule else ""
+        where = _("rule '{rule}': ", rule=self.rule) if self.rule else ""
         text = f"{self.location()}: {self.code} {where}{self.message}"
         if self.hint:
             text += f"; {self.hint}"
@@ -122,8 +125,7 @@ class RulesetError(Exception):
         super().__init__(self.render())
 
     def render(self) -> str:
-        count = len(self.diagnostics)
-        head = f"{count} error{'s' if count != 1 else ''} in ruleset"
+        head = n_("{count} error in ruleset", "{count} errors in ruleset", len(self.diagnostics))
         return head + "\n" + "\n".join(d.render() for d in self.diagnostics)
 
     @property
@@ -197,7 +199,7 @@ class Unsupported(NotImplementedError):
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     """A "did you mean" hint for a misspelt name, or None when nothing is close."""
     close = get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else None
+    return _("did you mean '{name}'?", name=close[0]) if close else None
 
 
 @dataclass
