@@ -5,7 +5,7 @@
 
 Messages are the first argument of ``_`` and ``N_`` and the two first of ``n_``
 (:mod:`marketing_rules.i18n`). A message the code no longer uses leaves the catalogue. ``--part
-FOLDER --out FILE`` writes the messages of one folder to a file of their own (translations kept from
+PATH... --out FILE`` writes the messages of some files or folders to a file of their own (translations kept from
 FILE and the catalogue), and ``--merge FILE...`` takes translations from such files back in.
 """
 
@@ -14,11 +14,11 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract_from_dir, extract_from_file
 from babel.messages.pofile import read_po, write_po
 
 from marketing_rules.i18n import DOMAIN, LOCALE
@@ -34,13 +34,20 @@ def new_catalogue(lang: str | None = None) -> Catalog:
     return catalogue
 
 
-def extracted(under: str = "") -> Catalog:
-    """Every message the code marks (under the folder ``under`` of the package, or all), with its files."""
+def extracted(parts: Sequence[str] = ()) -> Catalog:
+    """Every message the code marks (in the given files and folders of the package, or all), with its
+    files."""
     catalogue = new_catalogue()
-    for path, line, message, _comments, _context in extract_from_dir(
-        str(PACKAGE / under), method_map=[("**.py", "python")], keywords=KEYWORDS, strip_comment_tags=True
-    ):
-        catalogue.add(message, locations=[(str(Path("marketing_rules", under, path)), line)])
+    for part in parts or [""]:
+        where = PACKAGE / part
+        if where.is_file():
+            found = ((where.name, *found) for found in extract_from_file("python", where, keywords=KEYWORDS))
+            base = where.parent
+        else:
+            found = extract_from_dir(str(where), method_map=[("**.py", "python")], keywords=KEYWORDS)
+            base = where
+        for path, line, message, _comments, _context in found:
+            catalogue.add(message, locations=[(str(Path("marketing_rules") / (base / path).relative_to(PACKAGE)), line)])
     return catalogue
 
 
@@ -98,11 +105,11 @@ def fill(catalogue: Catalog, sources: Iterable[Catalog]) -> None:
                     target.string = message.string
 
 
-def update(lang: str, under: str = "", out: Path | None = None, merge: Iterable[Path] = ()) -> Catalog:
+def update(lang: str, parts: Sequence[str] = (), out: Path | None = None, merge: Iterable[Path] = ()) -> Catalog:
     main_path = po_path(lang)
     path = out or main_path
     catalogue = read(path, lang)
-    template = extracted(under)
+    template = extracted(parts)
     template.creation_date = catalogue.creation_date
     catalogue.update(template, no_fuzzy_matching=True, update_creation_date=False)
     catalogue.obsolete.clear()
@@ -115,8 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only list problems; exit 1 if there is one")
     parser.add_argument("--lang", default="zh")
-    parser.add_argument("--part", default="", help="a folder of the package, e.g. load")
-    parser.add_argument("--out", type=Path, help="with --part: the file to write that folder's messages to")
+    parser.add_argument("--part", nargs="*", default=[], help="files or folders of the package, e.g. load cli.py")
+    parser.add_argument("--out", type=Path, help="with --part: the file to write their messages to")
     parser.add_argument("--merge", type=Path, nargs="*", default=[], help="files to take translations from")
     arguments = parser.parse_args(argv)
     if arguments.check:
@@ -126,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         catalogue = update(arguments.lang, arguments.part, arguments.out, arguments.merge)
         found = problems(catalogue)
-    for problem in found:
+    for problem in found if arguments.check else found[:10]:
         print(problem)
     print(f"{len(catalogue)} messages, {len(found)} problems", file=sys.stderr)
     return 1 if found and arguments.check else 0
