@@ -119,7 +119,8 @@ class Report:
                    ruleset=self.ruleset, version=self.version, findings=len(self.findings),
                    proved=len(self.proved), unknown=len(self.unknown))]
         for finding in self.findings:
-            lines.append(f"  {kind_text(finding.kind):<14} {', '.join(finding.rules) or _('ruleset')}: {finding.message}")
+            rules = ", ".join(finding.rules) or _("ruleset")
+            lines.append(f"  {kind_text(finding.kind):<14} {rules}: {finding.message}")
             if finding.witness is not None:
                 facts = ", ".join(f"{k}={v!r}" for k, v in finding.witness.items() if k != "id")
                 lines.append(f"  {'':<14} " + _("witness: {facts}", facts=facts or _("(no facts)")))

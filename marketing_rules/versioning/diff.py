@@ -155,8 +155,8 @@ class Impact:
                  _("{customers} customers decided under both versions", customers=customers)]
         offers = sorted(set(self.offers_before) | set(self.offers_after))
         if offers:
-            lines.append(f"\n{_('offer'):<28}{_('before'):>9}{_('after'):>9}{_('gain'):>8}{_('lose'):>8}  "
-                         + _("sample customers"))
+            heads = (_("offer"), _("before"), _("after"), _("gain"), _("lose"), _("sample customers"))
+            lines.append("\n{:<28}{:>9}{:>9}{:>8}{:>8}  {}".format(*heads))
             for offer in offers:
                 gain, lose = self.gained.get(offer, Movement()), self.lost.get(offer, Movement())
                 samples = ", ".join(["+" + s for s in gain.samples[:2]] + ["-" + s for s in lose.samples[:2]])
