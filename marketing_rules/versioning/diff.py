@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+from unicodedata import east_asian_width
 
 from marketing_rules.engine.decision import Offer
 from marketing_rules.engine.ruleset import Ruleset
@@ -34,6 +35,12 @@ def _word(word: str) -> str:
     return _(WORDS[word]) if word in WORDS else word
 
 
+def _fit(text: str, width: int, right: bool = False) -> str:
+    """``text`` padded to ``width`` columns of a terminal (a Chinese character takes two)."""
+    room = " " * max(width - sum(2 if east_asian_width(c) in "WF" else 1 for c in text), 0)
+    return room + text if right else text + room
+
+
 @dataclass(frozen=True)
 class Change:
     part: str  # rule, offer, table, service, access, fact, constant, package, header
@@ -43,7 +50,7 @@ class Change:
 
     def __str__(self) -> str:
         detail = f" ({', '.join(self.fields)})" if self.fields else ""
-        return f"{_word(self.change):<8} {_word(self.part):<9} {self.id}{detail}"
+        return f"{_fit(_word(self.change), 8)} {_fit(_word(self.part), 9)} {self.id}{detail}"
 
 
 def structural(old: Ruleset, new: Ruleset) -> list[Change]:
@@ -155,8 +162,9 @@ class Impact:
                  _("{customers} customers decided under both versions", customers=customers)]
         offers = sorted(set(self.offers_before) | set(self.offers_after))
         if offers:
-            heads = (_("offer"), _("before"), _("after"), _("gain"), _("lose"), _("sample customers"))
-            lines.append("\n{:<28}{:>9}{:>9}{:>8}{:>8}  {}".format(*heads))
+            heads = [_fit(_("offer"), 28), _fit(_("before"), 9, right=True), _fit(_("after"), 9, right=True),
+                     _fit(_("gain"), 8, right=True), _fit(_("lose"), 8, right=True), "  ", _("sample customers")]
+            lines.append("\n" + "".join(heads))
             for offer in offers:
                 gain, lose = self.gained.get(offer, Movement()), self.lost.get(offer, Movement())
                 samples = ", ".join(["+" + s for s in gain.samples[:2]] + ["-" + s for s in lose.samples[:2]])
