@@ -21,6 +21,7 @@ from marketing_rules.engine.explain import Check, explain
 from marketing_rules.expressions import ast
 from marketing_rules.expressions.evaluate import value_of
 from marketing_rules.expressions.text import literal_text
+from marketing_rules.i18n import _
 
 MAX_PAIR_TRIALS = 20_000
 _INVERSE = {"+": "-", "-": "+", "*": "/", "/": "*"}
@@ -49,9 +50,10 @@ class WhatItTakes:
 
     def __str__(self) -> str:
         if self.already:
-            return f"customer {self.customer} is already eligible for '{self.offer}'"
+            return _("customer {customer} is already eligible for '{offer}'", customer=self.customer, offer=self.offer)
         if not self.possible:
-            return f"no change of numeric facts makes customer {self.customer} eligible for '{self.offer}': {self.reason}"
+            return _("no change of numeric facts makes customer {customer} eligible for '{offer}': {reason}",
+                     customer=self.customer, offer=self.offer, reason=self.reason)
         return ", ".join(str(c) for c in self.changes)
 
 
@@ -63,7 +65,8 @@ def what_would_it_take(program: Program, decide: Callable[[dict[str, Any]], Deci
     """
     rule = program.unit(offer_id)
     if not isinstance(rule, Rule):
-        raise KeyError(f"no rule or offer '{offer_id}' in {program.ruleset} {program.version}")
+        raise KeyError(_("no rule or offer '{offer}' in {ruleset} {version}", offer=offer_id, ruleset=program.ruleset,
+                         version=program.version))
     facts = validate(customer)
     who = str(facts.get("id"))
     if offer_id in decide(facts).fired:
@@ -193,7 +196,8 @@ def _blocking_reason(program: Program, decide: Callable[[dict[str, Any]], Decisi
                      rule: Rule) -> str:
     explanation = explain(program, decide, facts, rule.id)
     if explanation.blocked_by:
-        return explanation.verdict.removeprefix("not eligible: ")
+        return _("group '{group}' already gave '{rule}', which fired first", group=rule.group,
+                 rule=explanation.blocked_by)
     failing: list[str] = []
 
     def visit(check: Check) -> None:
@@ -205,4 +209,5 @@ def _blocking_reason(program: Program, decide: Callable[[dict[str, Any]], Decisi
 
     if explanation.condition is not None:
         visit(explanation.condition)
-    return "it also needs " + "; ".join(failing) if failing else "its conditions cannot all hold"
+    return _("it also needs {conditions}", conditions="; ".join(failing)) if failing else \
+        _("its conditions cannot all hold")
