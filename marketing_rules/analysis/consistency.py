@@ -19,7 +19,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Protocol
-from unicodedata import east_asian_width
 
 import z3
 
@@ -30,7 +29,7 @@ from marketing_rules.analysis.symbolic import Encoder, Encoding, TableTrace
 from marketing_rules.errors import EvaluationError
 from marketing_rules.expressions import ast
 from marketing_rules.expressions.evaluate import truth_of
-from marketing_rules.i18n import N_, _
+from marketing_rules.i18n import N_, _, fit
 
 
 class Decided(Protocol):
@@ -67,11 +66,6 @@ def kind_text(kind: str) -> str:
     """A kind of finding (or "unknown", "proved") in the language in force."""
     return _(KINDS[kind]) if kind in KINDS else kind
 
-
-def _fit(text: str, width: int, right: bool = False) -> str:
-    """``text`` padded to ``width`` columns of a terminal (a Chinese character takes two)."""
-    room = " " * max(width - sum(2 if east_asian_width(c) in "WF" else 1 for c in text), 0)
-    return room + text if right else text + room
 
 
 TIMEOUT_MS = 10_000  # one solver question
@@ -127,16 +121,16 @@ class Report:
                    proved=len(self.proved), unknown=len(self.unknown))]
         for finding in self.findings:
             rules = ", ".join(finding.rules) or _("ruleset")
-            lines.append(f"  {_fit(kind_text(finding.kind), 14)} " + _("{rules}: {message}", rules=rules,
+            lines.append(f"  {fit(kind_text(finding.kind), 14)} " + _("{rules}: {message}", rules=rules,
                                                                              message=finding.message))
             if finding.witness is not None:
                 facts = ", ".join(f"{k}={v!r}" for k, v in finding.witness.items() if k != "id")
                 lines.append(f"  {'':<14} " + _("witness: {facts}", facts=facts or _("(no facts)")))
         for unknown in self.unknown:
-            lines.append(f"  {_fit(kind_text('unknown'), 14)} " + _("{rules}: {message}", rules=", ".join(
+            lines.append(f"  {fit(kind_text('unknown'), 14)} " + _("{rules}: {message}", rules=", ".join(
                 unknown.rules) or unknown.check, message=unknown.reason))
         for proof in self.proved if verbose else ():
-            lines.append(f"  {_fit(kind_text('proved'), 14)} {proof}")
+            lines.append(f"  {fit(kind_text('proved'), 14)} {proof}")
         return "\n".join(lines)
 
     def as_dict(self) -> dict[str, Any]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from unicodedata import east_asian_width
 
 from marketing_rules.analysis.program import AllOf, AnyOf, Cond, Expression, NotOf, Program, Rule, Table
 from marketing_rules.engine.decision import Decision
@@ -18,7 +17,7 @@ from marketing_rules.expressions import ast
 from marketing_rules.expressions.compiler import NodeCompiler
 from marketing_rules.expressions.evaluate import truth_of
 from marketing_rules.expressions.text import literal_text, to_text
-from marketing_rules.i18n import N_, _
+from marketing_rules.i18n import N_, _, fit
 
 _WORD = {True: N_("true"), False: N_("false"), None: N_("unknown")}  # shown with _(): translated when shown
 _LABELS = {"all of": N_("all of"), "any of": N_("any of"), "not": N_("not")}
@@ -37,7 +36,7 @@ class Check:
         pad = "  " * depth
         values = ", ".join(f"{k} = {literal_text(v)}" for k, v in self.values.items())
         word = _(_WORD[self.result])
-        line = f"{pad}[{_right(word, 7)}] {self.text}" + (f"    ({values})" if values and not self.children else "")
+        line = f"{pad}[{fit(word, 7, right=True)}] {self.text}" + (f"    ({values})" if values and not self.children else "")
         return [line] + [text for c in self.children for text in c.lines(depth + 1)]
 
     def as_dict(self) -> dict[str, Any]:
@@ -225,11 +224,6 @@ EXPLAIN_OPERATORS: dict[str, Callable[[ConditionExplainer, Any], Check]] = {
 }
 ConditionExplainer.operators = EXPLAIN_OPERATORS
 
-
-def _right(word: str, width: int) -> str:
-    """``word`` aligned right in ``width`` columns of a terminal (a Chinese character takes two)."""
-    shown = sum(2 if east_asian_width(c) in "WF" else 1 for c in word)
-    return " " * max(width - shown, 0) + word
 
 
 def _text_of(node: ast.Expr, text: str) -> str:

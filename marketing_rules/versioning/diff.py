@@ -13,12 +13,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
-from unicodedata import east_asian_width
 
 from marketing_rules.engine.decision import Offer
 from marketing_rules.engine.ruleset import Ruleset
 from marketing_rules.errors import EvaluationError, FactsError
-from marketing_rules.i18n import N_, _
+from marketing_rules.i18n import N_, _, fit
 
 SAMPLES = 5
 
@@ -35,11 +34,6 @@ def _word(word: str) -> str:
     return _(WORDS[word]) if word in WORDS else word
 
 
-def _fit(text: str, width: int, right: bool = False) -> str:
-    """``text`` padded to ``width`` columns of a terminal (a Chinese character takes two)."""
-    room = " " * max(width - sum(2 if east_asian_width(c) in "WF" else 1 for c in text), 0)
-    return room + text if right else text + room
-
 
 @dataclass(frozen=True)
 class Change:
@@ -50,7 +44,7 @@ class Change:
 
     def __str__(self) -> str:
         detail = f" ({', '.join(self.fields)})" if self.fields else ""
-        return f"{_fit(_word(self.change), 8)} {_fit(_word(self.part), 9)} {self.id}{detail}"
+        return f"{fit(_word(self.change), 8)} {fit(_word(self.part), 9)} {self.id}{detail}"
 
 
 def structural(old: Ruleset, new: Ruleset) -> list[Change]:
@@ -162,8 +156,8 @@ class Impact:
                  _("{customers} customers decided under both versions", customers=customers)]
         offers = sorted(set(self.offers_before) | set(self.offers_after))
         if offers:
-            heads = [_fit(_("offer"), 28), _fit(_("before"), 9, right=True), _fit(_("after"), 9, right=True),
-                     _fit(_("gain"), 8, right=True), _fit(_("lose"), 8, right=True), "  ", _("sample customers")]
+            heads = [fit(_("offer"), 28), fit(_("before"), 9, right=True), fit(_("after"), 9, right=True),
+                     fit(_("gain"), 8, right=True), fit(_("lose"), 8, right=True), "  ", _("sample customers")]
             lines.append("\n" + "".join(heads))
             for offer in offers:
                 gain, lose = self.gained.get(offer, Movement()), self.lost.get(offer, Movement())
