@@ -92,3 +92,22 @@ def test_a_thread_keeps_its_own_language() -> None:
         thread.join()
         assert language() == "zh"
     assert seen["other"] == "en"
+
+
+GOLF_CUSTOMER = {"id": "13900000004", "card": "silver", "arpu_3m": 160, "status": "active", "package_fee": 188}
+
+
+def test_an_answer_keeps_the_language_it_was_asked_in() -> None:
+    rs = mr.load_ruleset("rulesets/gotone-vip/1.0.0.yaml")
+    asked_in_chinese = rs.explain(GOLF_CUSTOMER, "prestore-golf", lang="zh")
+    with messages_in("zh"):
+        shown_in_chinese = str(rs.explain(GOLF_CUSTOMER, "prestore-golf"))
+    assert str(asked_in_chinese) == shown_in_chinese != str(rs.explain(GOLF_CUSTOMER, "prestore-golf"))
+    assert str(asked_in_chinese).splitlines()[1] == "  [ 不成立] 全部满足"
+    taken = rs.what_would_it_take({**GOLF_CUSTOMER, "card": "gold"}, "prestore-golf", lang="zh")
+    with messages_in("zh"):
+        assert str(taken) == str(rs.what_would_it_take({**GOLF_CUSTOMER, "card": "gold"}, "prestore-golf"))
+    report = rs.check(lang="zh")
+    with messages_in("zh"):
+        shown_in_chinese = rs.check().render()
+    assert report.render() == shown_in_chinese != rs.check().render()

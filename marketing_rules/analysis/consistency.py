@@ -29,7 +29,7 @@ from marketing_rules.analysis.symbolic import Encoder, Encoding, TableTrace
 from marketing_rules.errors import EvaluationError
 from marketing_rules.expressions import ast
 from marketing_rules.expressions.evaluate import truth_of
-from marketing_rules.i18n import N_, _, fit
+from marketing_rules.i18n import N_, _, fit, language, messages_in
 
 
 class Decided(Protocol):
@@ -110,12 +110,17 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     unknown: list[Unknown] = field(default_factory=list)
     proved: list[str] = field(default_factory=list)
+    lang: str = field(default_factory=language, repr=False, compare=False)  # the words' language
 
     @property
     def ok(self) -> bool:
         return not self.findings
 
     def render(self, verbose: bool = False) -> str:
+        with messages_in(self.lang):
+            return self._text(verbose)
+
+    def _text(self, verbose: bool) -> str:
         lines = [_("{ruleset} {version}: {findings} findings, {proved} properties proved, {unknown} unknown",
                    ruleset=self.ruleset, version=self.version, findings=len(self.findings),
                    proved=len(self.proved), unknown=len(self.unknown))]

@@ -17,7 +17,7 @@ from marketing_rules.expressions import ast
 from marketing_rules.expressions.compiler import NodeCompiler
 from marketing_rules.expressions.evaluate import truth_of
 from marketing_rules.expressions.text import literal_text, to_text
-from marketing_rules.i18n import N_, _, fit
+from marketing_rules.i18n import N_, _, fit, language, messages_in
 
 _WORD = {True: N_("true"), False: N_("false"), None: N_("unknown")}  # shown with _(): translated when shown
 _LABELS = {"all of": N_("all of"), "any of": N_("any of"), "not": N_("not")}
@@ -58,6 +58,7 @@ class Explanation:
     blocked_by: str | None = None
     rows: tuple[Check, ...] = ()
     decision: Decision | None = field(default=None, repr=False, compare=False)
+    lang: str = field(default_factory=language, repr=False, compare=False)  # the words' language
 
     @property
     def eligible(self) -> bool:
@@ -65,6 +66,10 @@ class Explanation:
         return self.fired
 
     def __str__(self) -> str:
+        with messages_in(self.lang):
+            return self._text()
+
+    def _text(self) -> str:
         name = _("{id} ({title})", id=self.target, title=self.title) if self.title else self.target
         heading = _HEADINGS.get(self.kind, _HEADINGS["rule"])
         lines = [_(heading, name=name, customer=self.customer, verdict=self.verdict)]

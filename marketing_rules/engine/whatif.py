@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +21,7 @@ from marketing_rules.engine.explain import Check, explain
 from marketing_rules.expressions import ast
 from marketing_rules.expressions.evaluate import value_of
 from marketing_rules.expressions.text import literal_text
-from marketing_rules.i18n import _
+from marketing_rules.i18n import _, language, messages_in
 
 MAX_PAIR_TRIALS = 20_000
 _INVERSE = {"+": "-", "-": "+", "*": "/", "/": "*"}
@@ -47,8 +47,13 @@ class WhatItTakes:
     possible: bool
     changes: tuple[Change, ...] = ()
     reason: str = ""
+    lang: str = field(default_factory=language, repr=False, compare=False)  # the words' language
 
     def __str__(self) -> str:
+        with messages_in(self.lang):
+            return self._text()
+
+    def _text(self) -> str:
         if self.already:
             return _("customer {customer} is already eligible for '{offer}'", customer=self.customer, offer=self.offer)
         if not self.possible:
