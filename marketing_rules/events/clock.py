@@ -46,7 +46,7 @@ def period_key(moment: dt.datetime, period: str) -> tuple[int, ...]:
     if period == "day":
         return (moment.year, moment.month, moment.day)
     if period == "week":
-        year, week, _ = moment.isocalendar()
+        year, week, _day = moment.isocalendar()
         return (year, week)
     if period == "month":
         return (moment.year, moment.month)
