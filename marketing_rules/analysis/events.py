@@ -112,7 +112,7 @@ class EventsResolver:
                 self.r._error("MR602", _("event attribute '{name}' is a key every event has", name=attr)
                               if attr in EVENT_KEYS else
                               _("event attribute '{name}' has the name of {other}", name=attr, other=clash), attr_path,
-                              _("give the attribute a name of its own, e.g. {example}", example=f"{name}_{attr}"),
+                              _("give the attribute a name of its own, e.g. {example}", example=name + "_" + attr),
                               key=True)
                 continue
             if spec.type == "enum" and not spec.values:
