@@ -18,6 +18,7 @@ HTML_LANG = {"en": "en", "zh": "zh-CN"}
 OFFER_COLUMNS = (N_("offer"), N_("code"), N_("contacted"), N_("held out"), N_("hold-out share"), N_("took up"),
                  N_("take-up"), N_("ARPU before"), N_("ARPU after"), N_("uplift per contacted [95%]"),
                  N_("per taker [95%]"), N_("uplift ratio"), N_("from"), N_("reward cost"), N_("incremental revenue"))
+LASTING_COLUMNS = (N_("month"), N_("ARPU uplift per contacted [95%]"))
 IMPORT_COLUMNS = (N_("kind"), N_("file"), N_("rows"), N_("imported"), N_("rejected"))
 GROUPS = {"contacted": N_("contacted"), "held_out": N_("held out")}
 
@@ -26,11 +27,12 @@ def render_html(report: dict[str, Any]) -> str:
     """The page for a report from :func:`marketing_rules.campaign.report.campaign_report`, in the
     language in force (:func:`marketing_rules.i18n.messages_in`)."""
     title = escape(_("Campaign report"))
-    body = [f"<h1>{title}</h1><p class=meta>{escape(_('store {path}', path=report['store']))}</p>"]
+    store = escape(_("store {path}", path=report["store"]))
+    body = [f"<h1>{title}</h1><p class=meta>{store}</p>"]
     for campaign in report["campaigns"]:
         body.append(_campaign(campaign))
     if not report["campaigns"]:
-        body.append(f"<p>{escape(_('No campaign in the store.'))}</p>")
+        body.append(_para(_("No campaign in the store.")))
     body.append(_imports(report.get("imports", [])))
     return (f"<!DOCTYPE html><html lang={HTML_LANG.get(language(), 'en')}><head><meta charset=utf-8><title>{title}</title>"
             f"<style>{_CSS}</style></head><body>{''.join(body)}</body></html>\n")
@@ -66,6 +68,10 @@ def _heading(tag: str, text: str) -> str:
     return f"<{tag}>{escape(text)}</{tag}>"
 
 
+def _para(text: str) -> str:
+    return f"<p>{escape(text)}</p>"
+
+
 def _header(columns: tuple[str, ...]) -> str:
     """A table's header row, its column names in the language in force."""
     return "<tr>" + "".join(f"<th>{escape(_(column))}</th>" for column in columns) + "</tr>"
@@ -84,8 +90,7 @@ def _offer_row(o: dict[str, Any]) -> str:
 def _lasting(o: dict[str, Any]) -> str:
     rows = "".join(f"<tr><td>{escape(m['month'])}</td><td>{_interval(m['contact'], m['low'], m['high'])}</td></tr>"
                    for m in o["lasting"])
-    head = f"<tr><th>{escape(_('month'))}</th><th>{escape(_('ARPU uplift per contacted [95%]'))}</th></tr>"
-    return f"<table>{head}{rows}</table>" if rows else ""
+    return f"<table>{_header(LASTING_COLUMNS)}{rows}</table>" if rows else ""
 
 
 def _imports(imports: list[dict[str, Any]]) -> str:
@@ -93,7 +98,7 @@ def _imports(imports: list[dict[str, Any]]) -> str:
         return ""
     rows = "".join(f"<tr><td>{escape(i['kind'])}</td><td>{escape(i['source'])}</td><td>{i['rows']}</td>"
                    f"<td>{i['accepted']}</td><td>{i['rejected']}</td></tr>" for i in imports)
-    return f"{_heading('h2', _('Imports'))}<table>{_header(IMPORT_COLUMNS)}{rows}</table>"
+    return _heading("h2", _("Imports")) + f"<table>{_header(IMPORT_COLUMNS)}{rows}</table>"
 
 
 def forest(offers: list[dict[str, Any]]) -> str:
@@ -107,7 +112,7 @@ def forest(offers: list[dict[str, Any]]) -> str:
         elif u["contact"] is not None:
             points.append((_("{offer} (per contacted)", offer=o["offer"]), u["contact"], u["low"], u["high"]))
     if not points:
-        return f"<p>{escape(_('No uplift to show: no billing before and after.'))}</p>"
+        return _para(_("No uplift to show: no billing before and after."))
     lo = min(0.0, *(p[2] for p in points))
     hi = max(0.0, *(p[3] for p in points))
     lo, hi = float(lo), float(hi)
@@ -136,7 +141,7 @@ def months_chart(months: list[dict[str, Any]]) -> str:
               for g in ("contacted", "held_out")}
     values = [float(v) for s in series.values() for _, v in s]
     if not values:
-        return f"<p>{escape(_('No billing for this offer.'))}</p>"
+        return _para(_("No billing for this offer."))
     offsets = [int(m["offset"]) for m in months]
     lo, hi = min(values), max(values)
     pad = (hi - lo) * 0.1 or 1.0
@@ -169,7 +174,7 @@ def months_chart(months: list[dict[str, Any]]) -> str:
 def bars(items: list[tuple[str, float]]) -> str:
     """Horizontal bars of rates (0..1)."""
     if not items:
-        return f"<p>{escape(_('No take-up.'))}</p>"
+        return _para(_("No take-up."))
     top = max(v for _, v in items) or 1.0
     row = 20
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{row * len(items) + 6}" role="img">']
