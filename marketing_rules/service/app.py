@@ -335,9 +335,10 @@ class _Language:
         try:
             lang = requested_language(scope)
         except _UnknownLanguage as error:
-            body = dumps({"detail": [{"loc": ["query", "lang"], "type": "value_error", "input": error.asked,
-                                      "msg": _("unknown language '{lang}': choose one of {languages}",
-                                               lang=error.asked, languages=", ".join(LANGUAGES))}]})
+            with messages_in(_header_language(scope)):  # said in the language of the header, if any
+                msg = _("unknown language '{lang}': choose one of {languages}", lang=error.asked,
+                        languages=", ".join(LANGUAGES))
+            body = dumps({"detail": [{"loc": ["query", "lang"], "type": "value_error", "input": error.asked, "msg": msg}]})
             await send({"type": "http.response.start", "status": 422, "headers": [
                 (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
             return await send({"type": "http.response.body", "body": body})
@@ -362,6 +363,10 @@ def requested_language(scope: Scope) -> str | None:
                     return normalise(value)
                 except ValueError:
                     raise _UnknownLanguage(value) from None
+    return _header_language(scope)
+
+
+def _header_language(scope: Scope) -> str | None:
     for name, value in scope["headers"]:
         if name == b"accept-language":
             return accepted_language(value.decode("latin-1"))
