@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 import marketing_rules as mr
+import tests.test_workbench_browser as browsing
 from marketing_rules.i18n import messages_in
 from tests.serving import RULESETS, Server, serving
 
@@ -66,10 +67,11 @@ def misspelt(folder: Path) -> str:
 
 def diagnostics_in(lang: str, folder: Path, text: str) -> list[dict[str, Any]]:
     """The diagnostics the library gives for ``text`` in ``lang``, as the workbench answers them."""
-    with messages_in(lang), pytest.raises(mr.RulesetError) as caught:
-        mr.load_ruleset(folder / "gotone-vip" / "1.2.0.yaml", text=text)
-    return [{"code": d.code, "message": d.message, "line": d.line, "column": d.column, "rule": d.rule,
-             "hint": d.hint, "text": d.render()} for d in caught.value.diagnostics]
+    with messages_in(lang):
+        with pytest.raises(mr.RulesetError) as caught:
+            mr.load_ruleset(folder / "gotone-vip" / "1.2.0.yaml", text=text)
+        return [{"code": d.code, "message": d.message, "line": d.line, "column": d.column, "rule": d.rule,
+                 "hint": d.hint, "text": d.render()} for d in caught.value.diagnostics]
 
 
 def plain(value: Any) -> Any:
@@ -141,15 +143,16 @@ def test_the_workbench_evaluates_and_explains_in_chinese(bench: Server, folder: 
     body = bench.client.post(f"{api()}/evaluate", params={"lang": "zh"}, json={"text": text, "customer": ORDINARY}).json()
     rs = mr.load_ruleset(folder / "gotone-vip" / "1.2.0.yaml")
     offers = {o["offer"]: o for o in body["offers"]}
-    with messages_in("zh"):
+    with messages_in("zh"):  # words are made when the explanation is made and when it is written out
         explained = rs.explain(ORDINARY, "prestore-lecture")
-        remedy = rs.what_would_it_take(ORDINARY, "prestore-lecture")
+        chinese, as_dict = str(explained), plain(explained.as_dict())
+        remedy = str(rs.what_would_it_take(ORDINARY, "prestore-lecture"))
     with messages_in("en"):
         english = str(rs.explain(ORDINARY, "prestore-lecture"))
     lecture = offers["prestore-lecture"]
-    assert lecture["text"] == str(explained) != english
-    assert lecture["explanation"] == plain(explained.as_dict())
-    assert lecture["what_would_it_take"]["text"] == str(remedy)
+    assert lecture["text"] == chinese != english
+    assert lecture["explanation"] == as_dict
+    assert lecture["what_would_it_take"]["text"] == remedy
     impact = bench.client.post(f"{api()}/impact", params={"lang": "zh"}, json={"text": text, "city": 50, "seed": 3})
     assert impact.json()["source"] == "50 位模拟客户（随机种子 3）"
     assert bench.post(f"{api()}/impact", {"text": text, "city": 50, "seed": 3}).json()["source"] == \
@@ -306,3 +309,48 @@ def test_an_unknown_campaign_in_chinese(campaign: Path) -> None:
     with messages_in("en"), pytest.raises(CampaignError) as english:
         campaign_report(campaign, campaign="nope")
     assert str(english.value) == f"no campaign 'nope' in {campaign}; the campaigns are sim"
+
+
+# -- the workbench page -------------------------------------------------------------------------------
+def test_the_page_passes_its_language_to_every_call(bench: Server) -> None:
+    html = bench.get("/workbench/").text
+    assert 'const url = "api/" + path + (path.includes("?") ? "&" : "?") + "lang=" + encodeURIComponent(lang);' in html
+    assert html.count("fetch(") == 1  # every call goes through api()
+
+
+@pytest.fixture
+def tab() -> Iterator[Any]:
+    """A page in headless Chromium (as tests/test_workbench_browser.py opens it), without script errors."""
+    if browsing.CHROMIUM is None:
+        pytest.skip("no chromium binary (apt-get install chromium)")
+    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=browsing.CHROMIUM, args=["--no-sandbox"])
+        context = chromium.new_context(viewport={"width": 1400, "height": 900}, locale="en-US")
+        opened = context.new_page()
+        opened.set_default_timeout(browsing.TIMEOUT)
+        errors: list[str] = []
+        opened.on("pageerror", lambda error: errors.append(str(error)))
+        yield opened
+        chromium.close()
+    assert errors == [], errors
+
+
+@pytest.mark.browser
+def test_the_page_shows_a_chinese_diagnostic_when_switched_to_chinese(tab: Any, bench: Server, folder: Path) -> None:
+    page = tab
+    browsing.open_version(page, bench, "1.2.0", lang="en")
+    text = browsing.editor_text(page)
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if "arpu < arpu_prev" in t)
+    column = text.splitlines()[line - 1].index("arpu_prev") + 1
+    browsing.put_cursor(page, line, column + len("arpu_pre"))
+    page.keyboard.press("Backspace")  # arpu_prev -> arpu_prv
+    english, chinese = (diagnostics_in(lang, folder, misspelt(folder))[0]["message"] for lang in ("en", "zh"))
+    box = browsing.by("diagnostics")
+    page.locator(f"{box} .diagnostic[data-code=MR101]").wait_for()
+    assert english in page.locator(box).inner_text()
+    page.click(browsing.by("lang"))  # 中文: the text is validated again, in Chinese
+    page.wait_for_function("(m) => document.querySelector('[data-testid=diagnostics]').innerText.includes(m)",
+                           arg=chinese)
+    shown = page.locator(f"{box} .diagnostic[data-code=MR101]").inner_text()
+    assert f"第 {line} 行" in shown and chinese in shown and english not in shown
