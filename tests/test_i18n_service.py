@@ -159,6 +159,24 @@ def test_the_workbench_evaluates_and_explains_in_chinese(bench: Server, folder: 
         "50 synthetic customers (seed 3)"
 
 
+def test_the_checker_findings_in_chinese(bench: Server, folder: Path) -> None:
+    from marketing_rules.edit.rows import write_rows
+
+    text = (folder / "gotone-vip" / "1.2.0.yaml").read_text(encoding="utf-8")
+    rs = mr.load_ruleset(folder / "gotone-vip" / "1.2.0.yaml")
+    rows = [list(r) for r in rs.file.tables[0].rows]
+    rows[0][1] = ">= gold_arpu"  # row 2 can no longer be reached
+    edited = write_rows(text, "tier-by-arpu", rows).text
+    found = {lang: mr.load_ruleset(folder / "gotone-vip" / "1.2.0.yaml", text=edited) for lang in ("en", "zh")}
+    expected = {}
+    for lang, shadowed in found.items():
+        with messages_in(lang):
+            expected[lang] = plain(shadowed.check().as_dict())["findings"]
+    assert expected["zh"] != expected["en"]
+    zh = bench.client.post(f"{api()}/check", headers={"Accept-Language": "zh"}, json={"text": edited}).json()
+    assert zh["findings"] == expected["zh"]
+
+
 def test_an_unknown_language_is_a_422(bench: Server) -> None:
     response = bench.client.get("/workbench/api/rulesets", params={"lang": "fr"})
     assert response.status_code == 422
@@ -219,6 +237,11 @@ def test_errors_in_the_language_asked(service: Server) -> None:
     assert early.status_code == 409 and early.json()["detail"] == "2000-01-01 没有生效的 gotone-vip 版本"
     neither = service.client.post("/v1/rulesets/gotone-vip/decisions", params={"lang": "zh"}, json={})
     assert neither.status_code == 422 and "请给出 customer 或 customers，二者选一" in neither.json()["detail"][0]["msg"]
+    big = b'{"customer": {"note": "' + b"x" * (9 * 1024 * 1024) + b'"}}'
+    for path in ("/v1/rulesets/gotone-vip/decisions", "/v1/rulesets/gotone-vip/explanations/x"):
+        too_large = service.client.post(path, params={"lang": "zh"}, content=big,
+                                        headers={"content-type": "application/json"})
+        assert too_large.status_code == 413 and too_large.json()["detail"] == "请求体超过 8,388,608 字节"
     decided = service.client.post("/v1/rulesets/gotone-vip/decisions", params={"lang": "zh"}, json={"customer": ORDINARY})
     assert decided.status_code == 200 and decided.json()["ruleset"] == "gotone-vip"  # field names never change
 

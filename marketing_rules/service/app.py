@@ -116,7 +116,9 @@ def create_app(store: Store, log: DecisionLog | None = None, *, watch: bool = Fa
                 log.close()
 
     app = FastAPI(title="marketing_rules decision service", version="1", lifespan=lifespan,
-                  description="Decisions, explanations and TMF679 qualification over a folder of rulesets.")
+                  description="Decisions, explanations and TMF679 qualification over a folder of rulesets. "
+                              "Messages are in the language asked: `?lang=zh` or `en`, else the `Accept-Language` "
+                              "header, else the server's (`MARKETING_RULES_LANG`, else English).")
     app.state.store, app.state.log = store, log
     _errors(app)
     _routes(app, store, log)
@@ -430,7 +432,12 @@ class _FastDecisions:
             size += len(chunks[-1])
             more = message.get("more_body", False)
             if size > MAX_BODY:
-                return await _too_large(send)
+                try:
+                    lang = requested_language(scope)
+                except _UnknownLanguage:
+                    lang = None
+                with messages_in(lang):
+                    return await _too_large(send)
         body = b"".join(chunks)
         try:
             payload = await decide_request(self.store, self.log, ruleset, _DECISION_REQUEST.validate_json(body))
