@@ -359,6 +359,7 @@ def _scenario_report(report: ScenarioReport) -> str:
 @click.argument("root", default="rulesets", type=click.Path(exists=True, file_okay=False))
 def versions(root: str) -> None:
     """Every ruleset and version under ROOT, with effective windows and release state."""
+    from marketing_rules.pe import pad
     from marketing_rules.versioning.registry import Registry
 
     try:
@@ -371,7 +372,7 @@ def versions(root: str) -> None:
         if rs.effective is not None:
             window = f"{rs.effective.from_} .. {rs.effective.until or ''}"
         released = _("released") if registry.lock.fingerprint(rs.id, rs.version) else _("draft")
-        click.echo(f"{rs.id:<18} {rs.version:<8} {window:<26} {released:<9} {rs.fingerprint}  {rs.title}")
+        click.echo(f"{rs.id:<18} {rs.version:<8} {pad(window, 26)} {pad(released, 9)} {rs.fingerprint}  {rs.title}")
 
 
 @main.command()

@@ -21,6 +21,7 @@ import click
 import marketing_rules as mr
 from marketing_rules import synthetic
 from marketing_rules.i18n import _
+from marketing_rules.pe import pad
 from marketing_rules.shipped import rulesets_dir
 from marketing_rules.synthetic import customers
 
@@ -66,7 +67,7 @@ def _summarise(rs: mr.Ruleset, city: list[dict[str, Any]]) -> None:
     for person, decision in zip(city, decisions):
         by_segment[person.get("segment") or "unknown"].update(o.id for o in decision.offers)
     if offers:
-        say("   " + _pad(_("offer"), 30) + "".join(s.rjust(11) for s in segments) + _pad(_("total"), 9, right=True))
+        say("   " + pad(_("offer"), 30) + "".join(s.rjust(11) for s in segments) + pad(_("total"), 9, right=True))
         for offer, total in offers.most_common(12):
             say(f"   {offer:<30}" + "".join(f"{by_segment[s][offer]:>11,}" for s in segments) + f"{total:>9,}")
         if len(offers) > 12:
@@ -150,11 +151,3 @@ def _print_shape(rs: mr.Ruleset, city: list[dict[str, Any]]) -> None:
     distances = ", ".join(f"{t} {shape[t]:.2f}" for t in ("2.3", "2.4", "2.5", "2.6", "2.7", "2.8"))
     say("   " + _("per-type tables: {distances} points (goal <= 5; 2.3 the largest rate gap, 2.8 the largest "
                   "segment's distance)", distances=distances))
-
-
-def _pad(text: str, width: int, right: bool = False) -> str:
-    """``text`` padded to ``width`` terminal columns (a Chinese character takes two)."""
-    from unicodedata import east_asian_width
-
-    room = " " * max(width - sum(2 if east_asian_width(c) in "WF" else 1 for c in text), 0)
-    return room + text if right else text + room

@@ -196,8 +196,8 @@ def render(report: dict[str, Any]) -> str:
     tiers = [t for t, n in report["respondents"].items() if n]
     lines = [_("purchaser expectation per service and tier (critical value {critical}; * below it: not offered)",
                critical=report["critical"]),
-             _ljust(_("service"), 28) + "".join(t.rjust(10) for t in tiers),
-             _ljust(_("respondents"), 28) + "".join(str(report["respondents"][t]).rjust(10) for t in tiers)]
+             pad(_("service"), 28) + "".join(t.rjust(10) for t in tiers),
+             pad(_("respondents"), 28) + "".join(str(report["respondents"][t]).rjust(10) for t in tiers)]
     for service, by_tier in report["pe"].items():
         cells = "".join((f"{by_tier[t]:.2f}" + ("*" if by_tier[t] < report["critical"] else " ")).rjust(10)
                         if t in by_tier else "-".rjust(10) for t in tiers)
@@ -217,12 +217,13 @@ def render(report: dict[str, Any]) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
-def _ljust(text: str, width: int) -> str:
-    """``text`` padded to ``width`` columns on a terminal (a Chinese character takes two)."""
+def pad(text: str, width: int, right: bool = False) -> str:
+    """``text`` padded to ``width`` columns on a terminal, where a Chinese character takes two
+    (``str.ljust`` counts it as one); ``right`` aligns it right."""
     from unicodedata import east_asian_width
 
-    shown = sum(2 if east_asian_width(c) in "WF" else 1 for c in text)
-    return text + " " * max(width - shown, 0)
+    room = " " * max(width - sum(2 if east_asian_width(c) in "WF" else 1 for c in text), 0)
+    return room + text if right else text + room
 
 
 def _cell(cell: Any) -> str:
