@@ -92,7 +92,7 @@ def _names_checked(rs: mr.Ruleset, customer: dict[str, Any], strict: bool) -> No
 
     warnings = unknown_columns(customer, fact_names(rs.program), kind="key")
     if strict and warnings:
-        _bad_input(_("{warnings} (strict)", warnings="; ".join(warnings)))
+        _bad_input(_("{warnings} (strict)", warnings=_("; ").join(warnings)))
     for warning in warnings:
         click.echo(_("warning: {warning}", warning=warning), err=True)
 

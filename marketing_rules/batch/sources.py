@@ -301,7 +301,7 @@ def names_checked(columns: Iterable[str], facts: Sequence[str], strict: bool) ->
     warnings = unknown_columns(columns, facts)
     if strict and warnings:
         raise SourceError(_("{warnings} (strict: every input column must be a fact of the schema)",
-                            warnings="; ".join(warnings)))
+                            warnings=_("; ").join(warnings)))
     return warnings
 
 

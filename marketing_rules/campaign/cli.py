@@ -61,7 +61,7 @@ def run(ruleset: str, customers: str, at: str, store: str, name: str | None, cha
 
 def run_line(summary: RunSummary) -> str:
     """What a run recorded, in one line (RunSummary's text in the language in force)."""
-    offers = "; ".join(_("{offer}: {contacted} contacted, {held_out} held out", offer=o, contacted=c, held_out=h)
+    offers = _("; ").join(_("{offer}: {contacted} contacted, {held_out} held out", offer=o, contacted=c, held_out=h)
                        for o, (c, h) in summary.by_offer.items())
     return _("campaign {name}: {ruleset} {version} in force on {date}; {count} customers, {rejected} rejected, "
              "{chosen} chosen, {contacted} contacted, {held_out} held out ({offers})", name=summary.name,
