@@ -260,3 +260,34 @@ def test_an_unknown_language_is_refused():
         result = run(*args)
         assert result.exit_code == 2 and "unknown language 'fr'" in result.output
     assert run("validate", GOTONE, env={ENVIRONMENT: "fr"}).exit_code == 2
+
+
+def test_check_time_and_json():
+    english = run("check", GOTONE, "--timeout", "30")
+    chinese = run("check", GOTONE, "--timeout", "30", "--lang", "zh")
+    assert re.search(r"   \(\d+\.\d s\)\n$", english.output), english.output
+    assert re.search(r"   （\d+\.\d 秒）\n$", chinese.output), chinese.output
+    as_json = run("--lang", "zh", "check", GOTONE, "--json", "--timeout", "30")
+    assert json.loads(as_json.output) == json.loads(run("check", GOTONE, "--json", "--timeout", "30").output)
+
+
+def test_demo_narration():
+    args = ["demo", "-n", "200", "--ruleset", GOTONE]
+    english, chinese = run(*args).output.splitlines(), run(*args, "--lang", "zh").output.splitlines()
+    assert english[0] == "a synthetic city of 200 customers (seed 2026); rulesets in force on 2026-11-22"
+    assert chinese[0] == "一座有 200 位客户的模拟城市（随机种子 2026）；2026-11-22 生效的规则集"
+    assert "   lifecycle type      city    plan 2.2" in english and "   生命周期类型        城市    方案 2.2" in chinese
+    quiet = [line for line in english if line.startswith("   customers with no offer: ")]
+    said = [line for line in chinese if line.startswith("   没有任何活动的客户：")]
+    assert len(quiet) == len(said) == 1
+    found = re.fullmatch(r"   customers with no offer: ([\d,]+) \(([\d.]+%)\), of whom ([\d,]+) active", quiet[0])
+    assert found and said[0] == f"   没有任何活动的客户：{found[1]} 位（{found[2]}），其中状态正常的 {found[3]} 位"
+    header = next(line for line in chinese if line.startswith("   活动"))
+    assert columns(header) == columns(next(line for line in english if line.startswith("   offer ")))
+
+
+def columns(line: str) -> int:
+    """How wide ``line`` is on a terminal: a Chinese character takes two columns."""
+    from unicodedata import east_asian_width
+
+    return sum(2 if east_asian_width(c) in "WF" else 1 for c in line)
