@@ -270,6 +270,15 @@ def spark_kinds(frame: Any) -> dict[str, SourceKind]:
     return {f.name: spark_kind(f.dataType) for f in frame.schema.fields if f.name not in INTERNAL}
 
 
+# a name that is not a fact: (kind, with a guess) -> the warning
+UNKNOWN = {
+    ("column", False): N_("column {name!r} is not a fact of the schema"),
+    ("column", True): N_("column {name!r} is not a fact of the schema (did you mean {guess}?)"),
+    ("key", False): N_("key {name!r} is not a fact of the schema"),
+    ("key", True): N_("key {name!r} is not a fact of the schema (did you mean {guess}?)"),
+}
+
+
 def unknown_columns(columns: Iterable[str], facts: Sequence[str], kind: str = "column") -> list[str]:
     """A warning for each input column (``kind="key"``: each key of a customer) that is not a fact
     of the schema, with a did-you-mean."""
@@ -282,14 +291,6 @@ def unknown_columns(columns: Iterable[str], facts: Sequence[str], kind: str = "c
         guess = lowered.get(column.strip().lower()) or next(iter(difflib.get_close_matches(column, facts, 1, 0.75)), None)
         warnings.append(_(UNKNOWN[kind, guess is not None], name=column, guess=guess))
     return warnings
-
-
-UNKNOWN = {
-    ("column", False): N_("column {name!r} is not a fact of the schema"),
-    ("column", True): N_("column {name!r} is not a fact of the schema (did you mean {guess}?)"),
-    ("key", False): N_("key {name!r} is not a fact of the schema"),
-    ("key", True): N_("key {name!r} is not a fact of the schema (did you mean {guess}?)"),
-}
 
 
 def fact_names(program: Any) -> list[str]:
