@@ -20,12 +20,12 @@ import click
 
 import marketing_rules as mr
 from marketing_rules.errors import Diagnostic, FactsError, RulesetError
-from marketing_rules.i18n import ENVIRONMENT, LANGUAGES, _, set_language
+from marketing_rules.i18n import ENVIRONMENT, LANGUAGES, _, fit, set_language
 from marketing_rules.versioning.lock import LOCK_NAME, Lock, find_lock
 from marketing_rules.versioning.registry import misnamed, placement, rule_files
 
 if TYPE_CHECKING:
-    from marketing_rules.testing.scenarios import ScenarioReport
+    pass
 
 OK, FINDINGS, BAD_INPUT = 0, 1, 2
 
@@ -330,36 +330,16 @@ def test_(paths: tuple[str, ...], strict: bool) -> None:
     if not report.results:
         click.echo(_("no scenario file (*.test.yaml) found in {paths}", paths=", ".join(paths or ("rulesets",))), err=True)
         raise SystemExit(FINDINGS)
-    click.echo(_scenario_report(report))
+    click.echo(report.render())
     uncovered = any(report.uncovered.values())
     raise SystemExit(FINDINGS if report.failed or uncovered else OK)
 
-
-def _scenario_report(report: ScenarioReport) -> str:
-    """A test run's report in the language in force (ScenarioReport.render, its words translated):
-    warnings, failures, rules no scenario fired, and the totals."""
-    lines = []
-    for result in report.results:
-        s = result.scenario
-        lines += [_("warning {file}:{line}: {scenario}: {warning}", file=s.file, line=s.line, scenario=s.name, warning=w)
-                  for w in result.warnings if result.passed]
-    for result in report.failed:
-        s = result.scenario
-        lines.append(_("FAIL {file}:{line}: {scenario}", file=s.file, line=s.line, scenario=s.name))
-        lines += [f"    {line}" for failure in result.failures for line in failure.splitlines()]
-    for version, rules in report.uncovered.items():
-        if rules:
-            lines.append(_("coverage: {version}: no scenario fired {rules}", version=version, rules=", ".join(rules)))
-    failed = len(report.failed)
-    lines.append(_("{passed} passed, {failed} failed", passed=len(report.results) - failed, failed=failed))
-    return "\n".join(lines)
 
 
 @main.command()
 @click.argument("root", default="rulesets", type=click.Path(exists=True, file_okay=False))
 def versions(root: str) -> None:
     """Every ruleset and version under ROOT, with effective windows and release state."""
-    from marketing_rules.pe import pad
     from marketing_rules.versioning.registry import Registry
 
     try:
@@ -372,7 +352,7 @@ def versions(root: str) -> None:
         if rs.effective is not None:
             window = f"{rs.effective.from_} .. {rs.effective.until or ''}"
         released = _("released") if registry.lock.fingerprint(rs.id, rs.version) else _("draft")
-        click.echo(f"{rs.id:<18} {rs.version:<8} {pad(window, 26)} {pad(released, 9)} {rs.fingerprint}  {rs.title}")
+        click.echo(f"{rs.id:<18} {rs.version:<8} {fit(window, 26)} {fit(released, 9)} {rs.fingerprint}  {rs.title}")
 
 
 @main.command()

@@ -20,8 +20,7 @@ import click
 
 import marketing_rules as mr
 from marketing_rules import synthetic
-from marketing_rules.i18n import _
-from marketing_rules.pe import pad
+from marketing_rules.i18n import _, fit
 from marketing_rules.shipped import rulesets_dir
 from marketing_rules.synthetic import customers
 
@@ -67,7 +66,7 @@ def _summarise(rs: mr.Ruleset, city: list[dict[str, Any]]) -> None:
     for person, decision in zip(city, decisions):
         by_segment[person.get("segment") or "unknown"].update(o.id for o in decision.offers)
     if offers:
-        say("   " + pad(_("offer"), 30) + "".join(s.rjust(11) for s in segments) + pad(_("total"), 9, right=True))
+        say("   " + fit(_("offer"), 30) + "".join(s.rjust(11) for s in segments) + fit(_("total"), 9, right=True))
         for offer, total in offers.most_common(12):
             say(f"   {offer:<30}" + "".join(f"{by_segment[s][offer]:>11,}" for s in segments) + f"{total:>9,}")
         if len(offers) > 12:

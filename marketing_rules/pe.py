@@ -28,7 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from marketing_rules.i18n import _
+from marketing_rules.i18n import _, fit
 
 PROBABILITIES = {
     "definitely": Decimal("1"), "probably": Decimal("0.8"), "undecided": Decimal("0.5"),
@@ -196,8 +196,8 @@ def render(report: dict[str, Any]) -> str:
     tiers = [t for t, n in report["respondents"].items() if n]
     lines = [_("purchaser expectation per service and tier (critical value {critical}; * below it: not offered)",
                critical=report["critical"]),
-             pad(_("service"), 28) + "".join(t.rjust(10) for t in tiers),
-             pad(_("respondents"), 28) + "".join(str(report["respondents"][t]).rjust(10) for t in tiers)]
+             fit(_("service"), 28) + "".join(t.rjust(10) for t in tiers),
+             fit(_("respondents"), 28) + "".join(str(report["respondents"][t]).rjust(10) for t in tiers)]
     for service, by_tier in report["pe"].items():
         cells = "".join((f"{by_tier[t]:.2f}" + ("*" if by_tier[t] < report["critical"] else " ")).rjust(10)
                         if t in by_tier else "-".rjust(10) for t in tiers)
@@ -216,14 +216,6 @@ def render(report: dict[str, Any]) -> str:
         lines.extend("  " + _("row {row}: {reason}", row=b["row"], reason=b["reason"]) for b in report["bad_rows"])
     return "\n".join(line.rstrip() for line in lines)
 
-
-def pad(text: str, width: int, right: bool = False) -> str:
-    """``text`` padded to ``width`` columns on a terminal, where a Chinese character takes two
-    (``str.ljust`` counts it as one); ``right`` aligns it right."""
-    from unicodedata import east_asian_width
-
-    room = " " * max(width - sum(2 if east_asian_width(c) in "WF" else 1 for c in text), 0)
-    return room + text if right else text + room
 
 
 def _cell(cell: Any) -> str:

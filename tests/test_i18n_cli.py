@@ -151,15 +151,16 @@ def test_test_run_totals(folder):
     english = run("test", scenarios).output.splitlines()
     chinese = run("test", scenarios, "--lang", "zh").output.splitlines()
     assert english[0] == f"FAIL {scenarios}:6: a silver card holder is diamond"
-    assert chinese[0] == f"未通过 {scenarios}:6：a silver card holder is diamond"
-    assert english[1:-2] == chinese[1:-2]  # the failure itself: facts and values as written
+    assert chinese[0] == f"失败 {scenarios}:6：a silver card holder is diamond"
+    assert english[1:-2] == ["    fact tier: expected 'diamond', got 'silver'"]
+    assert chinese[1:-2] == ["    事实 tier：预期 'diamond'，实际 'silver'"]  # facts and values as written
     assert english[-2].startswith("coverage: gotone-vip 1.0.0: no scenario fired ")
     assert chinese[-2] == english[-2].replace("coverage: gotone-vip 1.0.0: no scenario fired ",
-                                              "覆盖率：gotone-vip 1.0.0：没有测试场景触发 ")
+                                              "覆盖：gotone-vip 1.0.0：没有测试场景触发 ")
     assert english[-1] == "1 passed, 1 failed"
-    assert chinese[-1] == "通过 1 个，未通过 1 个"
+    assert chinese[-1] == "1 个通过，1 个失败"
     shipped = run("--lang", "zh", "test", ROOT / "rulesets" / "gotone-vip" / "1.0.0.test.yaml")
-    assert shipped.exit_code == 0 and shipped.output == "通过 10 个，未通过 0 个\n"
+    assert shipped.exit_code == 0 and shipped.output == "10 个通过，0 个失败\n"
 
 
 def test_diff_and_pe_summaries():
@@ -267,8 +268,12 @@ def test_check_time_and_json():
     chinese = run("check", GOTONE, "--timeout", "30", "--lang", "zh")
     assert re.search(r"   \(\d+\.\d s\)\n$", english.output), english.output
     assert re.search(r"   （\d+\.\d 秒）\n$", chinese.output), chinese.output
-    as_json = run("--lang", "zh", "check", GOTONE, "--json", "--timeout", "30")
-    assert json.loads(as_json.output) == json.loads(run("check", GOTONE, "--json", "--timeout", "30").output)
+    # --json keeps its keys and values; the sentences in it are for people, in the language asked for
+    zh_json = json.loads(run("--lang", "zh", "check", GOTONE, "--json", "--timeout", "30").output)[0]
+    en_json = json.loads(run("check", GOTONE, "--json", "--timeout", "30").output)[0]
+    assert zh_json.keys() == en_json.keys() and zh_json["ruleset"] == en_json["ruleset"] == "gotone-vip"
+    assert "offer prestore-golf: golf-club only where the access matrix allows it" in en_json["proved"]
+    assert "活动 prestore-golf：只在服务权限矩阵允许的地方给出 golf-club" in zh_json["proved"]
 
 
 def test_demo_narration():

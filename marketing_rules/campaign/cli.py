@@ -6,17 +6,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from marketing_rules.campaign.store import DEFAULT_STORE
-from marketing_rules.i18n import N_, _
+from marketing_rules.i18n import _
 
 if TYPE_CHECKING:
-    from marketing_rules.campaign.outcomes import ImportSummary
-    from marketing_rules.campaign.run import RunSummary
+    pass
 
 OK, FINDINGS, BAD_INPUT = 0, 1, 2
 STORE = click.option("--store", default=DEFAULT_STORE, show_default=True, help="the campaign store (a DuckDB file)")
@@ -56,33 +54,9 @@ def run(ruleset: str, customers: str, at: str, store: str, name: str | None, cha
         raise SystemExit(BAD_INPUT) from None
     except (ValueError, OSError, LookupError, ImportError) as error:
         _fail(error)
-    click.echo(run_line(summary))
+    click.echo(summary)
 
 
-def run_line(summary: RunSummary) -> str:
-    """What a run recorded, in one line (RunSummary's text in the language in force)."""
-    offers = _("; ").join(_("{offer}: {contacted} contacted, {held_out} held out", offer=o, contacted=c, held_out=h)
-                       for o, (c, h) in summary.by_offer.items())
-    return _("campaign {name}: {ruleset} {version} in force on {date}; {count} customers, {rejected} rejected, "
-             "{chosen} chosen, {contacted} contacted, {held_out} held out ({offers})", name=summary.name,
-             ruleset=summary.ruleset, version=summary.version, date=summary.at, count=summary.customers,
-             rejected=summary.rejected, chosen=summary.eligible, contacted=summary.contacted,
-             held_out=summary.held_out, offers=offers or _("no offer"))
-
-
-IMPORTED = {
-    "outcomes": N_("outcomes {file}: {count} rows, {imported} imported, {rejected} rejected"),
-    "billing": N_("billing {file}: {count} rows, {imported} imported, {rejected} rejected"),
-}
-
-
-def import_lines(summary: ImportSummary) -> str:
-    """What an import did, and its rows rejected per reason (the reasons as recorded, in English)."""
-    if summary.kind not in IMPORTED:
-        return str(summary)
-    head = _(IMPORTED[summary.kind], file=Path(summary.source).name, count=summary.rows, imported=summary.accepted,
-             rejected=summary.rejected)
-    return head + "".join(f"\n  {n} {reason}" for reason, n in summary.reasons.items())
 
 
 @campaign.command()
@@ -104,7 +78,7 @@ def outcomes(uptakes: str | None, billing: tuple[str, ...], store: str) -> None:
     except (ValueError, OSError) as error:
         _fail(error)
     for summary in summaries:
-        click.echo(import_lines(summary))
+        click.echo(str(summary))
         rejected += summary.rejected
     if rejected:
         click.echo(_("{count} rows rejected: SELECT * FROM rejected in {store}", count=rejected, store=store), err=True)

@@ -14,9 +14,16 @@ from typing import Any
 
 from marketing_rules.campaign.run import CHANNELS, CampaignError
 from marketing_rules.campaign.store import Store, open_store
+from marketing_rules.i18n import N_, _
 
 OUTCOME_COLUMNS = ("id", "handled_at", "channel")  # and offer or code
 BILLING_COLUMNS = ("id", "month", "arpu", "voice_min", "data_mb")
+
+
+IMPORTED = {
+    "outcomes": N_("outcomes {file}: {count} rows, {imported} imported, {rejected} rejected"),
+    "billing": N_("billing {file}: {count} rows, {imported} imported, {rejected} rejected"),
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,8 +38,10 @@ class ImportSummary:
     reasons: dict[str, int]
 
     def __str__(self) -> str:
-        why = "".join(f"\n  {n} {reason}" for reason, n in self.reasons.items())
-        return f"{self.kind} {Path(self.source).name}: {self.rows} rows, {self.accepted} imported, {self.rejected} rejected{why}"
+        """What the import did, and its rows rejected per reason (the reasons as recorded, in English)."""
+        head = _(IMPORTED.get(self.kind, IMPORTED["outcomes"]), file=Path(self.source).name, count=self.rows,
+                 imported=self.accepted, rejected=self.rejected)
+        return head + "".join(f"\n  {n} {reason}" for reason, n in self.reasons.items())
 
 
 def _text(value: str) -> str:

@@ -28,6 +28,7 @@ from marketing_rules.engine.ruleset import Ruleset, load_ruleset
 from marketing_rules.expressions import ast
 from marketing_rules.expressions.checker import Checker, Scope
 from marketing_rules.expressions.types import BOOLEAN, NUMBER, Type
+from marketing_rules.i18n import _
 from marketing_rules.versioning.registry import Registry
 
 CHANNELS = ("outbound_call", "sms", "business_hall", "social")
@@ -57,10 +58,13 @@ class RunSummary:
     backend: str
 
     def __str__(self) -> str:
-        offers = "; ".join(f"{o}: {c} contacted, {h} held out" for o, (c, h) in self.by_offer.items())
-        return (f"campaign {self.name}: {self.ruleset} {self.version} in force on {self.at}; "
-                f"{self.customers} customers, {self.rejected} rejected, {self.eligible} chosen, "
-                f"{self.contacted} contacted, {self.held_out} held out ({offers or 'no offer'})")
+        offers = _("; ").join(_("{offer}: {contacted} contacted, {held_out} held out", offer=o, contacted=c,
+                                held_out=h) for o, (c, h) in self.by_offer.items())
+        return _("campaign {name}: {ruleset} {version} in force on {date}; {count} customers, {rejected} rejected, "
+                 "{chosen} chosen, {contacted} contacted, {held_out} held out ({offers})", name=self.name,
+                 ruleset=self.ruleset, version=self.version, date=self.at, count=self.customers,
+                 rejected=self.rejected, chosen=self.eligible, contacted=self.contacted, held_out=self.held_out,
+                 offers=offers or _("no offer"))
 
 
 def ruleset_in_force(ruleset: Ruleset | str | Path, at: dt.date, rulesets: str | Path | None = None) -> Ruleset:
