@@ -26,7 +26,9 @@ through the same few steps, and only these:
   becomes ``… customers/s``).
 
 So the text shows a realistic value (``(0.4 s)``), any value passes, and every other character,
-fingerprints and counts included, must match. A line that differs fails the file with its line
+fingerprints and counts included, must match. Every line shown is compared; the text may leave out
+a part of a long output only where it says so, with a line that is ``…`` alone (it stands for one
+line or more, and the text around the block says what was cut). A line that differs fails the file with its line
 in the file, the line shown, the line printed and a diff of the command's whole output; the run
 goes on to the end and reports every such difference (a wrong exit code, or a block that fails,
 stops the file at once, since later steps depend on it).
@@ -51,7 +53,8 @@ time, each in a process of its own:
 ``--update`` runs the file the same way and rewrites the output shown under every command of
 every console block with what the command prints now; the commands, their ``# exit N`` and the
 rest of the file stay as they are. A shown line that still matches (volatile numbers aside) is
-kept as written, so a rerun does not churn the timings; a line that changed is written as printed
+kept as written, so a rerun does not churn the timings, and so is a ``…`` (what it cut stays
+cut); a line that changed is written as printed
 (with the practice folder as ``/tmp/my-rulesets`` and the timings of this run). Nothing is written
 when a command ends with another exit code than the text says, or a block fails. After a
 deliberate change of wording, run it on the four files and read the diff.
@@ -68,6 +71,7 @@ import sys
 import tempfile
 import textwrap
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -88,6 +92,8 @@ VOLATILE = (
     # a rate: a number of things per second, "2,381 customers/s", "2,381 位客户/秒"
     re.compile(r"(?<![\d.,])\d[\d,]*(?:\.\d+)?(?= ?[^\s\d()（），,]*/(?:s|秒)(?![A-Za-z]))"),
 )
+# A line of the output shown that is this alone stands for one or more lines the text leaves out.
+ELIDED = "…"
 # The language the commands of each file print in (the reader of the Chinese guide has set it).
 LANGUAGE = {"docs/guide.zh.md": "zh"}
 
@@ -178,15 +184,37 @@ def printed_lines(output: str, practice: str) -> list[str]:
     return [line.rstrip() for line in output.splitlines()]
 
 
+def agree(shown: list[str], got: list[str]) -> bool:
+    """Whether the lines shown are the lines printed (both normalised), a line ``…`` standing for
+    one line or more."""
+    @cache
+    def match(i: int, j: int) -> bool:
+        if i == len(shown):
+            return j == len(got)
+        if shown[i] == ELIDED:
+            return any(match(i + 1, k) for k in range(j + 1, len(got) + 1))
+        return j < len(got) and shown[i] == got[j] and match(i + 1, j + 1)
+
+    return match(0, 0)
+
+
+def opcodes(shown: list[str], got: list[str]) -> list[tuple[str, int, int, int, int]]:
+    return list(difflib.SequenceMatcher(None, shown, got, autojunk=False).get_opcodes())
+
+
 def difference(doc: str, command: Command, printed: list[str]) -> str | None:
     """None when the output shown is what was printed; else where and how they differ."""
     shown = [normalised(line) for line in command.shown]
     got = [normalised(line) for line in printed]
-    if shown == got:
+    if agree(shown, got):
         return None
-    at = next((i for i, (a, b) in enumerate(zip(shown, got)) if a != b), min(len(shown), len(got)))
+    at, at_got = min(len(shown), len(got)), min(len(shown), len(got))
+    for tag, a1, a2, b1, b2 in opcodes(shown, got):
+        if tag != "equal" and not (shown[a1:a2] == [ELIDED] and b2 > b1):
+            at, at_got = a1, b1
+            break
     expected = repr(command.shown[at].rstrip()) if at < len(shown) else "(no more lines)"
-    actual = repr(printed[at]) if at < len(got) else "(no more lines)"
+    actual = repr(printed[at_got]) if at_got < len(got) else "(no more lines)"
     diff = difflib.unified_diff(shown, got, f"{doc}, shown from line {command.shown_line}", "printed",
                                 lineterm="", n=2)
     return (f"{doc}:{command.shown_line + at}: `{command.text}` printed something else than the text shows\n"
@@ -270,11 +298,17 @@ def updated(doc: str, printed: dict[int, list[str]]) -> str:
             if command.line not in printed:
                 continue
             new = printed[command.line]
-            matcher = difflib.SequenceMatcher(None, [normalised(x) for x in command.shown],
-                                              [normalised(x) for x in new], autojunk=False)
-            merged = []
-            for tag, a1, a2, b1, b2 in matcher.get_opcodes():
-                merged += command.shown[a1:a2] if tag == "equal" else new[b1:b2]
+            shown, got = [normalised(x) for x in command.shown], [normalised(x) for x in new]
+            if agree(shown, got):
+                continue
+            merged: list[str] = []
+            for tag, a1, a2, b1, b2 in opcodes(shown, got):
+                if tag == "equal":
+                    merged += command.shown[a1:a2]
+                elif ELIDED in shown[a1:a2] and b2 > b1:
+                    merged.append(ELIDED)  # the part the text cuts stays cut
+                else:
+                    merged += new[b1:b2]
             for line in merged:
                 if line.startswith("$ ") or FENCE.match(line):
                     raise StepFailed(f"{doc}:{command.line}: `{command.text}` printed a line the guide "
@@ -382,7 +416,7 @@ def main(arguments: list[str]) -> int:
         except StepFailed as failure:
             print(failure)
             return 1
-    if update:
+    if text is not None:
         path = ROOT / doc
         changed = text != path.read_text(encoding="utf-8")
         if changed:
