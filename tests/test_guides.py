@@ -305,8 +305,14 @@ def updated(doc: str, printed: dict[int, list[str]]) -> str:
             for tag, a1, a2, b1, b2 in opcodes(shown, got):
                 if tag == "equal":
                     merged += command.shown[a1:a2]
-                elif ELIDED in shown[a1:a2] and b2 > b1:
-                    merged.append(ELIDED)  # the part the text cuts stays cut
+                elif ELIDED in shown[a1:a2] and b2 - b1 > a2 - a1 - shown[a1:a2].count(ELIDED):
+                    # the part the text cuts stays cut, with as many lines shown around it as before
+                    before = shown[a1:a2].index(ELIDED)
+                    after = a2 - a1 - 1 - before
+                    if ELIDED in shown[a1 + before + 1:a2]:
+                        merged.append(ELIDED)
+                    else:
+                        merged += [*new[b1:b1 + before], ELIDED, *new[b2 - after:b2]]
                 else:
                     merged += new[b1:b2]
             for line in merged:
