@@ -26,12 +26,12 @@ through the same few steps, and only these:
   becomes ``… customers/s``).
 
 So the text shows a realistic value (``(0.4 s)``), any value passes, and every other character,
-fingerprints and counts included, must match. Every line shown is compared; the text may leave out
-a part of a long output only where it says so, with a line that is ``…`` alone (it stands for one
-line or more, and the text around the block says what was cut). A line that differs fails the file with its line
-in the file, the line shown, the line printed and a diff of the command's whole output; the run
-goes on to the end and reports every such difference (a wrong exit code, or a block that fails,
-stops the file at once, since later steps depend on it).
+fingerprints and counts included, must match. Every line shown is compared; the text may leave
+out a part of a long output only where it says so, with a line that is ``…`` alone (it stands for
+one line or more, and the text around the block says what was cut). A line that differs fails the
+file with its line in the file, the line shown, the line printed and a diff of the command's whole
+output; the run goes on to the end and reports every such difference (a wrong exit code, or a
+block that fails, stops the file at once, since later steps depend on it).
 
 The Chinese guide shows what a Chinese reader sees: its commands run with
 ``MARKETING_RULES_LANG=zh`` in the environment (``LANGUAGE`` below); the other files with ``en``.
@@ -54,10 +54,10 @@ time, each in a process of its own:
 every console block with what the command prints now; the commands, their ``# exit N`` and the
 rest of the file stay as they are. A shown line that still matches (volatile numbers aside) is
 kept as written, so a rerun does not churn the timings, and so is a ``…`` (what it cut stays
-cut); a line that changed is written as printed
-(with the practice folder as ``/tmp/my-rulesets`` and the timings of this run). Nothing is written
-when a command ends with another exit code than the text says, or a block fails. After a
-deliberate change of wording, run it on the four files and read the diff.
+cut); a line that changed is written as printed (with the practice folder as ``/tmp/my-rulesets``
+and the timings of this run). Nothing is written when a command ends with another exit code than
+the text says, or a block fails. After a deliberate change of wording, run it on the four files
+and read the diff.
 """
 
 from __future__ import annotations
