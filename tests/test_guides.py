@@ -62,7 +62,9 @@ and read the diff.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import io
 import linecache
 import os
 import re
@@ -255,10 +257,13 @@ def run_file(doc: str, practice: Path, printed: dict[int, list[str]] | None = No
             name = f"<{doc} python block at line {block.line}>"
             source = "\n" * (block.line - 1) + text
             linecache.cache[name] = (len(source), None, source.splitlines(keepends=True), name)
+            said = io.StringIO()  # what the block prints is not compared: kept for when it fails
             try:
-                exec(compile(source, name, "exec"), namespace)
+                with contextlib.redirect_stdout(said):
+                    exec(compile(source, name, "exec"), namespace)
             except Exception as error:
-                raise StepFailed(f"{doc}:{block.line}: the python block fails: {error!r}") from error
+                raise StepFailed(f"{doc}:{block.line}: the python block fails: {error!r}\n"
+                                 f"--- it printed\n{said.getvalue()}") from error
             steps += 1
         elif what == "ruleset":
             try:
