@@ -1,5 +1,5 @@
 """The guides are tested: every example in the analyst guides, the API reference and the
-traceability page still does what the text says.
+traceability page still does what the text says, and prints what the text shows.
 
 Files: docs/guide.en.md, docs/guide.zh.md, docs/api.md, docs/traceability.md. In each file, in
 document order:
@@ -10,8 +10,32 @@ document order:
 - a ```` ```console ```` block holds commands and what they print: each line that starts with
   ``$ `` is a command (a line ending in ``\\`` continues on the next), run through the shell from
   the repository root; it must end with the exit code written at the end of its line as
-  ``# exit N`` (0 when not written). The other lines are the output shown to the reader; they
-  are not compared, since they hold timings.
+  ``# exit N`` (0 when not written). The other lines, up to the next command or the end of the
+  block, are the output shown to the reader, and must be what the command prints, line by line.
+
+What a command prints is what the reader's terminal shows: stdout and stderr together, in the
+order they were written (the commands run with ``PYTHONUNBUFFERED=1``, so that Python writes each
+line when it is made, as on a terminal, and ``COLUMNS=80``). Before comparing, both sides go
+through the same few steps, and only these:
+
+- spaces at the end of a line are dropped (a terminal does not show them);
+- the practice folder (below) is written ``/tmp/my-rulesets`` again in the output;
+- the volatile numbers are replaced by ``…``, each by one regular expression of ``VOLATILE``:
+  a duration, that is a decimal number followed by ``s`` or ``秒`` (``(0.4 s)`` becomes
+  ``(… s)``, ``in 0.21s`` becomes ``in …s``), and a rate per second (``2,381 customers/s``
+  becomes ``… customers/s``).
+
+So the text shows a realistic value (``(0.4 s)``), any value passes, and every other character,
+fingerprints and counts included, must match. Every line shown is compared; the text may leave
+out a part of a long output only where it says so, with a line that is ``…`` alone (it stands for
+one line or more, and the text around the block says what was cut). A line that differs fails the
+file with its line in the file, the line shown, the line printed and a diff of the command's whole
+output; the run goes on to the end and reports every such difference (a wrong exit code, or a
+block that fails, stops the file at once, since later steps depend on it).
+
+The Chinese guide shows what a Chinese reader sees: its commands run with
+``MARKETING_RULES_LANG=zh`` in the environment (``LANGUAGE`` below); the other files with ``en``.
+Its python blocks run as the English guide's do (they are the same blocks).
 
 Blocks inside HTML comments (``<!-- ... -->``) run too, though readers do not see them: the
 guides use them for the edits a reader makes in an editor ("add this rule under rules:"). Such a
@@ -23,11 +47,24 @@ The examples practise on a copy of the rulesets in ``/tmp/my-rulesets`` and neve
 path is replaced in every block), so that runs never share it. The four files run at the same
 time, each in a process of its own:
 
-    python tests/test_guides.py docs/guide.en.md       # one file, in a temporary folder
+    python tests/test_guides.py docs/guide.en.md            # one file, in a temporary folder
+    python tests/test_guides.py --update docs/guide.en.md   # and write what it prints now
+
+``--update`` runs the file the same way and rewrites the output shown under every command of
+every console block with what the command prints now; the commands, their ``# exit N`` and the
+rest of the file stay as they are. A shown line that still matches (volatile numbers aside) is
+kept as written, so a rerun does not churn the timings, and so is a ``…`` (what it cut stays
+cut); a line that changed is written as printed (with the practice folder as ``/tmp/my-rulesets``
+and the timings of this run). Nothing is written when a command ends with another exit code than
+the text says, or a block fails. After a deliberate change of wording, run it on the four files
+and read the diff.
 """
 
 from __future__ import annotations
 
+import contextlib
+import difflib
+import io
 import linecache
 import os
 import re
@@ -36,6 +73,7 @@ import sys
 import tempfile
 import textwrap
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -47,6 +85,19 @@ LOCK = ROOT / "rulesets" / "rulesets.lock"
 
 FENCE = re.compile(r"^(`{3,})(.*)$")
 EXIT = re.compile(r"#\s*exit\s+(\d+)\s*$")
+
+# The only parts of an output that may differ between two runs: each match becomes "…", in the
+# text shown and in what was printed alike.
+VOLATILE = (
+    # a duration: a decimal number of seconds, "(0.4 s)", "in 0.21 s", pytest's "in 0.21s", "（0.4 秒）"
+    re.compile(r"(?<![\d.,])\d+\.\d+(?= ?(?:s|秒)(?![A-Za-z]))"),
+    # a rate: a number of things per second, "2,381 customers/s", "2,381 位客户/秒"
+    re.compile(r"(?<![\d.,])\d[\d,]*(?:\.\d+)?(?= ?[^\s\d()（），,]*/(?:s|秒)(?![A-Za-z]))"),
+)
+# A line of the output shown that is this alone stands for one or more lines the text leaves out.
+ELIDED = "…"
+# The language the commands of each file print in (the reader of the Chinese guide has set it).
+LANGUAGE = {"docs/guide.zh.md": "zh"}
 
 
 @dataclass(frozen=True)
@@ -92,10 +143,13 @@ class Command:
     text: str  # what runs, continuation lines joined
     exit: int
     line: int
+    shown: tuple[str, ...] = ()  # the output shown under it, one item a line
+    shown_line: int = 0  # 1-based line of the file where that output starts (or would start)
 
 
 def commands(block: Block) -> list[Command]:
-    """The ``$ `` lines of a console block, with the exit code each one must end with."""
+    """The ``$ `` lines of a console block, with the exit code each one must end with and the
+    output shown under it."""
     found, lines = [], block.text.splitlines()
     i = 0
     while i < len(lines):
@@ -106,27 +160,94 @@ def commands(block: Block) -> list[Command]:
         while parts[-1].rstrip().endswith("\\") and i + 1 < len(lines):
             i += 1
             parts.append(lines[i])
+        i += 1
+        output = i
+        while i < len(lines) and not lines[i].startswith("$ "):
+            i += 1
         text = "\n".join(parts)
         match = EXIT.search(parts[-1])
-        found.append(Command(text, int(match.group(1)) if match else 0, block.line + start))
-        i += 1
+        found.append(Command(text, int(match.group(1)) if match else 0, block.line + start,
+                             tuple(lines[output:i]), block.line + output))
     return found
+
+
+def normalised(line: str) -> str:
+    """A line of output as it is compared: without trailing spaces, each volatile number "…"."""
+    line = line.rstrip()
+    for pattern in VOLATILE:
+        line = pattern.sub("…", line)
+    return line
+
+
+def printed_lines(output: str, practice: str) -> list[str]:
+    """What a command printed, as lines to show: the practice folder written as in the text."""
+    for folder in {practice, os.path.realpath(practice)}:
+        output = output.replace(folder, PRACTICE)
+    return [line.rstrip() for line in output.splitlines()]
+
+
+def agree(shown: list[str], got: list[str]) -> bool:
+    """Whether the lines shown are the lines printed (both normalised), a line ``…`` standing for
+    one line or more."""
+    @cache
+    def match(i: int, j: int) -> bool:
+        if i == len(shown):
+            return j == len(got)
+        if shown[i] == ELIDED:
+            return any(match(i + 1, k) for k in range(j + 1, len(got) + 1))
+        return j < len(got) and shown[i] == got[j] and match(i + 1, j + 1)
+
+    return match(0, 0)
+
+
+def opcodes(shown: list[str], got: list[str]) -> list[tuple[str, int, int, int, int]]:
+    return list(difflib.SequenceMatcher(None, shown, got, autojunk=False).get_opcodes())
+
+
+def difference(doc: str, command: Command, printed: list[str]) -> str | None:
+    """None when the output shown is what was printed; else where and how they differ."""
+    shown = [normalised(line) for line in command.shown]
+    got = [normalised(line) for line in printed]
+    if agree(shown, got):
+        return None
+    at, at_got = min(len(shown), len(got)), min(len(shown), len(got))
+    for tag, a1, a2, b1, b2 in opcodes(shown, got):
+        if tag != "equal" and not (shown[a1:a2] == [ELIDED] and b2 > b1):
+            at, at_got = a1, b1
+            break
+    expected = repr(command.shown[at].rstrip()) if at < len(shown) else "(no more lines)"
+    actual = repr(printed[at_got]) if at_got < len(got) else "(no more lines)"
+    diff = difflib.unified_diff(shown, got, f"{doc}, shown from line {command.shown_line}", "printed",
+                                lineterm="", n=2)
+    return (f"{doc}:{command.shown_line + at}: `{command.text}` printed something else than the text shows\n"
+            f"  expected: {expected}\n"
+            f"  got:      {actual}\n" + "\n".join(diff))
 
 
 class StepFailed(Exception):
     pass
 
 
-def run_file(doc: str, practice: Path) -> int:
-    """Run every example of one file in order; stop at the first that fails. Returns the steps run."""
+def environment(doc: str) -> dict[str, str]:
+    """The environment of the commands of ``doc``: the reader's, in the file's language."""
+    env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONIOENCODING="utf-8", COLUMNS="80")
+    env["MARKETING_RULES_LANG"] = LANGUAGE.get(doc, "en")
+    return env
+
+
+def run_file(doc: str, practice: Path, printed: dict[int, list[str]] | None = None) -> tuple[int, list[str]]:
+    """Run every example of one file in order; stop at the first that fails (StepFailed). Returns
+    the steps run and the outputs that differ from the text. ``printed``, when given, receives the
+    lines each command printed, by the line of the command in the file."""
     import marketing_rules as mr
 
     path = ROOT / doc
     os.chdir(ROOT)
     here = str(practice)
+    env = environment(doc)
     namespace: dict[str, object] = {"__name__": "__guide__", "shown_yaml": []}
     shown: list[str] = namespace["shown_yaml"]  # type: ignore[assignment]
-    steps = 0
+    steps, differences = 0, []
     for block in fenced_blocks(path):
         text = block.text.replace(PRACTICE, here)
         if block.info.split()[:1] == ["yaml"]:
@@ -136,10 +257,13 @@ def run_file(doc: str, practice: Path) -> int:
             name = f"<{doc} python block at line {block.line}>"
             source = "\n" * (block.line - 1) + text
             linecache.cache[name] = (len(source), None, source.splitlines(keepends=True), name)
+            said = io.StringIO()  # what the block prints is not compared: kept for when it fails
             try:
-                exec(compile(source, name, "exec"), namespace)
+                with contextlib.redirect_stdout(said):
+                    exec(compile(source, name, "exec"), namespace)
             except Exception as error:
-                raise StepFailed(f"{doc}:{block.line}: the python block fails: {error!r}") from error
+                raise StepFailed(f"{doc}:{block.line}: the python block fails: {error!r}\n"
+                                 f"--- it printed\n{said.getvalue()}") from error
             steps += 1
         elif what == "ruleset":
             try:
@@ -148,15 +272,63 @@ def run_file(doc: str, practice: Path) -> int:
                 raise StepFailed(f"{doc}:{block.line}: the rule file does not load:\n{error}") from None
             steps += 1
         elif what == "console":
-            for command in commands(Block(block.info, text, block.line)):
-                result = subprocess.run(command.text, shell=True, cwd=ROOT, capture_output=True, text=True,
-                                        timeout=300, executable="/bin/bash")
+            for command, as_written in zip(commands(Block(block.info, text, block.line)), commands(block)):
+                result = subprocess.run(command.text, shell=True, cwd=ROOT, stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, env=env, timeout=300, executable="/bin/bash")
+                output = result.stdout.decode("utf-8", errors="replace")
                 if result.returncode != command.exit:
                     raise StepFailed(
                         f"{doc}:{command.line}: `{command.text}` exited with {result.returncode}, "
-                        f"the text says {command.exit}\n--- stdout\n{result.stdout}--- stderr\n{result.stderr}")
+                        f"the text says {command.exit}\n--- output\n{output}")
+                lines = printed_lines(output, here)
+                if printed is not None:
+                    printed[command.line] = lines
+                problem = difference(doc, as_written, lines)
+                if problem:
+                    differences.append(problem)
                 steps += 1
-    return steps
+    return steps, differences
+
+
+def updated(doc: str, printed: dict[int, list[str]]) -> str:
+    """The text of ``doc`` with the output under each command replaced by what it printed; a line
+    shown that still matches (volatile numbers aside) is kept as written."""
+    path = ROOT / doc
+    lines = path.read_text(encoding="utf-8").splitlines()
+    changes = []
+    for block in fenced_blocks(path):
+        if kind(block) != "console":
+            continue
+        for command in commands(block):
+            if command.line not in printed:
+                continue
+            new = printed[command.line]
+            shown, got = [normalised(x) for x in command.shown], [normalised(x) for x in new]
+            if agree(shown, got):
+                continue
+            merged: list[str] = []
+            for tag, a1, a2, b1, b2 in opcodes(shown, got):
+                if tag == "equal":
+                    merged += command.shown[a1:a2]
+                elif ELIDED in shown[a1:a2] and b2 - b1 > a2 - a1 - shown[a1:a2].count(ELIDED):
+                    # the part the text cuts stays cut, with as many lines shown around it as before
+                    before = shown[a1:a2].index(ELIDED)
+                    after = a2 - a1 - 1 - before
+                    if ELIDED in shown[a1 + before + 1:a2]:
+                        merged.append(ELIDED)
+                    else:
+                        merged += [*new[b1:b1 + before], ELIDED, *new[b2 - after:b2]]
+                else:
+                    merged += new[b1:b2]
+            for line in merged:
+                if line.startswith("$ ") or FENCE.match(line):
+                    raise StepFailed(f"{doc}:{command.line}: `{command.text}` printed a line the guide "
+                                     f"cannot show in a console block: {line!r}")
+            first = command.shown_line - 1
+            changes.append((first, first + len(command.shown), merged))
+    for first, last, merged in sorted(changes, reverse=True):
+        lines[first:last] = merged
+    return "".join(line + "\n" for line in lines)
 
 
 # -- the tests: each file in a process of its own, all four at once ----------------------------------
@@ -238,14 +410,40 @@ def test_rulesets_lock_untouched(runs):
     assert _lock() == runs.lock_before
 
 
-if __name__ == "__main__":
-    if len(sys.argv) not in (2, 3) or sys.argv[1] not in DOCS:
-        sys.exit(textwrap.dedent(__doc__ or ""))
+def main(arguments: list[str]) -> int:
+    update = arguments[:1] == ["--update"]
+    if update:
+        arguments = arguments[1:]
+    if len(arguments) not in (1, 2) or arguments[0] not in DOCS:
+        print(textwrap.dedent(__doc__ or ""), file=sys.stderr)
+        return 2
+    doc = arguments[0]
+    printed: dict[int, list[str]] = {}
     with tempfile.TemporaryDirectory() as scratch:
-        folder = Path(sys.argv[2]) if len(sys.argv) == 3 else Path(scratch) / "my-rulesets"
+        folder = Path(arguments[1]) if len(arguments) == 2 else Path(scratch) / "my-rulesets"
         try:
-            count = run_file(sys.argv[1], folder)
+            count, differences = run_file(doc, folder, printed)
+            text = updated(doc, printed) if update else None
         except StepFailed as failure:
             print(failure)
-            sys.exit(1)
-    print(f"{sys.argv[1]}: {count} examples ran as the text says")
+            return 1
+    if text is not None:
+        path = ROOT / doc
+        changed = text != path.read_text(encoding="utf-8")
+        if changed:
+            path.write_text(text, encoding="utf-8")
+        print(f"{doc}: {count} examples ran; " + ("the output shown is rewritten with what they print now"
+                                                    if changed else "the output shown is already what they print"))
+        return 0
+    for problem in differences:
+        print(problem, end="\n\n")
+    if differences:
+        print(f"{doc}: {len(differences)} of the outputs shown differ from what the commands print "
+              f"(after a deliberate change: python tests/test_guides.py --update {doc})")
+        return 1
+    print(f"{doc}: {count} examples ran as the text says and printed what it shows")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
