@@ -4,6 +4,7 @@ show their progress."""
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Any
 
@@ -172,3 +173,66 @@ def test_constants_walk_finds_every_name_once() -> None:
     x, flag = z3.Real("x"), z3.Bool("unsupported#1")
     shared = z3.If(flag, x, x + 1) > 3
     assert _constants(z3.And(shared, z3.Or(shared, x < 2))) == {"x", "unsupported#1"}
+
+
+# the ruleset with a problem of every kind, from docs/api.md section 7
+FLAWED = """\
+ruleset: check-demo
+version: 1.0.0
+facts:
+  tier: {type: enum, values: [gold, silver, ordinary]}
+  band: {type: enum, values: [low, high]}
+tables:
+  - id: tier
+    inputs: [arpu_3m]
+    outputs: [tier]
+    rows:
+      - [">= 200", gold]
+      - [">= 300", gold]
+      - ["[120..200)", silver]
+      - ["-", ordinary]
+  - id: band
+    hit: unique
+    inputs: [arpu]
+    outputs: [band]
+    rows:
+      - ["< 100", low]
+      - [">= 90", high]
+rules:
+  - id: prestore-lecture
+    group: prestore
+    when: tier == silver and status == 'active'
+    then: {offer: {requires: [prestore: 300], rewards: [bill_credit: 50]}}
+  - id: prestore-golf
+    group: prestore
+    when: arpu_3m >= 150 and status == 'active'
+    then: {offer: {requires: [prestore: 500], rewards: [bill_credit: 80]}}
+  - id: never
+    when: arpu > 100 and arpu < 50
+    then: {tag: never}
+services:
+  lounge: {class: restricted}
+  golf: {class: semi-open}
+access:
+  by: tier
+  gold: {semi-open: paid}
+  silver: {restricted: free, semi-open: [paid, prestore]}
+checks:
+  coverage: {offers: true, among: "status == 'active'"}
+  exclusive: [prestore]
+  monotonic: {fact: tier, order: [ordinary, silver, gold], over: access}
+"""
+
+
+def test_witnesses_do_not_depend_on_the_order_of_sets(tmp_path: Any) -> None:
+    """The solver's models follow the order of its assertions; the checker asserts in the program's
+    order, so two processes with different string hashes find the same witnesses."""
+    import os
+    import subprocess
+
+    (tmp_path / "flawed.yaml").write_text(FLAWED, encoding="utf-8")
+    reports = {re.sub(r"\(\d+\.\d s\)", "", subprocess.run(
+        [sys.executable, "-m", "marketing_rules.cli", "check", "flawed.yaml"], cwd=tmp_path,
+        env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True, text=True).stdout)
+        for seed in ("1", "4", "7", "11")}
+    assert len(reports) == 1 and "witness:" in reports.pop()

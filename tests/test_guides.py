@@ -171,6 +171,13 @@ def commands(block: Block) -> list[Command]:
     return found
 
 
+def python_outputs(blocks: list[Block]) -> dict[int, Command]:
+    """The output a ```` ```text ```` block shows right after a python block, by the python block's line."""
+    return {block.line: Command(f"the python block at line {block.line}", 0, block.line,
+                                tuple(after.text.splitlines()), after.line)
+            for block, after in zip(blocks, blocks[1:]) if kind(block) == "python" and after.info == "text"}
+
+
 def normalised(line: str) -> str:
     """A line of output as it is compared: without trailing spaces, each volatile number "…"."""
     line = line.rstrip()
@@ -248,7 +255,9 @@ def run_file(doc: str, practice: Path, printed: dict[int, list[str]] | None = No
     namespace: dict[str, object] = {"__name__": "__guide__", "shown_yaml": []}
     shown: list[str] = namespace["shown_yaml"]  # type: ignore[assignment]
     steps, differences = 0, []
-    for block in fenced_blocks(path):
+    blocks = fenced_blocks(path)
+    shows = python_outputs(blocks)
+    for block in blocks:
         text = block.text.replace(PRACTICE, here)
         if block.info.split()[:1] == ["yaml"]:
             shown.append(text)
@@ -257,13 +266,20 @@ def run_file(doc: str, practice: Path, printed: dict[int, list[str]] | None = No
             name = f"<{doc} python block at line {block.line}>"
             source = "\n" * (block.line - 1) + text
             linecache.cache[name] = (len(source), None, source.splitlines(keepends=True), name)
-            said = io.StringIO()  # what the block prints is not compared: kept for when it fails
+            said = io.StringIO()  # compared with the text block after it, if any; shown when it fails
             try:
                 with contextlib.redirect_stdout(said):
                     exec(compile(source, name, "exec"), namespace)
             except Exception as error:
                 raise StepFailed(f"{doc}:{block.line}: the python block fails: {error!r}\n"
                                  f"--- it printed\n{said.getvalue()}") from error
+            if block.line in shows:
+                lines = printed_lines(said.getvalue(), here)
+                if printed is not None:
+                    printed[block.line] = lines
+                problem = difference(doc, shows[block.line], lines)
+                if problem:
+                    differences.append(problem)
             steps += 1
         elif what == "ruleset":
             try:
@@ -296,36 +312,35 @@ def updated(doc: str, printed: dict[int, list[str]]) -> str:
     path = ROOT / doc
     lines = path.read_text(encoding="utf-8").splitlines()
     changes = []
-    for block in fenced_blocks(path):
-        if kind(block) != "console":
+    blocks = fenced_blocks(path)
+    outputs = [*python_outputs(blocks).values(), *(c for b in blocks if kind(b) == "console" for c in commands(b))]
+    for command in outputs:
+        if command.line not in printed:
             continue
-        for command in commands(block):
-            if command.line not in printed:
-                continue
-            new = printed[command.line]
-            shown, got = [normalised(x) for x in command.shown], [normalised(x) for x in new]
-            if agree(shown, got):
-                continue
-            merged: list[str] = []
-            for tag, a1, a2, b1, b2 in opcodes(shown, got):
-                if tag == "equal":
-                    merged += command.shown[a1:a2]
-                elif ELIDED in shown[a1:a2] and b2 - b1 > a2 - a1 - shown[a1:a2].count(ELIDED):
-                    # the part the text cuts stays cut, with as many lines shown around it as before
-                    before = shown[a1:a2].index(ELIDED)
-                    after = a2 - a1 - 1 - before
-                    if ELIDED in shown[a1 + before + 1:a2]:
-                        merged.append(ELIDED)
-                    else:
-                        merged += [*new[b1:b1 + before], ELIDED, *new[b2 - after:b2]]
+        new = printed[command.line]
+        shown, got = [normalised(x) for x in command.shown], [normalised(x) for x in new]
+        if agree(shown, got):
+            continue
+        merged: list[str] = []
+        for tag, a1, a2, b1, b2 in opcodes(shown, got):
+            if tag == "equal":
+                merged += command.shown[a1:a2]
+            elif ELIDED in shown[a1:a2] and b2 - b1 > a2 - a1 - shown[a1:a2].count(ELIDED):
+                # the part the text cuts stays cut, with as many lines shown around it as before
+                before = shown[a1:a2].index(ELIDED)
+                after = a2 - a1 - 1 - before
+                if ELIDED in shown[a1 + before + 1:a2]:
+                    merged.append(ELIDED)
                 else:
-                    merged += new[b1:b2]
-            for line in merged:
-                if line.startswith("$ ") or FENCE.match(line):
-                    raise StepFailed(f"{doc}:{command.line}: `{command.text}` printed a line the guide "
-                                     f"cannot show in a console block: {line!r}")
-            first = command.shown_line - 1
-            changes.append((first, first + len(command.shown), merged))
+                    merged += [*new[b1:b1 + before], ELIDED, *new[b2 - after:b2]]
+            else:
+                merged += new[b1:b2]
+        for line in merged:
+            if line.startswith("$ ") or FENCE.match(line):
+                raise StepFailed(f"{doc}:{command.line}: `{command.text}` printed a line the guide "
+                                 f"cannot show in a console block: {line!r}")
+        first = command.shown_line - 1
+        changes.append((first, first + len(command.shown), merged))
     for first, last, merged in sorted(changes, reverse=True):
         lines[first:last] = merged
     return "".join(line + "\n" for line in lines)

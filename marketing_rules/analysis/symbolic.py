@@ -105,9 +105,12 @@ class Encoding:
     strings: dict[str, int] = field(default_factory=dict)  # string constant -> code
 
     def background(self, units: Iterable[str] | None = None) -> list[Term]:
-        """The input constraints and the definitions of ``units`` (every unit when None)."""
-        chosen = self.definitions if units is None else {u: self.definitions.get(u, []) for u in units}
-        return [*self.constraints, *itertools.chain.from_iterable(chosen.values())]
+        """The input constraints and the definitions of ``units`` (every unit when None), in the
+        program's order whatever the order of ``units``: the solver's models, and so the witnesses,
+        depend on the order of its assertions."""
+        wanted = None if units is None else set(units)
+        chosen = (d for unit, d in self.definitions.items() if wanted is None or unit in wanted)
+        return [*self.constraints, *itertools.chain.from_iterable(chosen)]
 
     def customer(self, model: z3.ModelRef) -> dict[str, Any]:
         """The customer a model describes: a valid input for ``rs.evaluate``."""
