@@ -150,24 +150,6 @@ PYDANTIC_MESSAGES: dict[str, str] = {
     "recursion_loop": N_("Recursion error - cyclic reference detected"),
 }
 
-#: The singular and plural of pydantic's length messages, by error type and ``field_type``.
-PYDANTIC_LENGTHS: dict[tuple[str, str], tuple[str, str]] = {
-    ("too_short", "List"): (N_("List should have at least {count} item after validation, not {actual}"),
-                            N_("List should have at least {count} items after validation, not {actual}")),
-    ("too_long", "List"): (N_("List should have at most {count} item after validation, not {actual}"),
-                           N_("List should have at most {count} items after validation, not {actual}")),
-    ("too_short", "Dictionary"): (
-        N_("Dictionary should have at least {count} item after validation, not {actual}"),
-        N_("Dictionary should have at least {count} items after validation, not {actual}")),
-    ("too_long", "Dictionary"): (
-        N_("Dictionary should have at most {count} item after validation, not {actual}"),
-        N_("Dictionary should have at most {count} items after validation, not {actual}")),
-    ("string_too_short", ""): (N_("String should have at least {count} character"),
-                               N_("String should have at least {count} characters")),
-    ("string_too_long", ""): (N_("String should have at most {count} character"),
-                              N_("String should have at most {count} characters")),
-}
-
 #: What pydantic's date parser says is wrong (the ``error`` of its date errors).
 DATE_PROBLEMS: dict[str, str] = {
     "input is too short": N_("input is too short"),
@@ -191,11 +173,7 @@ def pydantic_message(error: Mapping[str, Any]) -> str:
     ctx = dict(error.get("ctx") or {})
     message = str(error.get("msg", ""))
     if kind in ("too_short", "too_long", "string_too_short", "string_too_long"):
-        forms = PYDANTIC_LENGTHS.get((kind, str(ctx.get("field_type", ""))))
-        limit = ctx.get("min_length", ctx.get("max_length"))
-        if forms is None or not isinstance(limit, int):
-            return message
-        return n_(forms[0], forms[1], limit, actual=ctx.get("actual_length"))
+        return _length_message(kind, str(ctx.get("field_type", "")), ctx) or message
     template = PYDANTIC_MESSAGES.get(kind)
     if template is None:
         return message
@@ -206,6 +184,36 @@ def pydantic_message(error: Mapping[str, Any]) -> str:
         return _(template, **fields)
     except (KeyError, IndexError, ValueError):  # a ctx that differs from the message's fields
         return message
+
+
+def _length_message(kind: str, field_type: str, ctx: dict[str, Any]) -> str | None:
+    """pydantic's messages about a list, mapping or text too short or too long (None for another)."""
+    limit = ctx.get("min_length", ctx.get("max_length"))
+    actual = ctx.get("actual_length")
+    if not isinstance(limit, int):
+        return None
+    match kind, field_type:
+        case "too_short", "List":
+            return n_("List should have at least {count} item after validation, not {actual}",
+                      "List should have at least {count} items after validation, not {actual}", limit, actual=actual)
+        case "too_long", "List":
+            return n_("List should have at most {count} item after validation, not {actual}",
+                      "List should have at most {count} items after validation, not {actual}", limit, actual=actual)
+        case "too_short", "Dictionary":
+            return n_("Dictionary should have at least {count} item after validation, not {actual}",
+                      "Dictionary should have at least {count} items after validation, not {actual}", limit,
+                      actual=actual)
+        case "too_long", "Dictionary":
+            return n_("Dictionary should have at most {count} item after validation, not {actual}",
+                      "Dictionary should have at most {count} items after validation, not {actual}", limit,
+                      actual=actual)
+        case "string_too_short", _:
+            return n_("String should have at least {count} character", "String should have at least {count} characters",
+                      limit)
+        case "string_too_long", _:
+            return n_("String should have at most {count} character", "String should have at most {count} characters",
+                      limit)
+    return None
 
 
 def _choices(expected: object) -> str:
