@@ -177,7 +177,7 @@ def pydantic_message(error: Mapping[str, Any]) -> str:
     template = PYDANTIC_MESSAGES.get(kind)
     if template is None:
         return message
-    fields = {name: _choices(value) if name == "expected" else str(value) for name, value in ctx.items()}
+    fields = {name: _choices(value) if name == "expected" else _shown(value) for name, value in ctx.items()}
     if "error" in fields and fields["error"] in DATE_PROBLEMS:
         fields["error"] = _(DATE_PROBLEMS[fields["error"]])
     try:
@@ -214,6 +214,13 @@ def _length_message(kind: str, field_type: str, ctx: dict[str, Any]) -> str | No
             return n_("String should have at most {count} character", "String should have at most {count} characters",
                       limit)
     return None
+
+
+def _shown(value: object) -> str:
+    """A ctx value as pydantic shows it: a whole float without its ``.0``."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return str(value)
 
 
 def _choices(expected: object) -> str:
