@@ -193,6 +193,12 @@ def _length_message(kind: str, field_type: str, ctx: dict[str, Any]) -> str | No
     if not isinstance(limit, int):
         return None
     match kind, field_type:
+        case "too_long", "List" if actual is None:  # pydantic stopped reading: it does not know how many
+            return n_("List should have at most {count} item after validation, not more",
+                      "List should have at most {count} items after validation, not more", limit)
+        case "too_long", "Dictionary" if actual is None:
+            return n_("Dictionary should have at most {count} item after validation, not more",
+                      "Dictionary should have at most {count} items after validation, not more", limit)
         case "too_short", "List":
             return n_("List should have at least {count} item after validation, not {actual}",
                       "List should have at least {count} items after validation, not {actual}", limit, actual=actual)
