@@ -273,3 +273,11 @@ def test_a_literal_keeps_its_choices_and_says_or_in_chinese() -> None:
     assert pydantic_message(date) == date["msg"]
     with messages_in("zh"):
         assert pydantic_message(date) == "应为 YYYY-MM-DD 格式的日期，内容太短"
+
+
+def test_a_value_that_fits_none_of_a_unions_types_names_them_in_chinese() -> None:
+    english, chinese = both("campaign:\n  score: {a: 1}\nrules:\n  - id: a\n    then: {tag: 3}\n")
+    assert [m for _, _, m, _ in english] == ["this value has the wrong type: expected one of string, integer, number",
+                                             "this value has the wrong type: expected one of string, list"]
+    assert [m for _, _, m, _ in chinese] == ["这个值的类型不对：应为以下之一：文本, 整数, 数字",
+                                             "这个值的类型不对：应为以下之一：文本, 列表"]

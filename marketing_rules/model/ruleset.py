@@ -235,12 +235,42 @@ def _choices(expected: object) -> str:
     return _("{choices} or {last}", choices=head, last=last) if sep else str(expected)
 
 
+#: The type each of pydantic's type errors asks for, in the words of its English message.
+WANTED_TYPES: dict[str, str] = {
+    "string_type": N_("string"), "bool_type": N_("boolean"), "bool_parsing": N_("boolean"),
+    "int_type": N_("integer"), "int_parsing": N_("integer"), "int_from_float": N_("integer"),
+    "float_type": N_("number"), "float_parsing": N_("number"), "list_type": N_("list"),
+    "dict_type": N_("dictionary"),
+}
+
+
+def _place(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A location without the names pydantic gives the alternatives of a union (``str``, ``list[any]``)."""
+    return tuple(part for part in loc if not (isinstance(part, str) and (
+        "[" in part or part in ("str", "int", "float", "bool", "dict", "list", "none"))))
+
+
 def _in_language(error: ValidationError) -> ValidationError:
-    """``error`` with pydantic's own messages in the language in force (type, place, input and ctx kept)."""
+    """``error`` with pydantic's own messages in the language in force (type, place, input and ctx kept).
+    A value that fits none of a union's types is one error naming them (in English the loader merges
+    pydantic's messages, which it reads in English)."""
+    found = error.errors()
+    alternatives: dict[tuple[Any, ...], list[str]] = {}
+    for item in found:
+        if item["type"] in WANTED_TYPES:
+            alternatives.setdefault(_place(item["loc"]), []).append(_(WANTED_TYPES[item["type"]]))
+    said: set[tuple[Any, ...]] = set()
     items: list[Any] = []
-    for item in error.errors():
+    for item in found:
         ctx = item.get("ctx")
         message = pydantic_message(item)
+        wanted = alternatives.get(_place(item["loc"]), []) if item["type"] in WANTED_TYPES else []
+        if len(wanted) > 1:
+            if _place(item["loc"]) in said:
+                continue
+            said.add(_place(item["loc"]))
+            message = _("this value has the wrong type: expected one of {types}",
+                        types=", ".join(dict.fromkeys(wanted)))
         if message == item["msg"] and item["type"] in ("value_error", "assertion_error"):
             items.append({"type": item["type"], "loc": item["loc"], "input": item["input"], "ctx": ctx})
         else:
