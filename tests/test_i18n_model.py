@@ -110,7 +110,7 @@ def test_an_unknown_package_service_and_schema() -> None:
         ("MR205", 7, "unknown service 'lounge'", "declare it under services:"),
         ("MR204", 9, "unknown package 'gold'", "declare it under packages:")]
     assert chinese == [
-        ("MR209", 3, "未知的模式 'telco'", "内置的模式是 'telecom-customer'"),
+        ("MR209", 3, "未知的 schema 'telco'", "内置的 schema 是 'telecom-customer'"),
         ("MR205", 7, "未知的服务 'lounge'", "请在 services: 下声明它"),
         ("MR204", 9, "未知的套餐 'gold'", "请在 packages: 下声明它")]
 
