@@ -269,8 +269,8 @@ def _in_language(error: ValidationError) -> ValidationError:
             if _place(item["loc"]) in said:
                 continue
             said.add(_place(item["loc"]))
-            message = _("this value has the wrong type: expected one of {types}",
-                        types=", ".join(dict.fromkeys(wanted)))
+            message = _("this value has the wrong type: expected one of {kinds}",
+                        kinds=", ".join(dict.fromkeys(wanted)))
         if message == item["msg"] and item["type"] in ("value_error", "assertion_error"):
             items.append({"type": item["type"], "loc": item["loc"], "input": item["input"], "ctx": ctx})
         else:
