@@ -643,7 +643,7 @@ class Resolver:
                 self._error("MR702", _("a {kind} reward has no money face value and no cost, and the offer "
                                        "is under a cost budget", kind=term.kind),
                             (*unit.path, "then", "offer", "rewards", i),
-                            _("write what it costs: {example}", example=f"{{{term.kind}: {{..., cost: 5}}}}"))
+                            _("write what it costs: {example}", example=_cost_example(term.kind)))
         self.rule_id = None
 
 
@@ -658,7 +658,12 @@ _TRUE = Expression(ast.Literal((0, 0), True), "true", ())
 
 
 def _declare(name: str) -> str:
-    return _("declare it under facts: ({example})", example=f"{name}: {{type: ...}}")
+    example = f"{name}: {{type: ...}}"
+    return _("declare it under facts: ({example})", example=example)
+
+
+def _cost_example(kind: str) -> str:
+    return f"{{{kind}: {{..., cost: 5}}}}"
 
 
 def _as_text(value: Any) -> str:

@@ -426,9 +426,9 @@ class _Term(_Part):
         names = cls.params()
         if not isinstance(written, dict):
             if not cls.shorthand:
+                example = f"{kind}: {{{', '.join(f'{p}: ...' for p in names)}}}"
                 raise shape_error("MR010", _("'{kind}' needs {names}", kind=kind, names=", ".join(names)),
-                                  _("write {example}",
-                                    example=f"{kind}: {{{', '.join(f'{p}: ...' for p in names)}}}"))
+                                  _("write {example}", example=example))
             return {names[0]: written}
         for name in written:
             if name not in names:
