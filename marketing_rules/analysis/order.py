@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from marketing_rules.analysis.program import Rule, Table, Unit
+from marketing_rules.i18n import _
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +44,9 @@ def check_setters(units: Sequence[Unit]) -> list[OrderIssue]:
             names = ", ".join(f"'{u.id}'" for u in owners)
             for unit in others:
                 issues.append(OrderIssue(
-                    "MR202", f"fact '{fact}' is set by {names}, which are not in one group",
-                    unit, f"put the rules in one group (group: ...) so that only one of them can set '{fact}'"))
+                    "MR202", _("fact '{fact}' is set by {names}, which are not in one group", fact=fact, names=names),
+                    unit, _("put the rules in one group (group: ...) so that only one of them can set '{fact}'",
+                            fact=fact)))
     return issues
 
 
@@ -67,7 +69,7 @@ def agenda(units: Sequence[Unit]) -> tuple[list[Unit], list[OrderIssue]]:
     heapq.heapify(ready)
     order: list[Unit] = []
     while ready:
-        _, i = heapq.heappop(ready)
+        _priority, i = heapq.heappop(ready)
         order.append(units[i])
         for j in dependants[i]:
             remaining[j] -= 1
@@ -136,6 +138,7 @@ def _cycles(units: Sequence[Unit], waits_for: dict[int, set[int]]) -> list[Order
         path = " -> ".join(_fact_cycle(members))
         ids = ", ".join(f"'{u.id}'" for u in members)
         issues.append(OrderIssue(
-            "MR201", f"facts depend on each other in a cycle: {path} (through {ids})", members[0],
-            "a fact may not depend, directly or through other facts, on itself; split it into two facts"))
+            "MR201", _("facts depend on each other in a cycle: {cycle} (through {ids})", cycle=path, ids=ids),
+            members[0],
+            _("a fact may not depend, directly or through other facts, on itself; split it into two facts")))
     return issues

@@ -43,6 +43,7 @@ from marketing_rules.expressions import ast
 from marketing_rules.expressions.checker import ERROR, Checker, Scope, literal_type
 from marketing_rules.expressions.parser import ExpressionSyntaxError, ExprIssue, parse_expression, parse_unary_tests
 from marketing_rules.expressions.types import Type, is_subtype
+from marketing_rules.i18n import N_, _, n_
 from marketing_rules.load.yaml_source import Path, Source
 from marketing_rules.model import ruleset as m
 from marketing_rules.model.schema import FactSchema, FactSpec, builtin_schema
@@ -116,8 +117,9 @@ class Resolver:
         groups = {u.group for u in units if isinstance(u, Rule) and u.group}
         for i, group in enumerate(checks.exclusive):
             if group not in groups:
-                self._error("MR210", f"no rule is in group '{group}'", (*path, "exclusive", i),
-                            did_you_mean(group, groups) or f"the groups are {', '.join(sorted(groups)) or 'none'}")
+                self._error("MR210", _("no rule is in group '{group}'", group=group), (*path, "exclusive", i),
+                            did_you_mean(group, groups)
+                            or _("the groups are {groups}", groups=", ".join(sorted(groups)) or _("none")))
         fact: str | None = None
         values: tuple[str, ...] = ()
         if checks.monotonic is not None:
@@ -125,12 +127,13 @@ class Resolver:
             kind = self.fact_types.get(fact)
             mpath = (*path, "monotonic")
             if kind is None or kind.kind != "enum":
-                self._error("MR210", f"monotonic needs an enum fact, not '{fact}'", (*mpath, "fact"),
+                self._error("MR210", _("monotonic needs an enum fact, not '{fact}'", fact=fact), (*mpath, "fact"),
                             did_you_mean(fact, self.fact_types))
             else:
                 unknown = [v for v in checks.monotonic.order if v not in kind.values]
                 if unknown:
-                    self._error("MR104", f"'{unknown[0]}' is not a value of {fact}", (*mpath, "order"),
+                    self._error("MR104", _("'{value}' is not a value of {fact}", value=unknown[0], fact=fact),
+                                (*mpath, "order"),
                                 did_you_mean(unknown[0], kind.values))
             values = tuple(checks.monotonic.order)
         coverage = checks.coverage is not None and checks.coverage.offers
@@ -139,8 +142,10 @@ class Resolver:
     def _schema(self) -> FactSchema:
         schema = builtin_schema(self.file.schema_)
         if schema is None:
-            self.sink.add(self.source.diagnostic("MR209", f"unknown schema '{self.file.schema_}'", ("schema",),
-                                                 hint="the built-in schema is 'telecom-customer'"))
+            self.sink.add(self.source.diagnostic("MR209", _("unknown schema '{schema}'", schema=self.file.schema_),
+                                                 ("schema",),
+                                                 hint=_("the built-in schema is '{schema}'",
+                                                        schema="telecom-customer")))
             schema = builtin_schema("telecom-customer")
         assert schema is not None
         extra = []
@@ -148,8 +153,9 @@ class Resolver:
             if not self._fact_name(name, ("inputs", name)):
                 continue
             if name in schema:
-                self.sink.add(self.source.diagnostic("MR208", f"input '{name}' is already in schema '{schema.name}'",
-                                                     ("inputs", name), key=True))
+                self.sink.add(self.source.diagnostic(
+                    "MR208", _("input '{name}' is already in schema '{schema}'", name=name, schema=schema.name),
+                    ("inputs", name), key=True))
                 continue
             self._enum_values(decl, ("inputs", name))
             extra.append(FactSpec(name, decl.type, tuple(decl.values or ()), decl.ge, decl.le, decl.title))
@@ -163,28 +169,30 @@ class Resolver:
                 continue
             if name in self.schema:
                 self.sink.add(self.source.diagnostic(
-                    "MR208", f"derived fact '{name}' has the name of an input fact of '{self.schema.name}'",
-                    path, key=True, hint="give the derived fact a name of its own"))
+                    "MR208", _("derived fact '{name}' has the name of an input fact of '{schema}'", name=name,
+                               schema=self.schema.name),
+                    path, key=True, hint=_("give the derived fact a name of its own")))
                 continue
             self._enum_values(decl, path)
             spec = FactSpec(name, decl.type, tuple(decl.values or ()))
             derived[name] = spec.as_type()
             if decl.default is not None and not is_subtype(_default_type(decl.default, derived[name]), derived[name]):
                 self.sink.add(self.source.diagnostic(
-                    "MR103", f"default {decl.default!r} is not {derived[name].article}", (*path, "default")))
+                    "MR103", _("default {value} is not {type}", value=repr(decl.default), type=derived[name].article),
+                    (*path, "default")))
         return derived
 
     def _fact_name(self, name: str, path: Path) -> bool:
         if isinstance(name, str) and name.isidentifier() and name == name.lower():
             return True
-        self.sink.add(self.source.diagnostic("MR011", f"'{name}' is not a valid fact name", path, key=True,
-                                             hint="use lowercase letters, digits and underscores"))
+        self.sink.add(self.source.diagnostic("MR011", _("'{name}' is not a valid fact name", name=name), path,
+                                             key=True, hint=_("use lowercase letters, digits and underscores")))
         return False
 
     def _enum_values(self, decl: m.FactDecl, path: Path) -> None:
         if decl.type == "enum" and not decl.values:
-            self.sink.add(self.source.diagnostic("MR011", "an enum needs its values", path,
-                                                 hint="add values: [a, b, c]"))
+            self.sink.add(self.source.diagnostic("MR011", _("an enum needs its values"), path,
+                                                 hint=_("add {example}", example="values: [a, b, c]")))
 
     def _check_ids(self) -> None:
         seen: dict[str, Path] = {}
@@ -193,8 +201,8 @@ class Resolver:
         for section, i, unit_id in parts:
             if unit_id in seen:
                 self.sink.add(self.source.diagnostic(
-                    "MR206", f"id '{unit_id}' is used twice", (section, i, "id"), rule=unit_id,
-                    hint=f"it was first used at line {self.source.line(seen[unit_id])}"))
+                    "MR206", _("id '{id}' is used twice", id=unit_id), (section, i, "id"), rule=unit_id,
+                    hint=_("it was first used at line {line}", line=self.source.line(seen[unit_id]))))
             else:
                 seen[unit_id] = (section, i, "id")
 
@@ -203,29 +211,30 @@ class Resolver:
         identifiers, and some tools, would take them for one name."""
         file = self.file
         names: list[tuple[str, str, Path, str, bool]] = [  # (code, name, path, what it names, at a key)
-            *(("MR208", f.name, ("schema",), "a fact of the schema", False) for f in self.schema.facts
+            *(("MR208", f.name, ("schema",), N_("a fact of the schema"), False) for f in self.schema.facts
               if f.name not in file.inputs),
-            *(("MR208", n, ("inputs", n), "an input fact", True) for n in file.inputs),
-            *(("MR208", n, ("facts", n), "a derived fact", True) for n in file.facts),
-            *(("MR208", n, ("constants", n), "a constant", True) for n in file.constants),
+            *(("MR208", n, ("inputs", n), N_("an input fact"), True) for n in file.inputs),
+            *(("MR208", n, ("facts", n), N_("a derived fact"), True) for n in file.facts),
+            *(("MR208", n, ("constants", n), N_("a constant"), True) for n in file.constants),
         ]
         units = [*(("tables", i, t.id) for i, t in enumerate(file.tables)),
                  *(("rules", i, r.id) for i, r in enumerate(file.rules))]
-        ids = [("MR206", unit_id, (section, i, "id"), "a rule or table", False) for section, i, unit_id in units]
-        services = [("MR206", n, ("services", n), "a service", True) for n in file.services]
+        ids = [("MR206", unit_id, (section, i, "id"), N_("a rule or table"), False) for section, i, unit_id in units]
+        services = [("MR206", n, ("services", n), N_("a service"), True) for n in file.services]
         for group in (names, ids, services):
             seen: dict[str, str] = {}
-            for code, name, path, _, key in group:
+            for code, name, path, _what, key in group:
                 if not isinstance(name, str):
                     continue
                 normal = unicodedata.normalize("NFKC", name)
                 first = seen.setdefault(normal, name)
                 if first != name:
-                    what = next(w for _, n, _, w, _ in group if n == first)
+                    what = _(next(w for _c, n, _p, w, _k in group if n == first))
                     self.sink.add(self.source.diagnostic(
-                        code, f"'{name}' is '{first}' once Unicode-normalised (NFKC), the name of {what}", path,
+                        code, _("'{name}' is '{first}' once Unicode-normalised (NFKC), the name of {what}",
+                                name=name, first=first, what=what), path,
                         key=key, rule=name if group is ids else None,
-                        hint="rename it: names are compared after NFKC normalisation"))
+                        hint=_("rename it: names are compared after NFKC normalisation")))
 
     # -- expressions ----------------------------------------------------------------------------
     def _parse(self, text: Any, path: Path) -> ast.Expr | None:
@@ -291,7 +300,7 @@ class Resolver:
         then = rule.then
         tpath = (*path, "then")
         if not any(v is not None for v in (then.set, then.tag, then.offer, then.grant, then.award)):
-            self._error("MR010", "'then' has no effect", tpath, "add set, tag, offer, grant or award")
+            self._error("MR010", _("'then' has no effect"), tpath, _("add set, tag, offer, grant or award"))
         sets = tuple(self._sets(then.set or {}, (*tpath, "set")))
         tags = (then.tag,) if isinstance(then.tag, str) else tuple(then.tag or ())
         offer: OfferSpec | None = None
@@ -311,22 +320,22 @@ class Resolver:
             return None
         if isinstance(raw, dict):
             if len(raw) != 1 or next(iter(raw)) not in ("all", "any", "not"):
-                self._error("MR010", "a condition tree is one of all:, any:, not:", path,
-                            "write all: [...] (every one), any: [...] (at least one) or not: ...")
+                self._error("MR010", _("a condition tree is one of all:, any:, not:"), path,
+                            _("write all: [...] (every one), any: [...] (at least one) or not: ..."))
                 return None
             (key, value), = raw.items()
             if key == "not":
                 inner = self._cond(value, (*path, "not"))
                 return NotOf(inner) if inner is not None else None
             if not isinstance(value, list) or not value:
-                self._error("MR010", f"'{key}:' takes a list of conditions", (*path, key))
+                self._error("MR010", _("'{key}:' takes a list of conditions", key=key), (*path, key))
                 return None
             items = [self._cond(v, (*path, key, i)) for i, v in enumerate(value)]
             kept = tuple(item if item is not None else _TRUE for item in items)
             return AllOf(kept) if key == "all" else AnyOf(kept)
         if isinstance(raw, list):
-            self._error("MR010", "a list of conditions needs all: or any: before it", path,
-                        "write when: {all: [...]} for conditions that must all hold")
+            self._error("MR010", _("a list of conditions needs all: or any: before it"), path,
+                        _("write {example} for conditions that must all hold", example="when: {all: [...]}"))
             return None
         return self.condition(raw, path)
 
@@ -335,19 +344,20 @@ class Resolver:
             fact_path = (*path, name)
             if name not in self.derived:
                 if name in self.schema:
-                    where, hint = "an input fact; rules cannot change inputs", \
-                        f"derive a fact of your own instead, e.g. {name}_adjusted under facts:"
+                    message = _("'{name}' is an input fact; rules cannot change inputs", name=name)
+                    hint = _("derive a fact of your own instead, e.g. {name}_adjusted under facts:", name=name)
                 else:
-                    where = "not declared"
-                    hint = did_you_mean(name, self.derived) or f"declare it under facts: ({name}: {{type: ...}})"
-                self._error("MR203", f"'{name}' is {where}", fact_path, hint, key=True)
+                    message = _("'{name}' is not declared", name=name)
+                    hint = did_you_mean(name, self.derived) or _declare(name)
+                self._error("MR203", message, fact_path, hint, key=True)
                 continue
             expected = self.derived[name]
             expression, kind = self.value(raw, fact_path, expected)
             if expression is None:
                 continue
             if not is_subtype(kind, expected):
-                self._error("MR103", f"'{name}' is {expected.article}, but this value is {kind.article}", fact_path)
+                self._error("MR103", _("'{name}' is {type}, but this value is {actual}", name=name,
+                                       type=expected.article, actual=kind.article), fact_path)
                 continue
             yield name, expression
 
@@ -359,15 +369,16 @@ class Resolver:
         for i, term in enumerate(offer.requires):
             if isinstance(term, m.Upgrade) and term.to in self.file.packages:
                 fee = _number(self.file.packages[term.to].fee)
-                node, _ = self.checker.check(
+                node, _kind = self.checker.check(
                     ast.Compare((0, 0), "<", ast.FactRef((0, 0), "package_fee"), ast.Literal((0, 0), fee)))
                 extra.append(Expression(node, f"package_fee < {fee}  (upgrade to {term.to})", (*path, "requires", i)))
         code = str(offer.code) if offer.code is not None else None
         if code is not None and self.file.codes is not None:
             for problem in code_problems(code, self.file.codes):
-                self._error("MR211", f"catalogue code '{code}': {problem}", (*path, "code"),
-                            "codes are written as the ruleset's code scheme says (codes: in the file or "
-                            "a definitions file it includes)")
+                self._error("MR211", _("catalogue code '{code}': {problem}", code=code, problem=problem),
+                            (*path, "code"),
+                            _("codes are written as the ruleset's code scheme says (codes: in the file or "
+                              "a definitions file it includes)"))
         declared = offer.holdout is not None or offer.budget is not None or offer.stacking is not None
         campaign = OfferCampaign(offer.holdout, _budget(offer.budget), offer.stacking or "stackable") \
             if declared else None
@@ -385,7 +396,8 @@ class Resolver:
                 if expression is None:
                     continue
                 if not (kind_type.numeric or kind_type.kind == "null"):
-                    self._error("MR103", f"'{name}' must be a number, but this is {kind_type.article}", param_path)
+                    self._error("MR103", _("'{name}' must be a number, but this is {actual}", name=name,
+                                           actual=kind_type.article), param_path)
                 elif isinstance(expression.node, (ast.Literal, ast.ConstRef)):
                     fixed[name] = _plain(expression.node.value)
                 else:
@@ -394,20 +406,20 @@ class Resolver:
             fixed[name] = raw
             if isinstance(term, m.Upgrade):
                 if raw not in self.file.packages:
-                    self._error("MR204", f"unknown package '{raw}'", param_path,
-                                did_you_mean(str(raw), self.file.packages) or "declare it under packages:")
+                    self._error("MR204", _("unknown package '{package}'", package=raw), param_path,
+                                did_you_mean(str(raw), self.file.packages) or _("declare it under packages:"))
                 else:
                     fixed["fee"] = _plain(_number(self.file.packages[raw].fee))
             elif isinstance(term, m.ServiceReward) and raw not in self.file.services:
-                self._error("MR205", f"unknown service '{raw}'", param_path,
-                            did_you_mean(str(raw), self.file.services) or "declare it under services:")
+                self._error("MR205", _("unknown service '{service}'", service=raw), param_path,
+                            did_you_mean(str(raw), self.file.services) or _("declare it under services:"))
         return Term(term.kind, MappingProxyType(fixed), tuple(computed))
 
     def _grants(self, grants: m.Grants | None, path: Path) -> Iterator[Grant]:
         for i, grant in enumerate(grants or ()):
             if grant.service not in self.file.services:
-                self._error("MR205", f"unknown service '{grant.service}'", (*path, i),
-                            did_you_mean(grant.service, self.file.services) or "declare it under services:")
+                self._error("MR205", _("unknown service '{service}'", service=grant.service), (*path, i),
+                            did_you_mean(grant.service, self.file.services) or _("declare it under services:"))
                 continue
             own = _service_terms(self.file.services[grant.service])
             terms = {k: v for k, v in own.items() if k in m.MODE_TERMS[grant.mode]}
@@ -418,7 +430,7 @@ class Resolver:
         path = path if award.written_alone else (*path, "points")
         expression, kind = self.value(award.points, path)
         if expression is not None and not kind.numeric:
-            self._error("MR103", f"points must be a number, but this is {kind.article}", path)
+            self._error("MR103", _("points must be a number, but this is {actual}", actual=kind.article), path)
             return None
         return expression
 
@@ -427,13 +439,13 @@ class Resolver:
         self.rule_id = table.id
         inputs = []
         for i, text in enumerate(table.inputs):
-            expression, _ = self.value(text, (*path, "inputs", i))
+            expression, _kind = self.value(text, (*path, "inputs", i))
             inputs.append(expression)
         outputs = []
         for i, name in enumerate(table.outputs):
             if name not in self.derived:
-                self._error("MR203", f"table output '{name}' is not a declared fact", (*path, "outputs", i),
-                            did_you_mean(name, self.derived) or f"declare it under facts: ({name}: {{type: ...}})")
+                self._error("MR203", _("table output '{name}' is not a declared fact", name=name),
+                            (*path, "outputs", i), did_you_mean(name, self.derived) or _declare(name))
             outputs.append(name)
         self._hit_policy(table, path)
         width = len(inputs) + len(outputs)
@@ -441,8 +453,10 @@ class Resolver:
         for r, cells in enumerate(table.rows):
             row_path = (*path, "rows", r)
             if len(cells) != width:
-                self._error("MR302", f"row {r + 1} has {_count(len(cells), 'cell')}; the table has "
-                            f"{_count(len(inputs), 'input')} and {_count(len(outputs), 'output')}", row_path)
+                self._error("MR302", _("row {row} has {cells}; the table has {inputs} and {outputs}", row=r + 1,
+                                       cells=n_("{count} cell", "{count} cells", len(cells)),
+                                       inputs=n_("{count} input", "{count} inputs", len(inputs)),
+                                       outputs=n_("{count} output", "{count} outputs", len(outputs))), row_path)
                 continue
             rows.append(self._row(r + 1, cells, inputs, outputs, row_path, table.hit == "collect"))
         ranks = self._ranks(table, rows, path)
@@ -464,8 +478,10 @@ class Resolver:
                 test = parse_unary_tests(text, subject.node)
             except ExpressionSyntaxError as error:
                 issue = error.issue
-                self._expr_issue(ExprIssue("MR301", f"bad input cell: {issue.message}", issue.start, issue.end,
-                                           issue.hint or "a cell is -, a value, < 120, [120..200), a, b or not(a, b)"),
+                self._expr_issue(ExprIssue("MR301", _("bad input cell: {problem}", problem=issue.message),
+                                           issue.start, issue.end,
+                                           issue.hint or _("a cell is -, a value, < 120, [120..200), a, b or "
+                                                           "not(a, b)")),
                                  (*path, c))
                 ok = False
                 continue
@@ -484,8 +500,8 @@ class Resolver:
                 ok = False
                 continue
             if target is not None and not is_subtype(kind, target):
-                self._error("MR103", f"'{name}' is {target.article}, but this cell is {kind.article}",
-                            (*path, len(inputs) + o))
+                self._error("MR103", _("'{name}' is {type}, but this cell is {actual}", name=name,
+                                       type=target.article, actual=kind.article), (*path, len(inputs) + o))
                 ok = False
             values.append(expression)
         if not ok:
@@ -496,23 +512,25 @@ class Resolver:
 
     def _hit_policy(self, table: m.Table, path: Path) -> None:
         if table.aggregate and table.hit != "collect":
-            self._error("MR303", "aggregate goes with hit: collect", (*path, "aggregate"))
+            self._error("MR303", _("aggregate goes with hit: collect"), (*path, "aggregate"))
         if table.hit == "collect":
             for name in table.outputs:
                 kind = self.derived.get(name)
                 if kind is None:
                     continue
                 if table.aggregate is None and kind.kind != "list":
-                    self._error("MR303", f"a collect table without aggregate sets a list, but '{name}' is {kind.article}",
-                                (*path, "outputs"), "declare the fact with type: list, or add aggregate: sum")
+                    self._error("MR303", _("a collect table without aggregate sets a list, but '{name}' is {type}",
+                                           name=name, type=kind.article),
+                                (*path, "outputs"), _("declare the fact with type: list, or add aggregate: sum"))
                 if table.aggregate in ("sum", "min", "max", "count") and not kind.numeric:
-                    self._error("MR303", f"aggregate {table.aggregate} makes a number, but '{name}' is {kind.article}",
+                    self._error("MR303", _("aggregate {aggregate} makes a number, but '{name}' is {type}",
+                                           aggregate=table.aggregate, name=name, type=kind.article),
                                 (*path, "outputs"))
         if table.hit == "priority":
             kind = self.derived.get(table.outputs[0])
             if kind is not None and kind.kind != "enum":
-                self._error("MR303", "hit: priority ranks rows by the first output's enum values",
-                            (*path, "outputs"), "make the first output an enum, listed highest priority first")
+                self._error("MR303", _("hit: priority ranks rows by the first output's enum values"),
+                            (*path, "outputs"), _("make the first output an enum, listed highest priority first"))
 
     def _ranks(self, table: m.Table, rows: list[Row | None], path: Path) -> tuple[int, ...]:
         if table.hit != "priority":
@@ -526,7 +544,7 @@ class Resolver:
             node = row.outputs[0].node
             value = node.value if isinstance(node, (ast.EnumValue, ast.Literal)) else None
             if value not in values:
-                self._error("MR303", "in a priority table the first output of every row must be a fixed enum value",
+                self._error("MR303", _("in a priority table the first output of every row must be a fixed enum value"),
                             (*path, "rows", row.number - 1, len(table.inputs)))
                 ranks.append(len(values))
             else:
@@ -542,14 +560,16 @@ class Resolver:
         by = access.by
         kind = self.fact_types.get(by) if by is not None else None
         if by is None or kind is None:
-            self._error("MR207", f"access needs 'by:', a fact to key the matrix by (got {by!r})", (*path, "by"),
-                        did_you_mean(by, self.fact_types) if by else "write by: tier")
+            self._error("MR207", _("access needs 'by:', a fact to key the matrix by (got {by})", by=repr(by)),
+                        (*path, "by"), did_you_mean(by, self.fact_types) if by else _("write {example}",
+                                                                                        example="by: tier"))
             return None
         table: dict[str, Mapping[str, ServiceAccess]] = {}
         for value, row in access.rows().items():
             if kind.kind == "enum" and value not in kind.values:
-                self._error("MR207", f"'{value}' is not a value of {by}", (*path, value),
-                            did_you_mean(value, kind.values) or f"the values are {', '.join(kind.values)}", key=True)
+                self._error("MR207", _("'{value}' is not a value of {fact}", value=value, fact=by), (*path, value),
+                            did_you_mean(value, kind.values) or _("the values are {values}",
+                                                                  values=", ".join(kind.values)), key=True)
                 continue
             modes_by_class = row.modes()
             table[value] = MappingProxyType({
@@ -572,12 +592,14 @@ class Resolver:
                     continue
                 i = next(i for i, t in enumerate(unit.offer.rewards) if t.fixed.get("service") == service)
                 self.rule_id = unit.id
-                mode = f" as {unit.offer.mode}" if access_mode(unit) else ""
-                self._error("MR212", f"gives the service {service}{mode} only to {access.by} "
-                            f"{', '.join(tiers)}, which the access matrix does not let use it",
-                            (*unit.path, "then", "offer", "rewards", i),
-                            f"allow it in access: for those values, add a grant to the rule, or target "
-                            f"other values of {access.by}")
+                fields = {"service": service, "mode": unit.offer.mode, "fact": access.by, "values": ", ".join(tiers)}
+                message = _("gives the service {service} as {mode} only to {fact} {values}, which the access matrix "
+                            "does not let use it", **fields) if access_mode(unit) else \
+                    _("gives the service {service} only to {fact} {values}, which the access matrix does not let "
+                      "use it", **fields)
+                self._error("MR212", message, (*unit.path, "then", "offer", "rewards", i),
+                            _("allow it in access: for those values, add a grant to the rule, or target other "
+                              "values of {fact}", fact=access.by))
         self.rule_id = None
 
 
@@ -592,8 +614,10 @@ class Resolver:
         if decl.score is not None:
             score, kind = self.value(decl.score, (*path, "score"))
             if score is not None and not kind.numeric:
-                self._error("MR703", f"the campaign score must be a number, but this is {kind.article}",
-                            (*path, "score"), "write an expression of numbers, e.g. arpu_3m * 0.1")
+                self._error("MR703", _("the campaign score must be a number, but this is {actual}",
+                                       actual=kind.article),
+                            (*path, "score"), _("write an expression of numbers, e.g. {example}",
+                                                example="arpu_3m * 0.1"))
                 score = None
         lock_in = decl.lock_in
         locked = None
@@ -613,12 +637,13 @@ class Resolver:
             for i, term in enumerate(unit.offer.rewards):
                 face = MONEY_FACE.get(term.kind)
                 if "cost" in term.fixed or (face is not None and (face in term.fixed or
-                                                                  any(n == face for n, _ in term.computed))):
+                                                                  any(n == face for n, _e in term.computed))):
                     continue
                 self.rule_id = unit.id
-                self._error("MR702", f"a {term.kind} reward has no money face value and no cost, and the offer "
-                            "is under a cost budget", (*unit.path, "then", "offer", "rewards", i),
-                            f"write what it costs: {{{term.kind}: {{..., cost: 5}}}}")
+                self._error("MR702", _("a {kind} reward has no money face value and no cost, and the offer "
+                                       "is under a cost budget", kind=term.kind),
+                            (*unit.path, "then", "offer", "rewards", i),
+                            _("write what it costs: {example}", example=_cost_example(term.kind)))
         self.rule_id = None
 
 
@@ -632,8 +657,13 @@ def _budget(budget: m.Budget | None) -> Budget | None:
 _TRUE = Expression(ast.Literal((0, 0), True), "true", ())
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
+def _declare(name: str) -> str:
+    example = f"{name}: {{type: ...}}"
+    return _("declare it under facts: ({example})", example=example)
+
+
+def _cost_example(kind: str) -> str:
+    return f"{{{kind}: {{..., cost: 5}}}}"
 
 
 def _as_text(value: Any) -> str:
@@ -683,10 +713,10 @@ def code_problems(code: str, scheme: m.CodeScheme) -> list[str]:
     parts, rest = given[:len(scheme.parts)], given[len(scheme.parts):]
     if len(parts) < len(scheme.parts) or len(rest) > int(scheme.serial):
         names = "-".join(p.name for p in scheme.parts) + ("[-serial]" if scheme.serial else "")
-        return [f"has {len(given)} parts, the scheme has {names}"]
-    problems = [f"{part.name} is {value}, which is not one of "
-                + ", ".join(f"{k} {meaning}" for k, meaning in part.values.items())
+        return [_("has {count} parts, the scheme has {names}", count=len(given), names=names)]
+    problems = [_("{part} is {value}, which is not one of {values}", part=part.name, value=value,
+                  values=", ".join(f"{k} {meaning}" for k, meaning in part.values.items()))
                 for part, value in zip(scheme.parts, parts) if value not in part.values]
     if rest and not rest[0].isdigit():
-        problems.append(f"the serial number {rest[0]!r} is not digits")
+        problems.append(_("the serial number {serial} is not digits", serial=repr(rest[0])))
     return problems

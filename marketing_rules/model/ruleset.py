@@ -15,7 +15,7 @@ descriptions below are what an editor shows.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Annotated, Any, ClassVar, Generic, Literal, Self, TypeVar, get_args
 
 from pydantic import (
@@ -30,6 +30,7 @@ from pydantic import (
     RootModel,
     SerializerFunctionWrapHandler,
     Tag,
+    ValidationError,
     ValidationInfo,
     field_validator,
     model_serializer,
@@ -40,6 +41,7 @@ from pydantic_core import CoreSchema, PydanticCustomError
 from typing_extensions import TypeAliasType
 
 from marketing_rules.errors import did_you_mean
+from marketing_rules.i18n import N_, _, language, n_
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 NAME_PATTERN = r"^[a-z_][a-z0-9_]*$"
@@ -62,7 +64,8 @@ class Effective(_Part):
     @model_validator(mode="after")
     def _ordered(self) -> Effective:
         if self.until is not None and self.until <= self.from_:
-            raise ValueError(f"the window ends ({self.until}) before it starts ({self.from_})")
+            raise ValueError(_("the window ends ({until}) before it starts ({start})", until=self.until,
+                               start=self.from_))
         return self
 
 
@@ -101,6 +104,193 @@ def shape_error(code: str, message: str, hint: str | None = None, at: tuple[Any,
     """A shape error reported as diagnostic ``code`` with ``hint``, at the keys ``at`` below the value
     (``key``: at the last key rather than its value)."""
     return PydanticCustomError("rule_shape", message, {"code": code, "hint": hint, "at": at, "key": key})
+
+
+# -- pydantic's own messages in the reader's language ----------------------------------------------
+#: pydantic's messages by error type, in pydantic's English (kept as it is), the error's ctx as fields.
+PYDANTIC_MESSAGES: dict[str, str] = {
+    "missing": N_("Field required"),
+    "extra_forbidden": N_("Extra inputs are not permitted"),
+    "int_type": N_("Input should be a valid integer"),
+    "int_parsing": N_("Input should be a valid integer, unable to parse string as an integer"),
+    "int_from_float": N_("Input should be a valid integer, got a number with a fractional part"),
+    "int_parsing_size": N_("Unable to parse input string as an integer, exceeded maximum size"),
+    "float_type": N_("Input should be a valid number"),
+    "float_parsing": N_("Input should be a valid number, unable to parse string as a number"),
+    "finite_number": N_("Input should be a finite number"),
+    "decimal_type": N_("Decimal input should be an integer, float, string or Decimal object"),
+    "decimal_parsing": N_("Input should be a valid decimal"),
+    "bool_type": N_("Input should be a valid boolean"),
+    "bool_parsing": N_("Input should be a valid boolean, unable to interpret input"),
+    "string_type": N_("Input should be a valid string"),
+    "string_pattern_mismatch": N_("String should match pattern '{pattern}'"),
+    "literal_error": N_("Input should be {expected}"),
+    "enum": N_("Input should be {expected}"),
+    "list_type": N_("Input should be a valid list"),
+    "tuple_type": N_("Input should be a valid tuple"),
+    "set_type": N_("Input should be a valid set"),
+    "dict_type": N_("Input should be a valid dictionary"),
+    "model_type": N_("Input should be a valid dictionary or instance of {class_name}"),
+    "model_attributes_type": N_("Input should be a valid dictionary or object to extract fields from"),
+    "none_required": N_("Input should be None"),
+    "greater_than": N_("Input should be greater than {gt}"),
+    "greater_than_equal": N_("Input should be greater than or equal to {ge}"),
+    "less_than": N_("Input should be less than {lt}"),
+    "less_than_equal": N_("Input should be less than or equal to {le}"),
+    "multiple_of": N_("Input should be a multiple of {multiple_of}"),
+    "date_type": N_("Input should be a valid date"),
+    "date_parsing": N_("Input should be a valid date in the format YYYY-MM-DD, {error}"),
+    "date_from_datetime_parsing": N_("Input should be a valid date or datetime, {error}"),
+    "date_from_datetime_inexact": N_("Datetimes provided to dates should have zero time - e.g. be exact dates"),
+    "datetime_type": N_("Input should be a valid datetime"),
+    "datetime_parsing": N_("Input should be a valid datetime, {error}"),
+    "union_tag_invalid": N_("Input tag '{tag}' found using {discriminator} does not match any of the expected "
+                            "tags: {expected_tags}"),
+    "union_tag_not_found": N_("Unable to extract tag using discriminator {discriminator}"),
+    "recursion_loop": N_("Recursion error - cyclic reference detected"),
+}
+
+#: What pydantic's date parser says is wrong (the ``error`` of its date errors).
+DATE_PROBLEMS: dict[str, str] = {
+    "input is too short": N_("input is too short"),
+    "input is too long": N_("input is too long"),
+    "invalid character in year": N_("invalid character in year"),
+    "invalid character in month": N_("invalid character in month"),
+    "invalid character in day": N_("invalid character in day"),
+    "invalid date separator, expected `-`": N_("invalid date separator, expected `-`"),
+    "month value is outside expected range of 1-12": N_("month value is outside expected range of 1-12"),
+    "day value is outside expected range": N_("day value is outside expected range"),
+    "unexpected extra characters at the end of the input": N_("unexpected extra characters at the end of the input"),
+}
+
+
+def pydantic_message(error: Mapping[str, Any]) -> str:
+    """The message of one of pydantic's errors (an item of ``ValidationError.errors()``) in the language
+    in force, worded from its ``type`` and ``ctx``: in English pydantic's own text. An error of a type
+    not listed here, a shape error (:func:`shape_error`) and a value error keep their text (ours is
+    made in the language in force already)."""
+    kind = str(error.get("type", ""))
+    ctx = dict(error.get("ctx") or {})
+    message = str(error.get("msg", ""))
+    if kind in ("too_short", "too_long", "string_too_short", "string_too_long"):
+        return _length_message(kind, str(ctx.get("field_type", "")), ctx) or message
+    template = PYDANTIC_MESSAGES.get(kind)
+    if template is None:
+        return message
+    fields = {name: _choices(value) if name == "expected" else _shown(value) for name, value in ctx.items()}
+    if "error" in fields and fields["error"] in DATE_PROBLEMS:
+        fields["error"] = _(DATE_PROBLEMS[fields["error"]])
+    try:
+        return _(template, **fields)
+    except (KeyError, IndexError, ValueError):  # a ctx that differs from the message's fields
+        return message
+
+
+def _length_message(kind: str, field_type: str, ctx: dict[str, Any]) -> str | None:
+    """pydantic's messages about a list, mapping or text too short or too long (None for another)."""
+    limit = ctx.get("min_length", ctx.get("max_length"))
+    actual = ctx.get("actual_length")
+    if not isinstance(limit, int):
+        return None
+    match kind, field_type:
+        case "too_long", "List" if actual is None:  # pydantic stopped reading: it does not know how many
+            return n_("List should have at most {count} item after validation, not more",
+                      "List should have at most {count} items after validation, not more", limit)
+        case "too_long", "Dictionary" if actual is None:
+            return n_("Dictionary should have at most {count} item after validation, not more",
+                      "Dictionary should have at most {count} items after validation, not more", limit)
+        case "too_short", "List":
+            return n_("List should have at least {count} item after validation, not {actual}",
+                      "List should have at least {count} items after validation, not {actual}", limit, actual=actual)
+        case "too_long", "List":
+            return n_("List should have at most {count} item after validation, not {actual}",
+                      "List should have at most {count} items after validation, not {actual}", limit, actual=actual)
+        case "too_short", "Dictionary":
+            return n_("Dictionary should have at least {count} item after validation, not {actual}",
+                      "Dictionary should have at least {count} items after validation, not {actual}", limit,
+                      actual=actual)
+        case "too_long", "Dictionary":
+            return n_("Dictionary should have at most {count} item after validation, not {actual}",
+                      "Dictionary should have at most {count} items after validation, not {actual}", limit,
+                      actual=actual)
+        case "string_too_short", _:
+            return n_("String should have at least {count} character", "String should have at least {count} characters",
+                      limit)
+        case "string_too_long", _:
+            return n_("String should have at most {count} character", "String should have at most {count} characters",
+                      limit)
+    return None
+
+
+def _shown(value: object) -> str:
+    """A ctx value as pydantic shows it: a whole float without its ``.0``."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return str(value)
+
+
+def _choices(expected: object) -> str:
+    """pydantic's ``'a', 'b' or 'c'`` with the reader's word for "or"."""
+    head, sep, last = str(expected).rpartition(" or ")
+    return _("{choices} or {last}", choices=head, last=last) if sep else str(expected)
+
+
+#: The type each of pydantic's type errors asks for, in the words of its English message.
+WANTED_TYPES: dict[str, str] = {
+    "string_type": N_("string"), "bool_type": N_("boolean"), "bool_parsing": N_("boolean"),
+    "int_type": N_("integer"), "int_parsing": N_("integer"), "int_from_float": N_("integer"),
+    "float_type": N_("number"), "float_parsing": N_("number"), "list_type": N_("list"),
+    "dict_type": N_("dictionary"),
+}
+
+
+def _place(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A location without the names pydantic gives the alternatives of a union (``str``, ``list[any]``)."""
+    return tuple(part for part in loc if not (isinstance(part, str) and (
+        "[" in part or part in ("str", "int", "float", "bool", "dict", "list", "none"))))
+
+
+def _in_language(error: ValidationError) -> ValidationError:
+    """``error`` with pydantic's own messages in the language in force (type, place, input and ctx kept).
+    A value that fits none of a union's types is one error naming them (in English the loader merges
+    pydantic's messages, which it reads in English)."""
+    found = error.errors()
+    alternatives: dict[tuple[Any, ...], list[str]] = {}
+    for item in found:
+        if item["type"] in WANTED_TYPES:
+            alternatives.setdefault(_place(item["loc"]), []).append(_(WANTED_TYPES[item["type"]]))
+    said: set[tuple[Any, ...]] = set()
+    items: list[Any] = []
+    for item in found:
+        ctx = item.get("ctx")
+        message = pydantic_message(item)
+        wanted = alternatives.get(_place(item["loc"]), []) if item["type"] in WANTED_TYPES else []
+        if len(wanted) > 1:
+            if _place(item["loc"]) in said:
+                continue
+            said.add(_place(item["loc"]))
+            message = _("this value has the wrong type: expected one of {kinds}",
+                        kinds=", ".join(dict.fromkeys(wanted)))
+        if message == item["msg"] and item["type"] in ("value_error", "assertion_error"):
+            items.append({"type": item["type"], "loc": item["loc"], "input": item["input"], "ctx": ctx})
+        else:
+            custom = PydanticCustomError(item["type"], message, ctx)
+            items.append({"type": custom, "loc": item["loc"], "input": item["input"]})
+    return ValidationError.from_exception_data(error.title, items)
+
+
+class _InLanguage(BaseModel):
+    """A file read whole: pydantic's own messages about it come in the language in force."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _messages_in_language(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        try:
+            return handler(value)
+        except ValidationError as error:
+            if language() == "en":
+                raise
+            raise _in_language(error) from None
 
 
 class _NumberParameter:
@@ -225,7 +415,7 @@ class _Term(_Part):
             return value
         kind = cls.kind_name()
         if not isinstance(value, dict) or list(value) != [kind]:
-            raise shape_error("MR010", f"a {kind} is written {kind}: ...")
+            raise shape_error("MR010", _("a {kind} is written {kind}: ...", kind=kind))
         written = value[kind]
         model = handler({"kind": kind, **cls._params(kind, written)})
         model._short = not isinstance(written, dict)
@@ -236,17 +426,19 @@ class _Term(_Part):
         names = cls.params()
         if not isinstance(written, dict):
             if not cls.shorthand:
-                raise shape_error("MR010", f"'{kind}' needs {', '.join(names)}",
-                                  f"write {kind}: {{{', '.join(f'{p}: ...' for p in names)}}}")
+                example = f"{kind}: {{{', '.join(f'{p}: ...' for p in names)}}}"
+                raise shape_error("MR010", _("'{kind}' needs {names}", kind=kind, names=", ".join(names)),
+                                  _("write {example}", example=example))
             return {names[0]: written}
         for name in written:
             if name not in names:
-                raise shape_error("MR010", f"'{kind}' has no parameter '{name}'",
-                                  did_you_mean(str(name), names) or f"its parameters are {', '.join(names)}",
+                raise shape_error("MR010", _("'{kind}' has no parameter '{name}'", kind=kind, name=name),
+                                  did_you_mean(str(name), names)
+                                  or _("its parameters are {names}", names=", ".join(names)),
                                   at=(name,), key=True)
         for name in names:
             if cls.model_fields[name].is_required() and name not in written:
-                raise shape_error("MR010", f"'{kind}' needs '{name}'")
+                raise shape_error("MR010", _("'{kind}' needs '{name}'", kind=kind, name=name))
         return written
 
     @model_serializer(mode="plain")
@@ -396,18 +588,30 @@ def _term_kind(value: Any) -> str | None:
     return str(next(iter(value))) if isinstance(value, dict) and len(value) == 1 else None
 
 
+#: The messages about a requirement or a reward that is not one known ``kind: value`` pair: (not one
+#: pair, its kinds, unknown kind), one whole sentence each so that each language orders its words.
+_PAIR_MESSAGES: dict[str, tuple[str, str, str]] = {
+    "requirement": (N_("a requirement is one 'kind: value' pair"), N_("the requirement kinds are {kinds}"),
+                    N_("unknown requirement kind '{kind}'")),
+    "reward": (N_("a reward is one 'kind: value' pair"), N_("the reward kinds are {kinds}"),
+               N_("unknown reward kind '{kind}'")),
+}
+
+
 def _one_pair(what: str, members: tuple[type[_Term], ...]) -> BeforeValidator:
     kinds = [member.kind_name() for member in members]
+    not_a_pair, kinds_are, unknown = _PAIR_MESSAGES[what]
 
     def check(value: Any) -> Any:
         if isinstance(value, _Term):
             return value
+        listed = ", ".join(kinds)
         if not isinstance(value, dict) or len(value) != 1:
-            raise shape_error("MR010", f"a {what} is one 'kind: value' pair", f"the {what} kinds are {', '.join(kinds)}")
+            raise shape_error("MR010", _(not_a_pair), _(kinds_are, kinds=listed))
         kind = next(iter(value))
         if kind not in kinds:
-            raise shape_error("MR011", f"unknown {what} kind '{kind}'",
-                              did_you_mean(str(kind), kinds) or f"the {what} kinds are {', '.join(kinds)}",
+            raise shape_error("MR011", _(unknown, kind=kind),
+                              did_you_mean(str(kind), kinds) or _(kinds_are, kinds=listed),
                               at=(kind,), key=True)
         return value
 
@@ -441,8 +645,8 @@ def _share(value: Any) -> Any:
         except ValueError:
             number = None
     if isinstance(number, bool) or not isinstance(number, (int, float)) or not 0 <= number < 1:
-        raise shape_error("MR701", f"hold-out {value!r} is not a share between 0 and 100%",
-                          "write a percentage such as 5% or a fraction such as 0.05")
+        raise shape_error("MR701", _("hold-out {value} is not a share between 0 and 100%", value=repr(value)),
+                          _("write a percentage such as 5% or a fraction such as 0.05"))
     return float(number)
 
 
@@ -495,8 +699,8 @@ class Offer(_Part):
         if value is None:
             return []
         if not isinstance(value, list):
-            what = "requirement" if info.field_name == "requires" else "reward"
-            raise shape_error("MR010", f"{info.field_name} takes a list of {what}s")
+            raise shape_error("MR010", _("requires takes a list of requirements") if info.field_name == "requires"
+                              else _("rewards takes a list of rewards"))
         return value
 
 
@@ -530,8 +734,9 @@ class Grants(OneOrList[GrantSpec]):
 
 def _access_mode(value: Any) -> Any:
     if value not in ACCESS_MODES:
-        raise shape_error("MR207", f"unknown mode '{value}'",
-                          did_you_mean(str(value), ACCESS_MODES) or f"the modes are {', '.join(ACCESS_MODES)}")
+        raise shape_error("MR207", _("unknown mode '{mode}'", mode=value),
+                          did_you_mean(str(value), ACCESS_MODES)
+                          or _("the modes are {modes}", modes=", ".join(ACCESS_MODES)))
     return value
 
 
@@ -550,13 +755,14 @@ class AccessRow(_Part):
     @classmethod
     def _classes(cls, value: Any) -> Any:
         if not isinstance(value, dict):
-            raise shape_error("MR207", "each value maps service classes to modes",
-                              "write gold: {restricted: free, open: free}")
+            raise shape_error("MR207", _("each value maps service classes to modes"),
+                              _("write {example}", example="gold: {restricted: free, open: free}"))
         for key in value:
             if key not in SERVICE_CLASSES:
-                raise shape_error("MR207", f"unknown service class '{key}'",
+                raise shape_error("MR207", _("unknown service class '{name}'", name=key),
                                   did_you_mean(str(key), SERVICE_CLASSES)
-                                  or f"the classes are {', '.join(SERVICE_CLASSES)}", at=(key,), key=True)
+                                  or _("the classes are {classes}", classes=", ".join(SERVICE_CLASSES)),
+                                  at=(key,), key=True)
         return value
 
     def modes(self) -> dict[str, tuple[str, ...]]:
@@ -794,7 +1000,7 @@ class Definitions(_Part):
 SHARED_PARTS: tuple[str, ...] = tuple(Definitions.model_fields)
 
 
-class DefinitionsFile(Definitions):
+class DefinitionsFile(Definitions, _InLanguage):
     """A definitions file (``*.defs.yaml``) that rule files include by reference."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True,
@@ -805,7 +1011,7 @@ class DefinitionsFile(Definitions):
     description: str = ""
 
 
-class RulesetFile(_Part):
+class RulesetFile(_Part, _InLanguage):
     """One version of a ruleset: ``rulesets/<ruleset>/<version>.yaml``."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True,
@@ -839,5 +1045,6 @@ class RulesetFile(_Part):
     @classmethod
     def _version_text(cls, value: Any) -> Any:
         if isinstance(value, float):
-            raise ValueError(f"version {value} was read as a number; write MAJOR.MINOR.PATCH, e.g. '{value}.0'")
+            raise ValueError(_("version {value} was read as a number; write MAJOR.MINOR.PATCH, e.g. '{value}.0'",
+                               value=value))
         return value
