@@ -36,6 +36,7 @@ from typing import Any, Final
 from pydantic_core import PydanticCustomError
 
 from marketing_rules.expressions.numbers import LIMIT, to_number
+from marketing_rules.i18n import N_, _
 
 SPACE: Final = " "  # trimmed around the text of numbers and booleans
 INTEGER_TEXT: Final = r"[+-]?[0-9]+(\.0*)?"  # a whole number: 12, 12.0 (pandas writes those)
@@ -43,27 +44,31 @@ NUMBER_TEXT: Final = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)"
 TRUE_WORDS: Final = ("1", "on", "t", "true", "y", "yes")
 FALSE_WORDS: Final = ("0", "off", "f", "false", "n", "no")
 
-REQUIRED: Final = "is required"
-EMPTY: Final = "must not be empty"
-NOT_TEXT: Final = "is not text"
-NOT_INTEGER: Final = "is not an integer"
-NOT_NUMBER: Final = "is not a number"
-NOT_FINITE: Final = "is not a finite number"
-INTEGER_RANGE: Final = "is beyond +-10^18"
-NUMBER_RANGE: Final = "is not below 10^18 in magnitude"
-NOT_BOOLEAN: Final = "is not true or false"
+#: The reasons, as written (English); ``_(REASON)`` gives one in the language in force where it is shown.
+REQUIRED: Final = N_("is required")
+EMPTY: Final = N_("must not be empty")
+NOT_TEXT: Final = N_("is not text")
+NOT_INTEGER: Final = N_("is not an integer")
+NOT_NUMBER: Final = N_("is not a number")
+NOT_FINITE: Final = N_("is not a finite number")
+INTEGER_RANGE: Final = N_("is beyond +-10^18")
+NUMBER_RANGE: Final = N_("is not below 10^18 in magnitude")
+NOT_BOOLEAN: Final = N_("is not true or false")
 
 
 def at_least(bound: float) -> str:
-    return f"must be greater than or equal to {bound_text(bound)}"
+    """The reason for a value below ``bound``, in the language in force."""
+    return _("must be greater than or equal to {bound}", bound=bound_text(bound))
 
 
 def at_most(bound: float) -> str:
-    return f"must be less than or equal to {bound_text(bound)}"
+    """The reason for a value above ``bound``, in the language in force."""
+    return _("must be less than or equal to {bound}", bound=bound_text(bound))
 
 
 def one_of(values: tuple[str, ...]) -> str:
-    return f"must be one of {', '.join(values)}"
+    """The reason for a value not among ``values``, in the language in force."""
+    return _("must be one of {values}", values=", ".join(values))
 
 
 def bound_text(bound: float) -> str:
@@ -77,7 +82,9 @@ _LIMIT = Decimal(LIMIT)
 
 
 def _reject(reason: str) -> PydanticCustomError:
-    return PydanticCustomError("fact", reason)
+    """The rejection of a cell: ``reason`` is one of the constants above (translated here) or a reason
+    already made in the language in force (at_least, at_most, one_of)."""
+    return PydanticCustomError("fact", _(reason))
 
 
 def _bounded(value: Any, ge: float | None, le: float | None) -> Any:
@@ -198,12 +205,12 @@ def reader(spec: Any) -> Callable[[Any], Any] | None:
     if spec.type == "string":
         return read_text
     if spec.type == "enum":
-        allowed, reason = frozenset(spec.values), one_of(spec.values)
+        allowed = frozenset(spec.values)
 
         def read_enum(value: Any) -> str | None:
             if value is None or (value.__class__ is str and value in allowed):
                 return value
-            raise _reject(reason)
+            raise _reject(one_of(spec.values))  # made here: in the language in force when it is rejected
 
         return read_enum
     return None

@@ -18,6 +18,7 @@ from typing_extensions import TypedDict
 
 from marketing_rules.errors import FactsError
 from marketing_rules.expressions import types as t
+from marketing_rules.i18n import _
 from marketing_rules.model import input_rules as rules
 
 FACT_TYPES = ("integer", "number", "string", "boolean", "enum", "list")
@@ -211,9 +212,9 @@ def _fact_error(error: Mapping[str, Any]) -> dict[str, Any]:
     message = str(error.get("msg", "invalid"))
     value = error.get("input")
     if error.get("type") == "missing":
-        message, value = rules.REQUIRED, None  # pydantic passes the whole customer as the input
+        message, value = _(rules.REQUIRED), None  # pydantic passes the whole customer as the input
     elif error.get("type") == "list_type":
-        message = "is not a list"
+        message = _("is not a list")
     return {"field": field, "value": value, "message": message}
 
 
