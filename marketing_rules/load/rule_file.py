@@ -121,7 +121,8 @@ def _not_utf8(data: bytes, error: UnicodeDecodeError, name: str) -> Diagnostic:
     end = data.find(b"\n", error.start)
     line_text = data[start:end if end >= 0 else len(data)].decode("utf-8", "replace")
     column = len(data[start:error.start].decode("utf-8", "replace")) + 1
-    return Diagnostic("MR005", _("byte {byte} is not UTF-8 text", byte=f"0x{data[error.start]:02x}"), file=name,
+    byte = f"0x{data[error.start]:02x}"
+    return Diagnostic("MR005", _("byte {byte} is not UTF-8 text", byte=byte), file=name,
                       line=data.count(b"\n", 0, error.start) + 1, column=column, hint=_("save the file as UTF-8"),
                       source_line=line_text)
 
