@@ -238,3 +238,28 @@ def test_validate_stays_english_by_default(tmp_path: Path) -> None:
     bad.write_text(MISSING_COLON, encoding="utf-8")
     result = CliRunner().invoke(main, ["validate", str(bad)], env={"MARKETING_RULES_LANG": ""})
     assert f"{bad}:6:9: MR001 the key 'when' has no ':' after it; write 'when: ' and then its value" in result.output
+
+
+def test_an_include_that_cannot_be_read_and_a_constant_defined_twice(tmp_path: Path) -> None:
+    path = tmp_path / "demo" / "1.0.0.yaml"
+    path.parent.mkdir()
+    path.write_text(GOOD.replace("rules:", "include: [../shared/gone.defs.yaml]\nrules:"), encoding="utf-8")
+    found = {}
+    for lang in ("en", "zh"):
+        with messages_in(lang), pytest.raises(mr.RulesetError) as error:
+            mr.load_ruleset(path)
+        (found[lang],) = error.value.diagnostics
+    assert found["en"].message.startswith("cannot include ../shared/gone.defs.yaml: ")
+    assert found["zh"].message.startswith("无法引用 ../shared/gone.defs.yaml：")
+    assert "cannot read" not in found["en"].message and "无法读取" not in found["zh"].message
+    assert found["zh"].hint == f"路径相对于本文件所在的文件夹：{tmp_path / 'shared' / 'gone.defs.yaml'}"
+
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "gone.defs.yaml").write_text("definitions: shared\nconstants:\n  high: 120\n", encoding="utf-8")
+    path.write_text(GOOD.replace("rules:", "include: [../shared/gone.defs.yaml]\nconstants:\n  high: 100\nrules:"),
+                    encoding="utf-8")
+    for lang, text in (("en", "constant 'high' is defined here and in ../shared/gone.defs.yaml, which this file includes"),
+                       ("zh", "常量 'high' 在这里和本文件引用的 ../shared/gone.defs.yaml 中都有定义")):
+        with messages_in(lang), pytest.raises(mr.RulesetError) as error:
+            mr.load_ruleset(path)
+        assert [d.message for d in error.value.diagnostics] == [text]
