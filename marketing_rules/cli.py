@@ -14,15 +14,18 @@ import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 import marketing_rules as mr
 from marketing_rules.errors import Diagnostic, FactsError, RulesetError
-from marketing_rules.i18n import ENVIRONMENT, LANGUAGES, set_language
+from marketing_rules.i18n import ENVIRONMENT, LANGUAGES, _, set_language
 from marketing_rules.versioning.lock import LOCK_NAME, Lock, find_lock
 from marketing_rules.versioning.registry import misnamed, placement, rule_files
+
+if TYPE_CHECKING:
+    from marketing_rules.testing.scenarios import ScenarioReport
 
 OK, FINDINGS, BAD_INPUT = 0, 1, 2
 
@@ -44,7 +47,7 @@ def dumps(value: Any, pretty: bool = False) -> str:
 def _write_or_echo(text: str, out: str | None) -> None:
     if out:
         Path(out).write_text(text + "\n", encoding="utf-8")
-        click.echo(f"wrote {out}", err=True)
+        click.echo(_("wrote {file}", file=out), err=True)
     else:
         click.echo(text)
 
@@ -64,22 +67,22 @@ def _customer(text: str) -> dict[str, Any]:
     elif not text.lstrip().startswith(("{", "[", '"')):
         path = Path(text)
         if not path.is_file():
-            _bad_input(f"{text!r} is neither a JSON object nor a file of one (no such file)")
+            _bad_input(_("{text!r} is neither a JSON object nor a file of one (no such file)", text=text))
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
-            _bad_input(f"cannot read the customer from {path}: {error}")
+            _bad_input(_("cannot read the customer from {file}: {error}", file=path, error=error))
     try:
         value = json.loads(text)
     except json.JSONDecodeError as error:
-        _bad_input(f"the customer is not valid JSON: {error}")
+        _bad_input(_("the customer is not valid JSON: {error}", error=error))
     if not isinstance(value, dict):
-        _bad_input("the customer must be a JSON object")
+        _bad_input(_("the customer must be a JSON object"))
     return value
 
 
 def _bad_input(message: str) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
+    click.echo(_("error: {message}", message=message), err=True)
     raise SystemExit(BAD_INPUT)
 
 
@@ -87,11 +90,11 @@ def _names_checked(rs: mr.Ruleset, customer: dict[str, Any], strict: bool) -> No
     """A warning (an error with ``strict``) for each key of a customer that is not a fact."""
     from marketing_rules.batch.sources import fact_names, unknown_columns
 
-    warnings = [w.replace("column", "key", 1) for w in unknown_columns(customer, fact_names(rs.program))]
+    warnings = unknown_columns(customer, fact_names(rs.program), kind="key")
     if strict and warnings:
-        _bad_input("; ".join(warnings) + " (strict)")
+        _bad_input(_("{warnings} (strict)", warnings=_("; ").join(warnings)))
     for warning in warnings:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(_("warning: {warning}", warning=warning), err=True)
 
 
 class _Commands(click.Group):
@@ -143,9 +146,14 @@ def validate(paths: tuple[str, ...]) -> None:
             failed += 1
             click.echo(error.render())
             continue
-        released = " (released)" if lock and lock.fingerprint(rs.id, rs.version) else ""
-        units = len(rs.program.units)
-        click.echo(f"ok  {path}: {rs.id} {rs.version}, {units} rules and tables, fingerprint {rs.fingerprint}{released}")
+        shown = {"file": path, "ruleset": rs.id, "version": rs.version, "count": len(rs.program.units),
+                 "fingerprint": rs.fingerprint}
+        if lock and lock.fingerprint(rs.id, rs.version):
+            click.echo(_("ok  {file}: {ruleset} {version}, {count} rules and tables, fingerprint {fingerprint} "
+                         "(released)", **shown))
+        else:
+            click.echo(_("ok  {file}: {ruleset} {version}, {count} rules and tables, fingerprint {fingerprint}",
+                         **shown))
     for folder in (Path(p) for p in paths if Path(p).is_dir()):
         try:
             lock = Lock.read(folder / LOCK_NAME)
@@ -209,7 +217,7 @@ def eval_(ruleset: str, customer: str | None, customers_file: str | None, out: s
         raise SystemExit(eval_batch(rs.program, rs.evaluate, customers_file, out, backend, chosen, delimiter=delimiter, strict=strict,
                                     unique_ids=unique_ids))
     if customer is None:
-        raise click.UsageError("give a CUSTOMER as JSON, or --customers FILE")
+        raise click.UsageError(_("give a CUSTOMER as JSON, or --customers FILE"))
     facts = _customer(customer)
     _names_checked(rs, facts, strict)
     try:
@@ -238,7 +246,7 @@ def explain(ruleset: str, customer: str, rule_id: str, as_json: bool) -> None:
         click.echo(error.args[0], err=True)
         raise SystemExit(BAD_INPUT) from None
     except FactsError as error:
-        click.echo(f"the customer is not valid: {error}", err=True)
+        click.echo(_("the customer is not valid: {error}", error=error), err=True)
         raise SystemExit(BAD_INPUT) from None
     remedy = None
     if explanation.kind == "offer" and not explanation.fired:
@@ -252,7 +260,7 @@ def explain(ruleset: str, customer: str, rule_id: str, as_json: bool) -> None:
     else:
         click.echo(str(explanation))
         if remedy is not None:
-            click.echo(f"what would it take: {remedy}")
+            click.echo(_("what would it take: {remedy}", remedy=remedy))
 
 
 @main.command()
@@ -300,7 +308,7 @@ def check(paths: tuple[str, ...], as_json: bool, verbose: bool, timeout: float, 
         report = rs.check(timeout=timeout, progress=progress)
         reports.append(report)
         if not as_json:
-            click.echo(report.render(verbose) + f"   ({time.perf_counter() - started:.1f} s)")
+            click.echo(report.render(verbose) + _("   ({seconds:.1f} s)", seconds=time.perf_counter() - started))
     if as_json:
         click.echo(dumps([r.as_dict() for r in reports], pretty=True))
     raise SystemExit(FINDINGS if any(r.findings for r in reports) else OK)
@@ -320,17 +328,38 @@ def test_(paths: tuple[str, ...], strict: bool) -> None:
         click.echo(error.render(), err=True)
         raise SystemExit(BAD_INPUT) from None
     if not report.results:
-        click.echo(f"no scenario file (*.test.yaml) found in {', '.join(paths or ('rulesets',))}", err=True)
+        click.echo(_("no scenario file (*.test.yaml) found in {paths}", paths=", ".join(paths or ("rulesets",))), err=True)
         raise SystemExit(FINDINGS)
-    click.echo(report.render())
+    click.echo(_scenario_report(report))
     uncovered = any(report.uncovered.values())
     raise SystemExit(FINDINGS if report.failed or uncovered else OK)
+
+
+def _scenario_report(report: ScenarioReport) -> str:
+    """A test run's report in the language in force (ScenarioReport.render, its words translated):
+    warnings, failures, rules no scenario fired, and the totals."""
+    lines = []
+    for result in report.results:
+        s = result.scenario
+        lines += [_("warning {file}:{line}: {scenario}: {warning}", file=s.file, line=s.line, scenario=s.name, warning=w)
+                  for w in result.warnings if result.passed]
+    for result in report.failed:
+        s = result.scenario
+        lines.append(_("FAIL {file}:{line}: {scenario}", file=s.file, line=s.line, scenario=s.name))
+        lines += [f"    {line}" for failure in result.failures for line in failure.splitlines()]
+    for version, rules in report.uncovered.items():
+        if rules:
+            lines.append(_("coverage: {version}: no scenario fired {rules}", version=version, rules=", ".join(rules)))
+    failed = len(report.failed)
+    lines.append(_("{passed} passed, {failed} failed", passed=len(report.results) - failed, failed=failed))
+    return "\n".join(lines)
 
 
 @main.command()
 @click.argument("root", default="rulesets", type=click.Path(exists=True, file_okay=False))
 def versions(root: str) -> None:
     """Every ruleset and version under ROOT, with effective windows and release state."""
+    from marketing_rules.pe import pad
     from marketing_rules.versioning.registry import Registry
 
     try:
@@ -339,11 +368,11 @@ def versions(root: str) -> None:
         click.echo(error.render(), err=True)
         raise SystemExit(FINDINGS) from None
     for rs in registry:
-        window = "always"
+        window = _("always")
         if rs.effective is not None:
             window = f"{rs.effective.from_} .. {rs.effective.until or ''}"
-        released = "released" if registry.lock.fingerprint(rs.id, rs.version) else "draft"
-        click.echo(f"{rs.id:<18} {rs.version:<8} {window:<26} {released:<9} {rs.fingerprint}  {rs.title}")
+        released = _("released") if registry.lock.fingerprint(rs.id, rs.version) else _("draft")
+        click.echo(f"{rs.id:<18} {rs.version:<8} {pad(window, 26)} {pad(released, 9)} {rs.fingerprint}  {rs.title}")
 
 
 @main.command()
@@ -360,7 +389,11 @@ def release(paths: tuple[str, ...]) -> None:
             click.echo(f"{path}: {error}", err=True)
             raise SystemExit(FINDINGS) from None
         lock.write()
-        click.echo(f"{'released' if added else 'already released'}: {rs.id} {rs.version} {rs.fingerprint}")
+        shown = {"ruleset": rs.id, "version": rs.version, "fingerprint": rs.fingerprint}
+        if added:
+            click.echo(_("released: {ruleset} {version} {fingerprint}", **shown))
+        else:
+            click.echo(_("already released: {ruleset} {version} {fingerprint}", **shown))
 
 
 @main.command()
@@ -387,7 +420,8 @@ def diff(old: str, new: str, customers_file: str | None, delimiter: str | None, 
 
     before, after = _load(old), _load(new)
     changes = structural(before, after)
-    click.echo(f"{before.id} {before.version} -> {after.id} {after.version}: {len(changes)} changes")
+    click.echo(_("{old_ruleset} {old_version} -> {new_ruleset} {new_version}: {count} changes", old_ruleset=before.id,
+                 old_version=before.version, new_ruleset=after.id, new_version=after.version, count=len(changes)))
     for change in changes:
         click.echo(f"  {change}")
     customers: Any = None
@@ -397,9 +431,9 @@ def diff(old: str, new: str, customers_file: str | None, delimiter: str | None, 
 
             sample = list(logged_customers(log_path, ruleset=before.id, since=since.date() if since else None))
         except Exception as error:  # duckdb.Error: not a log, or a running server holds it
-            _bad_input(f"cannot read the decision log {log_path}: {error}")
+            _bad_input(_("cannot read the decision log {file}: {error}", file=log_path, error=error))
         gate = release_gate(before, after, sample, fail_over=fail_over)
-        click.echo(f"\nreplaying {len(sample):,} logged decisions of {before.id}")
+        click.echo("\n" + _("replaying {count:,} logged decisions of {ruleset}", count=len(sample), ruleset=before.id))
         click.echo(gate.render())
         raise SystemExit(OK if gate.passed else FINDINGS)
     if customers_file:
@@ -446,7 +480,7 @@ def pe(survey: str, critical: Decimal, against: str | None, fmt: str) -> None:
     from marketing_rules.pe import analyse, render
 
     if not Decimal(0) <= critical <= 1:
-        raise click.BadParameter(f"{critical} is not a probability between 0 and 1", param_hint="--critical")
+        raise click.BadParameter(_("{value} is not a probability between 0 and 1", value=critical), param_hint="--critical")
     report = analyse(survey, critical, _load(against) if against else None)
     click.echo(dumps(report, pretty=True) if fmt == "json" else render(report))
     raise SystemExit(FINDINGS if report["bad_rows"] else OK)
@@ -472,7 +506,7 @@ def serve(rulesets_dir: str, host: str, port: int, log_path: str, no_log: bool, 
     try:
         from marketing_rules.service import serve as run
     except ImportError as error:
-        _bad_input(f"{error}; install the service with: pip install marketing-rules[serve]")
+        _bad_input(_("{error}; install the service with: pip install marketing-rules[serve]", error=error))
     run(rulesets_dir, host=host, port=port, log_path=None if no_log else log_path, now=now.date() if now else None,
         mask_ids=mask_ids, inputs=not no_inputs, watch=not no_watch)
 
@@ -491,7 +525,7 @@ def workbench(rulesets_dir: str, host: str, port: int, now: Any, no_watch: bool)
     try:
         from marketing_rules.service import workbench as run
     except ImportError as error:
-        _bad_input(f"{error}; install the workbench with: pip install marketing-rules[workbench]")
+        _bad_input(_("{error}; install the workbench with: pip install marketing-rules[workbench]", error=error))
     run(rulesets_dir, host=host, port=port, now=now.date() if now else None, watch=not no_watch)
 
 
@@ -509,12 +543,12 @@ def log_(path: str, ruleset: str | None, customer: str | None, since: Any, limit
 
     try:
         if export_dir is not None:
-            click.echo(f"wrote {log.export(path, export_dir):,} decisions to {export_dir}")
+            click.echo(_("wrote {count:,} decisions to {folder}", count=log.export(path, export_dir), folder=export_dir))
             return
         found = log.rows(path, ruleset=ruleset, since=since.date() if since else None, customer=customer, limit=limit)
     except Exception as error:  # duckdb.Error: not a log, or a server holds it
-        _bad_input(f"cannot read the decision log {path}: {error}")
-    click.echo(f"{log.count(path):,} decisions in {path}; the latest {len(found)}:")
+        _bad_input(_("cannot read the decision log {file}: {error}", file=path, error=error))
+    click.echo(_("{count:,} decisions in {file}; the latest {shown}:", count=log.count(path), file=path, shown=len(found)))
     for row in found:
         offers = ",".join(row["offers"]) or "-"
         click.echo(f"{row['time']:%Y-%m-%d %H:%M:%S}  {row['decision_id']}  {row['ruleset']} {row['version']:<7} "
@@ -538,7 +572,7 @@ def table_export(ruleset: str, table_id: str, out: str) -> None:
         sheets = export_tables(ruleset, out, None if table_id == "all" else table_id.split(","))
     except (SheetError, RulesetError) as error:
         _bad_input(error.render() if isinstance(error, RulesetError) else str(error))
-    click.echo(f"wrote {out}: {', '.join(sheets)}")
+    click.echo(_("wrote {file}: {sheets}", file=out, sheets=", ".join(sheets)))
 
 
 @table.command(name="import")
@@ -556,13 +590,16 @@ def table_import(ruleset: str, workbook: str, dry_run: bool) -> None:
     try:
         result = import_workbook(ruleset, workbook, write=not dry_run)
     except SheetError as error:
-        _bad_input(f"{workbook}: nothing written\n" + "\n".join(error.problems))
+        _bad_input("\n".join([_("{file}: nothing written", file=workbook), *error.problems]))
     except RulesetError as error:
         _bad_input(error.render())
+    tables = ", ".join(result.tables)
     if not result.tables:
-        click.echo(f"{ruleset}: unchanged")
+        click.echo(_("{file}: unchanged", file=ruleset))
+    elif dry_run:
+        click.echo(_("{file}: would change {tables}", file=ruleset, tables=tables))
     else:
-        click.echo(f"{ruleset}: {'would change' if dry_run else 'changed'} {', '.join(result.tables)}")
+        click.echo(_("{file}: changed {tables}", file=ruleset, tables=tables))
 
 
 from marketing_rules.campaign.cli import campaign  # noqa: E402  (the marketing loop, issue 13)

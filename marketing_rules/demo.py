@@ -20,6 +20,8 @@ import click
 
 import marketing_rules as mr
 from marketing_rules import synthetic
+from marketing_rules.i18n import _
+from marketing_rules.pe import pad
 from marketing_rules.shipped import rulesets_dir
 from marketing_rules.synthetic import customers
 
@@ -33,7 +35,8 @@ def run_demo(count: int, seed: int, path: str | None = None, day: dt.date = DEMO
         registry = mr.Registry(rulesets_dir())
         rulesets = [registry.get(ruleset_id, at=day) for ruleset_id in registry.ids()]
     city = list(customers(count, seed))
-    click.echo(f"a synthetic city of {count:,} customers (seed {seed}); rulesets in force on {day.isoformat()}")
+    click.echo(_("a synthetic city of {count:,} customers (seed {seed}); rulesets in force on {date}", count=count,
+                 seed=seed, date=day.isoformat()))
     stock_ops = mr.Registry(rulesets_dir()).versions("stock-ops")[-1]
     _print_shape(stock_ops, city)
     for rs in rulesets:
@@ -50,8 +53,8 @@ def _summarise(rs: mr.Ruleset, city: list[dict[str, Any]]) -> None:
         seconds = time.perf_counter() - started
     say = click.echo
     say(f"\n== {rs.id} {rs.version}: {rs.title}")
-    say(f"   decided in {seconds:.2f} s, {seconds / max(len(city), 1) * 1e6:.1f} µs per customer, "
-        f"fingerprint {rs.fingerprint}")
+    say("   " + _("decided in {seconds:.2f} s, {each:.1f} µs per customer, fingerprint {fingerprint}", seconds=seconds,
+                  each=seconds / max(len(city), 1) * 1e6, fingerprint=rs.fingerprint))
     layer = next((name for name, kind in rs.program.derived.items() if kind.kind == "enum"), None)
     if layer is not None:
         counts = Counter(d.facts[layer] for d in decisions)
@@ -64,14 +67,15 @@ def _summarise(rs: mr.Ruleset, city: list[dict[str, Any]]) -> None:
     for person, decision in zip(city, decisions):
         by_segment[person.get("segment") or "unknown"].update(o.id for o in decision.offers)
     if offers:
-        say("   " + "offer".ljust(30) + "".join(s.rjust(11) for s in segments) + "total".rjust(9))
+        say("   " + pad(_("offer"), 30) + "".join(s.rjust(11) for s in segments) + pad(_("total"), 9, right=True))
         for offer, total in offers.most_common(12):
             say(f"   {offer:<30}" + "".join(f"{by_segment[s][offer]:>11,}" for s in segments) + f"{total:>9,}")
         if len(offers) > 12:
-            say(f"   ... and {len(offers) - 12} more offers")
+            say("   " + _("... and {count} more offers", count=len(offers) - 12))
     none = [d for d in decisions if not d.offers]
     active = sum(1 for d in none if d.facts.get("status") == "active")
-    say(f"   customers with no offer: {len(none):,} ({len(none) / len(city):.1%}), of whom {active:,} active")
+    say("   " + _("customers with no offer: {count:,} ({share:.1%}), of whom {active:,} active", count=len(none),
+                  share=len(none) / len(city), active=active))
 
 
 def _explain_one(rs: mr.Ruleset, city: list[dict[str, Any]]) -> None:
@@ -82,9 +86,10 @@ def _explain_one(rs: mr.Ruleset, city: list[dict[str, Any]]) -> None:
                 continue
             remedy = rs.what_would_it_take(customer, target)
             if remedy.possible and all(float(c.after) > float(c.before or 0) for c in remedy.changes):
-                click.echo(f"\n== why not? customer {customer['id']} and {rs.id} offer '{target}'")
+                click.echo("\n== " + _("why not? customer {customer} and {ruleset} offer '{offer}'",
+                                        customer=customer["id"], ruleset=rs.id, offer=target))
                 click.echo(str(rs.explain(customer, target)))
-                click.echo(f"what would it take: {remedy}")
+                click.echo(_("what would it take: {remedy}", remedy=remedy))
                 return
 
 
@@ -137,10 +142,12 @@ def city_shape(rs: mr.Ruleset, city: list[dict[str, Any]]) -> dict[str, Any]:
 def _print_shape(rs: mr.Ruleset, city: list[dict[str, Any]]) -> None:
     shape = city_shape(rs, city)
     say = click.echo
-    say(f"\n== the city against plan 001, typed by {rs.id} {rs.version} ({shape['typed']:,} segmented customers)")
-    say("   lifecycle type      city    plan 2.2")
+    say("\n== " + _("the city against plan 001, typed by {ruleset} {version} ({count:,} segmented customers)",
+                    ruleset=rs.id, version=rs.version, count=shape["typed"]))
+    say("   " + _("lifecycle type      city    plan 2.2"))
     for kind in synthetic.TYPES:
         say(f"   {kind:<14}{shape['shares'].get(kind, 0):>10.2%}{synthetic.TYPE_SHARES[kind]:>10.2f}%")
-    say(f"   total variation distance from table 2.2: {shape['2.2']:.2f} points (goal <= 2)")
-    say("   per-type tables: " + ", ".join(f"{t} {shape[t]:.2f}" for t in ("2.3", "2.4", "2.5", "2.6", "2.7", "2.8"))
-        + " points (goal <= 5; 2.3 the largest rate gap, 2.8 the largest segment's distance)")
+    say("   " + _("total variation distance from table 2.2: {distance:.2f} points (goal <= 2)", distance=shape["2.2"]))
+    distances = ", ".join(f"{t} {shape[t]:.2f}" for t in ("2.3", "2.4", "2.5", "2.6", "2.7", "2.8"))
+    say("   " + _("per-type tables: {distances} points (goal <= 5; 2.3 the largest rate gap, 2.8 the largest "
+                  "segment's distance)", distances=distances))

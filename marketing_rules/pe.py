@@ -28,6 +28,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from marketing_rules.i18n import _
+
 PROBABILITIES = {
     "definitely": Decimal("1"), "probably": Decimal("0.8"), "undecided": Decimal("0.5"),
     "probably_not": Decimal("0.2"), "definitely_not": Decimal("0"),
@@ -107,7 +109,7 @@ def _problem(values: dict[str, str], tiers: tuple[str, ...], classes: dict[str, 
 def expectations(answers: list[tuple[str, str, str, str]]) -> dict[str, dict[str, Decimal]]:
     """PE per service and tier: the mean of the respondents' purchase probabilities, to 4 places."""
     totals: dict[tuple[str, str], list[Decimal]] = defaultdict(list)
-    for _, tier, service, intention in answers:
+    for _respondent, tier, service, intention in answers:
         totals[service, tier].append(PROBABILITIES[intention])
     pe: dict[str, dict[str, Decimal]] = defaultdict(dict)
     for (service, tier), values in totals.items():
@@ -192,29 +194,39 @@ def _order(classes: dict[str, str]) -> Callable[[str], tuple[int, str]]:
 def render(report: dict[str, Any]) -> str:
     """The report as text: the PE table (* below the critical value), the matrix, the differences."""
     tiers = [t for t, n in report["respondents"].items() if n]
-    lines = [f"purchaser expectation per service and tier (critical value {report['critical']}; "
-             f"* below it: not offered)",
-             "service".ljust(28) + "".join(t.rjust(10) for t in tiers),
-             "respondents".ljust(28) + "".join(str(report["respondents"][t]).rjust(10) for t in tiers)]
+    lines = [_("purchaser expectation per service and tier (critical value {critical}; * below it: not offered)",
+               critical=report["critical"]),
+             pad(_("service"), 28) + "".join(t.rjust(10) for t in tiers),
+             pad(_("respondents"), 28) + "".join(str(report["respondents"][t]).rjust(10) for t in tiers)]
     for service, by_tier in report["pe"].items():
         cells = "".join((f"{by_tier[t]:.2f}" + ("*" if by_tier[t] < report["critical"] else " ")).rjust(10)
                         if t in by_tier else "-".rjust(10) for t in tiers)
         lines.append(f"{service} ({report['classes'][service]})".ljust(28) + cells)
-    lines.append("proposed access matrix (absent: denied)")
+    lines.append(_("proposed access matrix (absent: denied)"))
     for tier, row in report["matrix"].items():
-        cells = ", ".join(f"{k}: {_cell(v)}" for k, v in row.items()) or "nothing"
+        cells = ", ".join(f"{k}: {_cell(v)}" for k, v in row.items()) or _("nothing")
         lines.append(f"  {tier}: {{{cells}}}")
     if "differences" in report:
-        lines.append(f"differences from {report['against']}: {len(report['differences'])}")
+        lines.append(_("differences from {ruleset}: {count}", ruleset=report["against"], count=len(report["differences"])))
         for d in report["differences"]:
-            lines.append(f"  {d['tier']} {d['class']}: proposed {_cell(d['proposed'])}, ruleset {_cell(d['ruleset'])}")
+            lines.append("  " + _("{tier} {service_class}: proposed {proposed}, ruleset {ruleset}", tier=d["tier"],
+                                  service_class=d["class"], proposed=_cell(d["proposed"]), ruleset=_cell(d["ruleset"])))
     if report["bad_rows"]:
-        lines.append(f"rejected rows: {len(report['bad_rows'])}")
-        lines.extend(f"  row {b['row']}: {b['reason']}" for b in report["bad_rows"])
+        lines.append(_("rejected rows: {count}", count=len(report["bad_rows"])))
+        lines.extend("  " + _("row {row}: {reason}", row=b["row"], reason=b["reason"]) for b in report["bad_rows"])
     return "\n".join(line.rstrip() for line in lines)
+
+
+def pad(text: str, width: int, right: bool = False) -> str:
+    """``text`` padded to ``width`` columns on a terminal, where a Chinese character takes two
+    (``str.ljust`` counts it as one); ``right`` aligns it right."""
+    from unicodedata import east_asian_width
+
+    room = " " * max(width - sum(2 if east_asian_width(c) in "WF" else 1 for c in text), 0)
+    return room + text if right else text + room
 
 
 def _cell(cell: Any) -> str:
     if cell is None:
-        return "denied"
+        return _("denied")
     return cell if isinstance(cell, str) else "[" + ", ".join(cell) + "]"

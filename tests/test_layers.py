@@ -14,6 +14,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "marketing_rules"
 
 #: Bottom first. A module may import its own layer and the layers below it, never one above.
 LAYERS: tuple[tuple[str, ...], ...] = (
+    ("i18n",),  # messages in the reader's language, below everything that speaks
     ("errors", "shipped", "synthetic", "pe"),
     ("expressions", "model", "load"),
     ("analysis",),

@@ -29,6 +29,7 @@ from marketing_rules.analysis.symbolic import Encoder, Encoding, TableTrace
 from marketing_rules.errors import EvaluationError
 from marketing_rules.expressions import ast
 from marketing_rules.expressions.evaluate import truth_of
+from marketing_rules.i18n import N_, _, fit, language, messages_in
 
 
 class Decided(Protocol):
@@ -52,6 +53,20 @@ Witness = dict[str, Any]
 
 #: Decides one customer (validating the facts), as the engine does: ``Ruleset.evaluate``.
 Decide = Callable[[Mapping[str, Any]], Decided]
+
+#: The kinds of finding (and the unknown and proved lines) as a report shows them (translated when shown).
+KINDS = {
+    "overlap": N_("overlap"), "gap": N_("gap"), "dead-rule": N_("dead-rule"), "shadowed-row": N_("shadowed-row"),
+    "table-gap": N_("table-gap"), "table-overlap": N_("table-overlap"), "not-monotonic": N_("not-monotonic"),
+    "offer-access": N_("offer-access"), "unknown": N_("unknown"), "proved": N_("proved"),
+}
+
+
+def kind_text(kind: str) -> str:
+    """A kind of finding (or "unknown", "proved") in the language in force."""
+    return _(KINDS[kind]) if kind in KINDS else kind
+
+
 
 TIMEOUT_MS = 10_000  # one solver question
 BUDGET_S = 60.0  # the whole run
@@ -95,23 +110,32 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     unknown: list[Unknown] = field(default_factory=list)
     proved: list[str] = field(default_factory=list)
+    lang: str = field(default_factory=language, repr=False, compare=False)  # the words' language
 
     @property
     def ok(self) -> bool:
         return not self.findings
 
     def render(self, verbose: bool = False) -> str:
-        lines = [f"{self.ruleset} {self.version}: {len(self.findings)} findings, {len(self.proved)} properties proved, "
-                 f"{len(self.unknown)} unknown"]
+        with messages_in(self.lang):
+            return self._text(verbose)
+
+    def _text(self, verbose: bool) -> str:
+        lines = [_("{ruleset} {version}: {findings} findings, {proved} properties proved, {unknown} unknown",
+                   ruleset=self.ruleset, version=self.version, findings=len(self.findings),
+                   proved=len(self.proved), unknown=len(self.unknown))]
         for finding in self.findings:
-            lines.append(f"  {finding.kind:<14} {', '.join(finding.rules) or 'ruleset'}: {finding.message}")
+            rules = ", ".join(finding.rules) or _("ruleset")
+            lines.append(f"  {fit(kind_text(finding.kind), 14)} " + _("{rules}: {message}", rules=rules,
+                                                                             message=finding.message))
             if finding.witness is not None:
                 facts = ", ".join(f"{k}={v!r}" for k, v in finding.witness.items() if k != "id")
-                lines.append(f"  {'':<14} witness: {facts or '(no facts)'}")
+                lines.append(f"  {'':<14} " + _("witness: {facts}", facts=facts or _("(no facts)")))
         for unknown in self.unknown:
-            lines.append(f"  {'unknown':<14} {', '.join(unknown.rules) or unknown.check}: {unknown.reason}")
+            lines.append(f"  {fit(kind_text('unknown'), 14)} " + _("{rules}: {message}", rules=", ".join(
+                unknown.rules) or unknown.check, message=unknown.reason))
         for proof in self.proved if verbose else ():
-            lines.append(f"  {'proved':<14} {proof}")
+            lines.append(f"  {fit(kind_text('proved'), 14)} {proof}")
         return "\n".join(lines)
 
     def as_dict(self) -> dict[str, Any]:
@@ -131,7 +155,8 @@ class Checker:
         self.program = program
         self.encoder = Encoder(self.program)
         self.enc: Encoding = self.encoder.encode()
-        self.progress = Progress(f"check {program.ruleset} {program.version}", progress)
+        self.progress = Progress(_("check {ruleset} {version}", ruleset=program.ruleset, version=program.version),
+                                 progress)
         self.solver = Incremental(self.enc, self.budget, self.progress)
         self.report = Report(program.ruleset, program.version)
 
@@ -186,8 +211,8 @@ class Checker:
         elif question.witness is not None and attempt.exhibits(question.witness):
             self.report.findings.append(attempt.finding(question.witness))
         else:
-            self.report.unknown.append(Unknown(check, attempt.rules, "the solver's witness does not hold when "
-                                                                      "evaluated"))
+            self.report.unknown.append(Unknown(check, attempt.rules,
+                                               _("the solver's witness does not hold when evaluated")))
 
     # -- the checks ------------------------------------------------------------------------------
     def dead_rules(self) -> None:
@@ -202,9 +227,9 @@ class Checker:
                 self.report.unknown.append(Unknown("dead-rule", (rule_id,), question.reason))
             if question.status != "unsat":
                 continue
-            why = f"its group '{trace.rule.group}' always gives another rule first" if rule_id in reachable else \
-                "its condition can never be true"
-            self.report.findings.append(Finding("dead-rule", (rule_id,), f"can never fire: {why}", None))
+            why = _("can never fire: its group '{group}' always gives another rule first", group=trace.rule.group) \
+                if rule_id in reachable else _("can never fire: its condition can never be true")
+            self.report.findings.append(Finding("dead-rule", (rule_id,), why, None))
 
     def tables(self) -> None:
         for trace in self.enc.tables.values():
@@ -225,13 +250,13 @@ class Checker:
         for i, question in enumerate(taken):
             match = matched.get(i, question)
             if match.status == "unsat":
-                self.report.findings.append(Finding("dead-rule", (ids[i],), "this row's cells can never all match",
+                self.report.findings.append(Finding("dead-rule", (ids[i],), _("this row's cells can never all match"),
                                                     None))
             elif question.status == "unsat" and match.witness is not None \
                     and self._row_matches(table, i, match.witness):
                 self.report.findings.append(Finding(
-                    "shadowed-row", (ids[i],), f"every customer it matches is taken by an earlier row "
-                    f"({', '.join(ids[:i])})", match.witness))
+                    "shadowed-row", (ids[i],), _("every customer it matches is taken by an earlier row ({rows})",
+                                                 rows=", ".join(ids[:i])), match.witness))
             elif question.status == "unknown" and i in matched:
                 self.report.unknown.append(Unknown("shadowed-row", (ids[i],), question.reason))
 
@@ -240,8 +265,8 @@ class Checker:
         self.attempts("table-gap", [(Question([*inputs_present, *[z3.Not(m) for m in trace.matches]]),
                                      Attempt(
             (table.id,), exhibits=lambda w: not any(self._row_matches(table, i, w) for i in range(len(table.rows))),
-            finding=lambda w: Finding("table-gap", (table.id,), "no row matches this customer", w),
-            proof=f"table {table.id}: every customer with its inputs present matches a row"))])
+            finding=partial(Finding, "table-gap", (table.id,), _("no row matches this customer")),
+            proof=_("table {table}: every customer with its inputs present matches a row", table=table.id)))])
         # per row, one question: does it match with an earlier row? Only rows that do are asked per pair
         n = len(table.rows)
         later = self.ask([Question([trace.matches[j], trace.before[j]], decided=False)
@@ -254,24 +279,28 @@ class Checker:
             rows = (table.row_id(table.rows[i]), table.row_id(table.rows[j]))
             self.record("table-overlap", asked.get((i, j)) or Question([], status="unsat"), Attempt(
                 rows, exhibits=self._raises_unique,
-                finding=partial(Finding, "table-overlap", rows, "both rows match this customer"),
-                proof=f"table {table.id}: rows {rows[0]} and {rows[1]} never both match"))
+                finding=partial(Finding, "table-overlap", rows, _("both rows match this customer")),
+                proof=_("table {table}: rows {first} and {second} never both match", table=table.id, first=rows[0],
+                        second=rows[1])))
 
     def overlaps(self, group: str) -> None:
         members = [t for t in self.enc.rules.values() if t.rule.group == group]
         pairs = len(members) * (len(members) - 1) // 2
         if self.out_of_time():
-            self.report.unknown.append(Unknown("overlap", (), f"group {group}: {pairs} of {pairs} pairs "
-                                               f"{self.out_of_time_reason()}"))
+            self.report.unknown.append(Unknown("overlap", (), _("group {group}: {pairs} of {pairs} pairs {reason}",
+                                                                group=group, pairs=pairs,
+                                                                reason=self.out_of_time_reason())))
             return
         asked = []
         for a, b in itertools.combinations(members, 2):
             ids = (a.rule.id, b.rule.id)
             asked.append((Question([a.holds, b.holds]), Attempt(
                 ids, exhibits=partial(self._both_hold, ids=ids),
-                finding=partial(Finding, "overlap", ids, f"both offers of exclusive group '{group}' apply "
-                                f"to this customer (the group gives only the first that fires)"),
-                proof=f"group {group}: {ids[0]} and {ids[1]} never overlap")))
+                finding=partial(Finding, "overlap", ids, _("both offers of exclusive group '{group}' apply to this "
+                                                           "customer (the group gives only the first that fires)",
+                                                           group=group)),
+                proof=_("group {group}: {first} and {second} never overlap", group=group, first=ids[0],
+                        second=ids[1]))))
         self.attempts("overlap", asked)
 
     def coverage(self) -> None:
@@ -279,19 +308,23 @@ class Checker:
         assert checks is not None
         among = [self._truth(checks.coverage_among.node)] if checks.coverage_among is not None else []
         offers = [t.fires for t in self.enc.rules.values() if t.rule.offer is not None]
-        where = f" among customers with {checks.coverage_among.text}" if checks.coverage_among is not None else ""
+        if checks.coverage_among is not None:
+            scope = checks.coverage_among.text
+            message = _("this customer receives no offer among customers with {condition}", condition=scope)
+            proof = _("every customer with {condition} receives an offer", condition=scope)
+        else:
+            message, proof = _("this customer receives no offer"), _("every customer receives an offer")
         self.attempts("gap", [(Question([*among, *[z3.Not(f) for f in offers]]), Attempt(
             (), exhibits=lambda w: self._in_scope(w) and not self.decide(w).offers,
-            finding=lambda w: Finding("gap", (), f"this customer receives no offer{where}", w),
-            proof=f"every customer{where.replace(' among customers with', ' with')} receives an offer"))])
+            finding=partial(Finding, "gap", (), message), proof=proof))])
 
     def monotonic(self) -> None:
         checks = self.program.checks
         access = self.program.access
         assert checks is not None and checks.monotonic_fact is not None
         if access is None or access.by != checks.monotonic_fact:
-            self.report.unknown.append(Unknown("not-monotonic", (), f"the access matrix is not keyed by "
-                                                                    f"{checks.monotonic_fact}"))
+            self.report.unknown.append(Unknown("not-monotonic", (), _("the access matrix is not keyed by {fact}",
+                                                                      fact=checks.monotonic_fact)))
             return
         order = checks.monotonic_order
         codes = self.enc.strings
@@ -300,14 +333,14 @@ class Checker:
             if not lost:
                 continue
             fact = self.enc.facts[checks.monotonic_fact]
-            status, witness, _ = self.solve(fact.defined, fact.term == codes[high])
-            lost_text = ", ".join(f"{service} ({mode})" for service, mode in lost[:4])
+            status, witness, _why = self.solve(fact.defined, fact.term == codes[high])
+            lost_text = ", ".join(f"{service} ({mode})" for service, mode in lost[:4]) + (" ..." if len(lost) > 4 else "")
             self.report.findings.append(Finding(
                 "not-monotonic", (f"access.{high}", f"access.{low}"),
-                f"{high} ranks above {low} but loses {lost_text}" + (" ..." if len(lost) > 4 else ""),
+                _("{high} ranks above {low} but loses {lost}", high=high, low=low, lost=lost_text),
                 witness if status == "sat" else None))
         if not any(f.kind == "not-monotonic" for f in self.report.findings):
-            self.report.proved.append(f"access never shrinks along {' < '.join(order)}")
+            self.report.proved.append(_("access never shrinks along {order}", order=" < ".join(order)))
 
     def offer_access(self) -> None:
         """Every offer giving a service reaches only customers the access matrix (or the offer's own
@@ -327,9 +360,10 @@ class Checker:
                 asked.append((Question([trace.fires, reached]), Attempt(
                     (rule.id,), exhibits=partial(self._denied, rule=rule, service=service),
                     finding=partial(Finding, "offer-access", (rule.id,),
-                                    f"gives the service {service} to a customer whose access does not allow it "
-                                    f"(the matrix denies it for {where})"),
-                    proof=f"offer {rule.id}: {service} only where the access matrix allows it")))
+                                    _("gives the service {service} to a customer whose access does not allow it "
+                                      "(the matrix denies it for {where})", service=service, where=where)),
+                    proof=_("offer {offer}: {service} only where the access matrix allows it", offer=rule.id,
+                            service=service))))
         self.attempts("offer-access", asked)
 
     # -- evaluating witnesses --------------------------------------------------------------------

@@ -38,6 +38,7 @@ from marketing_rules.errors import DiagnosticSink, did_you_mean
 from marketing_rules.expressions import ast
 from marketing_rules.expressions.checker import Checker, Scope
 from marketing_rules.expressions.types import Type
+from marketing_rules.i18n import _
 from marketing_rules.load.yaml_source import Path, Source
 from marketing_rules.model import ruleset as m
 from marketing_rules.model.schema import FactSchema, FactSpec
@@ -96,24 +97,26 @@ class EventsResolver:
     # -- event types ------------------------------------------------------------------------------
     def _event(self, name: str, decl: m.EventType, path: Path) -> EventSpec | None:
         if not _is_name(name):
-            self.r._error("MR011", f"'{name}' is not a valid event type name", path,
-                          "use lowercase letters, digits and underscores", key=True)
+            self.r._error("MR011", _("'{name}' is not a valid event type name", name=name), path,
+                          _("use lowercase letters, digits and underscores"), key=True)
             return None
         attributes = []
         for attr, spec in decl.attributes.items():
             attr_path = (*path, "attributes", attr)
             if not _is_name(attr):
-                self.r._error("MR011", f"'{attr}' is not a valid attribute name", attr_path,
-                              "use lowercase letters, digits and underscores", key=True)
+                self.r._error("MR011", _("'{name}' is not a valid attribute name", name=attr), attr_path,
+                              _("use lowercase letters, digits and underscores"), key=True)
                 continue
             clash = self._clash(attr)
             if attr in EVENT_KEYS or clash:
-                self.r._error("MR602", f"event attribute '{attr}' " + (
-                    "is a key every event has" if attr in EVENT_KEYS else f"has the name of {clash}"), attr_path,
-                    "give the attribute a name of its own, e.g. " + f"{name}_{attr}", key=True)
+                self.r._error("MR602", _("event attribute '{name}' is a key every event has", name=attr)
+                              if attr in EVENT_KEYS else
+                              _("event attribute '{name}' has the name of {other}", name=attr, other=clash), attr_path,
+                              _("give the attribute a name of its own, e.g. {example}", example=name + "_" + attr),
+                              key=True)
                 continue
             if spec.type == "enum" and not spec.values:
-                self.r._error("MR011", "an enum needs its values", attr_path, "add values: [a, b, c]")
+                self.r._error("MR011", _("an enum needs its values"), attr_path, _("add values: [a, b, c]"))
                 continue
             attributes.append(FactSpec(attr, spec.type, tuple(spec.values or ()), spec.ge, spec.le, spec.title))
         required = tuple(a for a, spec in decl.attributes.items() if spec.required)
@@ -121,11 +124,11 @@ class EventsResolver:
 
     def _clash(self, name: str) -> str | None:
         if name in self.r.schema:
-            return f"the input fact '{name}'"
+            return _("the input fact '{name}'", name=name)
         if name in self.r.derived:
-            return f"the derived fact '{name}'"
+            return _("the derived fact '{name}'", name=name)
         if name in self.r.constants:
-            return f"the constant '{name}'"
+            return _("the constant '{name}'", name=name)
         return None
 
     def _event_type(self, name: Any, path: Path) -> EventSpec | None:
@@ -133,16 +136,19 @@ class EventsResolver:
             return self.events[name]
         if name in self.file.events:
             return None  # declared but invalid: already reported
-        self.r._error("MR601", f"unknown event type '{name}'", path,
-                      did_you_mean(str(name), self.file.events) or "declare it under events:")
+        self.r._error("MR601", _("unknown event type '{name}'", name=name), path,
+                      did_you_mean(str(name), self.file.events) or _("declare it under events:"))
         return None
 
     def _attribute(self, event: EventSpec, attr: Any, path: Path, what: str) -> bool:
         if attr in event.types():
             return True
-        self.r._error("MR606", f"event type '{event.name}' has no attribute '{attr}' ({what})", path,
+        attributes = ", ".join(event.types())
+        self.r._error("MR606", _("event type '{event}' has no attribute '{name}' ({key})", event=event.name, name=attr,
+                                 key=what), path,
                       did_you_mean(str(attr), event.types())
-                      or f"its attributes are {', '.join(event.types()) or 'none'}")
+                      or (_("its attributes are {names}", names=attributes) if attributes else
+                          _("its attributes are none")))
         return False
 
     # -- conditions in a scope of their own --------------------------------------------------------
@@ -169,7 +175,7 @@ class EventsResolver:
         finally:
             self.r.checker = saved
         if expression is not None and not (kind.numeric or kind.kind == "null"):
-            self.r._error("MR103", f"points must be a number, but this is {kind.article}", path)
+            self.r._error("MR103", _("points must be a number, but this is {type}", type=kind.article), path)
             return None
         return expression
 
@@ -181,8 +187,8 @@ class EventsResolver:
             state_path = (*path, "states", name)
             self.r.rule_id = None
             if not _is_name(name):
-                self.r._error("MR011", f"'{name}' is not a valid state name", state_path,
-                              "use lowercase letters, digits and underscores", key=True)
+                self.r._error("MR011", _("'{name}' is not a valid state name", name=name), state_path,
+                              _("use lowercase letters, digits and underscores"), key=True)
                 continue
             event = self._event_type(decl.event, (*state_path, "event"))
             if event is None:
@@ -204,8 +210,8 @@ class EventsResolver:
         states = self.file.points.states if self.file.points else {}
         if name is None or name in states:
             return True
-        self.r._error("MR605", f"unknown state '{name}'", path,
-                      did_you_mean(name, states) or "declare it under points: states:")
+        self.r._error("MR605", _("unknown state '{name}'", name=name), path,
+                      did_you_mean(name, states) or _("declare it under points: states:"))
         return False
 
     def _points_rule(self, rule: m.PointsRule, path: Path) -> PointsRuleSpec | None:
@@ -255,8 +261,8 @@ class EventsResolver:
         event = self._event_type(trigger.event, (*path, "event"))
         offer, offer_title = self._offer(trigger.recommend.offer, (*path, "recommend", "offer"))
         if trigger.followed_by is not None and trigger.not_followed_by is not None:
-            self.r._error("MR010", "a trigger has followed_by or not_followed_by, not both", (*path, "not_followed_by"),
-                          "make two triggers", key=True)
+            self.r._error("MR010", _("a trigger has followed_by or not_followed_by, not both"), (*path, "not_followed_by"),
+                          _("make two triggers"), key=True)
             return None
         follow_raw = trigger.followed_by or trigger.not_followed_by
         kind = TriggerKind.SINGLE if follow_raw is None else \
@@ -266,17 +272,18 @@ class EventsResolver:
         when, ok = self._condition(trigger.when, (*path, "when"), self._scope(event.types()))
         bound: dict[str, Type] = {}
         if trigger.bind and follow_raw is None:
-            self.r._error("MR010", "bind names values for a second event, and this trigger has none", (*path, "bind"),
-                          "add followed_by: or not_followed_by:, or remove bind", key=True)
+            self.r._error("MR010", _("bind names values for a second event, and this trigger has none"), (*path, "bind"),
+                          _("add followed_by: or not_followed_by:, or remove bind"), key=True)
             ok = False
         for name, attr in trigger.bind.items():
             bind_path = (*path, "bind", name)
-            clash = self._clash(name) or (f"an attribute of '{follow_raw.event}'" if follow_raw is not None and
+            clash = self._clash(name) or (_("an attribute of '{event}'", event=follow_raw.event)
+                                          if follow_raw is not None and
                                           name in self.events.get(follow_raw.event, _NO_EVENT).types() else None)
             if not _is_name(name) or clash:
-                self.r._error("MR602", f"bound name '{name}' " + (f"has the name of {clash}" if clash else
-                              "is not a valid name"), bind_path, "choose another name, e.g. first_" + str(attr),
-                              key=True)
+                self.r._error("MR602", _("bound name '{name}' has the name of {other}", name=name, other=clash) if clash
+                              else _("bound name '{name}' is not a valid name", name=name), bind_path,
+                              _("choose another name, e.g. {example}", example="first_" + str(attr)), key=True)
                 ok = False
             elif self._attribute(event, attr, bind_path, "bind"):
                 bound[name] = event.types()[attr]
@@ -307,12 +314,13 @@ class EventsResolver:
             return offer, str(title or rule.title or offer)
         offers = [r.id for r in self.file.rules if r.then.offer is not None]
         if rule is not None:
-            self.r._error("MR604", f"rule '{offer}' makes no offer", path,
-                          f"the offers of this file are {', '.join(offers)}" if offers else
-                          f"give rule '{offer}' an offer: under then:, or recommend another rule's offer")
+            self.r._error("MR604", _("rule '{rule}' makes no offer", rule=offer), path,
+                          _("the offers of this file are {names}", names=", ".join(offers)) if offers else
+                          _("give rule '{rule}' an offer: under then:, or recommend another rule's offer", rule=offer))
         else:
-            self.r._error("MR604", f"no rule '{offer}' makes an offer", path,
-                          did_you_mean(offer, offers) or f"the offers are {', '.join(offers) or 'none'}")
+            self.r._error("MR604", _("no rule '{rule}' makes an offer", rule=offer), path,
+                          did_you_mean(offer, offers) or (_("the offers are {names}", names=", ".join(offers)) if offers
+                                                          else _("the offers are none")))
         return None, ""
 
     def _window(self, raw: Any, path: Path) -> int | None:
@@ -327,12 +335,12 @@ class EventsResolver:
             count = int(match.group(1)) if match else 0
             if unit is None:
                 months = match is not None and match.group(2).startswith("month")
-                self.r._error("MR603", f"'{raw}' is not a time window", path,
-                              "months differ in length: write 30 days or 31 days" if months else
-                              "write a number and a unit: 30 days, 12 hours, 2 weeks, 90 minutes")
+                self.r._error("MR603", _("'{window}' is not a time window", window=raw), path,
+                              _("months differ in length: write 30 days or 31 days") if months else
+                              _("write a number and a unit: 30 days, 12 hours, 2 weeks, 90 minutes"))
                 return None
         if count <= 0:
-            self.r._error("MR603", f"the window '{raw}' is empty", path, "a window is at least 1 minute")
+            self.r._error("MR603", _("the window '{window}' is empty", window=raw), path, _("a window is at least 1 minute"))
             return None
         return count * MICROSECONDS[unit]
 
@@ -341,8 +349,8 @@ class EventsResolver:
         for path, item_id in items:
             if item_id in seen:
                 self.r.sink.add(self.r.source.diagnostic(
-                    "MR206", f"id '{item_id}' is used twice", path, rule=item_id,
-                    hint=f"it was first used at line {self.r.source.line(seen[item_id])}"))
+                    "MR206", _("id '{id}' is used twice", id=item_id), path, rule=item_id,
+                    hint=_("it was first used at line {line}", line=self.r.source.line(seen[item_id]))))
             else:
                 seen[item_id] = path
 

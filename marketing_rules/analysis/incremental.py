@@ -29,6 +29,7 @@ import z3
 
 from marketing_rules.analysis.program import Table
 from marketing_rules.analysis.symbolic import Encoding
+from marketing_rules.i18n import _
 
 BATCH = 256  # goals asked together at most
 #: Rulesets of at most this many rules and table rows get, for each finding, the witness a solver
@@ -70,7 +71,8 @@ class Budget:
         return time.monotonic() >= self.deadline
 
     def reason(self) -> str:
-        return f"not decided within the check's budget of {self.seconds:g} s (raise it with --timeout)"
+        return _("not decided within the check's budget of {seconds} s (raise it with --timeout)",
+                 seconds=f"{self.seconds:g}")
 
 
 class Progress:
@@ -88,13 +90,13 @@ class Progress:
         now = time.monotonic()
         if self.enabled and now - self.shown >= 1.0:
             self.shown = now
-            print(f"{self.label}: {self.done} questions answered ({phase}), {now - self.started:.0f} s",
-                  file=sys.stderr, flush=True)
+            print(_("{label}: {count} questions answered ({phase}), {seconds} s", label=self.label, count=self.done,
+                    phase=phase, seconds=f"{now - self.started:.0f}"), file=sys.stderr, flush=True)
 
     def finish(self) -> None:
         if self.enabled:
-            print(f"{self.label}: done, {self.done} questions in {time.monotonic() - self.started:.1f} s",
-                  file=sys.stderr, flush=True)
+            print(_("{label}: done, {count} questions in {seconds} s", label=self.label, count=self.done,
+                    seconds=f"{time.monotonic() - self.started:.1f}"), file=sys.stderr, flush=True)
 
 
 class Context:
@@ -154,7 +156,7 @@ class Incremental:
         for question in questions:
             unsupported = self.enc.unsupported_in(*question.goal)
             if unsupported:
-                question.answer("unknown", reason=f"the checker cannot express {'; '.join(unsupported)}")
+                question.answer("unknown", reason=_("the checker cannot express {what}", what="; ".join(unsupported)))
                 self.progress.step(phase)
             else:
                 pending.append(question)
@@ -240,19 +242,19 @@ class Incremental:
         elif self.budget.over():
             question.answer("unknown", reason=self.budget.reason())
         else:
-            question.answer("unknown", reason=f"the solver could not decide ({why})")
+            question.answer("unknown", reason=_("the solver could not decide ({why})", why=why))
 
     def _witness(self, question: Question, shared: dict[str, Any]) -> dict[str, Any]:
         """The witness of a satisfied goal: the one a solver asked it alone finds, on small rulesets."""
         if not self.exact or not question.wants_witness:
             return shared
-        result, model, _ = self._fresh(question, question.decided)
+        result, model, _why = self._fresh(question, question.decided)
         return self.enc.customer(model) if result == z3.sat and model is not None else shared
 
     def _fresh(self, question: Question, decided: bool) -> tuple[Any, z3.ModelRef | None, str]:
         left_ms = self.budget.left_ms()
         if left_ms <= 0:
-            return z3.unknown, None, "out of time"
+            return z3.unknown, None, _("out of time")
         solver = z3.Solver()
         solver.set("timeout", min(self.budget.question_ms, left_ms))
         solver.add(*self.enc.background(self.enc.needs(*question.goal) | self.always), *question.goal)

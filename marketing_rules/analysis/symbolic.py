@@ -34,6 +34,7 @@ from marketing_rules.expressions import ast
 from marketing_rules.expressions.compiler import NodeCompiler, NotExpressible
 from marketing_rules.expressions.numbers import LIMIT, SCALE
 from marketing_rules.expressions.types import Type
+from marketing_rules.i18n import N_, _
 
 Term = Any  # a z3 expression
 _OPS = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
@@ -282,7 +283,7 @@ class Encoder(NodeCompiler[Value]):
             exact = Fraction(number)
             places = max(0, -int(number.normalize().as_tuple().exponent))
             return Value(z3.BoolVal(True), z3.RealVal(f"{exact.numerator}/{exact.denominator}"), places)
-        raise UnsupportedNode(f"a constant of type {type(value).__name__}")
+        raise UnsupportedNode(_("a constant of type {type}", type=type(value).__name__))
 
     def _placeholder(self, reason: str, kind: Type | None = None, boolean: bool = False) -> Value:
         """What an unsupported node stands for: a named placeholder every question mentioning fails on."""
@@ -302,7 +303,7 @@ class Encoder(NodeCompiler[Value]):
         except UnsupportedNode as unsupported:
             return self._placeholder(unsupported.reason, kind, boolean)
         except z3.Z3Exception as error:  # mixed sorts: never a crash, never a guess
-            return self._placeholder(f"an expression of mixed types ({error})", kind, boolean)
+            return self._placeholder(_("an expression of mixed types ({error})", error=error), kind, boolean)
 
     def _condition(self, node: ast.Expr) -> Term:
         """A unit's condition as "is true", or a placeholder when it cannot be expressed."""
@@ -311,7 +312,7 @@ class Encoder(NodeCompiler[Value]):
         except UnsupportedNode as unsupported:
             return self._placeholder(unsupported.reason, boolean=True).term
         except z3.Z3Exception as error:  # mixed sorts: never a crash, never a guess
-            return self._placeholder(f"an expression of mixed types ({error})", boolean=True).term
+            return self._placeholder(_("an expression of mixed types ({error})", error=error), boolean=True).term
 
     # -- units --------------------------------------------------------------------------------
     def _rule(self, rule: Rule, blocked: dict[str, Term]) -> None:
@@ -437,7 +438,8 @@ class Encoder(NodeCompiler[Value]):
             total = z3.Sum([z3.If(c, _real(v.term), z3.RealVal(0)) for c, v in zip(counted, values)])
             return Value(z3.Or(counted), total, places)
         if table.aggregate not in ("min", "max"):
-            raise UnsupportedNode(f"collect table '{table.id}' with aggregate {table.aggregate}")
+            raise UnsupportedNode(_("collect table '{table}' with aggregate {aggregate}", table=table.id,
+                                    aggregate=table.aggregate))
         better: Callable[[Any, Any], Any] = (lambda a, b: a < b) if table.aggregate == "min" else (lambda a, b: a > b)
         defined, term = z3.BoolVal(False), z3.RealVal(0)
         for c, v in zip(counted, values):
@@ -453,7 +455,9 @@ class Encoder(NodeCompiler[Value]):
         return self.compile(node)
 
     def unsupported(self, node: ast.Expr, reason: str | None = None) -> NoReturn:
-        raise UnsupportedNode(reason or f"the value of {type(node).__name__}", node, self.source)
+        # ``reason`` is translated here: it may come from the operator table, marked at import
+        text = _(reason) if reason else _("the value of {node}", node=type(node).__name__)
+        raise UnsupportedNode(text, node, self.source)
 
     def visit_Literal(self, node: ast.Literal) -> Value:
         if isinstance(node.value, tuple):
@@ -470,7 +474,7 @@ class Encoder(NodeCompiler[Value]):
 
     def visit_FactRef(self, node: ast.FactRef) -> Value:
         if node.name in self.lists:
-            self.unsupported(node, f"the list fact '{node.name}'")
+            self.unsupported(node, _("the list fact '{name}'", name=node.name))
         return self.state[node.name]
 
     def visit_Checked(self, node: ast.Checked) -> Value:
@@ -585,7 +589,7 @@ class Encoder(NodeCompiler[Value]):
         elif isinstance(container, ast.ListExpr):
             items = [self.value(i) for i in container.items]
         else:
-            self.unsupported(container, "'in' over a computed list")
+            self.unsupported(container, N_("'in' over a computed list"))
         equal = [z3.And(i.defined, _compare("==", operand.term, i.term)) for i in items]
         found = z3.And(operand.defined, z3.Or(equal)) if equal else z3.BoolVal(False)
         all_defined = z3.And([i.defined for i in items]) if items else z3.BoolVal(True)
@@ -601,7 +605,7 @@ Z3_OPERATORS: dict[str, Any] = {
     "in": E._membership, "not in": E._membership, "is null": E._is_null, "is not null": E._is_null,
     "and": E._all_of, "or": E._any_of, "not": E._not,
     "min": E._call, "max": E._call, "abs": E._call, "floor": E._call, "ceil": E._call, "round": E._call,
-    "coalesce": E._coalesce, "len": NotExpressible("the function len()"),
+    "coalesce": E._coalesce, "len": NotExpressible(N_("the function len()")),
 }
 Encoder.operators = Z3_OPERATORS
 del E
@@ -620,7 +624,7 @@ def _digits(node: ast.Expr) -> int:
     value = node.value if isinstance(node, (ast.Literal, ast.ConstRef)) else None
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= SCALE:
         return value
-    raise UnsupportedNode("round() to a number of places that is not a constant from 0 to 10")
+    raise UnsupportedNode(_("round() to a number of places that is not a constant from 0 to 10"))
 
 
 def _rounded(v: Value, places: int) -> Value:

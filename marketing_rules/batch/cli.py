@@ -15,6 +15,7 @@ from marketing_rules.analysis.program import Program
 from marketing_rules.batch import MissingDependency, evaluate_batch
 from marketing_rules.batch.native_backend import Decide
 from marketing_rules.batch.sources import INTERNAL, READ_ERROR, SourceError
+from marketing_rules.i18n import _
 
 OK, FINDINGS, BAD_INPUT = 0, 1, 2
 JSON_LINES = (".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz")
@@ -37,7 +38,7 @@ def eval_batch(program: Program, decide: Decide, customers: str, out: str | None
         if not parquet:
             _write_json_lines(result.table, out)
     except (SourceError, ValueError, ImportError, OSError) as error:
-        click.echo(f"error: {_one_line(error)}", err=True)
+        click.echo(_("error: {message}", message=_one_line(error)), err=True)
         return BAD_INPUT
     click.echo(str(result.summary), err=True)
     return FINDINGS if result.summary.rejected else OK
@@ -56,7 +57,7 @@ def customer_rows(program: Program, path: str, delimiter: str | None = None, str
     facts = fact_names(program)
     kinds = duckdb_relation(con, path, "customers", facts=facts, delimiter=delimiter)
     for warning in names_checked(kinds.names, facts, strict):
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(_("warning: {warning}", warning=warning), err=True)
     reader = con.sql("SELECT * FROM customers ORDER BY __file, __row").to_arrow_reader(50_000)
     for batch in reader:
         for row in batch.to_pylist():

@@ -20,6 +20,7 @@ from typing import Any
 
 from marketing_rules.analysis.program import Program, Rule
 from marketing_rules.expressions.types import NUMBER, Type
+from marketing_rules.i18n import _
 
 
 @dataclass(frozen=True)
@@ -42,10 +43,15 @@ class Summary:
 
     def __str__(self) -> str:
         rate = self.rows_in / self.seconds if self.seconds > 0 else 0.0
-        duplicated = f", {self.duplicated:,} duplicated ids" if self.duplicated else ""
-        text = (f"{self.rows_in:,} customers in, {self.decided:,} decided, {self.rejected:,} rejected{duplicated}, "
-                f"in {self.seconds:.2f} s ({rate:,.0f} customers/s, {self.backend})")
-        return "\n".join([*(f"warning: {w}" for w in self.warnings), text])
+        counts = {"count": self.rows_in, "decided": self.decided, "rejected": self.rejected,
+                  "duplicated": self.duplicated, "seconds": self.seconds, "rate": rate, "backend": self.backend}
+        if self.duplicated:
+            text = _("{count:,} customers in, {decided:,} decided, {rejected:,} rejected, {duplicated:,} duplicated ids, "
+                     "in {seconds:.2f} s ({rate:,.0f} customers/s, {backend})", **counts)
+        else:
+            text = _("{count:,} customers in, {decided:,} decided, {rejected:,} rejected, "
+                     "in {seconds:.2f} s ({rate:,.0f} customers/s, {backend})", **counts)
+        return "\n".join([*(_("warning: {warning}", warning=w) for w in self.warnings), text])
 
 
 @dataclass
@@ -111,14 +117,15 @@ def select_columns(schema: Any, columns: Sequence[str] | None) -> Any:
         return schema
     unknown = [c for c in columns if c not in schema.names]
     if unknown:
-        raise ValueError(f"no output column {', '.join(map(repr, unknown))}; the columns are {', '.join(schema.names)}")
+        raise ValueError(_("no output column {names}; the columns are {columns}", names=", ".join(map(repr, unknown)),
+                           columns=", ".join(schema.names)))
     import pyarrow as pa
 
     return pa.schema([field for field in schema if field.name in KEPT or field.name in columns])
 
 
 def run_with_progress(work: Callable[[], Any], progress: Callable[[], float] | None, show: bool,
-                      label: str = "evaluating") -> Any:
+                      label: str | None = None) -> Any:
     """Runs ``work`` in a thread; on a terminal, a progress bar fed by ``progress`` (0..100, or -1)."""
     if not show or progress is None:
         return work()
@@ -134,7 +141,7 @@ def run_with_progress(work: Callable[[], Any], progress: Callable[[], float] | N
 
     thread = threading.Thread(target=target, daemon=True)
     thread.start()
-    with click.progressbar(length=100, label=label, file=sys.stderr, show_percent=True) as bar:
+    with click.progressbar(length=100, label=label or _("evaluating"), file=sys.stderr, show_percent=True) as bar:
         done = 0
         while thread.is_alive():
             thread.join(0.25)

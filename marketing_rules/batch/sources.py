@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from marketing_rules.batch import readers
 from marketing_rules.batch.readers import FILE, INTERNAL, READ_ERROR, ROW, SourceError
+from marketing_rules.i18n import N_, _
 
 if TYPE_CHECKING:
     from marketing_rules.backends.validation_sql import SourceKind
@@ -51,7 +52,7 @@ def file_format(paths: list[str]) -> str:
     for name, endings in (("parquet", PARQUET), ("csv", CSV), ("json", JSON_LINES)):
         if all(p.endswith(endings) for p in lowered):
             return name
-    raise SourceError(f"cannot tell the format of {', '.join(paths)}: name files .parquet, .csv or .jsonl")
+    raise SourceError(_("cannot tell the format of {files}: name files .parquet, .csv or .jsonl", files=", ".join(paths)))
 
 
 def expand(paths: list[str]) -> list[str]:
@@ -62,10 +63,10 @@ def expand(paths: list[str]) -> list[str]:
         if any(c in path for c in "*?["):
             matches = sorted(glob.glob(path, recursive=True))
             if not matches:
-                raise SourceError(f"no file matches {path}")
+                raise SourceError(_("no file matches {pattern}", pattern=path))
             found += matches
         elif not Path(path).is_file():
-            raise SourceError(f"no such file: {path}")
+            raise SourceError(_("no such file: {file}", file=path))
         else:
             found.append(path)
     return found
@@ -92,8 +93,8 @@ def to_arrow(source: Any) -> Any:
         return source.toArrow() if hasattr(source, "toArrow") else pa.Table.from_pandas(source.toPandas())
     if isinstance(source, pa.RecordBatch):
         return pa.Table.from_batches([source])
-    raise SourceError(f"cannot read customers from a {type(source).__name__}: give Parquet, CSV or JSON-lines "
-                      "paths, or a pandas, polars, Arrow or Spark table")
+    raise SourceError(_("cannot read customers from a {kind}: give Parquet, CSV or JSON-lines paths, or a pandas, "
+                        "polars, Arrow or Spark table", kind=type(source).__name__))
 
 
 def numbered(table: Any) -> Any:
@@ -102,7 +103,7 @@ def numbered(table: Any) -> Any:
 
     reserved = [name for name in table.column_names if name in INTERNAL]
     if reserved:
-        raise SourceError(f"the input has a column {reserved[0]!r}: names starting with __ are reserved")
+        raise SourceError(_("the input has a column {name!r}: names starting with __ are reserved", name=reserved[0]))
     rows = pa.array(range(1, table.num_rows + 1), pa.int64())
     table = table.append_column(FILE, pa.array([0] * table.num_rows, pa.int64()))
     table = table.append_column(ROW, rows)
@@ -204,7 +205,7 @@ def _duckdb_parquet(con: Any, paths: list[str], view: str) -> list[str]:
         con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {select} FROM {reader}")
         names: list[str] = con.sql(f"SELECT * FROM {view}").columns
     except Exception as error:  # duckdb.IOException and friends
-        raise SourceError(f"cannot read {', '.join(paths)}: {_first_line(error)}") from None
+        raise SourceError(_("cannot read {files}: {error}", files=", ".join(paths), error=_first_line(error))) from None
     return [n for n in names if n not in INTERNAL] + list(INTERNAL)
 
 
@@ -236,7 +237,7 @@ def _spark_parquet(spark: Any, paths: list[str]) -> Any:
     frame = spark.read.parquet(*paths)
     reserved = [c for c in frame.columns if c in INTERNAL]
     if reserved:
-        raise SourceError(f"the input has a column {reserved[0]!r}: names starting with __ are reserved")
+        raise SourceError(_("the input has a column {name!r}: names starting with __ are reserved", name=reserved[0]))
     found = sorted(r[0] for r in frame.select("_metadata.file_path").distinct().collect())
     resolved = [str(Path(p).resolve()) for p in paths]
     place = {path: next((k for k, p in enumerate(resolved) if path.endswith(p)), len(resolved) + n)
@@ -269,8 +270,18 @@ def spark_kinds(frame: Any) -> dict[str, SourceKind]:
     return {f.name: spark_kind(f.dataType) for f in frame.schema.fields if f.name not in INTERNAL}
 
 
-def unknown_columns(columns: Iterable[str], facts: Sequence[str]) -> list[str]:
-    """A warning for each input column that is not a fact of the schema, with a did-you-mean."""
+# a name that is not a fact: (kind, with a guess) -> the warning
+UNKNOWN = {
+    ("column", False): N_("column {name!r} is not a fact of the schema"),
+    ("column", True): N_("column {name!r} is not a fact of the schema (did you mean {guess}?)"),
+    ("key", False): N_("key {name!r} is not a fact of the schema"),
+    ("key", True): N_("key {name!r} is not a fact of the schema (did you mean {guess}?)"),
+}
+
+
+def unknown_columns(columns: Iterable[str], facts: Sequence[str], kind: str = "column") -> list[str]:
+    """A warning for each input column (``kind="key"``: each key of a customer) that is not a fact
+    of the schema, with a did-you-mean."""
     known = set(facts)
     lowered = {f.lower(): f for f in facts}
     warnings = []
@@ -278,8 +289,7 @@ def unknown_columns(columns: Iterable[str], facts: Sequence[str]) -> list[str]:
         if column in known or column in INTERNAL:
             continue
         guess = lowered.get(column.strip().lower()) or next(iter(difflib.get_close_matches(column, facts, 1, 0.75)), None)
-        hint = f" (did you mean {guess}?)" if guess else ""
-        warnings.append(f"column {column!r} is not a fact of the schema{hint}")
+        warnings.append(_(UNKNOWN[kind, guess is not None], name=column, guess=guess))
     return warnings
 
 
@@ -291,7 +301,8 @@ def names_checked(columns: Iterable[str], facts: Sequence[str], strict: bool) ->
     """The warnings for input columns that are not facts; under ``strict``, a SourceError instead."""
     warnings = unknown_columns(columns, facts)
     if strict and warnings:
-        raise SourceError("; ".join(warnings) + " (strict: every input column must be a fact of the schema)")
+        raise SourceError(_("{warnings} (strict: every input column must be a fact of the schema)",
+                            warnings=_("; ").join(warnings)))
     return warnings
 
 

@@ -6,18 +6,24 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from typing import Any, NoReturn
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from marketing_rules.campaign.store import DEFAULT_STORE
+from marketing_rules.i18n import N_, _
+
+if TYPE_CHECKING:
+    from marketing_rules.campaign.outcomes import ImportSummary
+    from marketing_rules.campaign.run import RunSummary
 
 OK, FINDINGS, BAD_INPUT = 0, 1, 2
 STORE = click.option("--store", default=DEFAULT_STORE, show_default=True, help="the campaign store (a DuckDB file)")
 
 
 def _fail(error: Exception) -> NoReturn:
-    click.echo(f"error: {str(error).splitlines()[0] if str(error) else type(error).__name__}", err=True)
+    click.echo(_("error: {message}", message=str(error).splitlines()[0] if str(error) else type(error).__name__), err=True)
     raise SystemExit(BAD_INPUT)
 
 
@@ -50,7 +56,33 @@ def run(ruleset: str, customers: str, at: str, store: str, name: str | None, cha
         raise SystemExit(BAD_INPUT) from None
     except (ValueError, OSError, LookupError, ImportError) as error:
         _fail(error)
-    click.echo(str(summary))
+    click.echo(run_line(summary))
+
+
+def run_line(summary: RunSummary) -> str:
+    """What a run recorded, in one line (RunSummary's text in the language in force)."""
+    offers = _("; ").join(_("{offer}: {contacted} contacted, {held_out} held out", offer=o, contacted=c, held_out=h)
+                       for o, (c, h) in summary.by_offer.items())
+    return _("campaign {name}: {ruleset} {version} in force on {date}; {count} customers, {rejected} rejected, "
+             "{chosen} chosen, {contacted} contacted, {held_out} held out ({offers})", name=summary.name,
+             ruleset=summary.ruleset, version=summary.version, date=summary.at, count=summary.customers,
+             rejected=summary.rejected, chosen=summary.eligible, contacted=summary.contacted,
+             held_out=summary.held_out, offers=offers or _("no offer"))
+
+
+IMPORTED = {
+    "outcomes": N_("outcomes {file}: {count} rows, {imported} imported, {rejected} rejected"),
+    "billing": N_("billing {file}: {count} rows, {imported} imported, {rejected} rejected"),
+}
+
+
+def import_lines(summary: ImportSummary) -> str:
+    """What an import did, and its rows rejected per reason (the reasons as recorded, in English)."""
+    if summary.kind not in IMPORTED:
+        return str(summary)
+    head = _(IMPORTED[summary.kind], file=Path(summary.source).name, count=summary.rows, imported=summary.accepted,
+             rejected=summary.rejected)
+    return head + "".join(f"\n  {n} {reason}" for reason, n in summary.reasons.items())
 
 
 @campaign.command()
@@ -63,7 +95,7 @@ def outcomes(uptakes: str | None, billing: tuple[str, ...], store: str) -> None:
     from marketing_rules.campaign.store import Store
 
     if uptakes is None and not billing:
-        _fail(ValueError("give an uptakes file, --billing files, or both"))
+        _fail(ValueError(_("give an uptakes file, --billing files, or both")))
     rejected = 0
     try:
         with Store(store) as opened:
@@ -72,10 +104,10 @@ def outcomes(uptakes: str | None, billing: tuple[str, ...], store: str) -> None:
     except (ValueError, OSError) as error:
         _fail(error)
     for summary in summaries:
-        click.echo(str(summary))
+        click.echo(import_lines(summary))
         rejected += summary.rejected
     if rejected:
-        click.echo(f"{rejected} rows rejected: SELECT * FROM rejected in {store}", err=True)
+        click.echo(_("{count} rows rejected: SELECT * FROM rejected in {store}", count=rejected, store=store), err=True)
         raise SystemExit(FINDINGS)
 
 
@@ -107,21 +139,29 @@ def text_report(data: dict[str, Any]) -> str:
     """The report as a few lines per offer."""
     lines = []
     for c in data["campaigns"]:
-        lines.append(f"campaign {c['name']} ({c['ruleset']} {c['version']}, {c['decided_at']}, {c['channel']}): "
-                     f"{c['contacted']} contacted, {c['held_out']} held out")
+        lines.append(_("campaign {name} ({ruleset} {version}, {date}, {channel}): {contacted} contacted, "
+                       "{held_out} held out", name=c["name"], ruleset=c["ruleset"], version=c["version"],
+                       date=c["decided_at"], channel=c["channel"], contacted=c["contacted"], held_out=c["held_out"]))
         for o in c["offers"]:
             u = o["uplift"]["arpu"]
-            lines.append(f"  {o['offer']}: {o['contacted']} contacted, {o['held_out']} held out, "
-                         f"{o['taken_up']} took it ({_pct(o['take_up_rate'])})")
+            lines.append("  " + _("{offer}: {contacted} contacted, {held_out} held out, {taken_up} took it ({rate})",
+                                  offer=o["offer"], contacted=o["contacted"], held_out=o["held_out"],
+                                  taken_up=o["taken_up"], rate=_pct(o["take_up_rate"])))
             if u["contact"] is None:
-                lines.append("    uplift: not enough billing to measure")
+                lines.append("    " + _("uplift: not enough billing to measure"))
                 continue
-            lines.append(f"    arpu uplift per contacted {u['contact']:+.2f} [{u['low']:+.2f}, {u['high']:+.2f}]"
-                         + (f", per taker {u['per_taker']:+.2f} [{u['per_taker_low']:+.2f}, {u['per_taker_high']:+.2f}]"
-                            if u["per_taker"] is not None else ""))
-            lines.append(f"    reward cost {o['reward_cost']:.2f}, incremental revenue "
-                         f"{o['incremental_revenue'] if o['incremental_revenue'] is not None else '-'}")
-    return "\n".join(lines) if lines else "no campaign in the store"
+            if u["per_taker"] is None:
+                lines.append("    " + _("arpu uplift per contacted {uplift:+.2f} [{low:+.2f}, {high:+.2f}]",
+                                        uplift=u["contact"], low=u["low"], high=u["high"]))
+            else:
+                lines.append("    " + _("arpu uplift per contacted {uplift:+.2f} [{low:+.2f}, {high:+.2f}], per taker "
+                                        "{per_taker:+.2f} [{per_taker_low:+.2f}, {per_taker_high:+.2f}]",
+                                        uplift=u["contact"], low=u["low"], high=u["high"], per_taker=u["per_taker"],
+                                        per_taker_low=u["per_taker_low"], per_taker_high=u["per_taker_high"]))
+            revenue = o["incremental_revenue"] if o["incremental_revenue"] is not None else "-"
+            lines.append("    " + _("reward cost {cost:.2f}, incremental revenue {revenue}", cost=o["reward_cost"],
+                                    revenue=revenue))
+    return "\n".join(lines) if lines else _("no campaign in the store")
 
 
 def _pct(value: float | None) -> str:
@@ -139,4 +179,5 @@ def tags(store: str, out: str) -> None:
         written = customer_tags(store, out)
     except (ValueError, OSError) as error:
         _fail(error)
-    click.echo(f"{written} customers tagged in {out}; a ruleset reads them with:\n{INPUTS_YAML}", nl=False)
+    click.echo(_("{count} customers tagged in {file}; a ruleset reads them with:", count=written, file=out)
+               + "\n" + INPUTS_YAML, nl=False)

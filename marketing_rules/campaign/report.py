@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from marketing_rules.campaign.store import Store, open_store
+from marketing_rules.i18n import _
 
 Z95 = 1.959963984540054
 METRICS = ("arpu", "voice_min", "data_mb")
@@ -37,8 +38,10 @@ def campaign_report(store: Store | str | Path | None = None, *, campaign: str | 
             from marketing_rules.campaign.run import CampaignError
 
             known = [r["name"] for r in opened.rows("SELECT name FROM campaigns ORDER BY name")]
-            raise CampaignError(f"no campaign {campaign!r} in {opened.path}; "
-                                f"the campaigns are {', '.join(known) or 'none'}")
+            raise CampaignError(_("no campaign {campaign} in {store}; the campaigns are {campaigns}",
+                                  campaign=repr(campaign), store=opened.path, campaigns=", ".join(known))
+                                if known else _("no campaign {campaign} in {store}; the campaigns are none",
+                                                campaign=repr(campaign), store=opened.path))
         _customers(opened, [c["name"] for c in campaigns])
         imports = opened.rows("SELECT kind, source, rows, accepted, rejected FROM imports ORDER BY imported_at")
         return {"store": opened.path, "campaigns": [_campaign(opened, c) for c in campaigns], "imports": imports}

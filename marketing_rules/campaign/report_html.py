@@ -10,19 +10,31 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from marketing_rules.i18n import N_, _, language
+
 WIDTH = 640
 CONTACTED, HELD = "#1f77b4", "#ff7f0e"
+HTML_LANG = {"en": "en", "zh": "zh-CN"}
+OFFER_COLUMNS = (N_("offer"), N_("code"), N_("contacted"), N_("held out"), N_("hold-out share"), N_("took up"),
+                 N_("take-up"), N_("ARPU before"), N_("ARPU after"), N_("uplift per contacted [95%]"),
+                 N_("per taker [95%]"), N_("uplift ratio"), N_("from"), N_("reward cost"), N_("incremental revenue"))
+LASTING_COLUMNS = (N_("month"), N_("ARPU uplift per contacted [95%]"))
+IMPORT_COLUMNS = (N_("kind"), N_("file"), N_("rows"), N_("imported"), N_("rejected"))
+GROUPS = {"contacted": N_("contacted"), "held_out": N_("held out")}
 
 
 def render_html(report: dict[str, Any]) -> str:
-    """The page for a report from :func:`marketing_rules.campaign.report.campaign_report`."""
-    body = [f"<h1>Campaign report</h1><p class=meta>store {escape(str(report['store']))}</p>"]
+    """The page for a report from :func:`marketing_rules.campaign.report.campaign_report`, in the
+    language in force (:func:`marketing_rules.i18n.messages_in`)."""
+    title = escape(_("Campaign report"))
+    store = escape(_("store {path}", path=report["store"]))
+    body = [f"<h1>{title}</h1><p class=meta>{store}</p>"]
     for campaign in report["campaigns"]:
         body.append(_campaign(campaign))
     if not report["campaigns"]:
-        body.append("<p>No campaign in the store.</p>")
+        body.append(_para(_("No campaign in the store.")))
     body.append(_imports(report.get("imports", [])))
-    return ("<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>Campaign report</title>"
+    return (f"<!DOCTYPE html><html lang={HTML_LANG.get(language(), 'en')}><head><meta charset=utf-8><title>{title}</title>"
             f"<style>{_CSS}</style></head><body>{''.join(body)}</body></html>\n")
 
 
@@ -33,25 +45,36 @@ _CSS = ("body{font-family:sans-serif;max-width:980px;margin:2em auto;color:#222}
 
 
 def _campaign(c: dict[str, Any]) -> str:
-    head = (f"<h2>{escape(c['name'])}</h2><p class=meta>{escape(c['ruleset'])} {escape(c['version'])} "
-            f"(fingerprint {escape(c['fingerprint'])}), decided {escape(c['decided_at'])}, channel "
-            f"{escape(c['channel'])}; {c['customers']} customers, {c['contacted']} contacted, "
-            f"{c['held_out']} held out</p>")
+    meta = _("{ruleset} {version} (fingerprint {fingerprint}), decided {decided}, channel {channel}; "
+             "{customers} customers, {contacted} contacted, {held_out} held out",
+             ruleset=c["ruleset"], version=c["version"], fingerprint=c["fingerprint"], decided=c["decided_at"],
+             channel=c["channel"], customers=c["customers"], contacted=c["contacted"], held_out=c["held_out"])
+    head = f"<h2>{escape(c['name'])}</h2><p class=meta>{escape(meta)}</p>"
     rows = "".join(_offer_row(o) for o in c["offers"])
-    table = ("<table><tr><th>offer</th><th>code</th><th>contacted</th><th>held out</th><th>hold-out share</th>"
-             "<th>took up</th><th>take-up</th><th>ARPU before</th><th>ARPU after</th><th>uplift per contacted [95%]</th>"
-             "<th>per taker [95%]</th><th>uplift ratio</th><th>from</th><th>reward cost</th><th>incremental revenue</th>"
-             f"</tr>{rows}</table>")
-    parts = [head, table, "<h3>ARPU uplift per offer, 95% interval</h3>", forest(c["offers"])]
+    table = f"<table>{_header(OFFER_COLUMNS)}{rows}</table>"
+    parts = [head, table, _heading("h3", _("ARPU uplift per offer, 95% interval")), forest(c["offers"])]
     for o in c["offers"]:
-        parts.append(f"<h3>{escape(o['offer'])}: contacted against hold-out, month by month (ARPU)</h3>")
+        parts.append(_heading("h3", _("{offer}: contacted against hold-out, month by month (ARPU)", offer=o["offer"])))
         parts.append(months_chart(o["months"]))
         parts.append(_lasting(o))
-        parts.append("<h4>take-up by segment</h4>")
+        parts.append(_heading("h4", _("take-up by segment")))
         parts.append(bars([(s["segment"], s["take_up_rate"] or 0.0) for s in o["segments"]]))
-        parts.append("<h4>take-up by channel (of the contacted)</h4>")
+        parts.append(_heading("h4", _("take-up by channel (of the contacted)")))
         parts.append(bars([(ch["channel"], ch["rate"] or 0.0) for ch in o["by_channel"]]))
     return "".join(parts)
+
+
+def _heading(tag: str, text: str) -> str:
+    return f"<{tag}>{escape(text)}</{tag}>"
+
+
+def _para(text: str) -> str:
+    return f"<p>{escape(text)}</p>"
+
+
+def _header(columns: tuple[str, ...]) -> str:
+    """A table's header row, its column names in the language in force."""
+    return "<tr>" + "".join(f"<th>{escape(_(column))}</th>" for column in columns) + "</tr>"
 
 
 def _offer_row(o: dict[str, Any]) -> str:
@@ -67,7 +90,7 @@ def _offer_row(o: dict[str, Any]) -> str:
 def _lasting(o: dict[str, Any]) -> str:
     rows = "".join(f"<tr><td>{escape(m['month'])}</td><td>{_interval(m['contact'], m['low'], m['high'])}</td></tr>"
                    for m in o["lasting"])
-    return f"<table><tr><th>month</th><th>ARPU uplift per contacted [95%]</th></tr>{rows}</table>" if rows else ""
+    return f"<table>{_header(LASTING_COLUMNS)}{rows}</table>" if rows else ""
 
 
 def _imports(imports: list[dict[str, Any]]) -> str:
@@ -75,8 +98,7 @@ def _imports(imports: list[dict[str, Any]]) -> str:
         return ""
     rows = "".join(f"<tr><td>{escape(i['kind'])}</td><td>{escape(i['source'])}</td><td>{i['rows']}</td>"
                    f"<td>{i['accepted']}</td><td>{i['rejected']}</td></tr>" for i in imports)
-    return ("<h2>Imports</h2><table><tr><th>kind</th><th>file</th><th>rows</th><th>imported</th><th>rejected</th>"
-            f"</tr>{rows}</table>")
+    return _heading("h2", _("Imports")) + f"<table>{_header(IMPORT_COLUMNS)}{rows}</table>"
 
 
 def forest(offers: list[dict[str, Any]]) -> str:
@@ -85,11 +107,12 @@ def forest(offers: list[dict[str, Any]]) -> str:
     for o in offers:
         u = o["uplift"]["arpu"]
         if u["per_taker"] is not None:
-            points.append((f"{o['offer']} (per taker)", u["per_taker"], u["per_taker_low"], u["per_taker_high"]))
+            points.append((_("{offer} (per taker)", offer=o["offer"]), u["per_taker"], u["per_taker_low"],
+                           u["per_taker_high"]))
         elif u["contact"] is not None:
-            points.append((f"{o['offer']} (per contacted)", u["contact"], u["low"], u["high"]))
+            points.append((_("{offer} (per contacted)", offer=o["offer"]), u["contact"], u["low"], u["high"]))
     if not points:
-        return "<p>No uplift to show: no billing before and after.</p>"
+        return _para(_("No uplift to show: no billing before and after."))
     lo = min(0.0, *(p[2] for p in points))
     hi = max(0.0, *(p[3] for p in points))
     lo, hi = float(lo), float(hi)
@@ -118,7 +141,7 @@ def months_chart(months: list[dict[str, Any]]) -> str:
               for g in ("contacted", "held_out")}
     values = [float(v) for s in series.values() for _, v in s]
     if not values:
-        return "<p>No billing for this offer.</p>"
+        return _para(_("No billing for this offer."))
     offsets = [int(m["offset"]) for m in months]
     lo, hi = min(values), max(values)
     pad = (hi - lo) * 0.1 or 1.0
@@ -143,7 +166,7 @@ def months_chart(months: list[dict[str, Any]]) -> str:
             path = " ".join(f"{x(o):.1f},{y(v):.1f}" for o, v in points)
             parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
             parts.append(f'<text x="{right + 8}" y="{y(points[-1][1]) + 4:.1f}" fill="{colour}">'
-                         f'{group.replace("_", " ")}</text>')
+                         f'{escape(_(GROUPS[group]))}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -151,7 +174,7 @@ def months_chart(months: list[dict[str, Any]]) -> str:
 def bars(items: list[tuple[str, float]]) -> str:
     """Horizontal bars of rates (0..1)."""
     if not items:
-        return "<p>No take-up.</p>"
+        return _para(_("No take-up."))
     top = max(v for _, v in items) or 1.0
     row = 20
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{row * len(items) + 6}" role="img">']

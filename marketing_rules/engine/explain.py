@@ -17,8 +17,10 @@ from marketing_rules.expressions import ast
 from marketing_rules.expressions.compiler import NodeCompiler
 from marketing_rules.expressions.evaluate import truth_of
 from marketing_rules.expressions.text import literal_text, to_text
+from marketing_rules.i18n import N_, _, fit, language, messages_in
 
-_WORD = {True: "true", False: "false", None: "unknown"}
+_WORD = {True: N_("true"), False: N_("false"), None: N_("unknown")}  # shown with _(): translated when shown
+_LABELS = {"all of": N_("all of"), "any of": N_("any of"), "not": N_("not")}
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,8 @@ class Check:
     def lines(self, depth: int = 0) -> list[str]:
         pad = "  " * depth
         values = ", ".join(f"{k} = {literal_text(v)}" for k, v in self.values.items())
-        line = f"{pad}[{_WORD[self.result]:>7}] {self.text}" + (f"    ({values})" if values and not self.children else "")
+        word = _(_WORD[self.result])
+        line = f"{pad}[{fit(word, 7, right=True)}] {self.text}" + (f"    ({values})" if values and not self.children else "")
         return [line] + [text for c in self.children for text in c.lines(depth + 1)]
 
     def as_dict(self) -> dict[str, Any]:
@@ -55,6 +58,7 @@ class Explanation:
     blocked_by: str | None = None
     rows: tuple[Check, ...] = ()
     decision: Decision | None = field(default=None, repr=False, compare=False)
+    lang: str = field(default_factory=language, repr=False, compare=False)  # the words' language
 
     @property
     def eligible(self) -> bool:
@@ -62,8 +66,13 @@ class Explanation:
         return self.fired
 
     def __str__(self) -> str:
-        title = f" ({self.title})" if self.title else ""
-        lines = [f"{self.kind} {self.target}{title} for customer {self.customer}: {self.verdict}"]
+        with messages_in(self.lang):
+            return self._text()
+
+    def _text(self) -> str:
+        name = _("{id} ({title})", id=self.target, title=self.title) if self.title else self.target
+        heading = _HEADINGS.get(self.kind, _HEADINGS["rule"])
+        lines = [_(heading, name=name, customer=self.customer, verdict=self.verdict)]
         if self.condition is not None:
             lines += self.condition.lines(1)
         for row in self.rows:
@@ -79,6 +88,14 @@ class Explanation:
         }
 
 
+#: The first line of an explanation, by kind (translated when shown).
+_HEADINGS = {
+    "rule": N_("rule {name} for customer {customer}: {verdict}"),
+    "offer": N_("offer {name} for customer {customer}: {verdict}"),
+    "table": N_("table {name} for customer {customer}: {verdict}"),
+}
+
+
 def explain(program: Program, decide: Callable[[Any], Decision], customer: Any, target: str) -> Explanation:
     """Why ``target`` (a rule, offer, table or ``table#row``) fired or not for ``customer``, as ``decide`` decides it."""
     decision = decide(customer)
@@ -88,8 +105,11 @@ def explain(program: Program, decide: Callable[[Any], Decision], customer: Any, 
         from marketing_rules.errors import did_you_mean
 
         hint = did_you_mean(target, [u.id for u in program.units])
-        raise KeyError(f"no rule, offer or table '{target}' in {program.ruleset} {program.version}"
-                       + (f"; {hint}" if hint else ""))
+        if hint:
+            raise KeyError(_("no rule, offer or table '{target}' in {ruleset} {version}; {hint}", target=target,
+                             ruleset=program.ruleset, version=program.version, hint=hint))
+        raise KeyError(_("no rule, offer or table '{target}' in {ruleset} {version}", target=target,
+                         ruleset=program.ruleset, version=program.version))
     if isinstance(unit, Table):
         return _explain_table(unit, decision)
     return _explain_rule(program, unit, decision)
@@ -105,14 +125,16 @@ def _explain_rule(program: Program, rule: Rule, decision: Decision) -> Explanati
         blocked_by = next((r for r in decision.fired if _group_of(program, r) == rule.group), None)
     kind = "offer" if rule.offer is not None else "rule"
     if fired:
-        verdict = "eligible" if kind == "offer" else "fired"
+        verdict = _("eligible") if kind == "offer" else _("fired")
     elif blocked_by:
-        verdict = f"not eligible: group '{rule.group}' already gave '{blocked_by}', which fired first"
+        verdict = _("not eligible: group '{group}' already gave '{rule}', which fired first", group=rule.group,
+                    rule=blocked_by)
     elif holds is None:
-        verdict = "not eligible: a condition is unknown because a fact is missing" if kind == "offer" else \
-            "did not fire: a condition is unknown because a fact is missing"
+        verdict = _("not eligible: a condition is unknown because a fact is missing") if kind == "offer" else \
+            _("did not fire: a condition is unknown because a fact is missing")
     else:
-        verdict = "not eligible: a condition is false" if kind == "offer" else "did not fire: a condition is false"
+        verdict = _("not eligible: a condition is false") if kind == "offer" else \
+            _("did not fire: a condition is false")
     return Explanation(rule.id, kind, rule.title, _customer_id(facts), fired, verdict, check, blocked_by,
                        decision=decision)
 
@@ -131,13 +153,16 @@ def _explain_table(table: Table, decision: Decision) -> Explanation:
         result = truth_of(condition, facts)
         chosen = table.row_id(row) in fired_rows
         outputs = ", ".join(f"{name} = {o.text}" for name, o in zip(table.outputs, row.outputs))
-        text = f"row {row.number}: {' | '.join(row.cells)} -> {outputs}" + ("   <- chosen" if chosen else "")
+        shown = {"number": row.number, "cells": " | ".join(row.cells), "outputs": outputs}
+        text = _("row {number}: {cells} -> {outputs}   <- chosen", **shown) if chosen else \
+            _("row {number}: {cells} -> {outputs}", **shown)
         rows.append(Check(text, result, _facts_of(condition, facts)))
     if fired_rows:
         values = ", ".join(f"{name} = {literal_text(facts.get(name))}" for name in table.outputs)
-        verdict = f"hit policy {table.hit}: {', '.join(fired_rows)} gave {values}"
+        verdict = _("hit policy {hit}: {rows} gave {values}", hit=table.hit, rows=", ".join(fired_rows), values=values)
     else:
-        verdict = f"hit policy {table.hit}: no row matched; {', '.join(table.outputs)} keep their default"
+        verdict = _("hit policy {hit}: no row matched; {outputs} keep their default", hit=table.hit,
+                    outputs=", ".join(table.outputs))
     return Explanation(table.id, "table", table.title, _customer_id(facts), bool(fired_rows), verdict,
                        rows=tuple(rows), decision=decision)
 
@@ -146,13 +171,13 @@ def _check_cond(cond: Cond, facts: Mapping[str, Any]) -> Check:
     match cond:
         case AllOf(items=items):
             children = tuple(_check_cond(c, facts) for c in items)
-            return Check("all of", _all(c.result for c in children), children=children)
+            return Check(_(_LABELS["all of"]), _all(c.result for c in children), children=children)
         case AnyOf(items=items):
             children = tuple(_check_cond(c, facts) for c in items)
-            return Check("any of", _any(c.result for c in children), children=children)
+            return Check(_(_LABELS["any of"]), _any(c.result for c in children), children=children)
         case NotOf(item=item):
             child = _check_cond(item, facts)
-            return Check("not", None if child.result is None else not child.result, children=(child,))
+            return Check(_(_LABELS["not"]), None if child.result is None else not child.result, children=(child,))
         case Expression(node=node, text=text) if node.span == (0, 0):
             return Check(text, truth_of(node, facts), _facts_of(node, facts))  # made by the loader
         case Expression(node=node, text=text):
@@ -180,7 +205,7 @@ class ConditionExplainer(NodeCompiler[Check]):
 
     def broken_down(self, node: ast.And | ast.Or | ast.Not, label: str) -> Check:
         parts = node.items if isinstance(node, (ast.And, ast.Or)) else (node.operand,)
-        return Check(label, truth_of(node, self.facts), children=tuple(self.compile(p) for p in parts))
+        return Check(_(_LABELS[label]), truth_of(node, self.facts), children=tuple(self.compile(p) for p in parts))
 
     def _operate(self, node: ast.Expr) -> Check:
         explain: Callable[[ConditionExplainer, Any], Check] = self.operator(node)
@@ -203,6 +228,7 @@ EXPLAIN_OPERATORS: dict[str, Callable[[ConditionExplainer, Any], Check]] = {
     "and": _labelled("all of"), "or": _labelled("any of"), "not": _labelled("not"),
 }
 ConditionExplainer.operators = EXPLAIN_OPERATORS
+
 
 
 def _text_of(node: ast.Expr, text: str) -> str:

@@ -16,6 +16,7 @@ from marketing_rules.analysis.resolve import Resolver
 from marketing_rules.backends.python import compile_program
 from marketing_rules.engine.decision import EMPTY_ACCESS, AccessData, Decision, Offer, ReadOnlyDict, with_grants
 from marketing_rules.errors import DiagnosticSink
+from marketing_rules.i18n import messages_in
 from marketing_rules.load.includes import include_definitions
 from marketing_rules.load.rule_file import read_rule_file, read_text
 from marketing_rules.model.ruleset import Effective, RulesetFile
@@ -84,26 +85,33 @@ class Ruleset:
         """Decide facts that are already validated (what-if and batch paths)."""
         return Decision(self, self._decide(facts))
 
-    def explain(self, customer: Mapping[str, Any] | BaseModel, rule_or_offer_id: str) -> Explanation:
-        """Why a rule or offer fired or not: each condition with the values it saw."""
+    def explain(self, customer: Mapping[str, Any] | BaseModel, rule_or_offer_id: str, *,
+                lang: str | None = None) -> Explanation:
+        """Why a rule or offer fired or not: each condition with the values it saw, in words of
+        ``lang`` (en or zh; by default the language in force, see :mod:`marketing_rules.i18n`)."""
         from marketing_rules.engine.explain import explain
 
-        return explain(self.program, self.evaluate, customer, rule_or_offer_id)
+        with messages_in(lang):
+            return explain(self.program, self.evaluate, customer, rule_or_offer_id)
 
-    def check(self, *, timeout: float = 60.0, progress: bool = False) -> Report:
+    def check(self, *, timeout: float = 60.0, progress: bool = False, lang: str | None = None) -> Report:
         """Static consistency report (SPEC section 6): findings with witness customers, proofs, unknowns.
 
         ``timeout`` bounds the whole run in seconds; what it leaves undecided is reported unknown.
-        ``progress`` shows the questions answered so far on stderr, about once a second."""
+        ``progress`` shows the questions answered so far on stderr, about once a second. Findings are
+        worded in ``lang``."""
         from marketing_rules.analysis.consistency import check
 
-        return check(self.program, self.evaluate, timeout=timeout, progress=progress)
+        with messages_in(lang):
+            return check(self.program, self.evaluate, timeout=timeout, progress=progress)
 
-    def what_would_it_take(self, customer: Mapping[str, Any] | BaseModel, offer_id: str) -> WhatItTakes:
-        """The smallest change of numeric facts that makes the offer eligible, if any."""
+    def what_would_it_take(self, customer: Mapping[str, Any] | BaseModel, offer_id: str, *,
+                           lang: str | None = None) -> WhatItTakes:
+        """The smallest change of numeric facts that makes the offer eligible, if any, worded in ``lang``."""
         from marketing_rules.engine.whatif import what_would_it_take
 
-        return what_would_it_take(self.program, self.decide_facts, self.validate, customer, offer_id)
+        with messages_in(lang):
+            return what_would_it_take(self.program, self.decide_facts, self.validate, customer, offer_id)
 
     # -- whole customer bases ----------------------------------------------------------------------
     def to_sql(self, dialect: str = "duckdb", *, table: str = "customers", pretty: bool = True) -> str:
@@ -162,15 +170,20 @@ def fingerprint(file: RulesetFile) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
 
-def load_ruleset(source: str | FilePath, *, text: str | None = None) -> Ruleset:
+def load_ruleset(source: str | FilePath, *, text: str | None = None, lang: str | None = None) -> Ruleset:
     """Parse, validate and compile one rule file; raises :class:`RulesetError` listing every problem.
 
     ``source`` is a path; pass ``text=`` to load from a string (``source`` then names it in messages).
+    ``lang`` (en or zh) is the language of the diagnostics; by default the language in force.
     """
-    name = str(source)
+    with messages_in(lang):
+        return _load(str(source), text)
+
+
+def _load(name: str, text: str | None) -> Ruleset:
     from_disk = text is None
     if text is None:
-        text = read_text(source)
+        text = read_text(name)
     sink = DiagnosticSink()
     file, src = read_rule_file(text, name, sink)
     if file is not None:
@@ -182,5 +195,5 @@ def load_ruleset(source: str | FilePath, *, text: str | None = None) -> Ruleset:
     if from_disk:  # a released version that changed is refused by every tool (MR404)
         from marketing_rules.load.lock import refuse_changed
 
-        refuse_changed(ruleset, FilePath(source))
+        refuse_changed(ruleset, FilePath(name))
     return ruleset

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +21,7 @@ from marketing_rules.engine.explain import Check, explain
 from marketing_rules.expressions import ast
 from marketing_rules.expressions.evaluate import value_of
 from marketing_rules.expressions.text import literal_text
+from marketing_rules.i18n import _, language, messages_in
 
 MAX_PAIR_TRIALS = 20_000
 _INVERSE = {"+": "-", "-": "+", "*": "/", "/": "*"}
@@ -46,12 +47,18 @@ class WhatItTakes:
     possible: bool
     changes: tuple[Change, ...] = ()
     reason: str = ""
+    lang: str = field(default_factory=language, repr=False, compare=False)  # the words' language
 
     def __str__(self) -> str:
+        with messages_in(self.lang):
+            return self._text()
+
+    def _text(self) -> str:
         if self.already:
-            return f"customer {self.customer} is already eligible for '{self.offer}'"
+            return _("customer {customer} is already eligible for '{offer}'", customer=self.customer, offer=self.offer)
         if not self.possible:
-            return f"no change of numeric facts makes customer {self.customer} eligible for '{self.offer}': {self.reason}"
+            return _("no change of numeric facts makes customer {customer} eligible for '{offer}': {reason}",
+                     customer=self.customer, offer=self.offer, reason=self.reason)
         return ", ".join(str(c) for c in self.changes)
 
 
@@ -63,7 +70,8 @@ def what_would_it_take(program: Program, decide: Callable[[dict[str, Any]], Deci
     """
     rule = program.unit(offer_id)
     if not isinstance(rule, Rule):
-        raise KeyError(f"no rule or offer '{offer_id}' in {program.ruleset} {program.version}")
+        raise KeyError(_("no rule or offer '{offer}' in {ruleset} {version}", offer=offer_id, ruleset=program.ruleset,
+                         version=program.version))
     facts = validate(customer)
     who = str(facts.get("id"))
     if offer_id in decide(facts).fired:
@@ -193,7 +201,8 @@ def _blocking_reason(program: Program, decide: Callable[[dict[str, Any]], Decisi
                      rule: Rule) -> str:
     explanation = explain(program, decide, facts, rule.id)
     if explanation.blocked_by:
-        return explanation.verdict.removeprefix("not eligible: ")
+        return _("group '{group}' already gave '{rule}', which fired first", group=rule.group,
+                 rule=explanation.blocked_by)
     failing: list[str] = []
 
     def visit(check: Check) -> None:
@@ -205,4 +214,5 @@ def _blocking_reason(program: Program, decide: Callable[[dict[str, Any]], Decisi
 
     if explanation.condition is not None:
         visit(explanation.condition)
-    return "it also needs " + "; ".join(failing) if failing else "its conditions cannot all hold"
+    return _("it also needs {conditions}", conditions="; ".join(failing)) if failing else \
+        _("its conditions cannot all hold")

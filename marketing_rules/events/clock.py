@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any
 
 from marketing_rules.errors import EventError
+from marketing_rules.i18n import _
 
 EPOCH = dt.datetime(1970, 1, 1)
 _MICROSECOND = dt.timedelta(microseconds=1)
@@ -23,13 +24,13 @@ def timestamp(value: Any) -> tuple[dt.datetime, int]:
         try:
             moment = dt.datetime.fromisoformat(value)
         except ValueError:
-            raise EventError([{"field": "at", "value": value, "message": "is not an ISO timestamp"}]) from None
+            raise EventError([{"field": "at", "value": value, "message": _("is not an ISO timestamp")}]) from None
     elif isinstance(value, dt.datetime):
         moment = value
     elif isinstance(value, dt.date):
         moment = dt.datetime.combine(value, dt.time())
     else:
-        message = "is required" if value is None else "is not an ISO timestamp"
+        message = _("is required") if value is None else _("is not an ISO timestamp")
         raise EventError([{"field": "at", "value": value, "message": message}])
     if moment.tzinfo is not None:
         moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
@@ -45,7 +46,7 @@ def period_key(moment: dt.datetime, period: str) -> tuple[int, ...]:
     if period == "day":
         return (moment.year, moment.month, moment.day)
     if period == "week":
-        year, week, _ = moment.isocalendar()
+        year, week, _day = moment.isocalendar()
         return (year, week)
     if period == "month":
         return (moment.year, moment.month)

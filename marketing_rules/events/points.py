@@ -33,6 +33,7 @@ from marketing_rules.events.clock import period_key
 from marketing_rules.events.compiled import ScopeCompiler
 from marketing_rules.events.reader import Event, EventReader
 from marketing_rules.expressions.types import Type
+from marketing_rules.i18n import _
 
 Number = int | float
 
@@ -226,6 +227,7 @@ def accrue(ruleset: Any, customer: Any, events: Iterable[Any]) -> Statement:
     if accrual is None:
         parts = ruleset.program.events
         if parts is None or parts.points is None:
-            raise ValueError(f"ruleset {ruleset.id} {ruleset.version} has no points: part; nothing accrues")
+            raise ValueError(_("ruleset {ruleset} {version} has no points: part; nothing accrues", ruleset=ruleset.id,
+                               version=ruleset.version))
         accrual = _ACCRUALS[ruleset] = Accrual(parts, ruleset.id, ruleset.version)
     return accrual.statement(ruleset.evaluate(customer).facts, events)

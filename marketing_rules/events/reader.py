@@ -20,6 +20,7 @@ from typing_extensions import TypedDict
 from marketing_rules.analysis.program import EventSpec
 from marketing_rules.errors import EventError
 from marketing_rules.events.clock import timestamp
+from marketing_rules.i18n import _
 from marketing_rules.model.schema import _annotation, _fact_error
 
 
@@ -49,10 +50,10 @@ class EventReader:
                 raw = raw.model_dump()
             if not isinstance(raw, Mapping):
                 raise EventError([{"field": "(event)", "value": raw,
-                                   "message": "an event is a mapping with type and at"}])
+                                   "message": _("an event is a mapping with type and at")}])
         kind = raw.get("type")
         if kind.__class__ is not str or not kind:
-            raise EventError([{"field": "type", "value": kind, "message": "is required (a text)"}])
+            raise EventError([{"field": "type", "value": kind, "message": _("is required (a text)")}])
         at, micros = timestamp(raw.get("at"))
         validate = self._validate.get(kind)
         if validate is None:
@@ -86,12 +87,12 @@ def _adapter(spec: EventSpec) -> TypeAdapter[dict[str, Any]]:
 
 def _present(value: Any) -> Any:
     if value is None:
-        raise PydanticCustomError("missing", "is required")
+        raise PydanticCustomError("missing", _("is required"))
     return value
 
 
 def _attribute_error(error: Mapping[str, Any], kind: str) -> dict[str, Any]:
     found = _fact_error(error)
     if error.get("type") == "missing" or (found["value"] is None and error.get("type", "").endswith("_type")):
-        found["message"] = f"is required in a {kind} event"
+        found["message"] = _("is required in a {event} event", event=kind)
     return found

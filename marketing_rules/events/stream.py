@@ -70,6 +70,7 @@ from marketing_rules.events.patterns import (
     join,
 )
 from marketing_rules.events.reader import Event, EventReader
+from marketing_rules.i18n import _
 
 _NAMES = itertools.count(1)
 _MICROSECOND = dt.timedelta(microseconds=1)
@@ -209,9 +210,10 @@ class Stream:
     def __init__(self, ruleset: Any, *, customers: Mapping[str, Any] | Callable[[str], Any] | None = None,
                  lateness: dt.timedelta = dt.timedelta(0), shards: int = 64):
         if not 1 <= shards <= 1000:
-            raise ValueError(f"Expected 1 <= shards <= 1000 (durable_rules holds at most 1024 sessions), got shards={shards}")
+            raise ValueError(_("Expected 1 <= shards <= 1000 (durable_rules holds at most 1024 sessions), got shards={shards}",
+                               shards=shards))
         if lateness < dt.timedelta(0):
-            raise ValueError(f"Expected a lateness of zero or more, got lateness={lateness}")
+            raise ValueError(_("Expected a lateness of zero or more, got lateness={lateness}", lateness=lateness))
         self.ruleset = ruleset
         program = _TRIGGER_PROGRAMS.get(ruleset)
         if program is None:
@@ -385,9 +387,9 @@ class Stream:
             if micros < known:
                 if event is None:
                     return []  # the clock never goes back
-                raise LateEventError([{"field": "at", "value": event.at.isoformat(), "message":
-                                       f"is before the stream's watermark {from_micros(known).isoformat()} "
-                                       "(raise lateness to accept events this late)"}])
+                raise LateEventError([{"field": "at", "value": event.at.isoformat(), "message": _(
+                    "is before the stream's watermark {watermark} (raise lateness to accept events this late)",
+                    watermark=from_micros(known).isoformat())}])
             return []
         self._clock = micros
         watermark = micros - self._lateness
@@ -433,7 +435,7 @@ class Stream:
             fact.update(values)
         records = self._records
         send = durable.assert_fact if as_fact else durable.post_event  # type: ignore[union-attr]
-        for _ in range(8):
+        for _attempt in range(8):
             fact["id"] = serial = next(self._serial)
             record = records[serial] = _new(_Record, (serial, customer, sid, event, values))
             if used:

@@ -29,6 +29,7 @@ from marketing_rules.expressions.types import (
     ordered,
     unify,
 )
+from marketing_rules.i18n import _, n_
 
 ERROR = Type(TypeKind.ERROR)
 
@@ -76,8 +77,8 @@ class Checker:
         """A condition: must be boolean."""
         resolved, kind = self.check(node)
         if kind not in (BOOLEAN, ERROR, NULL):
-            self._issue("MR103", f"a condition must be true or false, but this is {kind.article}", node,
-                        "compare it with something, for example 'x > 0'")
+            self._issue("MR103", _("a condition must be true or false, but this is {type}", type=kind.article), node,
+                        _("compare it with something, for example 'x > 0'"))
         return resolved
 
     def value(self, node: ast.Expr, expected: Type | None = None) -> tuple[ast.Expr, Type]:
@@ -115,8 +116,8 @@ class Checker:
             return node, ERROR
         hint = did_you_mean(node.name, self.scope.names())
         if hint is None and expected is not None and expected.kind == "string":
-            hint = f"to compare with the text, quote it: '{node.name}'"
-        self._issue("MR101", f"unknown name '{node.name}'", node, hint)
+            hint = _("to compare with the text, quote it: '{name}'", name=node.name)
+        self._issue("MR101", _("unknown name '{name}'", name=node.name), node, hint)
         return node, ERROR
 
     def visit_FactRef(self, node: ast.FactRef, expected: Type | None) -> Checked:
@@ -141,7 +142,7 @@ class Checker:
     def visit_Neg(self, node: ast.Neg, expected: Type | None) -> Checked:
         operand, kind = self.check(node.operand)
         if kind not in (ERROR, NULL) and not kind.numeric:
-            self._issue("MR103", f"'-' needs a number, not {kind.article}", node)
+            self._issue("MR103", _("'-' needs a number, not {type}", type=kind.article), node)
             return node, ERROR
         return ast.Neg(node.span, operand), result_type(node, [kind])
 
@@ -150,7 +151,7 @@ class Checker:
         right, rt = self.check(node.right)
         for side, kind in ((node.left, lt), (node.right, rt)):
             if kind not in (ERROR, NULL) and not kind.numeric:
-                self._issue("MR103", f"'{node.op}' needs numbers, but this is {kind.article}", side)
+                self._issue("MR103", _("'{op}' needs numbers, but this is {type}", op=node.op, type=kind.article), side)
                 return node, ERROR
         if ERROR in (lt, rt):
             return node, ERROR
@@ -159,10 +160,10 @@ class Checker:
     def visit_Compare(self, node: ast.Compare, expected: Type | None) -> Checked:
         if _is_null(node.left) or _is_null(node.right):
             subject = node.right if _is_null(node.left) else node.left
-            negation = "not " if node.op == "!=" else ""
-            self._issue("MR107", "a comparison with null is never true", node,
-                        f"write '... is {negation}null' to test for a missing value" if node.op in ("==", "!=")
-                        else "a missing value is unknown; test it with 'is null'")
+            self._issue("MR107", _("a comparison with null is never true"), node,
+                        _("write '... is null' to test for a missing value") if node.op == "==" else
+                        _("write '... is not null' to test for a missing value") if node.op == "!=" else
+                        _("a missing value is unknown; test it with 'is null'"))
             self.check(subject)
             return node, ERROR
         left, right, lt, rt = self._pair(node.left, node.right)
@@ -171,11 +172,12 @@ class Checker:
         if OPERATORS[node.op].kind is OpKind.ORDER:
             for side, kind in ((node.left, lt), (node.right, rt)):
                 if not ordered(kind):
-                    self._issue("MR103", f"'{node.op}' compares numbers, but this is {kind.article}", side,
-                                "enum values and strings can only be compared with ==, != or in")
+                    self._issue("MR103", _("'{op}' compares numbers, but this is {type}", op=node.op, type=kind.article),
+                                side, _("enum values and strings can only be compared with ==, != or in"))
                     return node, ERROR
         elif not comparable(lt, rt):
-            self._issue("MR103", f"cannot compare {lt.article} with {rt.article}", node, _bare_fact(node, lt, rt))
+            self._issue("MR103", _("cannot compare {left} with {right}", left=lt.article, right=rt.article), node,
+                        _bare_fact(node, lt, rt))
             return node, ERROR
         return ast.Compare(node.span, node.op, left, right), BOOLEAN
 
@@ -185,11 +187,12 @@ class Checker:
         if ERROR in (kind, container_type):
             return node, ERROR
         if container_type.kind != "list":
-            self._issue("MR103", f"'in' needs a list on its right, not {container_type.article}", node.container,
-                        "write the values in brackets: x in [a, b]")
+            self._issue("MR103", _("'in' needs a list on its right, not {type}", type=container_type.article),
+                        node.container, _("write the values in brackets: x in [a, b]"))
             return node, ERROR
         if container_type.item is not None and not comparable(kind, container_type.item):
-            self._issue("MR103", f"cannot look for {kind.article} in {container_type.article}", node)
+            self._issue("MR103", _("cannot look for {item} in {container}", item=kind.article,
+                                   container=container_type.article), node)
             return node, ERROR
         return ast.InList(node.span, operand, container, node.negated), BOOLEAN
 
@@ -206,25 +209,28 @@ class Checker:
     def visit_Not(self, node: ast.Not, expected: Type | None) -> Checked:
         operand, kind = self.check(node.operand)
         if kind not in (BOOLEAN, ERROR, NULL):
-            self._issue("MR103", f"'not' needs a condition, but this is {kind.article}", node.operand)
+            self._issue("MR103", _("'not' needs a condition, but this is {type}", type=kind.article), node.operand)
             return node, ERROR
         return ast.Not(node.span, operand), BOOLEAN if kind is not ERROR else ERROR
 
     def visit_Call(self, node: ast.Call, expected: Type | None) -> Checked:
         function = FUNCTIONS.get(node.name)
         if function is None:
-            self._issue("MR102", f"unknown function '{node.name}'", node,
-                        did_you_mean(node.name, FUNCTIONS) or f"the functions are {', '.join(FUNCTIONS)}")
+            self._issue("MR102", _("unknown function '{name}'", name=node.name), node,
+                        did_you_mean(node.name, FUNCTIONS) or _("the functions are {names}", names=", ".join(FUNCTIONS)))
             return node, ERROR
         count = len(node.args)
         if count < function.min_args or (function.max_args is not None and count > function.max_args):
             if function.max_args == function.min_args:
-                wanted = f"{function.min_args} argument{'s' if function.min_args != 1 else ''}"
+                message = n_("{name}() takes {count} argument, not {given}", "{name}() takes {count} arguments, not {given}",
+                             function.min_args, name=node.name, given=count)
             elif function.max_args is None:
-                wanted = f"at least {function.min_args} arguments"
+                message = _("{name}() takes at least {count} arguments, not {given}", name=node.name,
+                            count=function.min_args, given=count)
             else:
-                wanted = f"{function.min_args} to {function.max_args} arguments"
-            self._issue("MR106", f"{node.name}() takes {wanted}, not {count}", node)
+                message = _("{name}() takes {low} to {high} arguments, not {given}", name=node.name,
+                            low=function.min_args, high=function.max_args, given=count)
+            self._issue("MR106", message, node)
             return node, ERROR
         args: list[ast.Expr] = []
         types: list[Type] = []
@@ -233,10 +239,12 @@ class Checker:
             if kind is ERROR:
                 return node, ERROR
             if function.accepts == "numeric" and not (kind.numeric or kind is NULL):
-                self._issue("MR103", f"{node.name}() needs numbers, but this is {kind.article}", arg)
+                self._issue("MR103", _("{name}() needs numbers, but this is {type}", name=node.name, type=kind.article),
+                            arg)
                 return node, ERROR
             if function.accepts == "sized" and kind.kind not in ("list", "string", "enum", "null"):
-                self._issue("MR103", f"{node.name}() needs a list or a string, not {kind.article}", arg)
+                self._issue("MR103", _("{name}() needs a list or a string, not {type}", name=node.name,
+                                       type=kind.article), arg)
                 return node, ERROR
             args.append(resolved)
             types.append(kind)
@@ -264,15 +272,17 @@ class Checker:
             if item_type is ERROR:
                 failed = True
             elif item_type not in (BOOLEAN, NULL):
-                self._issue("MR103", f"'{word}' joins conditions, but this is {item_type.article}", item)
+                self._issue("MR103", _("'{word}' joins conditions, but this is {type}", word=word, type=item_type.article),
+                            item)
                 failed = True
             items.append(resolved)
         return (node, ERROR) if failed else (kind(node.span, tuple(items)), BOOLEAN)
 
     def _unknown_enum(self, word: str, enum_type: Type, node: ast.Expr) -> None:
-        hint = did_you_mean(word, enum_type.values) or f"the values are {', '.join(enum_type.values)}"
-        owner = f" of {enum_type.name}" if enum_type.name else ""
-        self._issue("MR104", f"'{word}' is not a value{owner}", node, hint)
+        hint = did_you_mean(word, enum_type.values) or _("the values are {values}", values=", ".join(enum_type.values))
+        message = _("'{word}' is not a value of {enum}", word=word, enum=enum_type.name) if enum_type.name else \
+            _("'{word}' is not a value", word=word)
+        self._issue("MR104", message, node, hint)
 
     def _issue(self, code: str, message: str, node: ast.Expr, hint: str | None = None) -> None:
         self.issues.append(ExprIssue(code, message, node.span[0], node.span[1], hint))
@@ -286,7 +296,7 @@ def _bare_fact(node: ast.Compare, lt: Type, rt: Type) -> str | None:
     """A bare word compared with text that names a fact: the author meant the text."""
     for side, other in ((node.right, lt), (node.left, rt)):
         if isinstance(side, ast.Name) and other.kind in ("string", "enum"):
-            return f"`{side.name}` here is the fact {side.name}; write '{side.name}' for the text"
+            return _("`{name}` here is the fact {name}; write '{name}' for the text", name=side.name)
     return None
 
 

@@ -20,6 +20,7 @@ from typing import Any, ClassVar, Generic, NoReturn, TypeVar, get_args
 from marketing_rules.errors import Unsupported
 from marketing_rules.expressions import ast
 from marketing_rules.expressions.operators import OPERATORS, OpKind, operator_name
+from marketing_rules.i18n import _
 
 T = TypeVar("T")
 
@@ -68,7 +69,7 @@ class NodeCompiler(Generic[T]):
         return entry
 
     def unsupported(self, node: ast.Expr, reason: str | None = None) -> NoReturn:
-        raise Unsupported(self.backend, reason or f"the {type(node).__name__} node", type(node).__name__,
+        raise Unsupported(self.backend, reason or _("the {node} node", node=type(node).__name__), type(node).__name__,
                           node.span, self.source)
 
     # -- one method per node: each raises Unsupported until a backend overrides it --------------
@@ -76,7 +77,7 @@ class NodeCompiler(Generic[T]):
         self.unsupported(node)
 
     def visit_Name(self, node: ast.Name) -> T:
-        self.unsupported(node, f"the unresolved name '{node.name}'")
+        self.unsupported(node, _("the unresolved name '{name}'", name=node.name))
 
     def visit_FactRef(self, node: ast.FactRef) -> T:
         self.unsupported(node)
@@ -124,8 +125,8 @@ class NodeCompiler(Generic[T]):
 def _shown(name: str) -> str:
     operator = OPERATORS.get(name)
     if operator is not None and operator.kind is OpKind.FUNCTION:
-        return f"the function {name}()"
-    return f"the operator '{operator.symbol if operator is not None else name}'"
+        return _("the function {name}()", name=name)
+    return _("the operator '{op}'", op=operator.symbol if operator is not None else name)
 
 
 def missing_operators(compiler: type[NodeCompiler[Any]]) -> list[str]:

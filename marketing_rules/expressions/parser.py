@@ -16,6 +16,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from lark.tree import Meta
 
 from marketing_rules.expressions import ast
+from marketing_rules.i18n import N_, _
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,25 +143,28 @@ def _syntax_issue(text: str, error: UnexpectedInput) -> ExprIssue:
         expected = _expected(error.expected)
         before = text[: token.start_pos or 0]
         if token.type == "NAME" and before[-1:].isdigit():
-            expected = "write values that start with a digit in quotes, e.g. '4g'"
+            expected = _("write values that start with a digit in quotes, e.g. '4g'")
         elif token.type == "COMP_OP":
-            expected = "compare one pair at a time: write '1 < x and x < 3', not '1 < x < 3'"
+            expected = _("compare one pair at a time: write '1 < x and x < 3', not '1 < x < 3'")
         percent = _PERCENT.search(text if token.type == "$END" else before)
         if percent:
             return _unit_issue(percent)
         if token.type == "$END":
-            return ExprIssue("MR105", "the expression ends too early", len(text), len(text) + 1, expected)
+            return ExprIssue("MR105", _("the expression ends too early"), len(text), len(text) + 1, expected)
         position = token.start_pos if token.start_pos is not None else len(text)
-        return ExprIssue("MR105", f"unexpected '{token}'", position, position + max(1, len(str(token))), expected)
+        return ExprIssue("MR105", _("unexpected '{token}'", token=str(token)), position,
+                         position + max(1, len(str(token))), expected)
     if isinstance(error, UnexpectedCharacters):
         char = text[position] if position is not None and position < len(text) else ""
         plain = _plain_words(text, position or 0)
         if plain is not None:
             return plain
-        hint = "quote strings with ' or \"; write enum values with digits first as '4g'" if char.isdigit() or char in "-'\"" else None
-        return ExprIssue("MR105", f"unexpected character {char!r}", position or 0, (position or 0) + 1, hint)
+        hint = _("quote strings with ' or \"; write enum values with digits first as '4g'") \
+            if char.isdigit() or char in "-'\"" else None
+        return ExprIssue("MR105", _("unexpected character {char}", char=repr(char)), position or 0, (position or 0) + 1,
+                         hint)
     if isinstance(error, UnexpectedEOF):
-        return ExprIssue("MR105", "the expression ends too early", len(text), len(text) + 1)
+        return ExprIssue("MR105", _("the expression ends too early"), len(text), len(text) + 1)
     return ExprIssue("MR105", str(error).splitlines()[0], position or 0, (position or 0) + 1)
 
 
@@ -177,8 +181,8 @@ def _plain_words(text: str, position: int) -> ExprIssue | None:
     char = text[position:position + 1]
     half = _FULL_WIDTH.get(char) or unicodedata.normalize("NFKC", char)
     if char and half != char and half.isascii() and half.strip():
-        return ExprIssue("MR105", f"a full-width {char!r} in the expression", position, position + 1,
-                         f"type the half-width {half!r} (switch the input method to English)")
+        return ExprIssue("MR105", _("a full-width {char} in the expression", char=repr(char)), position, position + 1,
+                         _("type the half-width {char} (switch the input method to English)", char=repr(half)))
     number = _NUMBER_BEFORE.search(text[:position])
     if number and char and not char.isascii():
         unit = re.match(r"[^\x00-\x7f\s]+", text[position:])
@@ -193,37 +197,47 @@ def _unit_issue(found: re.Match[str], offset: int = 0) -> ExprIssue:
     start = offset + found.start()
     if unit == "%":
         written = str(Decimal(number) / 100)
-        return ExprIssue("MR105", f"a percentage {number}%", start, start + len(number) + 1,
-                         f"write {written}, not {number}%: numbers carry no unit")
+        return ExprIssue("MR105", _("a percentage {number}%", number=number), start, start + len(number) + 1,
+                         _("write {written}, not {number}%: numbers carry no unit", written=written, number=number))
     value = Decimal(number) * _MULTIPLIERS.get(unit[0], 1)
     written = format(value.normalize(), "f") if value != Decimal(number) else number
-    return ExprIssue("MR105", f"a unit after the number {number}", start, start + len(number) + len(unit),
-                     f"write {written}, not {number}{unit}: numbers carry no unit")
+    return ExprIssue("MR105", _("a unit after the number {number}", number=number), start,
+                     start + len(number) + len(unit),
+                     _("write {written}, not {number}{unit}: numbers carry no unit", written=written, number=number,
+                       unit=unit))
 
 
+#: Lark's terminals in words (translated where shown); keywords are shown as written ('and', 'in').
 _TERMINAL_NAMES = {
-    "NAME": "a name", "NUMBER": "a number", "STRING": "a string", "COMP_OP": "a comparison",
-    "ADD_OP": "'+' or '-'", "MUL_OP": "'*', '/' or '%'", "LPAR": "'('", "RPAR": "')'",
+    "NAME": N_("a name"), "NUMBER": N_("a number"), "STRING": N_("a string"), "COMP_OP": N_("a comparison"),
+    "ADD_OP": N_("'+' or '-'"), "MUL_OP": N_("'*', '/' or '%'"), "LPAR": "'('", "RPAR": "')'",
     "LSQB": "'['", "RSQB": "']'", "COMMA": "','", "MINUS": "'-'",
 }
 
 
 def _readable(terminal: str) -> str:
-    return _TERMINAL_NAMES.get(terminal, terminal.lower())
+    return terminal.lower() if terminal not in _TERMINAL_NAMES else _(_TERMINAL_NAMES[terminal])
 
 
 def _expected(terminals: set[str]) -> str | None:
     if terminals & {"NAME", "NUMBER", "STRING"}:
-        return "expected a value here: a name, a number, a 'string', a [list] or a (parenthesised expression)"
-    names = sorted(_readable(t) for t in terminals if not t.startswith("__") and t != "$END")
-    return f"expected {', '.join(names[:6])}" if names else None
+        return _("expected a value here: a name, a number, a 'string', a [list] or a (parenthesised expression)")
+    names = sorted((t for t in terminals if not t.startswith("__") and t != "$END"), key=lambda t: _readable_en(t))
+    # the English order kept in every language; the items joined as the language joins a list
+    return _("expected {items}", items=_(", ").join(_readable(t) for t in names[:6])) if names else None
+
+
+def _readable_en(terminal: str) -> str:
+    return _TERMINAL_NAMES.get(terminal, terminal.lower())
 
 
 #: Bounds that keep every later stage (generated Python, SQL, the checker) within its limits.
 MAX_TEXT = 200_000  # characters in one expression
 MAX_DEPTH = 220  # nested operations and parentheses in one expression
 MAX_NESTED = {"call": 10, "minmax": 6, "neg": 64}  # calls, min/max calls and signs nested in one another
-_NESTED_WORDS = {"call": "function calls", "minmax": "min() or max() calls", "neg": "minus signs"}
+_NESTED = {"call": N_("the expression nests more than {count} function calls deep"),
+           "minmax": N_("the expression nests more than {count} min() or max() calls deep"),
+           "neg": N_("the expression nests more than {count} minus signs deep")}
 MAX_NUMBER = 40  # characters in a number literal
 MAX_STRING = 10_000  # characters in a string literal
 ROUND_DIGITS = range(-10, 11)  # round(x, digits): numbers have 10 decimal places
@@ -231,11 +245,11 @@ ROUND_DIGITS = range(-10, 11)  # round(x, digits): numbers have 10 decimal place
 
 def _parse(text: str, start: str) -> Tree[Token]:
     if not text.strip():
-        raise ExpressionSyntaxError(ExprIssue("MR105", "the expression is empty", 0, 1))
+        raise ExpressionSyntaxError(ExprIssue("MR105", _("the expression is empty"), 0, 1))
     if len(text) > MAX_TEXT:
         raise ExpressionSyntaxError(ExprIssue(
-            "MR108", f"the expression is {len(text)} characters long, more than {MAX_TEXT}", 0, 1,
-            "split it into facts set by separate rules"))
+            "MR108", _("the expression is {length} characters long, more than {limit}", length=len(text), limit=MAX_TEXT),
+            0, 1, _("split it into facts set by separate rules")))
     try:
         tree = _parser().parse(text, start=start)
     except UnexpectedInput as error:
@@ -256,10 +270,10 @@ def _check_bounds(tree: Tree[Token]) -> None:
         over = [kind for kind, count in nested.items() if count > MAX_NESTED[kind]]
         if depth > MAX_DEPTH or over:
             start, end = _span(node.meta)
-            what = f"{MAX_DEPTH} operations" if not over else f"{MAX_NESTED[over[0]]} {_NESTED_WORDS[over[0]]}"
+            message = _("the expression nests more than {count} operations deep", count=MAX_DEPTH) if not over else \
+                _(_NESTED[over[0]], count=MAX_NESTED[over[0]])
             raise ExpressionSyntaxError(ExprIssue(
-                "MR108", f"the expression nests more than {what} deep", start, max(end, start + 1),
-                "split it into facts set by separate rules"))
+                "MR108", message, start, max(end, start + 1), _("split it into facts set by separate rules")))
         stack.extend((child, depth + 1, nested) for child in node.children)
 
 
@@ -274,12 +288,13 @@ def _check_literal(token: Token) -> None:
     start, end = _span(token)
     if token.type == "NUMBER" and (len(token) > MAX_NUMBER or not _in_range(str(token))):
         raise ExpressionSyntaxError(ExprIssue(
-            "MR109", f"the number {_shorten(str(token))} is out of range", start, end,
-            "integers are 64-bit, other numbers below 10^18; a literal has at most "
-            f"{MAX_NUMBER} characters"))
+            "MR109", _("the number {number} is out of range", number=_shorten(str(token))), start, end,
+            _("integers are 64-bit, other numbers below 10^18; a literal has at most {count} characters",
+              count=MAX_NUMBER)))
     if token.type == "STRING" and len(token) > MAX_STRING:
         raise ExpressionSyntaxError(ExprIssue(
-            "MR109", f"the text literal is {len(token)} characters long, more than {MAX_STRING}", start, start + 1))
+            "MR109", _("the text literal is {length} characters long, more than {limit}", length=len(token),
+                       limit=MAX_STRING), start, start + 1))
 
 
 _NUMBER_BOUND = Decimal(10) ** 18
@@ -291,7 +306,8 @@ def _in_range(text: str) -> bool:
 
 
 def _shorten(text: str) -> str:
-    return text if len(text) <= 24 else f"{text[:10]}...{text[-10:]} ({len(text)} digits)"
+    return text if len(text) <= 24 else _("{start}...{end} ({count} digits)", start=text[:10], end=text[-10:],
+                                          count=len(text))
 
 
 def _check_calls(node: ast.Expr) -> None:
@@ -305,8 +321,8 @@ def _check_calls(node: ast.Expr) -> None:
             if not isinstance(value, int) or isinstance(value, bool) or value not in ROUND_DIGITS:
                 start, end = digits.span
                 raise ExpressionSyntaxError(ExprIssue(
-                    "MR110", "round() takes its digits as a whole number from -10 to 10", start, max(end, start + 1),
-                    "write e.g. round(arpu, 2); numbers keep 10 decimal places"))
+                    "MR110", _("round() takes its digits as a whole number from -10 to 10"), start,
+                    max(end, start + 1), _("write e.g. round(arpu, 2); numbers keep 10 decimal places")))
         stack.extend(child for child in _children(current))
 
 

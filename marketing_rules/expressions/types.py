@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from marketing_rules.i18n import N_, _
+
 
 class TypeKind(StrEnum):
     """What a type is; compares equal to its name (``TypeKind.INTEGER == "integer"``)."""
@@ -37,14 +39,37 @@ class Type:
 
     @property
     def article(self) -> str:
-        """The type with its article, for messages: 'a number', 'an enum tier(...)'."""
-        text = str(self)
-        return f"{'an' if text[0] in 'aeiou' else 'a'} {text}"
+        """The type with its article, for messages, in the language in force: 'a number', 'an enum
+        tier(...)', 'a list of string' (数字, 枚举 tier(...), 文本列表)."""
+        if self.kind == "enum":
+            values = ", ".join(self.values)
+            return _("an enum {name}({values})", name=self.name, values=values) if self.name else \
+                _("an enum({values})", values=values)
+        if self.kind == "list":
+            return _("a list of {item}", item=self.item.word) if self.item else _("a list")
+        return _(_ARTICLES[self.kind])
+
+    @property
+    def word(self) -> str:
+        """The type without an article, in the language in force: 'number', 'list of string' (数字, 文本列表)."""
+        if self.kind == "enum":
+            values = ", ".join(self.values)
+            return _("enum {name}({values})", name=self.name, values=values) if self.name else \
+                _("enum({values})", values=values)
+        if self.kind == "list":
+            return _("list of {item}", item=self.item.word) if self.item else _("list")
+        return _(_WORDS[self.kind])
 
     @property
     def numeric(self) -> bool:
         return self.kind in ("integer", "number")
 
+
+#: The types' names in messages (enums and lists are worded with their values and items).
+_WORDS = {TypeKind.INTEGER: N_("integer"), TypeKind.NUMBER: N_("number"), TypeKind.STRING: N_("string"),
+          TypeKind.BOOLEAN: N_("boolean"), TypeKind.NULL: N_("null"), TypeKind.ERROR: N_("error")}
+_ARTICLES = {TypeKind.INTEGER: N_("an integer"), TypeKind.NUMBER: N_("a number"), TypeKind.STRING: N_("a string"),
+             TypeKind.BOOLEAN: N_("a boolean"), TypeKind.NULL: N_("a null"), TypeKind.ERROR: N_("an error")}
 
 INTEGER = Type(TypeKind.INTEGER)
 NUMBER = Type(TypeKind.NUMBER)

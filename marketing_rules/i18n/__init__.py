@@ -24,6 +24,7 @@ from functools import cache
 from gettext import NullTranslations
 from io import BytesIO
 from pathlib import Path
+from unicodedata import east_asian_width
 
 LANGUAGES = ("en", "zh")
 DOMAIN = "marketing_rules"
@@ -103,3 +104,9 @@ def n_(singular: str, plural: str, count: int, /, **values: object) -> str:
 def N_(message: str, /) -> str:
     """Marks a message for the catalogue where it is defined; ``_`` translates it where it is shown."""
     return message
+
+
+def fit(text: str, width: int, right: bool = False) -> str:
+    """``text`` padded to ``width`` columns of a terminal, where a Chinese character takes two."""
+    room = " " * max(width - sum(2 if east_asian_width(c) in "WF" else 1 for c in text), 0)
+    return room + text if right else text + room

@@ -10,6 +10,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from marketing_rules.i18n import _
 from marketing_rules.service.app import create_app, create_asgi
 from marketing_rules.service.store import Store
 
@@ -23,7 +24,7 @@ def serve(root: str | Path, *, host: str = "127.0.0.1", port: int = 8000, log_pa
 
     store = Store(Path(root), clock=(lambda: now) if now is not None else dt.date.today)
     if not store.reload() and store.last_error is not None:
-        print("the rulesets do not load; serving nothing until they do:", file=sys.stderr)
+        print(_("the rulesets do not load; serving nothing until they do:"), file=sys.stderr)
         for diagnostic in store.last_error.diagnostics:
             print(diagnostic.render(), file=sys.stderr)
         if store.last_error.message:
@@ -44,10 +45,11 @@ def workbench(root: str | Path, *, host: str = "127.0.0.1", port: int = 8001, no
 
     store = Store(Path(root), clock=(lambda: now) if now is not None else dt.date.today)
     if not store.reload() and store.last_error is not None:
-        print("the rulesets do not load; fix them first:", file=sys.stderr)
+        print(_("the rulesets do not load; fix them first:"), file=sys.stderr)
         for diagnostic in store.last_error.diagnostics:
             print(diagnostic.render(), file=sys.stderr)
         raise SystemExit(2)
-    print(f"the workbench: http://{host}:{port}/workbench/", file=sys.stderr, flush=True)
+    url = f"http://{host}:{port}/workbench/"
+    print(_("the workbench: {url}", url=url), file=sys.stderr, flush=True)
     uvicorn.run(create_app(store, watch=watch, workbench=True), host=host, port=port, log_level="warning",
                 access_log=False)

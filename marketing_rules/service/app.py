@@ -3,6 +3,11 @@
 Decisions are answered exactly as ``marketing-rules eval`` prints them, plus ``decision_id``; with a
 decision log, a decision is answered only once its record is committed. Bad input is a 422 whose
 ``detail`` names the place of each problem (``["body", "customer", "arpu_3m"]``), never a 500.
+
+Every request is answered in the language it asks for: ``?lang=zh`` (or ``en``), else the first
+Chinese or English language of its ``Accept-Language`` header, else the server's
+(``MARKETING_RULES_LANG``, else English). Messages (diagnostics, explanations, reasons, errors) are
+made in that language; JSON field names, ids, facts and codes never change.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -22,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from marketing_rules.engine.decision import Decision
 from marketing_rules.engine.ruleset import Ruleset
+from marketing_rules.i18n import LANGUAGES, _, messages_in, normalise
 from marketing_rules.service import tmf679
 from marketing_rules.service.answers import BadCustomer, answer, decide, dumps
 from marketing_rules.service.store import NotFound, NotInForce, NotReady, Store
@@ -53,7 +60,7 @@ class DecisionRequest(BaseModel):
     @model_validator(mode="after")
     def one_of(self) -> DecisionRequest:
         if (self.customer is None) == (self.customers is None):
-            raise ValueError("give either customer or customers")
+            raise ValueError(_("give either customer or customers"))
         return self
 
 
@@ -109,7 +116,9 @@ def create_app(store: Store, log: DecisionLog | None = None, *, watch: bool = Fa
                 log.close()
 
     app = FastAPI(title="marketing_rules decision service", version="1", lifespan=lifespan,
-                  description="Decisions, explanations and TMF679 qualification over a folder of rulesets.")
+                  description="Decisions, explanations and TMF679 qualification over a folder of rulesets. "
+                              "Messages are in the language asked: `?lang=zh` or `en`, else the `Accept-Language` "
+                              "header, else the server's (`MARKETING_RULES_LANG`, else English).")
     app.state.store, app.state.log = store, log
     _errors(app)
     _routes(app, store, log)
@@ -119,6 +128,7 @@ def create_app(store: Store, log: DecisionLog | None = None, *, watch: bool = Fa
 
         add_workbench(app, store)
     app.add_middleware(_BodyLimit)
+    app.add_middleware(_Language)  # outermost: every message of the request is made in its language
     return app
 
 
@@ -177,7 +187,7 @@ def _tmf679(app: FastAPI, store: Store, log: DecisionLog | None) -> None:
         found = tmf679.customer_of(parties)
         if found is None:
             raise BadCustomer([{"loc": ["body", "relatedParty"], "type": "missing",
-                                "msg": "no related party with role 'customer' (the facts are its characteristic)"}])
+                                "msg": _("no related party with role 'customer' (the facts are its characteristic)")}])
         facts, where = found
         started = time.perf_counter()
         decision = decide(rs, facts, where)
@@ -201,7 +211,7 @@ def _tmf679(app: FastAPI, store: Store, log: DecisionLog | None) -> None:
     async def query_product_offering_qualification(ruleset: str, body: tmf679.QueryRequest, request: Request) -> Response:
         """TMF679 v5: the offerings the customer qualifies for, optionally of one category (offer group)."""
         rs = store.get(ruleset)
-        _, decision, query_id = await decided(rs, body.relatedParty)
+        decision, query_id = (await decided(rs, body.relatedParty))[1:]
         return answer(tmf679.query(rs, body, decision, query_id, f"{request.url.path}/{query_id}"))
 
 
@@ -214,7 +224,7 @@ async def decide_request(store: Store, log: DecisionLog | None, ruleset: str, bo
     else:
         made = [decide(rs, c, ("body", "customers", i)) for i, c in enumerate(body.customers or ())]
     latency = (time.perf_counter() - started) / len(made) if made else 0.0
-    ids = [next_id() for _ in made]
+    ids = [next_id() for _decision in made]
     answers = [{"decision_id": i, **d.as_dict()} for i, d in zip(ids, made)]
     if log is not None:
         customers = [body.customer] if body.customer is not None else body.customers or []
@@ -313,8 +323,83 @@ class _TooLarge(Exception):
     pass
 
 
+class _Language:
+    """Answer the request in the language it asks for (``?lang=``, else ``Accept-Language``, else the
+    server's): the language is set in the request's own context, which FastAPI's thread pool copies
+    into sync endpoints, so every message made while answering is in it. An unknown ``lang`` is a 422."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        try:
+            lang = requested_language(scope)
+        except _UnknownLanguage as error:
+            with messages_in(_header_language(scope)):  # said in the language of the header, if any
+                msg = _("unknown language '{lang}': choose one of {languages}", lang=error.asked,
+                        languages=", ".join(LANGUAGES))
+            body = dumps({"detail": [{"loc": ["query", "lang"], "type": "value_error", "input": error.asked, "msg": msg}]})
+            await send({"type": "http.response.start", "status": 422, "headers": [
+                (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+            return await send({"type": "http.response.body", "body": body})
+        with messages_in(lang):
+            await self.app(scope, receive, send)
+
+
+class _UnknownLanguage(ValueError):
+    def __init__(self, asked: str):
+        self.asked = asked
+        super().__init__(asked)
+
+
+def requested_language(scope: Scope) -> str | None:
+    """The language a request asks for: its ``lang`` query parameter, else the first Chinese or
+    English language of its ``Accept-Language`` header by preference; None when it asks for neither."""
+    query = scope.get("query_string", b"").decode("latin-1")
+    if "lang" in query:
+        for name, value in parse_qsl(query):
+            if name == "lang" and value:
+                try:
+                    return normalise(value)
+                except ValueError:
+                    raise _UnknownLanguage(value) from None
+    return _header_language(scope)
+
+
+def _header_language(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"accept-language":
+            return accepted_language(value.decode("latin-1"))
+    return None
+
+
+def accepted_language(header: str) -> str | None:
+    """``zh`` or ``en``, whichever of an ``Accept-Language`` header ranks first (``q``, then order)."""
+    ranked = []
+    for order, item in enumerate(header.split(",")):
+        tag, *parameters = (piece.strip() for piece in item.split(";"))
+        weight = 1.0
+        for parameter in parameters:
+            key, sep, number = parameter.partition("=")
+            if sep and key.strip().lower() == "q":
+                try:
+                    weight = float(number)
+                except ValueError:
+                    weight = 0.0
+        if weight <= 0 or not tag or tag == "*":
+            continue
+        try:
+            ranked.append((-weight, order, normalise(tag)))
+        except ValueError:
+            continue
+    return min(ranked)[2] if ranked else None
+
+
 async def _too_large(send: Send) -> None:
-    body = dumps({"detail": f"the request body is larger than {MAX_BODY:,} bytes"})
+    size = f"{MAX_BODY:,}"
+    body = dumps({"detail": _("the request body is larger than {size} bytes", size=size)})
     await send({"type": "http.response.start", "status": 413,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
@@ -347,7 +432,12 @@ class _FastDecisions:
             size += len(chunks[-1])
             more = message.get("more_body", False)
             if size > MAX_BODY:
-                return await _too_large(send)
+                try:
+                    lang = requested_language(scope)
+                except _UnknownLanguage:
+                    lang = None
+                with messages_in(lang):
+                    return await _too_large(send)
         body = b"".join(chunks)
         try:
             payload = await decide_request(self.store, self.log, ruleset, _DECISION_REQUEST.validate_json(body))

@@ -25,6 +25,7 @@ import duckdb
 import orjson
 
 from marketing_rules.engine.decision import Decision
+from marketing_rules.i18n import _
 
 TABLE = "decisions"
 SCHEMA = f"""
@@ -166,7 +167,7 @@ class DecisionLog:
                 self._rotate()
 
     def _commit(self, pending: list[tuple[list[Row], asyncio.AbstractEventLoop, asyncio.Future[None]]]) -> None:
-        lines = [line for batch, _, _ in pending for line in batch]
+        lines = [line for batch, _loop, _done in pending for line in batch]
         error: Exception | None = None
         try:
             started = time.perf_counter()
@@ -177,9 +178,9 @@ class DecisionLog:
             self.written += len(lines)
             self.commits += 1
         except Exception as failure:  # noqa: BLE001 - any failure refuses the answers, none is lost silently
-            error = LogUnavailable(f"the decision log {self.path} could not commit: {failure}")
+            error = LogUnavailable(_("the decision log {path} could not commit: {failure}", path=self.path, failure=failure))
             self.last_error = str(error)
-        for _, loop, done in pending:
+        for _batch, loop, done in pending:
             loop.call_soon_threadsafe(_settle, done, error)
 
     def _open_journal(self) -> Any:
@@ -201,7 +202,8 @@ class DecisionLog:
             try:
                 self.loaded += load_journal(con, journal)
             except Exception as failure:  # noqa: BLE001 - the journal stays on disk; the next open loads it
-                self.last_error = f"could not load {journal} into {self.path}: {failure}"
+                self.last_error = _("could not load {journal} into {path}: {failure}", journal=journal, path=self.path,
+                                    failure=failure)
             self.load_seconds += time.perf_counter() - started
         con.close()
 
@@ -258,7 +260,7 @@ def _json(value: Any) -> str:
 def connect(path: str | Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection to a log (the server must not be running on it: DuckDB has one writer)."""
     if not Path(path).is_file():
-        raise FileNotFoundError(f"no decision log at {path}")
+        raise FileNotFoundError(_("no decision log at {path}", path=path))
     if any(Path(path).parent.glob(Path(path).name + ".journal-*")):  # a server stopped before loading them
         with duckdb.connect(str(path)) as con:
             load_journals(con, Path(path))

@@ -17,6 +17,7 @@ from typing import Any
 
 from marketing_rules.engine.ruleset import Ruleset
 from marketing_rules.errors import Diagnostic, RulesetError
+from marketing_rules.i18n import _
 from marketing_rules.versioning.registry import Registry
 
 Clock = Callable[[], dt.date]
@@ -79,7 +80,8 @@ class Store:
     def current(self) -> Registry:
         registry = self.registry
         if registry is None:
-            raise NotReady("no rulesets loaded yet" + (": the folder has errors" if self.last_error else ""))
+            raise NotReady(_("no rulesets loaded yet: the folder has errors") if self.last_error
+                           else _("no rulesets loaded yet"))
         return registry
 
     def get(self, ruleset: str, *, at: dt.date | None = None, version: str | None = None) -> Ruleset:
@@ -88,15 +90,16 @@ class Store:
         index = self.index
         versions = index.get(ruleset)
         if versions is None:
-            raise NotFound(f"no ruleset '{ruleset}'; there are {', '.join(index)}")
+            raise NotFound(_("no ruleset '{ruleset}'; there are {rulesets}", ruleset=ruleset, rulesets=", ".join(index)))
         if version is not None:
             if version not in versions:
-                raise NotFound(f"{ruleset} has no version {version}; it has {', '.join(versions)}")
+                raise NotFound(_("{ruleset} has no version {version}; it has {versions}", ruleset=ruleset,
+                                 version=version, versions=", ".join(versions)))
             return versions[version]
         day = at or self.clock()
         in_force = [r for r in versions.values() if r.in_force(day)]
         if not in_force:
-            raise NotInForce(f"no version of {ruleset} is in force on {day.isoformat()}")
+            raise NotInForce(_("no version of {ruleset} is in force on {date}", ruleset=ruleset, date=day.isoformat()))
         return in_force[-1]
 
     def versions(self) -> Iterator[tuple[Ruleset, bool, bool]]:

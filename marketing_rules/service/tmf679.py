@@ -21,9 +21,12 @@ from marketing_rules.engine.decision import Decision
 from marketing_rules.engine.explain import Check
 from marketing_rules.engine.ruleset import Ruleset
 from marketing_rules.expressions.text import literal_text
+from marketing_rules.i18n import N_, _
 
 BASE = "/tmf-api/productOfferingQualification/v5"
-_WORD = {False: "false", None: "unknown", True: "true"}
+_IS = {False: N_("{condition} is false"), None: N_("{condition} is unknown"), True: N_("{condition} is true")}
+_IS_WITH = {False: N_("{condition} is false ({values})"), None: N_("{condition} is unknown ({values})"),
+            True: N_("{condition} is true ({values})")}
 
 
 # -- requests ------------------------------------------------------------------------------------
@@ -114,7 +117,7 @@ def check(rs: Ruleset, request: CheckRequest, facts: dict[str, Any], decision: D
     eligible = {o.id for o in decision.offers}
     asked = [(item.id, item.productOffering.id if item.productOffering else None)
              for item in request.checkProductOfferingQualificationItem]
-    wanted = [(i, o) for i, o in asked if o is not None] or [(None, o) for o, _ in offers(rs)]
+    wanted = [(i, o) for i, o in asked if o is not None] or [(None, o) for o, _group in offers(rs)]
     items: list[dict[str, Any]] = []
     for number, (item_id, offer_id) in enumerate(wanted, 1):
         item = _item(rs, request, facts, offer_id, offer_id in eligible, item_id or f"{number:02d}")
@@ -138,11 +141,12 @@ def _item(rs: Ruleset, request: CheckRequest, facts: dict[str, Any], offer_id: s
     if qualified:
         item["qualificationItemResult"] = "qualified"
         if request.provideResultReason:
-            item["eligibilityResultReason"] = [_reason("eligible", "every condition of the offer holds")]
+            item["eligibilityResultReason"] = [_reason("eligible", _("every condition of the offer holds"))]
         return item
     if offer_id not in dict(offers(rs)):
         item["qualificationItemResult"] = "unqualified"
-        item["eligibilityResultReason"] = [_reason("unknownOffering", f"{rs.id} {rs.version} has no offer '{offer_id}'")]
+        item["eligibilityResultReason"] = [_reason("unknownOffering", _("{ruleset} {version} has no offer '{offer}'",
+                                                                        ruleset=rs.id, version=rs.version, offer=offer_id))]
         return item
     reasons = why_not(rs, facts, offer_id) if request.provideResultReason else []
     remedy = rs.what_would_it_take(facts, offer_id) if request.provideAlternative else None
@@ -173,7 +177,9 @@ def _failed(check: Check) -> list[str]:
     if check.children:
         return [text for child in check.children for text in _failed(child)]
     values = ", ".join(f"{k} = {literal_text(v)}" for k, v in check.values.items())
-    return [f"{check.text} is {_WORD[check.result]}" + (f" ({values})" if values else "")]
+    if values:
+        return [_(_IS_WITH[check.result], condition=check.text, values=values)]
+    return [_(_IS[check.result], condition=check.text)]
 
 
 def _reason(code: str, label: str) -> dict[str, str]:

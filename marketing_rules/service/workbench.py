@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from marketing_rules.engine.ruleset import Ruleset, load_ruleset
 from marketing_rules.errors import Diagnostic, RulesetError
+from marketing_rules.i18n import _
 from marketing_rules.service.answers import answer, decide
 from marketing_rules.service.store import NotInForce, Store
 
@@ -167,14 +168,16 @@ def _router(store: Store) -> APIRouter:
         path = _path(rs)
         if _released(store, rs):
             raise Refused([Diagnostic(
-                "MR404", f"{ruleset} {version} is released; a released version is never overwritten",
-                file=str(path), hint="make the change in a new version")])
+                "MR404", _("{ruleset} {version} is released; a released version is never overwritten",
+                           ruleset=ruleset, version=version),
+                file=str(path), hint=_("make the change in a new version"))])
         edited = _edited(store, ruleset, version, body.text)
         if (edited.id, edited.version) != (ruleset, version):
-            code = "MR401" if edited.id == ruleset else "MR402"
-            raise Refused([Diagnostic(code, f"the text is {edited.id} {edited.version}, but the file is "
-                                      f"{ruleset}/{version}.yaml", file=str(path),
-                                      hint="a new version is a new file: copy this one under the new version's name")])
+            code, file = ("MR401" if edited.id == ruleset else "MR402"), f"{ruleset}/{version}.yaml"
+            raise Refused([Diagnostic(code, _("the text is {text_ruleset} {text_version}, but the file is {file}",
+                                              text_ruleset=edited.id, text_version=edited.version, file=file),
+                                      file=str(path),
+                                      hint=_("a new version is a new file: copy this one under the new version's name"))])
         write_or_undo(store, path, body.text)
         return answer({"saved": str(path.relative_to(store.root.resolve())), "fingerprint": edited.fingerprint})
 
@@ -186,13 +189,14 @@ def _router(store: Store) -> APIRouter:
         rs = store.get(ruleset, version=version)
         path = _path(rs).with_name(f"{body.version}.yaml")
         if not CANONICAL_VERSION.match(body.version):
-            raise Refused([Diagnostic("MR401", f"{body.version!r} is not a version number like 1.3.0", file=str(path))])
+            raise Refused([Diagnostic("MR401", _("{version} is not a version number like 1.3.0", version=repr(body.version)),
+                                      file=str(path))])
         if body.version in store.index.get(ruleset, {}) or path.exists():
-            raise Refused([Diagnostic("MR403", f"{ruleset} {body.version} exists already", file=str(path),
-                                      hint="choose a version number not used yet")])
+            raise Refused([Diagnostic("MR403", _("{ruleset} {version} exists already", ruleset=ruleset, version=body.version),
+                                      file=str(path), hint=_("choose a version number not used yet"))])
         text, count = _VERSION_LINE.subn(lambda m: f"{m.group(1)}{body.version}{m.group(3)}", body.text, count=1)
         if not count:
-            raise Refused([Diagnostic("MR010", "the text has no top-level 'version:' line to change", file=str(path))])
+            raise Refused([Diagnostic("MR010", _("the text has no top-level 'version:' line to change"), file=str(path))])
         try:
             edited = load_ruleset(path, text=text)
         except RulesetError as error:
@@ -298,11 +302,12 @@ def run_scenarios(rs: Ruleset) -> dict[str, Any]:
 def impact_of(old: Ruleset, new: Ruleset, body: ImpactRequest) -> dict[str, Any]:
     from marketing_rules.versioning.diff import impact, structural
 
+    city = f"{body.city:,}"
     with _customers(new, body) as customers:
         measured = impact(old, new, customers)
     offers = sorted(set(measured.offers_before) | set(measured.offers_after))
     return {
-        "source": body.file_name or f"{body.city:,} synthetic customers (seed {body.seed})",
+        "source": body.file_name or _("{count} synthetic customers (seed {seed})", count=city, seed=body.seed),
         "changes": [str(c) for c in structural(old, new)],
         "customers": measured.customers, "rejected": measured.rejected, "changed": measured.changed,
         "cost_before": measured.cost_before, "cost_after": measured.cost_after,
@@ -329,7 +334,7 @@ class _customers:
             return customers(body.city, body.seed)
         name = Path(body.file_name or "customers.csv").name
         if Path(name).suffix.lower() not in (".csv", ".tsv", ".jsonl", ".json", ".ndjson"):
-            raise HTTPException(422, f"{name}: a customer file is .csv, .tsv or .jsonl")
+            raise HTTPException(422, _("{file}: a customer file is .csv, .tsv or .jsonl", file=name))
         self.folder = tempfile.TemporaryDirectory(prefix="workbench-")
         path = Path(self.folder.name) / name
         path.write_text(body.file_text, encoding="utf-8")

@@ -50,6 +50,7 @@ from typing import Any
 
 from marketing_rules.engine.ruleset import Ruleset, load_ruleset
 from marketing_rules.errors import Diagnostic, EventError, FactsError, RulesetError
+from marketing_rules.i18n import N_, _
 from marketing_rules.load.yaml_source import load_yaml
 
 EXPECT_KEYS = ("facts", "offers", "not_offers", "tags", "access", "fired", "points", "statement", "recommendations")
@@ -94,16 +95,17 @@ class ScenarioReport:
         lines = []
         for result in self.results:
             s = result.scenario
-            lines += [f"warning {s.file}:{s.line}: {s.name}: {w}" for w in result.warnings if result.passed]
+            lines += [_("warning {file}:{line}: {name}: {warning}", file=s.file, line=s.line, name=s.name, warning=w)
+                      for w in result.warnings if result.passed]
         for result in self.failed:
             s = result.scenario
-            lines.append(f"FAIL {s.file}:{s.line}: {s.name}")
+            lines.append(_("FAIL {file}:{line}: {name}", file=s.file, line=s.line, name=s.name))
             lines += [f"    {line}" for failure in result.failures for line in failure.splitlines()]
         for version, rules in self.uncovered.items():
             if rules:
-                lines.append(f"coverage: {version}: no scenario fired {', '.join(rules)}")
+                lines.append(_("coverage: {version}: no scenario fired {rules}", version=version, rules=", ".join(rules)))
         passed = len(self.results) - len(self.failed)
-        lines.append(f"{passed} passed, {len(self.failed)} failed")
+        lines.append(_("{passed} passed, {failed} failed", passed=passed, failed=len(self.failed)))
         return "\n".join(lines)
 
 
@@ -129,34 +131,34 @@ def read_scenarios(path: Path) -> list[Scenario]:
         raise RulesetError(problems)
     items = data.get("scenarios") if isinstance(data, dict) else None
     if not isinstance(items, list):
-        raise RulesetError([Diagnostic("MR501", "a scenario file holds 'scenarios:', a list", file=str(path), line=1)])
+        raise RulesetError([Diagnostic("MR501", _("a scenario file holds 'scenarios:', a list"), file=str(path), line=1)])
     scenarios = []
     problems = []
     for i, item in enumerate(items):
         span = source.span(("scenarios", i))
         line = span.line + 1 if span else 1
         if not isinstance(item, dict) or not isinstance(item.get("given"), dict) or not isinstance(item.get("expect"), dict):
-            problems.append(source.diagnostic("MR501", "a scenario has name, given: {facts} and expect: {...}",
+            problems.append(source.diagnostic("MR501", _("a scenario has name, given: {facts} and expect: {...}"),
                                               ("scenarios", i)))
             continue
         unknown = [k for k in item["expect"] if k not in EXPECT_KEYS]
         if unknown:
-            problems.append(source.diagnostic("MR501", f"unknown expectation '{unknown[0]}'",
+            problems.append(source.diagnostic("MR501", _("unknown expectation '{name}'", name=unknown[0]),
                                               ("scenarios", i, "expect", unknown[0]), key=True,
-                                              hint=f"expect takes {', '.join(EXPECT_KEYS)}"))
+                                              hint=_("expect takes {keys}", keys=", ".join(EXPECT_KEYS))))
             continue
         events = item.get("events") or []
         if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
-            problems.append(source.diagnostic("MR501", "events: is a list of events, each {type, at, ...}",
+            problems.append(source.diagnostic("MR501", _("events: is a list of events, each {type, at, ...}"),
                                               ("scenarios", i, "events")))
             continue
         statement = item["expect"].get("statement")
         if statement is not None and (not isinstance(statement, dict) or set(statement) - set(STATEMENT_KEYS)):
-            problems.append(source.diagnostic("MR501", "statement: expects total, pending and lines",
+            problems.append(source.diagnostic("MR501", _("statement: expects total, pending and lines"),
                                               ("scenarios", i, "expect", "statement"),
-                                              hint="for example statement: {total: 10, lines: [{rule: r, points: 10}]}"))
+                                              hint=_("for example statement: {total: 10, lines: [{rule: r, points: 10}]}")))
             continue
-        name = str(item.get("name") or f"scenario {i + 1}")
+        name = str(item.get("name") or _("scenario {number}", number=i + 1))
         scenarios.append(Scenario(name, item["given"], item["expect"], str(path), line, tuple(events),
                                   item.get("advance_to")))
     if problems:
@@ -201,11 +203,22 @@ def _listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [] if value is None else [value]
 
 
+#: What a name the ruleset does not know is, by what it names (translated when made).
+_UNKNOWN = {
+    "given fact": N_("fact {name} is not a fact of the schema"),
+    "fact": N_("fact {name} is no fact of the ruleset"),
+    "offer": N_("offer {name} is no offer of the ruleset"),
+    "tag": N_("tag {name} is no tag of the ruleset"),
+    "service": N_("service {name} is no service of the ruleset"),
+    "rule": N_("rule {name} is no rule of the ruleset"),
+}
+
+
 def _unknown(kind: str, name: str, known: set[str]) -> str:
     lowered = {k.lower(): k for k in known}
     guess = lowered.get(name.lower()) or next(iter(difflib.get_close_matches(name, sorted(known), 1, 0.7)), None)
-    what = "not a fact of the schema" if kind == "given fact" else f"no {kind} of the ruleset"
-    return f"{kind.split()[-1]} {name!r} is {what}" + (f" (did you mean {guess}?)" if guess else "")
+    problem = _(_UNKNOWN[kind], name=repr(name))
+    return _("{problem} (did you mean {guess}?)", problem=problem, guess=guess) if guess else problem
 
 
 def check(ruleset: Ruleset, scenario: Scenario, strict: bool = False) -> ScenarioResult:
@@ -224,36 +237,39 @@ def _check(ruleset: Ruleset, scenario: Scenario) -> ScenarioResult:
     try:
         decision = ruleset.evaluate(scenario.given)
     except FactsError as error:
-        return ScenarioResult(scenario, [f"the given facts are not valid: {error}"])
+        return ScenarioResult(scenario, [_("the given facts are not valid: {error}", error=error)])
     failures: list[str] = []
     expect = scenario.expect
     offers = [o.id for o in decision.offers]
     for name, value in (expect.get("facts") or {}).items():
         got = decision.facts.get(name)
         if got != value:
-            failures.append(f"fact {name}: expected {value!r}, got {got!r}")
+            failures.append(_("fact {name}: expected {expected}, got {got}", name=name, expected=repr(value), got=repr(got)))
     if "offers" in expect and sorted(expect["offers"] or []) != sorted(offers):
-        failures.append(f"offers: expected {sorted(expect['offers'] or [])}, got {sorted(offers)}")
+        failures.append(_("offers: expected {expected}, got {got}", expected=sorted(expect["offers"] or []),
+                          got=sorted(offers)))
         for missing in sorted(set(expect["offers"] or []) - set(offers)):
             failures.append(_why(ruleset, scenario, missing))
     for unwanted in expect.get("not_offers") or []:
         if unwanted in offers:
-            failures.append(f"offer {unwanted} was not expected, but the customer is eligible")
+            failures.append(_("offer {offer} was not expected, but the customer is eligible", offer=unwanted))
             failures.append(_why(ruleset, scenario, unwanted))
     if "tags" in expect and sorted(expect["tags"] or []) != sorted(decision.tags):
-        failures.append(f"tags: expected {sorted(expect['tags'] or [])}, got {sorted(decision.tags)}")
+        failures.append(_("tags: expected {expected}, got {got}", expected=sorted(expect["tags"] or []),
+                          got=sorted(decision.tags)))
     for service, modes in (expect.get("access") or {}).items():
         wanted = [] if modes in ("denied", None, []) else ([modes] if isinstance(modes, str) else list(modes))
         got_access = decision.access.get(service)
         got = list(got_access.modes) if got_access else []
         if sorted(wanted) != sorted(got):
-            failures.append(f"access to {service}: expected {wanted or 'denied'}, got {got or 'denied'}")
+            failures.append(_("access to {service}: expected {expected}, got {got}", service=service,
+                              expected=wanted or "denied", got=got or "denied"))
     for rule in expect.get("fired") or []:
         if rule not in decision.fired:
-            failures.append(f"rule {rule} did not fire")
+            failures.append(_("rule {rule} did not fire", rule=rule))
             failures.append(_why(ruleset, scenario, rule.split("#")[0]))
     if "points" in expect and decision.points != expect["points"]:
-        failures.append(f"points: expected {expect['points']}, got {decision.points}")
+        failures.append(_("points: expected {expected}, got {got}", expected=expect["points"], got=decision.points))
     if "statement" in expect:
         failures += _statement_failures(ruleset, scenario, expect["statement"] or {})
     if "recommendations" in expect:
@@ -265,19 +281,20 @@ def _statement_failures(ruleset: Ruleset, scenario: Scenario, expected: dict[str
     try:
         statement = ruleset.accrue(scenario.given, scenario.events)
     except (EventError, ValueError) as error:
-        return [f"the events cannot be accrued: {error}"]
+        return [_("the events cannot be accrued: {error}", error=error)]
     failures = []
     for key in ("total", "pending"):
         if key in expected and getattr(statement, key) != expected[key]:
-            failures.append(f"statement {key}: expected {expected[key]}, got {getattr(statement, key)}")
+            failures.append(_("statement {key}: expected {expected}, got {got}", key=key, expected=expected[key],
+                              got=getattr(statement, key)))
     if "lines" in expected:
         wanted = expected["lines"] or []
         got = [line.as_dict() | {"pending": line.pending} for line in statement.lines]
         if len(wanted) != len(got) or any(_differs(w, g) for w, g in zip(wanted, got)):
             shown = [{k: g[k] for k in ("rule", "points", "base", "factor") if k in g} for g in got]
-            failures.append(f"statement lines: expected {wanted}, got {shown}")
+            failures.append(_("statement lines: expected {expected}, got {got}", expected=wanted, got=shown))
     if failures:
-        failures.append("statement:\n" + str(statement))
+        failures.append(_("statement:\n{statement}", statement=statement))
     return failures
 
 
@@ -292,10 +309,10 @@ def _recommendation_failures(ruleset: Ruleset, scenario: Scenario, expected: lis
             if scenario.advance_to is not None:
                 got += stream.advance(scenario.advance_to)
     except (EventError, ValueError) as error:
-        return [f"the events cannot be posted: {error}"]
+        return [_("the events cannot be posted: {error}", error=error)]
     shown = [{"trigger": r.trigger, "offer": r.offer, "channel": r.channel, "at": r.at.isoformat()} for r in got]
     if len(expected) != len(got) or any(_differs(w, g.as_dict()) for w, g in zip(expected, got)):
-        return [f"recommendations: expected {expected}, got {shown}"]
+        return [_("recommendations: expected {expected}, got {got}", expected=expected, got=shown)]
     return []
 
 
@@ -320,9 +337,9 @@ def _iso(value: Any) -> str:
 
 def _why(ruleset: Ruleset, scenario: Scenario, target: str) -> str:
     try:
-        return "why: " + str(ruleset.explain(scenario.given, target))
+        return _("why: {explanation}", explanation=ruleset.explain(scenario.given, target))
     except KeyError as error:
-        return f"why: {error.args[0]}"
+        return _("why: {explanation}", explanation=error.args[0])
 
 
 def run(paths: Iterable[str | Path], strict: bool = False) -> ScenarioReport:

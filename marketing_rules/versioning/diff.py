@@ -17,8 +17,22 @@ from typing import Any
 from marketing_rules.engine.decision import Offer
 from marketing_rules.engine.ruleset import Ruleset
 from marketing_rules.errors import EvaluationError, FactsError
+from marketing_rules.i18n import N_, _, fit
 
 SAMPLES = 5
+
+#: The words of a structural change as a line shows them (translated when shown; others as written).
+WORDS = {
+    "added": N_("added"), "removed": N_("removed"), "changed": N_("changed"),
+    "rule": N_("rule"), "offer": N_("offer"), "table": N_("table"), "service": N_("service"),
+    "access": N_("access"), "fact": N_("fact"), "constant": N_("constant"), "package": N_("package"),
+    "header": N_("header"), "input": N_("input"), "event": N_("event"), "trigger": N_("trigger"), "tag": N_("tag"),
+}
+
+
+def _word(word: str) -> str:
+    return _(WORDS[word]) if word in WORDS else word
+
 
 
 @dataclass(frozen=True)
@@ -30,7 +44,7 @@ class Change:
 
     def __str__(self) -> str:
         detail = f" ({', '.join(self.fields)})" if self.fields else ""
-        return f"{self.change:<8} {self.part:<9} {self.id}{detail}"
+        return f"{fit(_word(self.change), 8)} {fit(_word(self.part), 9)} {self.id}{detail}"
 
 
 def structural(old: Ruleset, new: Ruleset) -> list[Change]:
@@ -136,24 +150,30 @@ class Impact:
     cost_after: Decimal = Decimal(0)
 
     def render(self) -> str:
-        lines = [f"{self.customers:,} customers decided under both versions"
-                 + (f" ({self.rejected:,} rejected as invalid)" if self.rejected else "")]
+        customers = f"{self.customers:,}"
+        lines = [_("{customers} customers decided under both versions ({rejected} rejected as invalid)",
+                   customers=customers, rejected=f"{self.rejected:,}") if self.rejected else
+                 _("{customers} customers decided under both versions", customers=customers)]
         offers = sorted(set(self.offers_before) | set(self.offers_after))
         if offers:
-            lines.append(f"\n{'offer':<28}{'before':>9}{'after':>9}{'gain':>8}{'lose':>8}  sample customers")
+            heads = [fit(_("offer"), 28), fit(_("before"), 9, right=True), fit(_("after"), 9, right=True),
+                     fit(_("gain"), 8, right=True), fit(_("lose"), 8, right=True), "  ", _("sample customers")]
+            lines.append("\n" + "".join(heads))
             for offer in offers:
                 gain, lose = self.gained.get(offer, Movement()), self.lost.get(offer, Movement())
                 samples = ", ".join(["+" + s for s in gain.samples[:2]] + ["-" + s for s in lose.samples[:2]])
                 lines.append(f"  {offer:<26}{self.offers_before[offer]:>9,}{self.offers_after[offer]:>9,}"
                              f"{gain.count:>8,}{lose.count:>8,}  {samples}")
         for fact, moves in self.facts.items():
-            lines.append(f"\n{fact} moves")
+            lines.append("\n" + _("{fact} moves", fact=fact))
             for (before, after), move in sorted(moves.items(), key=lambda kv: -kv[1].count):
-                lines.append(f"  {before!s:>12} -> {after!s:<12}{move.count:>9,}  e.g. {', '.join(move.samples[:3])}")
+                lines.append(f"  {before!s:>12} -> {after!s:<12}{move.count:>9,}  "
+                             + _("e.g. {samples}", samples=", ".join(move.samples[:3])))
         for service, moves in self.access.items():
-            lines.append(f"\naccess to {service}")
+            lines.append("\n" + _("access to {service}", service=service))
             for (before, after), move in sorted(moves.items(), key=lambda kv: -kv[1].count):
-                lines.append(f"  {before:>20} -> {after:<20}{move.count:>9,}  e.g. {', '.join(move.samples[:3])}")
+                lines.append(f"  {before:>20} -> {after:<20}{move.count:>9,}  "
+                             + _("e.g. {samples}", samples=", ".join(move.samples[:3])))
         return "\n".join(lines)
 
 
@@ -225,10 +245,17 @@ class Gate:
 
     def render(self) -> str:
         i = self.impact
-        cost = f"reward cost {i.cost_before:,.2f} -> {i.cost_after:,.2f} yuan ({i.cost_after - i.cost_before:+,.2f})"
-        verdict = "" if self.fail_over is None else (
-            f"\n{'pass' if self.passed else 'FAIL'}: {self.share:.2f}% changed, threshold {self.fail_over:g}%")
-        return f"{i.render()}\n\n{i.changed:,} of {i.customers:,} decisions change ({self.share:.2f}%); {cost}{verdict}"
+        share = f"{self.share:.2f}"
+        summary = _("{changed} of {customers} decisions change ({share}%); reward cost {before} -> {after} yuan "
+                    "({difference})", changed=f"{i.changed:,}", customers=f"{i.customers:,}", share=share,
+                    before=f"{i.cost_before:,.2f}", after=f"{i.cost_after:,.2f}",
+                    difference=f"{i.cost_after - i.cost_before:+,.2f}")
+        if self.fail_over is not None:
+            verdict = _("pass: {share}% changed, threshold {threshold}%", share=share, threshold=f"{self.fail_over:g}") \
+                if self.passed else \
+                _("FAIL: {share}% changed, threshold {threshold}%", share=share, threshold=f"{self.fail_over:g}")
+            summary += "\n" + verdict
+        return f"{i.render()}\n\n{summary}"
 
 
 def release_gate(old: Ruleset, new: Ruleset, customers: Iterable[Mapping[str, Any]], *,

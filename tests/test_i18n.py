@@ -1,0 +1,113 @@
+"""Messages in Chinese and English from one catalogue (marketing_rules.i18n): the catalogue holds a
+translation for every message the code marks, with the same fields, and the language is chosen by
+``lang=``, ``messages_in``, or ``MARKETING_RULES_LANG``."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+import marketing_rules as mr
+from marketing_rules.i18n import _, language, messages_in, n_, normalise
+from marketing_rules.i18n.catalogue import extracted, fields, po_path, problems, read
+
+MISSING_FILE = "no-such-rules.yaml"
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MARKETING_RULES_LANG", raising=False)
+
+
+def test_every_marked_message_has_a_chinese_translation_with_the_same_fields() -> None:
+    catalogue = read(po_path("zh"), "zh")
+    code = extracted()
+    assert len(code) > 50
+    missing = [m.id for m in code if m.id and m.id not in catalogue]
+    assert missing == [], "run python -m marketing_rules.i18n.catalogue and translate"
+    assert problems(catalogue) == []
+
+
+def test_problems_names_a_missing_translation_and_a_lost_field() -> None:
+    catalogue = read(po_path("zh"), "zh")
+    catalogue.add("only {name} here", string="这里只有")
+    catalogue.add("not translated yet")
+    assert problems(catalogue) == ["fields differ: 'only {name} here' -> '这里只有'",
+                                   "untranslated: 'not translated yet'"]
+    assert fields("{a} and {b:>3} but not {{c}}") == {"a", "b"}
+
+
+def test_the_language_comes_from_lang_then_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert language() == "en"
+    monkeypatch.setenv("MARKETING_RULES_LANG", "zh_CN.UTF-8")
+    assert language() == "zh"
+    with messages_in("en"):
+        assert language() == "en"
+        with messages_in(None):
+            assert language() == "en"
+    assert language() == "zh"
+    monkeypatch.setenv("MARKETING_RULES_LANG", "klingon")
+    assert language() == "en"
+
+
+@pytest.mark.parametrize("written, lang", [("zh", "zh"), ("ZH-Hans", "zh"), ("zh_TW", "zh"), ("en_US", "en")])
+def test_language_names_are_normalised(written: str, lang: str) -> None:
+    assert normalise(written) == lang
+
+
+def test_an_unknown_language_is_refused_with_the_choices() -> None:
+    with pytest.raises(ValueError, match="unknown language 'fr': choose one of en, zh"):
+        with messages_in("fr"):
+            pass
+
+
+def test_messages_and_plurals_follow_the_language() -> None:
+    assert _("did you mean '{name}'?", name="arpu") == "did you mean 'arpu'?"
+    assert n_("{count} error in ruleset", "{count} errors in ruleset", 2) == "2 errors in ruleset"
+    with messages_in("zh"):
+        assert _("did you mean '{name}'?", name="arpu") == "是不是要写 'arpu'？"
+        assert n_("{count} error in ruleset", "{count} errors in ruleset", 2) == "规则集中有 2 个错误"
+
+
+def test_load_ruleset_words_its_diagnostics_in_lang() -> None:
+    with pytest.raises(mr.RulesetError) as english:
+        mr.load_ruleset(MISSING_FILE)
+    with pytest.raises(mr.RulesetError) as chinese:
+        mr.load_ruleset(MISSING_FILE, lang="zh")
+    assert str(english.value).splitlines()[0] == "1 error in ruleset"
+    assert str(chinese.value).splitlines()[0] == "规则集中有 1 个错误"
+    assert language() == "en"  # lang= does not outlive the call
+
+
+def test_a_thread_keeps_its_own_language() -> None:
+    seen: dict[str, str] = {}
+
+    def other() -> None:
+        seen["other"] = language()
+
+    with messages_in("zh"):
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join()
+        assert language() == "zh"
+    assert seen["other"] == "en"
+
+
+GOLF_CUSTOMER = {"id": "13900000004", "card": "silver", "arpu_3m": 160, "status": "active", "package_fee": 188}
+
+
+def test_an_answer_keeps_the_language_it_was_asked_in() -> None:
+    rs = mr.load_ruleset("rulesets/gotone-vip/1.0.0.yaml")
+    asked_in_chinese = rs.explain(GOLF_CUSTOMER, "prestore-golf", lang="zh")
+    with messages_in("zh"):
+        shown_in_chinese = str(rs.explain(GOLF_CUSTOMER, "prestore-golf"))
+    assert str(asked_in_chinese) == shown_in_chinese != str(rs.explain(GOLF_CUSTOMER, "prestore-golf"))
+    assert str(asked_in_chinese).splitlines()[1] == "  [ 不成立] 全部满足"
+    taken = rs.what_would_it_take({**GOLF_CUSTOMER, "card": "gold"}, "prestore-golf", lang="zh")
+    with messages_in("zh"):
+        assert str(taken) == str(rs.what_would_it_take({**GOLF_CUSTOMER, "card": "gold"}, "prestore-golf"))
+    report = rs.check(lang="zh")
+    with messages_in("zh"):
+        shown_in_chinese = rs.check().render()
+    assert report.render() == shown_in_chinese != rs.check().render()
