@@ -44,7 +44,8 @@ NUMBER_TEXT: Final = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)"
 TRUE_WORDS: Final = ("1", "on", "t", "true", "y", "yes")
 FALSE_WORDS: Final = ("0", "off", "f", "false", "n", "no")
 
-#: The reasons, as written (English); ``_(REASON)`` gives one in the language in force where it is shown.
+#: The reasons, as written: a rejected cell's reason is data (the row's ``error``, alike on every backend,
+#: in English in every language); :func:`in_language` shows one to a reader in the language in force.
 REQUIRED: Final = N_("is required")
 EMPTY: Final = N_("must not be empty")
 NOT_TEXT: Final = N_("is not text")
@@ -54,21 +55,44 @@ NOT_FINITE: Final = N_("is not a finite number")
 INTEGER_RANGE: Final = N_("is beyond +-10^18")
 NUMBER_RANGE: Final = N_("is not below 10^18 in magnitude")
 NOT_BOOLEAN: Final = N_("is not true or false")
+NOT_LIST: Final = N_("is not a list")
+AT_LEAST: Final = N_("must be greater than or equal to {bound}")
+AT_MOST: Final = N_("must be less than or equal to {bound}")
+ONE_OF: Final = N_("must be one of {values}")
 
 
 def at_least(bound: float) -> str:
-    """The reason for a value below ``bound``, in the language in force."""
-    return _("must be greater than or equal to {bound}", bound=bound_text(bound))
+    return AT_LEAST.format(bound=bound_text(bound))
 
 
 def at_most(bound: float) -> str:
-    """The reason for a value above ``bound``, in the language in force."""
-    return _("must be less than or equal to {bound}", bound=bound_text(bound))
+    return AT_MOST.format(bound=bound_text(bound))
 
 
 def one_of(values: tuple[str, ...]) -> str:
-    """The reason for a value not among ``values``, in the language in force."""
-    return _("must be one of {values}", values=", ".join(values))
+    return ONE_OF.format(values=", ".join(values))
+
+
+_REASONS = frozenset((REQUIRED, EMPTY, NOT_TEXT, NOT_INTEGER, NOT_NUMBER, NOT_FINITE, INTEGER_RANGE, NUMBER_RANGE,
+                      NOT_BOOLEAN, NOT_LIST))
+_FILLED = tuple((template, re.compile(re.escape(template).replace(re.escape("{" + name + "}"), f"(?P<{name}>.+)")))
+                for template, name in ((AT_LEAST, "bound"), (AT_MOST, "bound"), (ONE_OF, "values")))
+
+
+def in_language(reason: str) -> str:
+    """A cell's reason (as the readers above and the SQL validation write it) in the language in force,
+    for a reader; a reason that is none of them is returned as it is.
+
+    >>> in_language("must be one of none, gold")  # in English, as it is
+    'must be one of none, gold'
+    """
+    if reason in _REASONS:
+        return _(reason)
+    for template, pattern in _FILLED:
+        found = pattern.fullmatch(reason)
+        if found:
+            return _(template, **found.groupdict())
+    return reason
 
 
 def bound_text(bound: float) -> str:
@@ -82,9 +106,7 @@ _LIMIT = Decimal(LIMIT)
 
 
 def _reject(reason: str) -> PydanticCustomError:
-    """The rejection of a cell: ``reason`` is one of the constants above (translated here) or a reason
-    already made in the language in force (at_least, at_most, one_of)."""
-    return PydanticCustomError("fact", _(reason))
+    return PydanticCustomError("fact", reason)
 
 
 def _bounded(value: Any, ge: float | None, le: float | None) -> Any:
@@ -205,12 +227,12 @@ def reader(spec: Any) -> Callable[[Any], Any] | None:
     if spec.type == "string":
         return read_text
     if spec.type == "enum":
-        allowed = frozenset(spec.values)
+        allowed, reason = frozenset(spec.values), one_of(spec.values)
 
         def read_enum(value: Any) -> str | None:
             if value is None or (value.__class__ is str and value in allowed):
                 return value
-            raise _reject(one_of(spec.values))  # made here: in the language in force when it is rejected
+            raise _reject(reason)
 
         return read_enum
     return None

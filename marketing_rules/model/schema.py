@@ -18,7 +18,6 @@ from typing_extensions import TypedDict
 
 from marketing_rules.errors import FactsError
 from marketing_rules.expressions import types as t
-from marketing_rules.i18n import _
 from marketing_rules.model import input_rules as rules
 
 FACT_TYPES = ("integer", "number", "string", "boolean", "enum", "list")
@@ -212,9 +211,9 @@ def _fact_error(error: Mapping[str, Any]) -> dict[str, Any]:
     message = str(error.get("msg", "invalid"))
     value = error.get("input")
     if error.get("type") == "missing":
-        message, value = _(rules.REQUIRED), None  # pydantic passes the whole customer as the input
+        message, value = rules.REQUIRED, None  # pydantic passes the whole customer as the input
     elif error.get("type") == "list_type":
-        message = _("is not a list")
+        message = rules.NOT_LIST
     return {"field": field, "value": value, "message": message}
 
 
