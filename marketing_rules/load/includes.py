@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from marketing_rules.errors import Diagnostic, DiagnosticSink, RulesetError
+from marketing_rules.i18n import N_, _
 from marketing_rules.load.rule_file import read_text
 from marketing_rules.load.yaml_source import Source, load_yaml
 from marketing_rules.model.ruleset import SHARED_PARTS, Definitions, DefinitionsFile, RulesetFile
@@ -41,18 +42,20 @@ def include_definitions(file: RulesetFile, source: Source, sink: DiagnosticSink)
             for key, value in items.items():
                 if (part, key) in where:
                     sink.add(source.diagnostic(
-                        "MR015", f"{_named(part, key)} is defined in both {where[part, key]} and {name}",
-                        ("include", index), hint="a shared definition has one place: remove one of them"))
+                        "MR015", _("{name} is defined in both {file} and {other}", name=_named(part, key),
+                                   file=where[part, key], other=name),
+                        ("include", index), hint=_("a shared definition has one place: remove one of them")))
                 merged[part][key] = value
                 where[part, key] = name
     for part, items in _items(file):
         for key in items:
             if (part, key) in where:
                 sink.add(source.diagnostic(
-                    "MR015", f"{_named(part, key)} is defined here and in {where[part, key]}, which this file includes",
+                    "MR015", _("{name} is defined here and in {file}, which this file includes",
+                               name=_named(part, key), file=where[part, key]),
                     _path(part, key), key=part != "codes",
-                    hint="a shared definition has one place: remove it here (to change it, include another "
-                         "definitions file in a new version)"))
+                    hint=_("a shared definition has one place: remove it here (to change it, include another "
+                           "definitions file in a new version)")))
     if len(sink.diagnostics) > problems:
         return None
     update: dict[str, Any] = {}
@@ -67,16 +70,16 @@ def include_definitions(file: RulesetFile, source: Source, sink: DiagnosticSink)
 
 def _read(name: str, base: FilePath, source: Source, at: tuple[str, int], sink: DiagnosticSink) -> Definitions | None:
     if not name.endswith(SUFFIX):
-        sink.add(source.diagnostic("MR014", f"'{name}' is not a definitions file", at,
-                                   hint=f"definitions files are named *{SUFFIX}"))
+        sink.add(source.diagnostic("MR014", _("'{file}' is not a definitions file", file=name), at,
+                                   hint=_("definitions files are named *{suffix}", suffix=SUFFIX)))
         return None
     path = FilePath(os.path.normpath(base / name))
     try:
         text = read_text(path)
     except RulesetError as error:
-        reason = error.diagnostics[0].message.removeprefix("cannot read the rule file: ")
-        sink.add(source.diagnostic("MR014", f"cannot include {name}: {reason}", at,
-                                   hint=f"the path is relative to this file's folder: {path}"))
+        reason = error.diagnostics[0].message.removeprefix(_("cannot read the rule file: {reason}", reason=""))
+        sink.add(source.diagnostic("MR014", _("cannot include {file}: {reason}", file=name, reason=reason), at,
+                                   hint=_("the path is relative to this file's folder: {path}", path=path)))
         return None
     data, included, diagnostics = load_yaml(text, str(path))
     for diagnostic in diagnostics:
@@ -95,11 +98,11 @@ def _shape(item: Any, source: Source) -> Diagnostic:
     path = tuple(part for part in item["loc"] if isinstance(part, (str, int)))
     known = tuple(p for p in path if not (isinstance(p, str) and p in ("str", "int", "float", "bool", "none")))
     if item["type"] == "extra_forbidden":
-        return source.diagnostic("MR010", f"a definitions file has no '{known[-1]}'", known, key=True,
-                                 hint=f"it holds {', '.join(SHARED_PARTS)}, a title and a description")
+        return source.diagnostic("MR010", _("a definitions file has no '{key}'", key=known[-1]), known, key=True,
+                                 hint=_("it holds {parts}, a title and a description", parts=", ".join(SHARED_PARTS)))
     if item["type"] == "missing":
-        return source.diagnostic("MR010", f"'{known[-1]}' is required here", known[:-1],
-                                 hint="start the file with 'definitions: my-definitions'")
+        return source.diagnostic("MR010", _("'{key}' is required here", key=known[-1]), known[:-1],
+                                 hint=_("start the file with 'definitions: my-definitions'"))
     return source.diagnostic("MR011", item["msg"].removeprefix("Value error, "), known)
 
 
@@ -118,7 +121,14 @@ def _path(part: str, key: str) -> tuple[str, ...]:
     return (part,) if part == "codes" else (part, key)
 
 
+#: A shared definition as a message names it, by the part that holds it.
+_NAMED = {"constants": N_("constant '{name}'"), "packages": N_("package '{name}'"),
+          "services": N_("service '{name}'"), "tags": N_("tag '{name}'")}
+
+
 def _named(part: str, key: str) -> str:
     if part == "codes":
-        return "the code scheme"
+        return _("the code scheme")
+    if part in _NAMED:
+        return _(_NAMED[part], name=key)
     return f"{part.removesuffix('s')} '{key}'"

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import yaml
 
 from marketing_rules.errors import Diagnostic, RulesetError
+from marketing_rules.i18n import _
 from marketing_rules.load.yaml_source import Source, load_yaml
 
 
@@ -49,7 +50,7 @@ class Lock:
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
-            raise RulesetError([Diagnostic("MR406", f"cannot read the lock: {error}", file=str(path))]) from None
+            raise RulesetError([Diagnostic("MR406", _("cannot read the lock: {reason}", reason=error), file=str(path))]) from None
         data, source, problems = load_yaml(text, str(path))
         problems = [replace(d, code="MR406") for d in problems]
         if not problems:
@@ -72,15 +73,18 @@ class Lock:
             expected = self.fingerprint(ruleset.id, ruleset.version)
             if expected is not None and expected != ruleset.fingerprint:
                 problems.append(Diagnostic(
-                    "MR404", f"{ruleset.id} {ruleset.version} was released with fingerprint {expected}, "
-                    f"but its content now has fingerprint {ruleset.fingerprint}", file=ruleset.path,
-                    hint="released versions are immutable: undo the change and make it in a new version"))
+                    "MR404", _("{ruleset} {version} was released with fingerprint {expected}, "
+                               "but its content now has fingerprint {fingerprint}", ruleset=ruleset.id,
+                               version=ruleset.version, expected=expected, fingerprint=ruleset.fingerprint),
+                    file=ruleset.path,
+                    hint=_("released versions are immutable: undo the change and make it in a new version")))
         return problems
 
     def missing_files(self) -> list[Diagnostic]:
         """MR405 for every released version whose file ``<ruleset>/<version>.yaml`` is gone."""
-        return [Diagnostic("MR405", f"{ruleset} {version} was released but {ruleset}/{version}.yaml is missing",
-                           file=str(self.path), hint="restore the file: a released version stays available")
+        return [Diagnostic("MR405", _("{ruleset} {version} was released but {ruleset}/{version}.yaml is missing",
+                                      ruleset=ruleset, version=version),
+                           file=str(self.path), hint=_("restore the file: a released version stays available"))
                 for ruleset, versions in sorted(self.released.items()) for version in sorted(versions)
                 if not (self.path.parent / ruleset / f"{version}.yaml").is_file()]
 
@@ -90,7 +94,8 @@ class Lock:
         if expected == ruleset.fingerprint:
             return False
         if expected is not None:
-            raise ValueError(f"{ruleset.id} {ruleset.version} is already released with other content")
+            raise ValueError(_("{ruleset} {version} is already released with other content",
+                               ruleset=ruleset.id, version=ruleset.version))
         self.released.setdefault(ruleset.id, {})[ruleset.version] = ruleset.fingerprint
         return True
 
@@ -114,20 +119,22 @@ def refuse_changed(ruleset: Versioned, path: Path) -> None:
 
 def _shape_problems(data: Any, source: Source) -> list[Diagnostic]:
     """The lock is ``ruleset: {version: fingerprint}``: a diagnostic for every entry that is not."""
-    hint = "the lock is written by `marketing-rules release`; take it back from version control"
+    hint = _("the lock is written by `marketing-rules release`; take it back from version control")
     if data is None:
         return []
     if not isinstance(data, dict):
-        return [source.diagnostic("MR406", "the lock must map ruleset ids to their released versions", (), hint=hint)]
+        return [source.diagnostic("MR406", _("the lock must map ruleset ids to their released versions"), (),
+                                  hint=hint)]
     problems = []
     for ruleset, versions in data.items():
         if not isinstance(ruleset, str) or not isinstance(versions, dict):
             problems.append(source.diagnostic(
-                "MR406", f"'{ruleset}' must map versions to fingerprints", (ruleset,), hint=hint))
+                "MR406", _("'{ruleset}' must map versions to fingerprints", ruleset=ruleset), (ruleset,), hint=hint))
             continue
         for version, fingerprint in versions.items():
             if not (isinstance(version, str) and CANONICAL_VERSION.match(version)) or not isinstance(fingerprint, str):
                 problems.append(source.diagnostic(
-                    "MR406", f"'{ruleset}' {version!r}: {fingerprint!r} is not a version and its fingerprint",
+                    "MR406", _("'{ruleset}' {version}: {fingerprint} is not a version and its fingerprint",
+                               ruleset=ruleset, version=repr(version), fingerprint=repr(fingerprint)),
                     (ruleset, version), hint=hint))
     return problems

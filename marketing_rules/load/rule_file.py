@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, RootModel, ValidationError
 
 from marketing_rules.errors import Diagnostic, DiagnosticSink, RulesetError, did_you_mean
+from marketing_rules.i18n import N_, _
 from marketing_rules.load.yaml_source import Path, Source, load_yaml
 from marketing_rules.model.ruleset import RulesetFile
 
@@ -28,25 +29,28 @@ def read_rule_file(text: str, file: str | None, sink: DiagnosticSink) -> tuple[R
     if diagnostics:
         return None, source
     if not isinstance(data, dict):
-        sink.add(source.diagnostic("MR010", "a rule file is a mapping with ruleset, version and rules", (),
-                                   hint="start the file with 'ruleset: my-ruleset'"))
+        sink.add(source.diagnostic("MR010", _("a rule file is a mapping with ruleset, version and rules"), (),
+                                   hint=_("start the file with 'ruleset: my-ruleset'")))
         return None, source
     try:
         model = RulesetFile.model_validate(data)
     except ValidationError as error:
         placed: dict[tuple[Any, ...], Diagnostic] = {}
+        kinds: dict[tuple[Any, ...], list[str]] = {}  # the types pydantic asked for at each place
         for item in error.errors():
             diagnostic = _shape_diagnostic(item, data, source)
             key = (diagnostic.line, diagnostic.column, diagnostic.code)
+            found = _KIND.findall(str(item.get("msg", "")))
             if key in placed:  # a union type reports once per alternative: say it once, listing them
-                placed[key] = _merge_alternatives(placed[key], diagnostic)
+                kinds[key] += found
+                placed[key] = _merge_alternatives(placed[key], kinds[key])
             else:
-                placed[key] = diagnostic
+                placed[key], kinds[key] = diagnostic, found
         for diagnostic in placed.values():
             sink.add(diagnostic)
         return None, source
-    unbounded = [source.diagnostic("MR013", f"the number {value!r} is not finite or out of range", path,
-                                   hint="integers are 64-bit, other numbers finite and below 10^18")
+    unbounded = [source.diagnostic("MR013", _("the number {value} is not finite or out of range", value=repr(value)),
+                                   path, hint=_("integers are 64-bit, other numbers finite and below 10^18"))
                  for path, value in _numbers(model.model_dump(by_alias=True), ()) if not _bounded(value)]
     for diagnostic in unbounded:
         sink.add(diagnostic)
@@ -72,16 +76,30 @@ def _bounded(value: float | int) -> bool:
 
 
 _KIND = re.compile(r"Input should be a valid (\w+)")
+#: The types pydantic names, in the reader's words.
+_KIND_WORDS = {"integer": N_("integer"), "number": N_("number"), "string": N_("string"),
+               "boolean": N_("boolean"), "list": N_("list"), "dictionary": N_("dictionary"), "date": N_("date")}
+#: pydantic's messages for a value of the wrong type, as pydantic writes them (shown in the reader's words).
+_PYDANTIC = frozenset((
+    N_("Input should be a valid integer"),
+    N_("Input should be a valid integer, unable to parse string as an integer"),
+    N_("Input should be a valid integer, got a number with a fractional part"),
+    N_("Input should be a valid number"),
+    N_("Input should be a valid number, unable to parse string as a number"),
+    N_("Input should be a valid boolean"),
+    N_("Input should be a valid boolean, unable to interpret input"),
+    N_("Input should be a valid string"),
+    N_("Input should be a valid dictionary"),
+    N_("Input should be a valid list"),
+))
 
 
-def _merge_alternatives(first: Diagnostic, other: Diagnostic) -> Diagnostic:
-    """One message for a value that fits none of a union's alternatives."""
-    merged = first.message.partition("expected one of ")[2]
-    kinds = (merged.split(", ") if merged else _KIND.findall(first.message)) + _KIND.findall(other.message)
+def _merge_alternatives(first: Diagnostic, kinds: list[str]) -> Diagnostic:
+    """One message for a value that fits none of a union's alternatives (``kinds``: the types asked for)."""
     if not kinds:
         return first
-    wanted = ", ".join(dict.fromkeys(kinds))
-    return replace(first, message=f"this value has the wrong type: expected one of {wanted}")
+    wanted = ", ".join(_(_KIND_WORDS[kind]) if kind in _KIND_WORDS else kind for kind in dict.fromkeys(kinds))
+    return replace(first, message=_("this value has the wrong type: expected one of {kinds}", kinds=wanted))
 
 
 def read_text(path: str | FilePath) -> str:
@@ -90,7 +108,8 @@ def read_text(path: str | FilePath) -> str:
     try:
         data = FilePath(path).read_bytes()
     except OSError as error:
-        raise RulesetError([Diagnostic("MR012", f"cannot read the rule file: {error.strerror}", file=name)]) from None
+        raise RulesetError([Diagnostic("MR012", _("cannot read the rule file: {reason}", reason=error.strerror),
+                                       file=name)]) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -102,8 +121,9 @@ def _not_utf8(data: bytes, error: UnicodeDecodeError, name: str) -> Diagnostic:
     end = data.find(b"\n", error.start)
     line_text = data[start:end if end >= 0 else len(data)].decode("utf-8", "replace")
     column = len(data[start:error.start].decode("utf-8", "replace")) + 1
-    return Diagnostic("MR005", f"byte 0x{data[error.start]:02x} is not UTF-8 text", file=name,
-                      line=data.count(b"\n", 0, error.start) + 1, column=column, hint="save the file as UTF-8",
+    byte = f"0x{data[error.start]:02x}"
+    return Diagnostic("MR005", _("byte {byte} is not UTF-8 text", byte=byte), file=name,
+                      line=data.count(b"\n", 0, error.start) + 1, column=column, hint=_("save the file as UTF-8"),
                       source_line=line_text)
 
 
@@ -118,23 +138,26 @@ def _shape_diagnostic(error: Any, data: Any, source: Source) -> Diagnostic:
     if kind == "extra_forbidden":
         key = path[-1]
         allowed = _field_names(model) if model else []
-        hint = did_you_mean(str(key), allowed) or (f"the keys here are {', '.join(allowed)}" if allowed else None)
-        return source.diagnostic("MR010", f"unknown key '{key}'", path, rule=rule, hint=hint, key=True)
+        hint = did_you_mean(str(key), allowed) or (
+            _("the keys here are {keys}", keys=", ".join(allowed)) if allowed else None)
+        return source.diagnostic("MR010", _("unknown key '{key}'", key=key), path, rule=rule, hint=hint, key=True)
     if kind == "missing":
-        return source.diagnostic("MR010", f"'{error['loc'][-1]}' is required here", path, rule=rule)
+        return source.diagnostic("MR010", _("'{key}' is required here", key=error["loc"][-1]), path, rule=rule)
     message = error["msg"].removeprefix("Value error, ")
     value = error.get("input")
     if kind == "string_pattern_mismatch":
-        message = f"{value!r} is not a valid {path[-1]}"
-        hint = "ids use lowercase letters, digits and dashes" if path[-1] != "version" else "write MAJOR.MINOR.PATCH"
+        message = _("{value} is not a valid {key}", value=repr(value), key=path[-1])
+        hint = _("ids use lowercase letters, digits and dashes") if path[-1] != "version" else _("write MAJOR.MINOR.PATCH")
         return source.diagnostic("MR011", message, path, rule=rule, hint=hint)
     if kind.startswith(("date_", "datetime_")):
-        return source.diagnostic("MR011", f"{value} is not a date", path, rule=rule,
-                                 hint="write dates as 2027-01-01 (year-month-day, with dashes)")
+        return source.diagnostic("MR011", _("{value} is not a date", value=value), path, rule=rule,
+                                 hint=_("write dates as 2027-01-01 (year-month-day, with dashes)"))
     if kind == "literal_error":
-        return source.diagnostic("MR011", f"{value!r} is not allowed: {message}", path, rule=rule,
-                                 hint=did_you_mean(str(value), _literal_choices(message)))
-    return source.diagnostic("MR011", message, path, rule=rule)
+        expected = ctx.get("expected")
+        shown = _("Input should be {expected}", expected=expected) if message == f"Input should be {expected}" else message
+        return source.diagnostic("MR011", _("{value} is not allowed: {reason}", value=repr(value), reason=shown), path,
+                                 rule=rule, hint=did_you_mean(str(value), _literal_choices(message)))
+    return source.diagnostic("MR011", _(message) if message in _PYDANTIC else message, path, rule=rule)
 
 
 def _data_path(loc: tuple[int | str, ...], data: Any) -> tuple[Path, type[BaseModel] | None]:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import yaml
 
+from marketing_rules.i18n import _
+
 _KEY = re.compile(r"[ ]*(?:-[ ]+)?([^\s:#'\"\[\]{},]+)")
 _CLOSING = {"[": "]", "{": "}"}
 
@@ -46,11 +48,11 @@ def _tab(lines: list[str], error: yaml.MarkedYAMLError) -> Mistake | None:
     for k, line in enumerate(lines[: last + 1]):
         lead = line[: len(line) - len(line.lstrip(" \t"))]
         if "\t" in lead:
-            return Mistake("a tab in the indentation", k, lead.index("\t"),
-                           "indent with spaces, not a tab: YAML counts spaces, and a tab is not one")
+            return Mistake(_("a tab in the indentation"), k, lead.index("\t"),
+                           _("indent with spaces, not a tab: YAML counts spaces, and a tab is not one"))
     if "'\\t'" in (error.problem or "") and error.problem_mark:
         mark = error.problem_mark
-        return Mistake("a tab here", mark.line, mark.column, "use spaces, not a tab")
+        return Mistake(_("a tab here"), mark.line, mark.column, _("use spaces, not a tab"))
     return None
 
 
@@ -60,12 +62,12 @@ def _full_width_colon(lines: list[str], error: yaml.MarkedYAMLError) -> Mistake 
     for k in range(first, min(last, len(lines) - 1) + 1):
         key = _KEY.match(lines[k])
         if key and lines[k][key.end():key.end() + 1] == "：":
-            return Mistake(f"a full-width '：' after the key '{key.group(1).rstrip('：')}'", k, key.end(),
-                           "type the half-width ':' and a space")
+            return Mistake(_("a full-width '：' after the key '{key}'", key=key.group(1).rstrip("：")), k, key.end(),
+                           _("type the half-width ':' and a space"))
         if key and "：" in key.group(1):
-            name, _, _ = key.group(1).partition("：")
-            return Mistake(f"a full-width '：' after the key '{name}'", k, key.start(1) + len(name),
-                           "type the half-width ':' and a space")
+            name = key.group(1).partition("：")[0]
+            return Mistake(_("a full-width '：' after the key '{key}'", key=name), k, key.start(1) + len(name),
+                           _("type the half-width ':' and a space"))
     return None
 
 
@@ -77,8 +79,8 @@ def _missing_colon(lines: list[str], error: yaml.MarkedYAMLError) -> Mistake | N
     if key is None:
         return None
     word = key.group(1)
-    return Mistake(f"the key '{word}' has no ':' after it", mark.line, mark.column + key.end(1),
-                   f"write '{word}: ' and then its value")
+    return Mistake(_("the key '{key}' has no ':' after it", key=word), mark.line, mark.column + key.end(1),
+                   _("write '{key}: ' and then its value", key=word))
 
 
 def _unclosed(lines: list[str], error: yaml.MarkedYAMLError) -> Mistake | None:
@@ -87,11 +89,12 @@ def _unclosed(lines: list[str], error: yaml.MarkedYAMLError) -> Mistake | None:
         return None
     opened = lines[mark.line][mark.column]
     if error.context == "while scanning a quoted scalar" and "end of stream" in (error.problem or ""):
-        return Mistake(f"the quote {opened} opened here is never closed", mark.line, mark.column,
-                       f"end the value with {opened}, or remove this one")
+        return Mistake(_("the quote {quote} opened here is never closed", quote=opened), mark.line, mark.column,
+                       _("end the value with {quote}, or remove this one", quote=opened))
     if error.context in ("while parsing a flow sequence", "while parsing a flow mapping") and opened in _CLOSING:
-        return Mistake(f"the bracket '{opened}' opened here is never closed", mark.line, mark.column,
-                       f"close it with '{_CLOSING[opened]}'; a table cell or list that holds brackets goes in quotes")
+        return Mistake(_("the bracket '{bracket}' opened here is never closed", bracket=opened), mark.line, mark.column,
+                       _("close it with '{bracket}'; a table cell or list that holds brackets goes in quotes",
+                         bracket=_CLOSING[opened]))
     return None
 
 
@@ -105,8 +108,9 @@ def _quoted_start(lines: list[str], error: yaml.MarkedYAMLError) -> Mistake | No
         return None
     quote = value.group(1)
     other = "\"" if quote == "'" else "'"
-    return Mistake(f"the value starts with a quote, so it ends at the closing {quote}", mark.line, mark.column,
-                   f"put the quoted part last (card == {quote}gold{quote}), or quote the whole value with {other}")
+    return Mistake(_("the value starts with a quote, so it ends at the closing {quote}", quote=quote), mark.line,
+                   mark.column, _("put the quoted part last (card == {quote}gold{quote}), or quote the whole value "
+                                  "with {other}", quote=quote, other=other))
 
 
 def _misaligned(lines: list[str], error: yaml.MarkedYAMLError) -> Mistake | None:
@@ -121,21 +125,26 @@ def _misaligned(lines: list[str], error: yaml.MarkedYAMLError) -> Mistake | None
         key = _KEY.match(lines[above])
         column = key.start(1) if key else _indentation(lines[above])
         if here > column and ":" in lines[above][column:] and not line[:mark.column].strip().count(":"):
-            return Mistake(f"this line is indented by {here} spaces, more than the key above it on line {above + 1}",
-                           mark.line, here, f"YAML reads it as the rest of that value; start it in column {column + 1}, "
-                           "as the other keys")
-        return Mistake("a ': ' inside a value", mark.line, mark.column,
-                       "put the whole value in quotes, as title: \"会员: 金卡\"")
+            return Mistake(_("this line is indented by {spaces} spaces, more than the key above it on line {line}",
+                             spaces=here, line=above + 1),
+                           mark.line, here, _("YAML reads it as the rest of that value; start it in column {column}, "
+                                              "as the other keys", column=column + 1))
+        return Mistake(_("a ': ' inside a value"), mark.line, mark.column,
+                       _("put the whole value in quotes, as title: \"会员: 金卡\""))
     if not problem.startswith("expected <block end>, but found '<block"):
         return None
     kind = "item" if re.match(r"[ ]*-[ ]", line) else "key"
     beside = [(abs(c - here), -k, c) for k in range(mark.line) for c, what in _starts(lines[k]) if what == kind and c != here]
     if not beside:
         return None
-    _, k, column = min(beside)
-    return Mistake(f"this {kind} is indented by {here} spaces, the {kind} before it on line {1 - k} by {column}",
-                   mark.line, here, f"{kind}s of one {'list' if kind == 'item' else 'mapping'} start in the same "
-                   f"column: start it in column {column + 1}")
+    k, column = min(beside)[1:]
+    if kind == "item":
+        return Mistake(_("this item is indented by {spaces} spaces, the item before it on line {line} by {before}",
+                         spaces=here, line=1 - k, before=column), mark.line, here,
+                       _("items of one list start in the same column: start it in column {column}", column=column + 1))
+    return Mistake(_("this key is indented by {spaces} spaces, the key before it on line {line} by {before}",
+                     spaces=here, line=1 - k, before=column), mark.line, here,
+                   _("keys of one mapping start in the same column: start it in column {column}", column=column + 1))
 
 
 def _starts(line: str) -> list[tuple[int, str]]:

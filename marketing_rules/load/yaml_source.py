@@ -17,6 +17,7 @@ from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from marketing_rules.errors import Diagnostic
+from marketing_rules.i18n import _
 from marketing_rules.load.yaml_mistakes import plain_words
 
 Path = tuple[str | int, ...]
@@ -149,8 +150,7 @@ class _Reader(yaml.SafeLoader):
 
     def fetch_flow_collection_start(self, token_class: type) -> None:  # [ and {: refused before scanning on
         if self.flow_level >= MAX_DEPTH:
-            raise _Refused("MR004", f"the YAML nests more than {MAX_DEPTH} levels deep", self.get_mark(),
-                           "a rule file needs far fewer levels; flatten the structure")
+            raise _too_deep(self.get_mark())
         super().fetch_flow_collection_start(token_class)
 
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
@@ -163,8 +163,7 @@ class _Reader(yaml.SafeLoader):
         self.depth += 1
         if self.depth > MAX_DEPTH:
             mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
-            raise _Refused("MR004", f"the YAML nests more than {MAX_DEPTH} levels deep", mark,
-                           "a rule file needs far fewer levels; flatten the structure")
+            raise _too_deep(mark)
         try:
             return super().compose_node(parent, index)
         finally:
@@ -177,19 +176,24 @@ class _Refused(Exception):
         self.code, self.message, self.mark, self.hint = code, message, mark, hint
 
 
+def _too_deep(mark: yaml.Mark) -> _Refused:
+    return _Refused("MR004", _("the YAML nests more than {count} levels deep", count=MAX_DEPTH), mark,
+                    _("a rule file needs far fewer levels; flatten the structure"))
+
+
 def _check_aliases(root: Node, aliases: list[tuple[Node, yaml.Mark]]) -> None:
     """Refuse an alias inside its own anchor, and aliases that expand to more than MAX_ALIAS_NODES values."""
     sizes: dict[int, int] = {}
     for node, mark in aliases:
         if _size(node, sizes, mark) is None:
-            raise _Refused("MR004", "this alias refers to a value that contains it", mark,
-                           "an alias (*name) can only repeat a value defined before and outside it")
+            raise _Refused("MR004", _("this alias refers to a value that contains it"), mark,
+                           _("an alias (*name) can only repeat a value defined before and outside it"))
     added = 0
     for node, mark in aliases:
         added += sizes[id(node)]
         if added > MAX_ALIAS_NODES:
-            raise _Refused("MR004", f"aliases expand to more than {MAX_ALIAS_NODES} values", mark,
-                           "write the values out, or repeat fewer of them")
+            raise _Refused("MR004", _("aliases expand to more than {count} values", count=MAX_ALIAS_NODES), mark,
+                           _("write the values out, or repeat fewer of them"))
 
 
 def _size(root: Node, sizes: dict[int, int], mark: yaml.Mark) -> int | None:
@@ -233,9 +237,9 @@ class _Builder:
             self.diagnostics.append(
                 self.source.diagnostic(
                     "MR002",
-                    f"YAML tag '{node.tag}' is not allowed in a rule file",
+                    _("YAML tag '{tag}' is not allowed in a rule file", tag=node.tag),
                     path,
-                    hint="remove the tag; rule files hold only plain YAML values",
+                    hint=_("remove the tag; rule files hold only plain YAML values"),
                 )
             )
             return None
@@ -248,13 +252,14 @@ class _Builder:
             value = self.loader.construct_object(node, deep=True)
         except (ValueError, yaml.constructor.ConstructorError) as error:  # e.g. a date like 2026-13-01
             self.diagnostics.append(self.source.diagnostic(
-                "MR011", f"'{_short(node.value)}' is not a valid {node.tag.rsplit(':', 1)[-1]}: {error}", path,
-                hint="dates are written YYYY-MM-DD"))
+                "MR011", _("'{value}' is not a valid {kind}: {reason}", value=_short(node.value),
+                           kind=node.tag.rsplit(":", 1)[-1], reason=error), path,
+                hint=_("dates are written YYYY-MM-DD")))
             return None
         if isinstance(value, (int, float)) and not isinstance(value, bool) and not _in_range(value):
             self.diagnostics.append(self.source.diagnostic(
-                "MR013", f"the number {_short(node.value)} is not finite or out of range", path,
-                hint="integers are 64-bit, other numbers finite and below 10^18; .inf and .nan are not numbers"))
+                "MR013", _("the number {value} is not finite or out of range", value=_short(node.value)), path,
+                hint=_("integers are 64-bit, other numbers finite and below 10^18; .inf and .nan are not numbers")))
             return None
         return value
 
@@ -263,7 +268,7 @@ class _Builder:
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode) or key_node.tag not in _SAFE_TAGS:
                 self.diagnostics.append(
-                    Diagnostic("MR010", "mapping keys must be plain scalars", file=self.source.file,
+                    Diagnostic("MR010", _("mapping keys must be plain scalars"), file=self.source.file,
                                line=key_node.start_mark.line + 1, column=key_node.start_mark.column + 1)
                 )
                 continue
@@ -277,8 +282,8 @@ class _Builder:
                 self.source.key_spans[child] = _span(key_node)
                 self.diagnostics.append(
                     self.source.diagnostic(
-                        "MR003", f"key '{key}' appears twice", child, key=True,
-                        hint="keep one of them; YAML would silently drop the first",
+                        "MR003", _("key '{key}' appears twice", key=key), child, key=True,
+                        hint=_("keep one of them; YAML would silently drop the first"),
                     )
                 )
                 continue
@@ -295,7 +300,9 @@ def _in_range(value: int | float) -> bool:
 
 
 def _short(text: str) -> str:
-    return text if len(text) <= 40 else f"{text[:16]}...{text[-16:]} ({len(text)} characters)"
+    if len(text) <= 40:
+        return text
+    return _("{start}...{end} ({count} characters)", start=text[:16], end=text[-16:], count=len(text))
 
 
 def _span(node: Node) -> Span:
@@ -339,12 +346,14 @@ def _yaml_error(source: Source, error: yaml.MarkedYAMLError) -> Diagnostic:
         return Diagnostic("MR001", mistake.message, file=source.file, line=mistake.line + 1, column=mistake.column + 1,
                           hint=mistake.hint, source_line=lines[mistake.line] if mistake.line < len(lines) else None)
     mark = error.problem_mark or error.context_mark
-    message = f"{error.problem or 'malformed YAML'}" + (f" {error.context}" if error.context else "")
+    problem = error.problem or _("malformed YAML")  # the YAML reader's own words otherwise
+    message = f"{problem} {error.context}" if error.context else problem
     return _at_mark(source, "MR001", message, mark, _yaml_hint(error))
 
 
 def _yaml_hint(error: yaml.MarkedYAMLError) -> str:
     context = error.context_mark
     if context is not None and error.problem_mark is not None and context.line != error.problem_mark.line:
-        return f"it started at line {context.line + 1}, column {context.column + 1}; check the brackets and quotes there"
-    return "check the indentation and the quoting around this place"
+        return _("it started at line {line}, column {column}; check the brackets and quotes there",
+                 line=context.line + 1, column=context.column + 1)
+    return _("check the indentation and the quoting around this place")

@@ -36,6 +36,7 @@ from typing import Any, Final
 from pydantic_core import PydanticCustomError
 
 from marketing_rules.expressions.numbers import LIMIT, to_number
+from marketing_rules.i18n import N_, _
 
 SPACE: Final = " "  # trimmed around the text of numbers and booleans
 INTEGER_TEXT: Final = r"[+-]?[0-9]+(\.0*)?"  # a whole number: 12, 12.0 (pandas writes those)
@@ -43,27 +44,55 @@ NUMBER_TEXT: Final = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)"
 TRUE_WORDS: Final = ("1", "on", "t", "true", "y", "yes")
 FALSE_WORDS: Final = ("0", "off", "f", "false", "n", "no")
 
-REQUIRED: Final = "is required"
-EMPTY: Final = "must not be empty"
-NOT_TEXT: Final = "is not text"
-NOT_INTEGER: Final = "is not an integer"
-NOT_NUMBER: Final = "is not a number"
-NOT_FINITE: Final = "is not a finite number"
-INTEGER_RANGE: Final = "is beyond +-10^18"
-NUMBER_RANGE: Final = "is not below 10^18 in magnitude"
-NOT_BOOLEAN: Final = "is not true or false"
+#: The reasons, as written: a rejected cell's reason is data (the row's ``error``, alike on every backend,
+#: in English in every language); :func:`in_language` shows one to a reader in the language in force.
+REQUIRED: Final = N_("is required")
+EMPTY: Final = N_("must not be empty")
+NOT_TEXT: Final = N_("is not text")
+NOT_INTEGER: Final = N_("is not an integer")
+NOT_NUMBER: Final = N_("is not a number")
+NOT_FINITE: Final = N_("is not a finite number")
+INTEGER_RANGE: Final = N_("is beyond +-10^18")
+NUMBER_RANGE: Final = N_("is not below 10^18 in magnitude")
+NOT_BOOLEAN: Final = N_("is not true or false")
+NOT_LIST: Final = N_("is not a list")
+AT_LEAST: Final = N_("must be greater than or equal to {bound}")
+AT_MOST: Final = N_("must be less than or equal to {bound}")
+ONE_OF: Final = N_("must be one of {values}")
 
 
 def at_least(bound: float) -> str:
-    return f"must be greater than or equal to {bound_text(bound)}"
+    return AT_LEAST.format(bound=bound_text(bound))
 
 
 def at_most(bound: float) -> str:
-    return f"must be less than or equal to {bound_text(bound)}"
+    return AT_MOST.format(bound=bound_text(bound))
 
 
 def one_of(values: tuple[str, ...]) -> str:
-    return f"must be one of {', '.join(values)}"
+    return ONE_OF.format(values=", ".join(values))
+
+
+_REASONS = frozenset((REQUIRED, EMPTY, NOT_TEXT, NOT_INTEGER, NOT_NUMBER, NOT_FINITE, INTEGER_RANGE, NUMBER_RANGE,
+                      NOT_BOOLEAN, NOT_LIST))
+_FILLED = tuple((template, re.compile(re.escape(template).replace(re.escape("{" + name + "}"), f"(?P<{name}>.+)")))
+                for template, name in ((AT_LEAST, "bound"), (AT_MOST, "bound"), (ONE_OF, "values")))
+
+
+def in_language(reason: str) -> str:
+    """A cell's reason (as the readers above and the SQL validation write it) in the language in force,
+    for a reader; a reason that is none of them is returned as it is.
+
+    >>> in_language("must be one of none, gold")  # in English, as it is
+    'must be one of none, gold'
+    """
+    if reason in _REASONS:
+        return _(reason)
+    for template, pattern in _FILLED:
+        found = pattern.fullmatch(reason)
+        if found:
+            return _(template, **found.groupdict())
+    return reason
 
 
 def bound_text(bound: float) -> str:

@@ -213,7 +213,7 @@ def _fact_error(error: Mapping[str, Any]) -> dict[str, Any]:
     if error.get("type") == "missing":
         message, value = rules.REQUIRED, None  # pydantic passes the whole customer as the input
     elif error.get("type") == "list_type":
-        message = "is not a list"
+        message = rules.NOT_LIST
     return {"field": field, "value": value, "message": message}
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from marketing_rules.engine.ruleset import Ruleset, load_ruleset
 from marketing_rules.errors import Diagnostic, RulesetError, did_you_mean
+from marketing_rules.i18n import _
 from marketing_rules.versioning.lock import CANONICAL_VERSION, LOCK_NAME, Lock
 
 
@@ -60,9 +61,9 @@ class Registry:
             return misplaced
         versions = self._versions.setdefault(ruleset.id, {})
         if ruleset.version in versions:
-            return [Diagnostic("MR403", f"{ruleset.id} {ruleset.version} is defined twice, also in "
-                               f"{versions[ruleset.version].path}", file=where,
-                               hint="give the new one a new version number")]
+            return [Diagnostic("MR403", _("{ruleset} {version} is defined twice, also in {file}", ruleset=ruleset.id,
+                                          version=ruleset.version, file=versions[ruleset.version].path), file=where,
+                               hint=_("give the new one a new version number"))]
         versions[ruleset.version] = ruleset
         return []
 
@@ -91,19 +92,24 @@ class Registry:
         if version is not None:
             if version not in versions:
                 known = ", ".join(r.version for r in self.versions(ruleset))
-                raise RegistryError(f"{ruleset} has no version {version}; it has {known}")
+                raise RegistryError(_("{ruleset} has no version {version}; it has {versions}", ruleset=ruleset,
+                                      version=version, versions=known))
             return versions[version]
         day = at or dt.date.today()
         in_force = [r for r in self.versions(ruleset) if r.in_force(day)]
         if not in_force:
             windows = "; ".join(f"{r.version} {_window(r)}" for r in self.versions(ruleset))
-            raise RegistryError(f"no version of {ruleset} is in force on {day.isoformat()} ({windows})")
+            raise RegistryError(_("no version of {ruleset} is in force on {day} ({windows})", ruleset=ruleset,
+                                  day=day.isoformat(), windows=windows))
         return in_force[-1]
 
     def _known(self, ruleset: str) -> dict[str, Ruleset]:
         if ruleset not in self._versions:
             hint = did_you_mean(ruleset, self._versions)
-            raise RegistryError(f"no ruleset '{ruleset}' in {self.root}" + (f"; {hint}" if hint else ""))
+            if hint:
+                raise RegistryError(_("no ruleset '{ruleset}' in {folder}; {hint}", ruleset=ruleset, folder=self.root,
+                                      hint=hint))
+            raise RegistryError(_("no ruleset '{ruleset}' in {folder}", ruleset=ruleset, folder=self.root))
         return self._versions[ruleset]
 
 
@@ -114,8 +120,9 @@ def placement(ruleset: Ruleset, path: Path) -> list[Diagnostic]:
     if problem:
         return [problem]
     if path.parent.name != ruleset.id:
-        return [Diagnostic("MR402", f"ruleset '{ruleset.id}' is in folder '{path.parent.name}'", file=where,
-                           hint=f"move it to {ruleset.id}/ or change its ruleset: header")]
+        return [Diagnostic("MR402", _("ruleset '{ruleset}' is in folder '{folder}'", ruleset=ruleset.id,
+                                      folder=path.parent.name), file=where,
+                           hint=_("move it to {ruleset}/ or change its ruleset: header", ruleset=ruleset.id))]
     return []
 
 
@@ -123,16 +130,19 @@ def misnamed(ruleset: Ruleset, path: Path) -> Diagnostic | None:
     """MR401 when the file name is not the canonical spelling of the header's version."""
     where = str(path)
     if not CANONICAL_VERSION.match(ruleset.version):
-        return Diagnostic("MR401", f"version {ruleset.version} is not written canonically", file=where,
-                          hint="write versions in ASCII digits without leading zeros, e.g. 1.0.0")
+        return Diagnostic("MR401", _("version {version} is not written canonically", version=ruleset.version),
+                          file=where, hint=_("write versions in ASCII digits without leading zeros, e.g. 1.0.0"))
     if path.stem != ruleset.version:
-        return Diagnostic("MR401", f"file {path.name} holds version {ruleset.version}", file=where,
-                          hint=f"name the file {ruleset.version}.yaml: one file per version")
+        return Diagnostic("MR401", _("file {file} holds version {version}", file=path.name, version=ruleset.version),
+                          file=where, hint=_("name the file {version}.yaml: one file per version",
+                                             version=ruleset.version))
     return None
 
 
 def _window(ruleset: Ruleset) -> str:
     if ruleset.effective is None:
-        return "always"
-    until = ruleset.effective.until.isoformat() if ruleset.effective.until else "open"
-    return f"from {ruleset.effective.from_.isoformat()} until {until}"
+        return _("always")
+    start = ruleset.effective.from_.isoformat()
+    if ruleset.effective.until:
+        return _("from {start} until {end}", start=start, end=ruleset.effective.until.isoformat())
+    return _("from {start} until open", start=start)
