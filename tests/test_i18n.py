@@ -111,3 +111,22 @@ def test_an_answer_keeps_the_language_it_was_asked_in() -> None:
     with messages_in("zh"):
         shown_in_chinese = rs.check().render()
     assert report.render() == shown_in_chinese != rs.check().render()
+
+
+def test_every_message_is_written_out_where_it_is_marked() -> None:
+    """A message is a string literal (Babel cannot extract an f-string or a variable); its fields are
+    filled by keyword."""
+    import ast
+    from pathlib import Path
+
+    package = Path(mr.__file__).parent
+    wrong = []
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_", "N_", "n_"):
+                literal = node.args[:2 if node.func.id == "n_" else 1]
+                if not literal or not all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in literal):
+                    if not (node.func.id == "_" and node.args and isinstance(node.args[0], (ast.Name, ast.Subscript,
+                                                                                             ast.Call, ast.Attribute))):
+                        wrong.append(f"{path.relative_to(package)}:{node.lineno}")
+    assert wrong == []

@@ -12,6 +12,8 @@ FILE and the catalogue), and ``--merge FILE...`` takes translations from such fi
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import re
 import sys
 from collections.abc import Iterable, Sequence
@@ -38,17 +40,22 @@ def extracted(parts: Sequence[str] = ()) -> Catalog:
     """Every message the code marks (in the given files and folders of the package, or all), with its
     files."""
     catalogue = new_catalogue()
-    for part in parts or [""]:
-        where = PACKAGE / part
-        if where.is_file():
-            found = ((where.name, *found) for found in extract_from_file("python", where, keywords=KEYWORDS))
-            base = where.parent
-        else:
-            found = extract_from_dir(str(where), method_map=[("**.py", "python")], keywords=KEYWORDS)
-            base = where
-        for path, line, message, _comments, _context in found:
-            catalogue.add(message, locations=[(str(Path("marketing_rules") / (base / path).relative_to(PACKAGE)), line)])
+    with contextlib.redirect_stderr(io.StringIO()):  # Babel's notes on f-strings given as field values
+        for part in parts or [""]:
+            _extract_part(catalogue, part)
     return catalogue
+
+
+def _extract_part(catalogue: Catalog, part: str) -> None:
+    where = PACKAGE / part
+    if where.is_file():
+        found = ((where.name, *found) for found in extract_from_file("python", where, keywords=KEYWORDS))
+        base = where.parent
+    else:
+        found = extract_from_dir(str(where), method_map=[("**.py", "python")], keywords=KEYWORDS)
+        base = where
+    for path, line, message, _comments, _context in found:
+        catalogue.add(message, locations=[(str(Path("marketing_rules") / (base / path).relative_to(PACKAGE)), line)])
 
 
 def po_path(lang: str) -> Path:
