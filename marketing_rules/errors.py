@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from difflib import get_close_matches
 
-from marketing_rules.i18n import N_, _, n_
+from marketing_rules.i18n import N_, _, language, messages_in, n_
 
 #: Stable diagnostic codes and their one-line meaning (docs/errors.md explains each), in English;
 #: ``_(CODES[code])`` in the language in force.
@@ -85,6 +85,7 @@ class Diagnostic:
     hint: str | None = None
     length: int = 1  # how many characters the caret underlines
     source_line: str | None = None
+    lang: str = field(default_factory=language, repr=False, compare=False)  # the language of its words
 
     def location(self) -> str:
         parts = [self.file or "<string>"]
@@ -96,10 +97,14 @@ class Diagnostic:
 
     def render(self) -> str:
         """The diagnostic as a compiler would print it, with a caret under the offending text."""
+        with messages_in(self.lang):
+            return self._text()
+
+    def _text(self) -> str:
         where = _("rule '{rule}': ", rule=self.rule) if self.rule else ""
         text = f"{self.location()}: {self.code} {where}{self.message}"
         if self.hint:
-            text += f"; {self.hint}"
+            text += _("; ") + self.hint
         if self.source_line is not None and self.column is not None:
             indent = " " * (self.column - 1)
             text += f"\n    {self.source_line}\n    {indent}{'^' * max(1, self.length)}"
@@ -122,10 +127,12 @@ class RulesetError(Exception):
 
     def __init__(self, diagnostics: Sequence[Diagnostic]):
         self.diagnostics = tuple(diagnostics)
+        self.lang = language()
         super().__init__(self.render())
 
     def render(self) -> str:
-        head = n_("{count} error in ruleset", "{count} errors in ruleset", len(self.diagnostics))
+        with messages_in(self.lang):
+            head = n_("{count} error in ruleset", "{count} errors in ruleset", len(self.diagnostics))
         return head + "\n" + "\n".join(d.render() for d in self.diagnostics)
 
     @property

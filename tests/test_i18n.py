@@ -5,6 +5,7 @@ translation for every message the code marks, with the same fields, and the lang
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import pytest
 
@@ -130,3 +131,16 @@ def test_every_message_is_written_out_where_it_is_marked() -> None:
                                                                                              ast.Call, ast.Attribute))):
                         wrong.append(f"{path.relative_to(package)}:{node.lineno}")
     assert wrong == []
+
+
+def test_a_misspelt_choice_gets_its_hint_in_either_language(tmp_path: Any) -> None:
+    text = "ruleset: t\nversion: 1.0.0\ntables:\n  - id: x\n    hit: frist\n    inputs: [arpu]\n" \
+           "    outputs: [band]\n    rows:\n      - [\"< 1\", a]\n"
+    told = {}
+    for lang in ("en", "zh"):
+        with pytest.raises(mr.RulesetError) as error:
+            mr.load_ruleset("rules.yaml", text=text, lang=lang)
+        told[lang] = next(d.render().splitlines()[0] for d in error.value.diagnostics if "frist" in d.message)
+    assert told["en"].endswith("'frist' is not allowed: Input should be 'first', 'unique', 'priority' or 'collect'; "
+                               "did you mean 'first'?")
+    assert told["zh"].endswith("不允许 'frist'：应为 'first', 'unique', 'priority' 或 'collect'；是不是要写 'first'？")

@@ -210,9 +210,9 @@ def test_the_whole_error_renders_in_chinese() -> None:
     with pytest.raises(mr.RulesetError) as caught:
         mr.load_ruleset("demo.yaml", text=HEAD + CYCLE, lang="zh")
     lines = str(caught.value).splitlines()
-    assert lines[1] == ("demo.yaml:7:9: MR201 规则 'r'：事实之间循环依赖：a -> b -> a（经由 'r', 'r'）; "
+    assert lines[1] == ("demo.yaml:7:9: MR201 规则 'r'：事实之间循环依赖：a -> b -> a（经由 'r', 'r'）；"
                         "事实不能直接或经由其他事实依赖自身；请把它拆成两个事实")
-    assert lines[4] == "demo.yaml:10:9: MR206 规则 'r'：id 'r' 用了两次; 第一次使用在第 7 行"
+    assert lines[4] == "demo.yaml:10:9: MR206 规则 'r'：id 'r' 用了两次；第一次使用在第 7 行"
     with pytest.raises(mr.RulesetError) as caught:
         mr.load_ruleset("demo.yaml", text=HEAD + CYCLE)
     assert str(caught.value).splitlines()[4] == "demo.yaml:10:9: MR206 rule 'r': id 'r' is used twice; it was first used at line 7"

@@ -156,7 +156,7 @@ def _shape_diagnostic(error: Any, data: Any, source: Source) -> Diagnostic:
         expected = ctx.get("expected")
         shown = _("Input should be {expected}", expected=expected) if message == f"Input should be {expected}" else message
         return source.diagnostic("MR011", _("{value} is not allowed: {reason}", value=repr(value), reason=shown), path,
-                                 rule=rule, hint=did_you_mean(str(value), _literal_choices(message)))
+                                 rule=rule, hint=did_you_mean(str(value), _literal_choices(str(expected or message))))
     return source.diagnostic("MR011", _(message) if message in _PYDANTIC else message, path, rule=rule)
 
 
@@ -203,6 +203,7 @@ def _field_names(model: type[BaseModel]) -> list[str]:
 
 
 def _literal_choices(message: str) -> list[str]:
+    """The choices of pydantic's ``expected`` ("'first', 'unique' or 'collect'"), or of its message."""
     return [part.strip(" '\"") for part in message.replace(" or ", ",").split("Input should be")[-1].split(",")]
 
 
