@@ -238,3 +238,38 @@ def test_a_campaign_budget_keeps_exactly_the_ranking_s_head(tmp_path):
                  store=tmp_path / "budget.duckdb", name="t")
     assert {(r[0], r[2]) for r in records(tmp_path / "budget.duckdb")} == expected
     assert (order[cut][0], True) not in expected
+
+
+NULL_COST = """\
+ruleset: null-cost
+version: 1.0.0
+effective: {{from: 2026-06-01}}
+campaign:
+  {budget}
+  score: arpu_3m
+rules:
+  - id: tenure-credit
+    when: arpu_3m >= 20
+    then:
+      offer:
+        {offer_budget}
+        rewards: [{{bill_credit: "tenure_months * 1"}}]
+"""
+
+
+@pytest.mark.parametrize("budget, offer_budget", [("", ""), ("budget: {cost: 1000000000}", ""),
+                                                  ("", "budget: {cost: 1000000000}")])
+def test_a_reward_cost_that_cannot_be_computed_is_unknown_and_never_fits_a_cost_budget(tmp_path, budget,
+                                                                                        offer_budget):
+    path = tmp_path / "null-cost" / "1.0.0.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text(NULL_COST.format(budget=budget, offer_budget=offer_budget), encoding="utf-8")
+    base = tmp_path / "base.parquet"
+    pq.write_table(pa.table({"id": ["known", "unknown", "poor"], "arpu_3m": [80.0, 90.0, 5.0],
+                             "tenure_months": pa.array([30, None, 40], pa.int64())}), base)
+    run_campaign(path, base, at=AT, store=tmp_path / "s.duckdb", name="t")
+    costs = {r[0]: r[3] for r in records(tmp_path / "s.duckdb")}
+    if budget or offer_budget:  # the budget cannot be kept with a cost unknown: that customer is not chosen
+        assert costs == {"known": 30}
+    else:  # recorded with the cost unknown, not as a reward that costs nothing
+        assert costs == {"known": 30, "unknown": None}

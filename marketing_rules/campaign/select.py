@@ -95,7 +95,7 @@ WITH facts AS (
   FROM assigned
 ), offer_fit AS (
   SELECT id, offer, held_out, score, cost, segment, bucket FROM {"by_offer" if per_offer else "assigned"}
-  {"WHERE (takers IS NULL OR n_if_contacted <= takers) AND (cost_budget IS NULL OR cost_if_contacted <= cost_budget)"
+  {"WHERE (takers IS NULL OR n_if_contacted <= takers) AND (cost_budget IS NULL OR " + _within("cost_budget") + ")"
    if per_offer else ""}
 ), by_campaign AS (
   SELECT *,
@@ -110,7 +110,7 @@ WITH facts AS (
         query += "SELECT id, offer, held_out, score, cost, segment FROM offer_fit"
     else:
         query += (f"SELECT id, offer, held_out, score, cost, segment FROM by_campaign "
-                  f"WHERE {_limit('n_if_contacted', takers)} AND {_limit('cost_if_contacted', cost)}")
+                  f"WHERE {_limit('n_if_contacted', takers)} AND {'TRUE' if cost is None else _within(repr(cost))}")
     return query if dialect == "duckdb" else sqlglot.transpile(query, read="duckdb", write=dialect)[0]
 
 
@@ -130,10 +130,16 @@ def _columns(prefix: str, cost_columns: dict[str, list[str]]) -> str:
 
 
 def _computed_cost(cost_columns: dict[str, list[str]]) -> str:
-    """The reward cost computed per customer (amounts that are expressions) of the chosen offer."""
-    parts = [f"WHEN {_text(offer)} THEN {' + '.join(f'COALESCE(f.{c}, 0)' for c in columns)}"
+    """The reward cost computed per customer (amounts that are expressions) of the chosen offer; null
+    when an amount is null for the customer (the cost is unknown, never taken as 0)."""
+    parts = [f"WHEN {_text(offer)} THEN {' + '.join(f'f.{c}' for c in columns)}"
              for offer, columns in cost_columns.items() if columns]
     return f"CASE f.offer {' '.join(parts)} ELSE 0 END" if parts else "0"
+
+
+def _within(budget: str) -> str:
+    """A customer fits a cost budget with a known cost only: an unknown one could break it."""
+    return f"cost IS NOT NULL AND cost_if_contacted <= {budget}"
 
 
 def _limit(column: str, limit: float | None) -> str:
