@@ -65,6 +65,34 @@ def test_good_then_broken_then_fixed(tmp_path: Path) -> None:
         assert served_version(server) == "1.4.0"
 
 
+def test_a_broken_ruleset_holds_back_only_itself(tmp_path: Path) -> None:
+    root = copy_rulesets(tmp_path / "rulesets")
+    with serving(root, "--no-log") as server:
+        assert served_version(server) == "1.1.0"
+        broken = new_version(root, "1.3.0", "2027-01-10", broken=True)
+        lifecycle = (root / "lifecycle" / "1.2.0.yaml").read_text(encoding="utf-8")
+        (root / "lifecycle" / "1.3.0.yaml").write_text(
+            lifecycle.replace("version: 1.2.0", "version: 1.3.0").replace("effective: {from: 2027-03-01}",
+                                                                          "effective: {from: 2027-01-10}"),
+            encoding="utf-8")
+
+        def lifecycle_moved_on() -> None:
+            body = server.get("/health").json()
+            assert body["in_force"]["lifecycle"] == "1.3.0", body
+            assert body["last_reload_error"]["held_back"] == ["gotone-vip"]
+            assert {d["file"] for d in body["last_reload_error"]["diagnostics"]} == {str(broken)}
+        eventually(lifecycle_moved_on)
+        assert "1.3.0" not in server.get("/health").json()["versions"]["gotone-vip"]
+        assert served_version(server) == "1.1.0"  # gotone-vip's last good versions answer
+
+        new_version(root, "1.3.0", "2027-01-10")
+
+        def fixed() -> None:
+            body = server.get("/health").json()
+            assert body["last_reload_error"] is None and body["in_force"]["gotone-vip"] == "1.3.0", body
+        eventually(fixed)
+
+
 def test_a_changed_released_version_is_refused(tmp_path: Path) -> None:
     root = copy_rulesets(tmp_path / "rulesets")
     with serving(root, "--no-log") as server:

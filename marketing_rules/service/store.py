@@ -1,9 +1,11 @@
 """The rulesets a server answers with: a folder loaded through the Registry, swapped whole on change.
 
-A changed folder is loaded and fully validated (every diagnostic, the lock) in the background; only a
-registry that loads without a single diagnostic replaces the one in service, in one assignment, so
-a request sees either the old folder or the new one, never a mix and never a broken version. A load
-that fails leaves the last good registry in service and is kept as ``last_error`` for ``/health``.
+A changed folder is loaded and fully validated (every diagnostic, the lock) in the background and
+replaces the rulesets in service in one assignment, so a request sees either the old folder or the
+new one, never a mix and never a broken version. A ruleset with a diagnostic keeps its last good
+versions (it is held back) while the others take their changes; a problem that is no one ruleset's
+(the lock, a shared definitions file) holds back the whole folder, as does any problem at the first
+load. The failure is kept as ``last_error`` for ``/health``.
 """
 
 from __future__ import annotations
@@ -42,9 +44,11 @@ class LoadError:
     at: dt.datetime
     diagnostics: tuple[Diagnostic, ...]
     message: str | None = None  # a failure that is no rule file's diagnostic (a file vanished mid-load)
+    held_back: tuple[str, ...] = ()  # the rulesets kept at their last good versions (empty: the whole folder)
 
     def as_dict(self) -> dict[str, Any]:
         return {"at": self.at.isoformat(timespec="seconds"), "message": self.message,
+                "held_back": list(self.held_back),
                 "diagnostics": [{**d.as_dict(), "text": d.render()} for d in self.diagnostics]}
 
 
@@ -62,20 +66,48 @@ class Store:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def reload(self) -> bool:
-        """Load the folder again; swap it in when it loads cleanly. Whether it did."""
+        """Load the folder again and swap in what loads cleanly (see the module's text). Whether
+        anything was swapped in; ``last_error`` says what was held back and why."""
+        failure: LoadError | None = None
         try:
             registry = Registry(self.root)
         except RulesetError as error:
-            self.last_error = LoadError(_now(), error.diagnostics)
-            return False
+            broken = self._rulesets_of(error.diagnostics) if self.index else None
+            partial = self._without(broken) if broken else None
+            if partial is None or not broken:
+                self.last_error = LoadError(_now(), error.diagnostics)
+                return False
+            registry, failure = partial, LoadError(_now(), error.diagnostics, held_back=tuple(sorted(broken)))
         except Exception as error:  # noqa: BLE001 - a file removed mid-load, say: keep serving, and say so
             self.last_error = LoadError(_now(), (), f"{type(error).__name__}: {error}")
             return False
         index = {rid: {r.version: r for r in registry.versions(rid)} for rid in registry.ids()}
+        index.update({rid: self.index[rid] for rid in (failure.held_back if failure else ()) if rid in self.index})
         with self._lock:  # readers take index first and registry only for listings: one swap each
-            self.index, self.registry, self.loaded_at, self.last_error = index, registry, _now(), None
+            self.index, self.registry, self.loaded_at, self.last_error = dict(sorted(index.items())), registry, \
+                _now(), failure
             self.reloads += 1
         return True
+
+    def _rulesets_of(self, diagnostics: tuple[Diagnostic, ...]) -> set[str] | None:
+        """The ruleset folders the diagnostics are in, or None when one is in no ruleset's folder."""
+        root, found = self.root.resolve(), set()
+        for diagnostic in diagnostics:
+            try:
+                parts = Path(diagnostic.file or "").resolve().relative_to(root).parts
+            except ValueError:
+                return None
+            if len(parts) < 2 or not (root / parts[0]).is_dir():
+                return None
+            found.add(parts[0])
+        return found
+
+    def _without(self, broken: set[str]) -> Registry | None:
+        """The folder loaded without the broken rulesets, or None if it still does not load."""
+        try:
+            return Registry(self.root, skip=broken)
+        except Exception:  # noqa: BLE001 - a problem beyond those rulesets: hold back the whole folder
+            return None
 
     def current(self) -> Registry:
         registry = self.registry

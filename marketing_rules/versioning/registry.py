@@ -8,7 +8,7 @@ version, checks that file names agree with the headers, and, when the folder has
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 from marketing_rules.engine.ruleset import Ruleset, load_ruleset
@@ -37,12 +37,15 @@ class Registry:
     >>> reg.get("stock-ops", at=dt.date(2026, 12, 15)).version       # doctest: +SKIP
     """
 
-    def __init__(self, root: str | Path):
+    def __init__(self, root: str | Path, *, skip: Collection[str] = ()):
+        """Load every rule file under ``root`` but those of the ruleset folders named in ``skip``."""
         self.root = Path(root)
         self.lock = Lock.read(self.root / LOCK_NAME)
         self._versions: dict[str, dict[str, Ruleset]] = {}
         problems: list[Diagnostic] = []
         for path in rule_files(self.root):
+            if path.relative_to(self.root).parts[0] in skip:
+                continue
             try:
                 ruleset = load_ruleset(path)
             except RulesetError as error:
