@@ -212,11 +212,11 @@ _VERSION_LINE = re.compile(r"^(version:[ \t]*)([^\s#]+)(.*)$", re.MULTILINE)
 
 
 def write_or_undo(store: Store, path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` and reload the folder; when the folder no longer loads (two versions
+    """Write ``text`` to ``path`` and reload the folder; when its ruleset no longer loads (two versions
     in force at once, say), put the file back as it was and refuse with the folder's diagnostics."""
     before = path.read_text(encoding="utf-8") if path.exists() else None
     path.write_text(text, encoding="utf-8")
-    if store.reload():
+    if store.reload() and not (store.last_error and path.parent.name in store.last_error.held_back):
         return
     if before is None:
         path.unlink()
