@@ -51,6 +51,24 @@ def test_every_decision_is_logged_with_what_was_decided(tmp_path: Path) -> None:
     assert list(logged_customers(log, ruleset="gotone-vip"))[-50:] == json.loads(json.dumps(batch))
 
 
+def test_the_log_is_read_through_the_server_while_it_runs(tmp_path: Path) -> None:
+    log = tmp_path / "decisions.duckdb"
+    batch = list(synthetic(30, 5))
+    with serving(RULESETS, "--log", str(log), "--no-watch") as server:
+        answered = server.post("/v1/rulesets/gotone-vip/decisions", {"customers": batch}).json()["decisions"]
+        server.post("/v1/rulesets/lifecycle/decisions", {"customer": batch[0]})
+
+        def readable() -> None:
+            body = server.get("/v1/log?ruleset=gotone-vip&limit=1000").json()
+            assert [d["decision_id"] for d in body["decisions"]] == [d["decision_id"] for d in reversed(answered)]
+        eventually(readable)
+        newest = server.get(f"/v1/log?customer={batch[0]['id']}&limit=1").json()["decisions"]
+        assert [d["ruleset"] for d in newest] == ["lifecycle"]
+        assert server.get("/v1/log?limit=0").status_code == 422
+    with serving(RULESETS, "--no-log", "--no-watch") as server:
+        assert server.get("/v1/log").status_code == 503
+
+
 def test_after_kill_9_every_acknowledged_decision_is_in_the_log(tmp_path: Path) -> None:
     log = tmp_path / "decisions.duckdb"
     acknowledged: list[str] = []

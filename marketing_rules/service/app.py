@@ -21,7 +21,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
@@ -147,6 +147,16 @@ def _routes(app: FastAPI, store: Store, log: DecisionLog | None) -> None:
     def rulesets() -> Response:
         """Every ruleset and version: effective window, fingerprint, released, and which is in force."""
         return answer({"today": store.today(), "rulesets": listing(store)})
+
+    @app.get("/v1/log", tags=["service"], responses={503: {"model": Problem}})
+    def decision_log(ruleset: str | None = None, since: dt.date | None = None, customer: str | None = None,
+                     limit: int = Query(20, ge=1, le=1000)) -> Response:
+        """The latest logged decisions that match, newest first (what ``marketing-rules log`` prints)."""
+        from marketing_rules.service.log import LogUnavailable
+
+        if log is None:
+            raise LogUnavailable(_("this server keeps no decision log (--no-log)"))
+        return answer({"decisions": log.latest(ruleset=ruleset, since=since, customer=customer, limit=limit)})
 
     @app.post("/v1/rulesets/{ruleset}/decisions", tags=["decisions"],
               responses={200: {"model": DecisionAnswer | BatchAnswer}, 404: {"model": Problem},

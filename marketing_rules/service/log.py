@@ -94,6 +94,12 @@ class DecisionLog:
         self._loader.start()
         self._thread.start()
 
+    def latest(self, **match: Any) -> list[dict[str, Any]]:
+        """What :func:`rows` reads from a stopped server's log, read while this server writes it (the
+        decisions of about the last second are still in the journal)."""
+        with self._con.cursor() as cursor:
+            return latest(cursor, **match)
+
     def _meta_salt(self) -> bytes:
         row = self._con.execute("SELECT value FROM log_meta WHERE key = 'salt'").fetchone()
         if row is None:
@@ -290,12 +296,18 @@ def logged_customers(path: str | Path, *, ruleset: str | None = None, since: dt.
 def rows(path: str | Path, *, ruleset: str | None = None, since: dt.date | None = None, customer: str | None = None,
          limit: int = 20) -> list[dict[str, Any]]:
     """The latest logged decisions that match, newest first."""
-    where, params = _where(ruleset, since, customer)
     with connect(path) as con:
-        cursor = con.execute(f"SELECT time, decision_id, ruleset, version, customer, offers, latency_us FROM {TABLE}"
-                             f"{where} ORDER BY rowid DESC LIMIT {int(limit)}", params)
-        names = [c[0] for c in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
+        return latest(con, ruleset=ruleset, since=since, customer=customer, limit=limit)
+
+
+def latest(con: duckdb.DuckDBPyConnection, *, ruleset: str | None = None, since: dt.date | None = None,
+           customer: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+    """The latest decisions in the log ``con`` opens that match, newest first."""
+    where, params = _where(ruleset, since, customer)
+    cursor = con.execute(f"SELECT time, decision_id, ruleset, version, customer, offers, latency_us FROM {TABLE}"
+                         f"{where} ORDER BY rowid DESC LIMIT {int(limit)}", params)
+    names = [c[0] for c in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
 def count(path: str | Path) -> int:
