@@ -246,7 +246,9 @@ def explain(ruleset: str, customer: str, rule_id: str, as_json: bool) -> None:
         click.echo(error.args[0], err=True)
         raise SystemExit(BAD_INPUT) from None
     except FactsError as error:
-        click.echo(_("the customer is not valid: {error}", error=error), err=True)
+        from marketing_rules.model.input_rules import told
+
+        click.echo(_("the customer is not valid: {error}", error=told(error)), err=True)
         raise SystemExit(BAD_INPUT) from None
     remedy = None
     if explanation.kind == "offer" and not explanation.fired:

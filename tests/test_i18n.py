@@ -5,20 +5,23 @@ translation for every message the code marks, with the same fields, and the lang
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 import marketing_rules as mr
-from marketing_rules.i18n import _, language, messages_in, n_, normalise
+from marketing_rules.i18n import _, language, messages_in, n_, normalise, set_language
 from marketing_rules.i18n.catalogue import extracted, fields, po_path, problems, read
 
 MISSING_FILE = "no-such-rules.yaml"
 
 
 @pytest.fixture(autouse=True)
-def _english_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+def _english_by_default(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("MARKETING_RULES_LANG", raising=False)
+    yield
+    set_language(None)  # what a command's --lang chose does not outlive the test
 
 
 def test_every_marked_message_has_a_chinese_translation_with_the_same_fields() -> None:
@@ -144,3 +147,17 @@ def test_a_misspelt_choice_gets_its_hint_in_either_language(tmp_path: Any) -> No
     assert told["en"].endswith("'frist' is not allowed: Input should be 'first', 'unique', 'priority' or 'collect'; "
                                "did you mean 'first'?")
     assert told["zh"].endswith("不允许 'frist'：应为 'first', 'unique', 'priority' 或 'collect'；是不是要写 'first'？")
+
+
+def test_a_customer_that_is_not_valid_is_told_in_the_reader_s_language() -> None:
+    from click.testing import CliRunner
+
+    from marketing_rules.cli import main
+
+    customer = '{"id": "1", "arpu_3m": "abc", "card": "platinum"}'
+    args = ["explain", "rulesets/gotone-vip/1.0.0.yaml", customer, "prestore-golf"]
+    chinese, english = CliRunner().invoke(main, [*args, "--lang", "zh"]), CliRunner().invoke(main, args)
+    assert chinese.exit_code == english.exit_code == 2
+    assert chinese.output == "客户数据无效：arpu_3m：不是数字（实际为 abc）；card：必须是 none, silver, gold, diamond 之一（实际为 platinum）\n"
+    assert english.output == ("the customer is not valid: arpu_3m: is not a number (got abc); "
+                              "card: must be one of none, silver, gold, diamond (got platinum)\n")

@@ -377,3 +377,12 @@ def test_the_page_shows_a_chinese_diagnostic_when_switched_to_chinese(tab: Any, 
                            arg=chinese)
     shown = page.locator(f"{box} .diagnostic[data-code=MR101]").inner_text()
     assert f"第 {line} 行" in shown and chinese in shown and english not in shown
+
+
+def test_a_customer_that_is_not_valid_is_told_in_the_request_s_language(service: Server) -> None:
+    body = {"customer": {"id": "1", "arpu_3m": "abc", "card": "platinum"}}
+    chinese = service.post("/v1/rulesets/gotone-vip/decisions?lang=zh", body)
+    english = service.post("/v1/rulesets/gotone-vip/decisions", body)
+    assert chinese.status_code == english.status_code == 422
+    assert [d["msg"] for d in chinese.json()["detail"]] == ["不是数字", "必须是 none, silver, gold, diamond 之一"]
+    assert [d["msg"] for d in english.json()["detail"]] == ["is not a number", "must be one of none, silver, gold, diamond"]

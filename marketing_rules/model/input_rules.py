@@ -35,6 +35,7 @@ from typing import Any, Final
 
 from pydantic_core import PydanticCustomError
 
+from marketing_rules.errors import FactsError, shown
 from marketing_rules.expressions.numbers import LIMIT, to_number
 from marketing_rules.i18n import N_, _
 
@@ -77,6 +78,17 @@ _REASONS = frozenset((REQUIRED, EMPTY, NOT_TEXT, NOT_INTEGER, NOT_NUMBER, NOT_FI
                       NOT_BOOLEAN, NOT_LIST))
 _FILLED = tuple((template, re.compile(re.escape(template).replace(re.escape("{" + name + "}"), f"(?P<{name}>.+)")))
                 for template, name in ((AT_LEAST, "bound"), (AT_MOST, "bound"), (ONE_OF, "values")))
+
+
+def told(error: FactsError) -> str:
+    """A rejected customer's reasons for a reader, in the language in force (``str(error)`` is the
+    English the batch rows hold)."""
+    def one(fact: object, reason: object, value: object) -> str:
+        if value is None:
+            return _("{fact}: {reason}", fact=fact, reason=in_language(str(reason)))
+        return _("{fact}: {reason} (got {value})", fact=fact, reason=in_language(str(reason)), value=shown(value))
+
+    return _("; ").join(one(e["field"], e["message"], e["value"]) for e in error.errors)
 
 
 def in_language(reason: str) -> str:

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from marketing_rules.engine.decision import Decision
 from marketing_rules.engine.ruleset import Ruleset
 from marketing_rules.errors import EvaluationError, FactsError
+from marketing_rules.model.input_rules import in_language
 
 
 # -- JSON -----------------------------------------------------------------------------------------
@@ -47,7 +48,7 @@ def decide(rs: Ruleset, customer: dict[str, Any], where: tuple[Any, ...]) -> Dec
     try:
         return rs.evaluate(customer)
     except FactsError as error:
-        raise BadCustomer([{"loc": [*where, e["field"]], "msg": e["message"], "type": "fact",
+        raise BadCustomer([{"loc": [*where, e["field"]], "msg": in_language(str(e["message"])), "type": "fact",
                             "input": e["value"]} for e in error.errors]) from None
     except EvaluationError as error:
         raise BadCustomer([{"loc": list(where), "msg": str(error), "type": "evaluation",
