@@ -47,3 +47,13 @@ def spark() -> Any:
     session = local_session("2g")
     session.sparkContext.setLogLevel("ERROR")
     return session
+
+
+@pytest.fixture(autouse=True)
+def _messages_in_english_after_each_test() -> Any:
+    """A command run in a test with ``--lang zh`` sets the language of its thread; the next test
+    starts from the environment again."""
+    from marketing_rules.i18n import set_language
+
+    yield
+    set_language(None)
