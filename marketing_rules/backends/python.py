@@ -32,7 +32,7 @@ from marketing_rules.expressions.functions import FUNCTIONS
 from marketing_rules.expressions.numbers import CONTEXT, INT_MAX, INT_MIN, LIMIT, QUANTUM, SCALE, overflow_reason
 from marketing_rules.expressions.text import to_text
 from marketing_rules.expressions.types import BOOLEAN, INTEGER, NUMBER, Type
-from marketing_rules.model.schema import exact_value_test
+from marketing_rules.model.schema import FactSpec, exact_value_test
 
 # (facts with the derived ones, fired ids, offers, awards or None, the access key's value)
 RawResult = tuple[dict[str, Any], list[str], list[Any], list[tuple[str, Any]] | None, Any]
@@ -294,17 +294,7 @@ class PythonCompiler:
         program, var = self.program, self.var
         by = program.access.by if program.access else None
         quick = sorted(self.env["_QUICK"], key=lambda name: (name != "id", name))
-        others = [spec for spec in program.schema.facts if spec.name not in self.env["_QUICK"]]
-        # every fact of the schema there (the usual customer record): read without .get
-        every = [f"    _v = c[{spec.name!a}]" for spec in others]
-        lines = ["def _others_valid(c):", "    if not _KNOWN.issuperset(c):", "        return False",
-                 f"    if len(c) == {len(self.env['_KNOWN'])}:"]
-        for read in (every, [f"    _v = c.get({spec.name!a})" for spec in others]):
-            body = []
-            for spec, line in zip(others, read):
-                body += [line, f"    if _v is not None and ({exact_value_test(spec, '_v', self.env)}):", "        return False"]
-            lines += [*(_indent(body) if read is every else body), "        return True" if read is every else "    return True"]
-        lines += ["", "def make_evaluate(_rs, _Decision, _validate):", "    _new = object.__new__",
+        lines = [*self._others_valid(), "", "def make_evaluate(_rs, _Decision, _validate):", "    _new = object.__new__",
                   "    _Decision = _Decision.of_ruleset(_rs)"]
         fast: list[str] = []
         units = self._units(frozenset(quick[1:])) if program.units else []
@@ -327,6 +317,24 @@ class PythonCompiler:
                   "    evaluate.__doc__ = getattr(type(_rs), 'evaluate', evaluate).__doc__", "    return evaluate"]
         return "\n".join(lines) + "\n"
 
+    def _others(self) -> list[FactSpec]:
+        """The facts of the schema the rules do not read (outside ``_QUICK``), in schema order."""
+        return [spec for spec in self.program.schema.facts if spec.name not in self.env["_QUICK"]]
+
+    def _others_valid(self) -> list[str]:
+        """``_others_valid(c)``: whether ``c`` holds only facts, and each fact the rules do not read is
+        null or exactly valid. The one test of those facts: ``evaluate`` calls it before deciding
+        inline, ``decide(c, True)`` once it has dropped the keys that are not facts."""
+        def tests(every: bool) -> list[str]:
+            lines: list[str] = []
+            for spec in self._others():  # every fact of the schema there (the usual record): read without .get
+                lines += [f"_v = c[{spec.name!a}]" if every else f"_v = c.get({spec.name!a})",
+                          f"if _v is not None and ({exact_value_test(spec, '_v', self.env)}):", "    return False"]
+            return [*lines, "return True"]
+
+        return ["def _others_valid(c):", "    if not _KNOWN.issuperset(c):", "        return False",
+                f"    if len(c) == {len(self.env['_KNOWN'])}:", *_indent(_indent(tests(True))), *_indent(tests(False))]
+
     def _checks(self, inputs: list[str]) -> list[str]:
         """Validation in the pass that reads the inputs; ``_p`` is left true when none of them is null."""
         schema = self.program.schema
@@ -343,10 +351,8 @@ class PythonCompiler:
         lines += [f"if len(c) != {len(quick)} if _p else not _QUICK.issuperset(c):",
                   "    if not _KNOWN.issuperset(c):  # keys that are not facts: dropped, as pydantic drops them",
                   "        c = {k: v for k, v in c.items() if k in _KNOWN}"]
-        for spec in schema.facts:
-            if spec.name not in self.env["_QUICK"]:
-                lines += [f"    _v = c.get({spec.name!a})",
-                          f"    if _v is not None and ({exact_value_test(spec, '_v', self.env)}):", "        return None"]
+        if self._others():
+            lines += ["    if not _others_valid(c):", "        return None"]
         return lines
 
     def _units(self, present: frozenset[str], exact: bool = False) -> list[str]:
