@@ -33,7 +33,7 @@ from marketing_rules.expressions.functions import FUNCTIONS
 from marketing_rules.expressions.numbers import CONTEXT, INT_MAX, INT_MIN, LIMIT, QUANTUM, SCALE, overflow_reason
 from marketing_rules.expressions.text import to_text
 from marketing_rules.expressions.types import BOOLEAN, INTEGER, NUMBER, Type
-from marketing_rules.model.schema import FactSpec, exact_value_test
+from marketing_rules.model.schema import exact_value_test
 
 # (facts with the derived ones, fired ids, offers, awards or None, the access key's value)
 RawResult = tuple[dict[str, Any], list[str], list[Any], list[tuple[str, Any]] | None, Any]
@@ -327,23 +327,25 @@ class PythonCompiler(NodeCompiler[Code]):
                   "    evaluate.__doc__ = getattr(type(_rs), 'evaluate', evaluate).__doc__", "    return evaluate"]
         return "\n".join(lines) + "\n"
 
-    def _others(self) -> list[FactSpec]:
-        """The facts of the schema the rules do not read (outside ``_QUICK``), in schema order."""
-        return [spec for spec in self.program.schema.facts if spec.name not in self.env["_QUICK"]]
+    def _other_tests(self, fail: str, every: bool = False) -> list[str]:
+        """The one test of the facts of the schema the rules do not read (outside ``_QUICK``), which
+        ``decide(c, True)`` and ``_others_valid`` (``evaluate``'s) both hold: each read into ``_v``
+        (``every``: all facts are there, read without .get), and ``fail`` when neither null nor
+        exactly valid."""
+        lines: list[str] = []
+        for spec in self.program.schema.facts:
+            if spec.name not in self.env["_QUICK"]:
+                lines += [f"_v = c[{spec.name!a}]" if every else f"_v = c.get({spec.name!a})",
+                          f"if _v is not None and ({exact_value_test(spec, '_v', self.env)}):", f"    {fail}"]
+        return lines
 
     def _others_valid(self) -> list[str]:
         """``_others_valid(c)``: whether ``c`` holds only facts, and each fact the rules do not read is
-        null or exactly valid. The one test of those facts: ``evaluate`` calls it before deciding
-        inline, ``decide(c, True)`` once it has dropped the keys that are not facts."""
-        def tests(every: bool) -> list[str]:
-            lines: list[str] = []
-            for spec in self._others():  # every fact of the schema there (the usual record): read without .get
-                lines += [f"_v = c[{spec.name!a}]" if every else f"_v = c.get({spec.name!a})",
-                          f"if _v is not None and ({exact_value_test(spec, '_v', self.env)}):", "    return False"]
-            return [*lines, "return True"]
-
+        null or exactly valid (``evaluate`` decides inline only then)."""
         return ["def _others_valid(c):", "    if not _KNOWN.issuperset(c):", "        return False",
-                f"    if len(c) == {len(self.env['_KNOWN'])}:", *_indent(_indent(tests(True))), *_indent(tests(False))]
+                f"    if len(c) == {len(self.env['_KNOWN'])}:",
+                *_indent(_indent([*self._other_tests("return False", every=True), "return True"])),
+                *_indent([*self._other_tests("return False"), "return True"])]
 
     def _checks(self, inputs: list[str]) -> list[str]:
         """Validation in the pass that reads the inputs; ``_p`` is left true when none of them is null."""
@@ -361,9 +363,7 @@ class PythonCompiler(NodeCompiler[Code]):
         lines += [f"if len(c) != {len(quick)} if _p else not _QUICK.issuperset(c):",
                   "    if not _KNOWN.issuperset(c):  # keys that are not facts: dropped, as pydantic drops them",
                   "        c = {k: v for k, v in c.items() if k in _KNOWN}"]
-        if self._others():
-            lines += ["    if not _others_valid(c):", "        return None"]
-        return lines
+        return lines + _indent(self._other_tests("return None"))
 
     def _units(self, present: frozenset[str], exact: bool = False) -> list[str]:
         """The code of every unit in agenda order, with no null guard for the facts in ``present``
