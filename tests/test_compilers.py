@@ -15,6 +15,7 @@ import z3
 from sqlglot import exp
 
 from marketing_rules.analysis.symbolic import Z3_OPERATORS, Encoder, UnsupportedNode
+from marketing_rules.backends.python import PYTHON_OPERATORS, PythonCompiler, Truth
 from marketing_rules.backends.sql_dialects import (
     SQL_DIALECTS,
     Exact,
@@ -54,7 +55,7 @@ SAMPLES: dict[str, str] = {
     "coalesce": "coalesce(arpu, 0)",
 }
 #: Which operators each backend cannot express (the rest it must).
-NOT_EXPRESSIBLE = {"sql": set(), "z3": {"len"}, "explain": set()}
+NOT_EXPRESSIBLE = {"sql": set(), "z3": {"len"}, "explain": set(), "python": set()}
 
 
 def checked(text: str) -> ast.Expr:
@@ -78,8 +79,12 @@ def explainer() -> ConditionExplainer:
     return ConditionExplainer("", {"arpu": Decimal("4"), "sms": 3, "card": "gold", "package": "x", "uses_data": True})
 
 
-COMPILERS: dict[str, Any] = {"sql": sql_compiler, "z3": z3_compiler, "explain": explainer}
-TABLES = {"sql": SQL_OPERATORS, "z3": Z3_OPERATORS, "explain": EXPLAIN_OPERATORS}
+def python_compiler() -> PythonCompiler:
+    return PythonCompiler(PROGRAM)
+
+
+COMPILERS: dict[str, Any] = {"sql": sql_compiler, "z3": z3_compiler, "explain": explainer, "python": python_compiler}
+TABLES = {"sql": SQL_OPERATORS, "z3": Z3_OPERATORS, "explain": EXPLAIN_OPERATORS, "python": PYTHON_OPERATORS}
 
 
 # -- one operator table ------------------------------------------------------------------------------
@@ -160,7 +165,7 @@ NODE_SAMPLES: dict[type, ast.Expr] = {
     ast.Checked: ast.Checked((0, 8), checked("arpu * 2"), "number", "arpu * 2"),
 }
 #: The node classes a backend cannot compile (as a value), by backend.
-UNSUPPORTED_NODES = {"sql": {ast.Name}, "z3": {ast.Name, ast.ListExpr}, "explain": {ast.Name}}
+UNSUPPORTED_NODES = {"sql": {ast.Name}, "z3": {ast.Name, ast.ListExpr}, "explain": {ast.Name}, "python": {ast.Name}}
 
 
 def node_sample(kind: type) -> ast.Expr:
@@ -232,3 +237,22 @@ def test_the_architecture_doc_names_modules_and_tables_that_exist() -> None:
         assert table in {"OPERATORS", "SQL_OPERATORS", "Z3_OPERATORS", "EXPLAIN_OPERATORS"}, table
     for dialect in SQL_DIALECTS.values():
         assert f"`{dialect.__name__}`" in text
+
+
+# -- the Python backend: values and conditions, each a NodeCompiler ---------------------------------
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_python_compiles_each_operator_as_a_value_and_as_a_condition(name: str) -> None:
+    compiler = python_compiler()
+    node = checked(SAMPLES[name])
+    code, guards = compiler.value(node)
+    true, false = compiler.truth(node)
+    assert isinstance(compiler.conditions, Truth) and isinstance(code, str) and isinstance(guards, tuple)
+    assert true and false and true != false
+
+
+def test_python_names_an_unresolved_name_unsupported() -> None:
+    node = ast.Name((0, 4), "arpu")
+    for compile_ in (python_compiler().compile, python_compiler().conditions.compile):
+        with pytest.raises(Unsupported) as caught:
+            compile_(node)
+        assert caught.value.backend == "Python" and caught.value.node == "Name"

@@ -28,6 +28,7 @@ from marketing_rules.analysis.program import Expression, OfferSpec, Program, Row
 from marketing_rules.errors import EvaluationError
 from marketing_rules.expressions import ast
 from marketing_rules.expressions.checker import computed, type_of
+from marketing_rules.expressions.compiler import NodeCompiler
 from marketing_rules.expressions.functions import FUNCTIONS
 from marketing_rules.expressions.numbers import CONTEXT, INT_MAX, INT_MIN, LIMIT, QUANTUM, SCALE, overflow_reason
 from marketing_rules.expressions.text import to_text
@@ -182,8 +183,15 @@ def _unique_violation(table: str, rows: list[int]) -> None:
     raise EvaluationError(f"table '{table}' has hit policy unique, but rows {numbers} all match", rule=table)
 
 
-class PythonCompiler:
-    """Generates the source of ``decide(c, check=False)`` for a program, then compiles it."""
+class PythonCompiler(NodeCompiler[Code]):
+    """Generates the source of ``decide(c, check=False)`` for a program, then compiles it (:meth:`build`).
+
+    Its expressions compile as the other backends' do: values by this
+    :class:`~marketing_rules.expressions.compiler.NodeCompiler` (one method per node,
+    :data:`PYTHON_OPERATORS` per operator), conditions by :class:`Truth`, its companion.
+    """
+
+    backend = "Python"
 
     def __init__(self, program: Program, make_offer: MakeOffer | None = None):
         self.program = program
@@ -209,6 +217,8 @@ class PythonCompiler:
         self.float_temps: dict[int, str] = {}  # id(node) -> a variable holding its value as a float
         self.checked: set[int] = set()
         self._ntemp = 0
+        self.decimal = False  # the value being compiled is wanted as a Decimal wherever it is a number
+        self.conditions = Truth(self)
 
     def var(self, name: str) -> str:
         """The variable of a fact: its name when ASCII, else a name of its own (Python would NFKC-normalise
@@ -219,8 +229,8 @@ class PythonCompiler:
         return var
 
     # -- the function ----------------------------------------------------------------------------
-    def compile(self) -> Decide:
-        source = self.source() + "\n" + self.evaluate_source()
+    def build(self) -> Decide:
+        source = self.decide_source() + "\n" + self.evaluate_source()
         namespace = dict(self.env)
         exec(compile(source, f"<ruleset {self.program.ruleset} {self.program.version}>", "exec"), namespace)
         decide: Decide = namespace["decide"]
@@ -238,7 +248,7 @@ class PythonCompiler:
             inputs.append(by)
         return inputs
 
-    def source(self) -> str:
+    def decide_source(self) -> str:
         program = self.program
         by = program.access.by if program.access else None
         inputs = self.inputs()
@@ -294,17 +304,7 @@ class PythonCompiler:
         program, var = self.program, self.var
         by = program.access.by if program.access else None
         quick = sorted(self.env["_QUICK"], key=lambda name: (name != "id", name))
-        others = [spec for spec in program.schema.facts if spec.name not in self.env["_QUICK"]]
-        # every fact of the schema there (the usual customer record): read without .get
-        every = [f"    _v = c[{spec.name!a}]" for spec in others]
-        lines = ["def _others_valid(c):", "    if not _KNOWN.issuperset(c):", "        return False",
-                 f"    if len(c) == {len(self.env['_KNOWN'])}:"]
-        for read in (every, [f"    _v = c.get({spec.name!a})" for spec in others]):
-            body = []
-            for spec, line in zip(others, read):
-                body += [line, f"    if _v is not None and ({exact_value_test(spec, '_v', self.env)}):", "        return False"]
-            lines += [*(_indent(body) if read is every else body), "        return True" if read is every else "    return True"]
-        lines += ["", "def make_evaluate(_rs, _Decision, _validate):", "    _new = object.__new__",
+        lines = [*self._others_valid(), "", "def make_evaluate(_rs, _Decision, _validate):", "    _new = object.__new__",
                   "    _Decision = _Decision.of_ruleset(_rs)"]
         fast: list[str] = []
         units = self._units(frozenset(quick[1:])) if program.units else []
@@ -327,6 +327,26 @@ class PythonCompiler:
                   "    evaluate.__doc__ = getattr(type(_rs), 'evaluate', evaluate).__doc__", "    return evaluate"]
         return "\n".join(lines) + "\n"
 
+    def _other_tests(self, fail: str, every: bool = False) -> list[str]:
+        """The one test of the facts of the schema the rules do not read (outside ``_QUICK``), which
+        ``decide(c, True)`` and ``_others_valid`` (``evaluate``'s) both hold: each read into ``_v``
+        (``every``: all facts are there, read without .get), and ``fail`` when neither null nor
+        exactly valid."""
+        lines: list[str] = []
+        for spec in self.program.schema.facts:
+            if spec.name not in self.env["_QUICK"]:
+                lines += [f"_v = c[{spec.name!a}]" if every else f"_v = c.get({spec.name!a})",
+                          f"if _v is not None and ({exact_value_test(spec, '_v', self.env)}):", f"    {fail}"]
+        return lines
+
+    def _others_valid(self) -> list[str]:
+        """``_others_valid(c)``: whether ``c`` holds only facts, and each fact the rules do not read is
+        null or exactly valid (``evaluate`` decides inline only then)."""
+        return ["def _others_valid(c):", "    if not _KNOWN.issuperset(c):", "        return False",
+                f"    if len(c) == {len(self.env['_KNOWN'])}:",
+                *_indent(_indent([*self._other_tests("return False", every=True), "return True"])),
+                *_indent([*self._other_tests("return False"), "return True"])]
+
     def _checks(self, inputs: list[str]) -> list[str]:
         """Validation in the pass that reads the inputs; ``_p`` is left true when none of them is null."""
         schema = self.program.schema
@@ -343,11 +363,7 @@ class PythonCompiler:
         lines += [f"if len(c) != {len(quick)} if _p else not _QUICK.issuperset(c):",
                   "    if not _KNOWN.issuperset(c):  # keys that are not facts: dropped, as pydantic drops them",
                   "        c = {k: v for k, v in c.items() if k in _KNOWN}"]
-        for spec in schema.facts:
-            if spec.name not in self.env["_QUICK"]:
-                lines += [f"    _v = c.get({spec.name!a})",
-                          f"    if _v is not None and ({exact_value_test(spec, '_v', self.env)}):", "        return None"]
-        return lines
+        return lines + _indent(self._other_tests("return None"))
 
     def _units(self, present: frozenset[str], exact: bool = False) -> list[str]:
         """The code of every unit in agenda order, with no null guard for the facts in ``present``
@@ -650,6 +666,7 @@ class PythonCompiler:
                 return not _float_exact(v)
         return self._computed(node)
 
+    # -- values: a NodeCompiler, one method per node; PYTHON_OPERATORS per operator ------------------
     def value(self, node: ast.Expr, decimal: bool = False) -> Code:
         """Code for a value; ``decimal`` asks for a Decimal wherever the value is a number."""
         while isinstance(node, ast.Checked):
@@ -658,7 +675,11 @@ class PythonCompiler:
         if temp is not None:
             code, guards = temp
         else:
-            code, guards = self._value(node, decimal)
+            outer, self.decimal = self.decimal, decimal
+            try:
+                code, guards = self.compile(node)
+            finally:
+                self.decimal = outer
             if id(node) not in self.checked and isinstance(node, (ast.Arith, ast.Neg, ast.Call)) \
                     and self._needs_check(node):
                 code = self._check(node, code)
@@ -666,28 +687,34 @@ class PythonCompiler:
             code = f"_D({code})"  # an int result joins decimal arithmetic as a Decimal, never as a float
         return code, guards
 
-    def _value(self, node: ast.Expr, decimal: bool) -> Code:
-        match node:
-            case ast.FactRef(name=name):
-                var = self.var(name)
-                code = f"_D({var})" if decimal and self.types[name].numeric else var
-                return code, () if name in self.present else (f"{var} is not None",)
-            case ast.Literal(value=v) | ast.ConstRef(value=v):
-                return self._literal(v, decimal), ()
-            case ast.EnumValue(value=v):
-                return self.constant(v), ()
-            case ast.ListExpr(items=items):
-                codes = [self.value(i, decimal) for i in items]  # a null item stays a None in the tuple
-                return "(" + "".join(_guarded(c, g) + ", " for c, g in codes) + ")", ()
-            case ast.Neg(operand=x):
-                code, guards = self.value(x, decimal or self.type_of(node) == NUMBER)
-                return f"(-{code})", guards
-            case ast.Arith():
-                return self._arith(node)
-            case ast.Call():
-                return self._call(node)
-        true, false = self.truth(node)
-        return f"(True if {true} else False if {false} else None)", ()
+    def visit_Checked(self, node: ast.Checked) -> Code:
+        return self.value(node.operand, self.decimal)
+
+    def visit_FactRef(self, node: ast.FactRef) -> Code:
+        var = self.var(node.name)
+        code = f"_D({var})" if self.decimal and self.types[node.name].numeric else var
+        return code, () if node.name in self.present else (f"{var} is not None",)
+
+    def visit_Literal(self, node: ast.Literal) -> Code:
+        return self._literal(node.value, self.decimal), ()
+
+    def visit_ConstRef(self, node: ast.ConstRef) -> Code:
+        return self._literal(node.value, self.decimal), ()
+
+    def visit_EnumValue(self, node: ast.EnumValue) -> Code:
+        return self.constant(node.value), ()
+
+    def visit_ListExpr(self, node: ast.ListExpr) -> Code:
+        codes = [self.value(i, self.decimal) for i in node.items]  # a null item stays a None in the tuple
+        return "(" + "".join(_guarded(c, g) + ", " for c, g in codes) + ")", ()
+
+    def _operate(self, node: ast.Expr) -> Code:
+        """An operator node, as PYTHON_OPERATORS compiles its operator."""
+        operation: Callable[[PythonCompiler, Any], Code] = self.operator(node)
+        return operation(self, node)
+
+    visit_Neg = visit_Arith = visit_Call = visit_Compare = visit_InList = visit_IsNull = visit_And = visit_Or = \
+        visit_Not = _operate
 
     def _literal(self, value: Any, decimal: bool) -> str:
         if decimal and isinstance(value, int) and not isinstance(value, bool):
@@ -700,6 +727,11 @@ class PythonCompiler:
         if isinstance(value, str):
             return self.constant(value)
         return repr(value)
+
+    # -- operators (PYTHON_OPERATORS) ---------------------------------------------------------------
+    def _negate(self, node: ast.Neg) -> Code:
+        code, guards = self.value(node.operand, self.decimal or self.type_of(node) == NUMBER)
+        return f"(-{code})", guards
 
     def _arith(self, node: ast.Arith) -> Code:
         integer = self.type_of(node) == INTEGER
@@ -728,48 +760,62 @@ class PythonCompiler:
             call = f"_Q({call})"  # round(x, 12) is a number of 10 places too
         return call, _merge(*(g for _, g in args))
 
+    def _condition_value(self, node: ast.Expr) -> Code:
+        """A condition as a value: True, False or None."""
+        true, false = self.truth(node)
+        return f"(True if {true} else False if {false} else None)", ()
+
+    # -- conditions: a NodeCompiler of their own (Truth), one method per node ---------------------------
     def truth(self, node: ast.Expr) -> tuple[str, str]:
         """Two Python conditions: the expression is true; the expression is false."""
-        while isinstance(node, ast.Checked):
-            node = node.operand
-        match node:
-            case ast.Literal(value=v) | ast.ConstRef(value=v):
-                return ("True", "False") if v is True else ("False", "True") if v is False else ("False", "False")
-            case ast.FactRef(name=name):
-                return f"{self.var(name)} is True", f"{self.var(name)} is False"
-            case ast.Compare(op=op, left=a, right=b) if self._float_safe(a) and self._float_safe(b) and (
-                    self._computed(a) or self._computed(b)):
-                return self._fast_compare(node)
-            case ast.Compare(op=op):
-                (x, xg), (y, yg) = self._sides(node)
-                guards = _merge(xg, yg)
-                true_guards = () if self._null_safe_equality(node) else guards
-                return _guarded_bool(f"{x} {op} {y}", true_guards), _guarded_bool(f"{x} {_NEGATED[op]} {y}", guards)
-            case ast.InList():
-                return self._in(node)
-            case ast.IsNull(operand=x, negated=negated):
-                _, guards = self.value(x)
-                present = _all(guards) if guards else "True"
-                null = f"not ({present})" if guards else "False"
-                return (present, null) if negated else (null, present)
-            case ast.And(items=items):
-                parts = [self.truth(i) for i in items]
-                trues: list[str] = []
-                for item, (true, _) in zip(items, parts):
-                    guards = self._guards(item)
-                    if guards:  # each null guard once, just before the first comparison that needs it
-                        assert isinstance(item, ast.Compare)  # only comparisons have guards
-                        trues += [g for g in guards if g not in trues]
-                        trues.append(self._bare(item))
-                    else:
-                        trues.append(true)
-                return _join(" and ", trues), _join(" or ", [f for _, f in parts])
-            case ast.Or(items=items):
-                parts = [self.truth(i) for i in items]
-                return _join(" or ", [t for t, _ in parts]), _join(" and ", [f for _, f in parts])
-            case ast.Not(operand=x):
-                true, false = self.truth(x)
-                return false, true
+        return self.conditions.compile(node)
+
+    def _constant_truth(self, value: Any) -> tuple[str, str]:
+        return ("True", "False") if value is True else ("False", "True") if value is False else ("False", "False")
+
+    def _fact_truth(self, node: ast.FactRef) -> tuple[str, str]:
+        return f"{self.var(node.name)} is True", f"{self.var(node.name)} is False"
+
+    def _compare(self, node: ast.Compare) -> tuple[str, str]:
+        a, b = node.left, node.right
+        if self._float_safe(a) and self._float_safe(b) and (self._computed(a) or self._computed(b)):
+            return self._fast_compare(node)
+        (x, xg), (y, yg) = self._sides(node)
+        guards = _merge(xg, yg)
+        true_guards = () if self._null_safe_equality(node) else guards
+        op = node.op
+        return _guarded_bool(f"{x} {op} {y}", true_guards), _guarded_bool(f"{x} {_NEGATED[op]} {y}", guards)
+
+    def _is_null(self, node: ast.IsNull) -> tuple[str, str]:
+        _, guards = self.value(node.operand)
+        present = _all(guards) if guards else "True"
+        null = f"not ({present})" if guards else "False"
+        return (present, null) if node.negated else (null, present)
+
+    def _all_of(self, node: ast.And) -> tuple[str, str]:
+        items = node.items
+        parts = [self.truth(i) for i in items]
+        trues: list[str] = []
+        for item, (true, _) in zip(items, parts):
+            guards = self._guards(item)
+            if guards:  # each null guard once, just before the first comparison that needs it
+                assert isinstance(item, ast.Compare)  # only comparisons have guards
+                trues += [g for g in guards if g not in trues]
+                trues.append(self._bare(item))
+            else:
+                trues.append(true)
+        return _join(" and ", trues), _join(" or ", [f for _, f in parts])
+
+    def _any_of(self, node: ast.Or) -> tuple[str, str]:
+        parts = [self.truth(i) for i in node.items]
+        return _join(" or ", [t for t, _ in parts]), _join(" and ", [f for _, f in parts])
+
+    def _negation(self, node: ast.Not) -> tuple[str, str]:
+        true, false = self.truth(node.operand)
+        return false, true
+
+    def _value_truth(self, node: ast.Expr) -> tuple[str, str]:
+        """A value as a condition: true when it is True, false when it is False."""
         code, guards = self.value(node)
         return _guarded_bool(f"{code} is True", guards), _guarded_bool(f"{code} is False", guards)
 
@@ -896,6 +942,66 @@ class PythonCompiler:
         return (false, true) if node.negated else (true, false)
 
 
+class Truth(NodeCompiler[tuple[str, str]]):
+    """The Python backend's conditions: two plain Python booleans per node, "is true" and "is false"
+    (so three-valued logic costs nothing), with the null guards in front. One method per node; the
+    values, variables and constants are its :class:`PythonCompiler`'s."""
+
+    backend = "Python"
+
+    def __init__(self, values: PythonCompiler):
+        self.values = values
+
+    def visit_Checked(self, node: ast.Checked) -> tuple[str, str]:
+        return self.compile(node.operand)
+
+    def visit_Literal(self, node: ast.Literal) -> tuple[str, str]:
+        return self.values._constant_truth(node.value)
+
+    def visit_ConstRef(self, node: ast.ConstRef) -> tuple[str, str]:
+        return self.values._constant_truth(node.value)
+
+    def visit_FactRef(self, node: ast.FactRef) -> tuple[str, str]:
+        return self.values._fact_truth(node)
+
+    def visit_Compare(self, node: ast.Compare) -> tuple[str, str]:
+        return self.values._compare(node)
+
+    def visit_InList(self, node: ast.InList) -> tuple[str, str]:
+        return self.values._in(node)
+
+    def visit_IsNull(self, node: ast.IsNull) -> tuple[str, str]:
+        return self.values._is_null(node)
+
+    def visit_And(self, node: ast.And) -> tuple[str, str]:
+        return self.values._all_of(node)
+
+    def visit_Or(self, node: ast.Or) -> tuple[str, str]:
+        return self.values._any_of(node)
+
+    def visit_Not(self, node: ast.Not) -> tuple[str, str]:
+        return self.values._negation(node)
+
+    def _value(self, node: ast.Expr) -> tuple[str, str]:
+        return self.values._value_truth(node)
+
+    visit_EnumValue = visit_ListExpr = visit_Neg = visit_Arith = visit_Call = _value
+
+
+Operation = Callable[[PythonCompiler, Any], Code]
+P = PythonCompiler
+#: How the generated Python computes each operator of the language (``expressions/operators.py``):
+#: a condition's value comes from its two booleans (:class:`Truth`).
+PYTHON_OPERATORS: dict[str, Operation] = {
+    "+": P._arith, "-": P._arith, "*": P._arith, "/": P._arith, "%": P._arith, "neg": P._negate,
+    **dict.fromkeys(["==", "!=", "<", "<=", ">", ">=", "in", "not in", "is null", "is not null", "and", "or", "not"],
+                    P._condition_value),
+    **dict.fromkeys(["min", "max", "abs", "round", "floor", "ceil", "len", "coalesce"], P._call),
+}
+PythonCompiler.operators = PYTHON_OPERATORS
+del P
+
+
 def _merge(*groups: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(g for group in groups for g in group))
 
@@ -922,4 +1028,4 @@ def _join(operator: str, parts: list[str]) -> str:
 
 def compile_program(program: Program, make_offer: MakeOffer) -> Decide:
     """The generated ``decide(c, check=False)``; its ``source`` attribute holds the code."""
-    return PythonCompiler(program, make_offer).compile()
+    return PythonCompiler(program, make_offer).build()

@@ -42,13 +42,14 @@ at the end. What the SQL cannot express raises :class:`UnsupportedInSQL`.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar, cast
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 
-from marketing_rules.analysis.program import Expression, Program, Rule, Table, Unit, cond_to_ast
+from marketing_rules.analysis.program import Expression, Grant, Program, Row, Rule, Table, Unit, cond_to_ast
 from marketing_rules.backends.python import item_text
 from marketing_rules.backends.sql_dialects import SQL_DIALECTS, exact
 from marketing_rules.backends.sql_expressions import (
@@ -74,6 +75,9 @@ ERROR = "__error"
 ROW_ERROR = "__row_error"
 
 __all__ = ["DIALECTS", "SQLCompiler", "UnsupportedInSQL", "compile_sql", "label_values", "sql_text", "to_sql"]
+
+
+E = TypeVar("E", bound=exp.Expression)
 
 
 def dialect_of(name: str) -> type[Dialect]:
@@ -212,8 +216,8 @@ class SQLCompiler:
     def _stratum(self, stratum: Stratum, previous: str) -> tuple[exp.Select, exp.Select, exp.Select]:
         """The stratum's conditions (``_when``), what fires and the facts set (``_then``), and what it
         passes on: the facts, error columns, the fired columns read later, and its share of the lists."""
-        when: list[exp.Expression] = []
-        then: list[exp.Expression] = []
+        when: list[exp.Expr] = []
+        then: list[exp.Expr] = []
         for unit in stratum.units:
             k = self.index[id(unit)]
             if isinstance(unit, Rule):
@@ -237,15 +241,15 @@ class SQLCompiler:
         self.carried += [item.args["alias"] for item in shares]
         return when_select, exp.select(exp.Column(this=exp.Star()), *then, copy=False), passed
 
-    def _carry(self) -> list[exp.Expression]:
+    def _carry(self) -> list[exp.Column]:
         return [exp.column(ident.copy()) for ident in self.carried]
 
-    def _shares(self, stratum: Stratum) -> list[exp.Expression]:
+    def _shares(self, stratum: Stratum) -> list[exp.Expr]:
         """The stratum's share of the decision: its fired and offers lists (in firing order), a flag per
         tag its rules give, and its points."""
         n = stratum.number
         rules = [(self.index[id(u)], u) for u in stratum.units if isinstance(u, Rule)]
-        columns: list[exp.Expression] = []
+        columns: list[exp.Expr] = []
         fired = self._fired_items(stratum.units)
         offers = self._rule_items([(k, u, u.offer.id) for k, u in rules if u.offer is not None])
         for part, items in (("fired", fired), ("offers", offers)):
@@ -267,7 +271,7 @@ class SQLCompiler:
         return columns
 
     @staticmethod
-    def _alias(value: exp.Expression, name: str) -> exp.Expression:
+    def _alias(value: exp.Expr, name: str) -> exp.Expr:
         return exp.alias_(value, name, copy=False)
 
     def _condition(self, rule: Rule) -> exp.Expression:
@@ -275,7 +279,7 @@ class SQLCompiler:
             return exp.true()
         return _is_true(self.facts.truth(cond_to_ast(rule.when)))
 
-    def _fired(self, rule: Rule, stratum: Stratum) -> exp.Expression:
+    def _fired(self, rule: Rule, stratum: Stratum) -> exp.Expr:
         """The rule fires when its condition holds and no earlier rule of its group fired."""
         own = exp.column(f"__when_{self.index[id(rule)]}")
         if rule.group is None:
@@ -289,7 +293,7 @@ class SQLCompiler:
             blockers.append(exp.column(f"__when_{k}" if same else f"__fired_{k}"))
         if not blockers:
             return own
-        return exp.and_(own, exp.Not(this=paren(exp.or_(*blockers, copy=False))), copy=False)
+        return exp.and_(own, exp.Not(this=paren(_or(blockers))), copy=False)
 
     def _set_in(self, stratum: Stratum) -> list[str]:
         """The facts set by rules whose last setter is in this stratum (their value is final there)."""
@@ -335,7 +339,7 @@ class SQLCompiler:
                 checks.append((beyond, overflow_reason("number", to_text(expression.node), unit)))
         return checks
 
-    def _error_column(self, k: int, order: int, checks: list[tuple[exp.Expression, str]]) -> list[exp.Expression]:
+    def _error_column(self, k: int, order: int, checks: Sequence[tuple[exp.Expr, str]]) -> list[exp.Expr]:
         """``__<order>err_<k>``: the reason of the first check that holds (none: no column)."""
         if not checks:
             return []
@@ -346,19 +350,20 @@ class SQLCompiler:
         self.errors.append((k, order, column))
         return [exp.alias_(case, column, copy=False)]
 
-    def _rule_errors(self, rule: Rule, k: int, stratum: Stratum) -> list[exp.Expression]:
-        checks = self.facts.overflows(rule.id, [cond_to_ast(rule.when)] if rule.when is not None else [])
+    def _rule_errors(self, rule: Rule, k: int, stratum: Stratum) -> list[exp.Expr]:
+        checks: list[tuple[exp.Expr, str]] = []
+        checks += self.facts.overflows(rule.id, [cond_to_ast(rule.when)] if rule.when is not None else [])
         effects = [*rule.sets, *(("", e) for e in (rule.offer.computed if rule.offer else ())),
                    *([("", rule.award)] if rule.award is not None else [])]
         fired = self._fired(rule, stratum)
         checks += [(exp.and_(fired, paren(test), copy=False), reason) for test, reason in self._effects(rule.id, effects)]
         return self._error_column(k, 0, checks)
 
-    def _table_errors(self, table: Table, k: int) -> list[exp.Expression]:
+    def _table_errors(self, table: Table, k: int) -> list[exp.Expr]:
         """Overflows of the row tests (every row, whenever the table is reached), then of the outputs
         of the rows that apply and of the aggregates."""
         columns = self._error_column(k, 0, self.facts.overflows(table.id, [row.condition() for row in table.rows]))
-        checks: list[tuple[exp.Expression, str]] = []
+        checks: list[tuple[exp.Expr, str]] = []
         hit = None if table.hit == "collect" else self._hit_expression(table, k)
         for row in table.rows:
             applies = (self.row_hits[(k, row.number)] if hit is None
@@ -399,12 +404,12 @@ class SQLCompiler:
         return [(beyond, overflow_reason("number", to_text(nodes[0]), table.id))]
 
     # -- tables ----------------------------------------------------------------------------------
-    def _row_condition(self, row) -> exp.Expression:
+    def _row_condition(self, row: Row) -> exp.Expression:
         return _is_true(self.facts.truth(row.condition()))
 
-    def _table_when(self, table: Table, k: int) -> list[exp.Expression]:
+    def _table_when(self, table: Table, k: int) -> list[exp.Expr]:
         if table.hit in ("collect", "unique"):
-            columns = []
+            columns: list[exp.Expr] = []
             for row in table.rows:
                 columns.append(exp.alias_(self._row_condition(row), f"__row_{k}_{row.number}", copy=False))
                 self.row_hits[(k, row.number)] = exp.column(f"__row_{k}_{row.number}")
@@ -418,11 +423,11 @@ class SQLCompiler:
         self.hits[k] = exp.column(f"__hit_{k}")
         return [exp.alias_(case if rows else exp.cast(exp.null(), BIGINT, copy=False), f"__hit_{k}", copy=False)]
 
-    def _table_then(self, table: Table, k: int) -> list[exp.Expression]:
+    def _table_then(self, table: Table, k: int) -> list[exp.Expr]:
         if table.hit == "collect":
             return [exp.alias_(self._collect(table, k, o, name), name, quoted=True, copy=False)
                     for o, name in enumerate(table.outputs)]
-        columns: list[exp.Expression] = []
+        columns: list[exp.Expr] = []
         if table.hit == "unique":
             flags = [self.row_hits[(k, row.number)] for row in table.rows]
             hit = exp.Case()
@@ -512,9 +517,9 @@ class SQLCompiler:
     def _decisions(self) -> exp.Select:
         program = self.program
         error = self._error()
-        columns: list[exp.Expression] = [exp.alias_(exp.cast(exp.column("id", quoted=True), TEXT, copy=False), "id", quoted=True, copy=False)]
+        columns: list[exp.Expr] = [exp.alias_(exp.cast(exp.column("id", quoted=True), TEXT, copy=False), "id", quoted=True, copy=False)]
         for name in program.derived:
-            value = exp.column(name, quoted=True)
+            value: exp.Expression = exp.column(name, quoted=True)
             columns.append(exp.alias_(exp.Case().when(exp.Is(this=paren(error), expression=exp.null()), value, copy=False),
                                       name, quoted=True, copy=False))
         parts = {"tags": self._tags(), "offers": self._list("offers"), "access": self._access(),
@@ -544,7 +549,8 @@ class SQLCompiler:
         return self.lists.select(self.lists.constant(self.label_texts, self.labels), items)
 
     def _tags(self) -> exp.Expression:
-        items = [exp.Case().when(exp.or_(*map(exp.column, self.tag_flags[tag]), copy=False), self._label(tag), copy=False)
+        items: list[exp.Expression] = [
+            exp.Case().when(exp.or_(*map(exp.column, self.tag_flags[tag]), copy=False), self._label(tag), copy=False)
                  for tag in self.tag_names]
         return self._labelled(self.lists.compact(items, self.item))
 
@@ -553,7 +559,7 @@ class SQLCompiler:
         columns = [exp.column(name) for name in self.parts[part]]
         if not columns:
             return self._labelled(self.lists.empty(list_of(self.item)))
-        whole = columns[0]
+        whole: exp.Expression = columns[0]
         for column in columns[1:]:
             whole = self.lists.concat(whole, column)
         return self._labelled(whole)
@@ -603,7 +609,7 @@ class SQLCompiler:
         return [row.number for row in table.rows] == list(range(1, len(table.rows) + 1)) and len(set(codes)) == 1
 
     def _point_terms(self, awards: list[tuple[int, Rule]]) -> list[exp.Expression]:
-        terms = []
+        terms: list[exp.Expression] = []
         wide = exp.DataType.build("DECIMAL(38, 10)" if self.point_numbers else "DECIMAL(38, 0)")
         for k, unit in awards:
             value = exp.cast(self.facts.value(unit.award.node), wide, copy=False)  # type: ignore[union-attr]
@@ -626,7 +632,7 @@ class SQLCompiler:
         return [s for s in self.program.services if s in named] + [s for s in dict.fromkeys(named)
                                                                     if s not in self.program.services]
 
-    def _modes_columns(self) -> list[exp.Expression]:
+    def _modes_columns(self) -> list[exp.Expr]:
         """Each service's list of modes, as a column ``__modes_<n>`` (the map is built from them)."""
         access = self.program.access
         grants = [(k, grant) for k, unit in enumerate(self.program.units) if isinstance(unit, Rule)
@@ -639,7 +645,7 @@ class SQLCompiler:
         entries = [(service, exp.column(f"__modes_{n}")) for n, service in enumerate(self._services())]
         return self.dialect.access_map(self.lists, entries)
 
-    def _modes(self, service: str, by: exp.Expression | None, grants: list) -> exp.Expression:
+    def _modes(self, service: str, by: exp.Expression | None, grants: list[tuple[int, Grant]]) -> exp.Expression:
         """The modes of one service: the access matrix's for the ``by`` value, then granted modes."""
         access = self.program.access
         lists: dict[tuple[str, ...], list[str]] = {}
@@ -660,13 +666,13 @@ class SQLCompiler:
             if grant.service != service:
                 continue
             holders = [v for modes, values in lists.items() if grant.mode in modes for v in values]
-            condition = self.fired[k]
+            condition: exp.Expr = self.fired[k]
             if holders and by is not None:
                 has = exp.In(this=exp.cast(by, TEXT, copy=False), expressions=[exp.Literal.string(v) for v in holders])
                 condition = exp.and_(condition, exp.Not(this=exp.Coalesce(this=has, expressions=[exp.false()])), copy=False)
             earlier = [flag for mode, flag in seen if mode == grant.mode]
             if earlier:
-                condition = exp.and_(condition, exp.Not(this=paren(exp.or_(*earlier, copy=False))), copy=False)
+                condition = exp.and_(condition, exp.Not(this=paren(_or(earlier))), copy=False)
             seen.append((grant.mode, self.fired[k]))
             granted.append(exp.Case().when(condition, exp.Literal.string(grant.mode), copy=False))
         if not granted:
@@ -674,12 +680,12 @@ class SQLCompiler:
         return self.lists.concat(base, self.lists.compact(granted, TEXT))
 
 
-def unshare(tree: exp.Expression) -> exp.Expression:
+def unshare(tree: E) -> E:
     """The tree with every node in one place: the compiler builds without copying (sqlglot copies
     a subtree at every builder call otherwise, which is quadratic) and reuses small nodes, such as a
     rule's fired column, in many places; each later use becomes a copy, and parents are set right."""
     seen: set[int] = set()
-    stack = [tree]
+    stack: list[exp.Expression] = [tree]
     while stack:
         node = stack.pop()
         for key, value in list(node.args.items()):
@@ -710,7 +716,13 @@ def _small(node: ast.Expr) -> bool:
     return isinstance(node, (ast.Literal, ast.ConstRef)) and isinstance(node.value, int) and abs(node.value) < LIMIT
 
 
-def _sum(terms: list[exp.Expression]) -> exp.Expression:
+def _or(conditions: Sequence[exp.Expr]) -> exp.Expression:
+    """``a OR b OR ...``: an Or node (the one operand alone). sqlglot annotates ``or_`` as returning a
+    Condition, a mixin, though the node it builds is always an Expression (``paren`` takes one)."""
+    return cast(exp.Expression, exp.or_(*conditions, copy=False))
+
+
+def _sum(terms: Sequence[exp.Expression]) -> exp.Expression:
     if not terms:
         return exp.Literal.number(0)
     total = terms[0]
@@ -741,7 +753,8 @@ def label_values(program: Program) -> list[str]:
     return list(values)
 
 
-_TEXTS: dict[tuple, tuple[weakref.ref, str]] = {}
+_TextKey = tuple[int, str, str, tuple[tuple[str, SourceKind], ...] | None, bool, tuple[str, ...], str | None]
+_TEXTS: dict[_TextKey, tuple[weakref.ref[Program], str]] = {}
 
 def sql_text(query: exp.Expression, dialect: str, pretty: bool = False) -> str:
     """A compiled query as text in ``dialect``. For Spark and Hive, a string literal holding ``${``
@@ -766,7 +779,7 @@ def to_sql(program: Program, dialect: str = "duckdb", *, table: str = "customers
     The text is kept per program, input columns and dialect, so batches of one ruleset compile once.
     """
     dialect_of(dialect)  # an unknown dialect is named before compiling
-    key = (id(program), dialect, table, tuple(sorted(source.items())) if source is not None else None, pretty,
+    key: _TextKey = (id(program), dialect, table, tuple(sorted(source.items())) if source is not None else None, pretty,
            order_by, labels)
     cached = _TEXTS.get(key)
     if cached is not None and cached[0]() is program:
