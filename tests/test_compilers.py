@@ -30,6 +30,7 @@ from marketing_rules.engine.explain import EXPLAIN_OPERATORS, ConditionExplainer
 from marketing_rules.errors import Unsupported
 from marketing_rules.expressions import ast
 from marketing_rules.expressions.checker import Checker, Scope, type_of
+from marketing_rules.events.patterns import DURABLE_OPERATORS, PatternCompiler
 from marketing_rules.expressions.compiler import NODES, NodeCompiler, missing_operators
 from marketing_rules.expressions.operators import OPERATORS, OpKind, Operator, operator_name
 from marketing_rules.expressions.parser import parse_expression
@@ -55,7 +56,8 @@ SAMPLES: dict[str, str] = {
     "coalesce": "coalesce(arpu, 0)",
 }
 #: Which operators each backend cannot express (the rest it must).
-NOT_EXPRESSIBLE = {"sql": set(), "z3": {"len"}, "explain": set(), "python": set()}
+NOT_EXPRESSIBLE = {"sql": set(), "z3": {"len"}, "explain": set(), "python": set(),
+                   "durable_rules": {n for n, op in OPERATORS.items() if op.kind in (OpKind.ARITHMETIC, OpKind.FUNCTION)}}
 
 
 def checked(text: str) -> ast.Expr:
@@ -83,8 +85,14 @@ def python_compiler() -> PythonCompiler:
     return PythonCompiler(PROGRAM)
 
 
-COMPILERS: dict[str, Any] = {"sql": sql_compiler, "z3": z3_compiler, "explain": explainer, "python": python_compiler}
-TABLES = {"sql": SQL_OPERATORS, "z3": Z3_OPERATORS, "explain": EXPLAIN_OPERATORS, "python": PYTHON_OPERATORS}
+def patterns() -> PatternCompiler:
+    return PatternCompiler(PROGRAM.fact_types, frozenset())
+
+
+COMPILERS: dict[str, Any] = {"sql": sql_compiler, "z3": z3_compiler, "explain": explainer, "python": python_compiler,
+                             "durable_rules": patterns}
+TABLES = {"sql": SQL_OPERATORS, "z3": Z3_OPERATORS, "explain": EXPLAIN_OPERATORS, "python": PYTHON_OPERATORS,
+          "durable_rules": DURABLE_OPERATORS}
 
 
 # -- one operator table ------------------------------------------------------------------------------
@@ -165,7 +173,9 @@ NODE_SAMPLES: dict[type, ast.Expr] = {
     ast.Checked: ast.Checked((0, 8), checked("arpu * 2"), "number", "arpu * 2"),
 }
 #: The node classes a backend cannot compile (as a value), by backend.
-UNSUPPORTED_NODES = {"sql": {ast.Name}, "z3": {ast.Name, ast.ListExpr}, "explain": {ast.Name}, "python": {ast.Name}}
+UNSUPPORTED_NODES = {"sql": {ast.Name}, "z3": {ast.Name, ast.ListExpr}, "explain": {ast.Name}, "python": {ast.Name},
+                     # durable_rules tests conditions: comparisons, membership, null tests, logic
+                     "durable_rules": set(NODES) - {ast.Compare, ast.InList, ast.IsNull, ast.And, ast.Or, ast.Not}}
 
 
 def node_sample(kind: type) -> ast.Expr:

@@ -37,13 +37,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from marketing_rules.errors import Unsupported
 from marketing_rules.expressions import ast
+from marketing_rules.expressions.compiler import NodeCompiler, NotExpressible
+from marketing_rules.expressions.operators import OPERATORS, OpKind
 from marketing_rules.expressions.types import Type
+from marketing_rules.i18n import N_, _
 
 TYPE_KEY, TIME_KEY, CUSTOMER_KEY, ONE_KEY = "~t", "~at", "~c", "~k"
 #: Closes the join of a second event: an always-true comparison with the first event (see ``join``).
 JOIN_END = {"$lte": {ONE_KEY: {"first": ONE_KEY}}}
-_OPS = {"==": None, "!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
 _MIRROR = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 _NEGATED = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
 #: The relative widening of the constant in a pre-filtered scaled comparison (far above double rounding).
@@ -69,17 +72,36 @@ class Split:
         return self.residual[0] if len(self.residual) == 1 else ast.And((0, 0), tuple(self.residual))
 
 
-class PatternCompiler:
-    """Compiles conditions over one event (``m``) and names bound from a first event (``first``).
+#: What durable_rules can test: comparisons, membership, null tests and logic; arithmetic and
+#: functions are left to Python, which computes money exactly (durable_rules uses C doubles).
+_IN_PYTHON = NotExpressible(N_("arithmetic and functions, which Python decides exactly"))
+DURABLE_OPERATORS: dict[str, Any] = {
+    **{name: _IN_PYTHON for name, op in OPERATORS.items() if op.kind in (OpKind.ARITHMETIC, OpKind.FUNCTION)},
+    "==": "", "!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte",  # "": {key: value}, equality
+    "in": "$or", "not in": "$and", "is null": "$nex", "is not null": "$ex", "and": "$and", "or": "$or", "not": "not",
+}
+
+
+class PatternCompiler(NodeCompiler[dict[str, Any]]):
+    """Compiles conditions over one event (``m``) and names bound from a first event (``first``) to
+    the durable_rules pattern that matches exactly when the condition is true (or, ``negated``, when
+    it is false: not when it is unknown). A node durable_rules cannot test raises
+    :class:`~marketing_rules.errors.Unsupported`, and :meth:`split` leaves that conjunct to Python.
 
     ``types`` gives every name's type, ``non_negative`` the names known to be >= 0 (declared with
     ``ge: 0``), ``bound`` maps a bound name to the first event's attribute.
     """
 
-    def __init__(self, types: Mapping[str, Type], non_negative: frozenset[str], bound: Mapping[str, str] | None = None):
+    backend = "durable_rules"
+    operators = DURABLE_OPERATORS
+
+    def __init__(self, types: Mapping[str, Type], non_negative: frozenset[str], bound: Mapping[str, str] | None = None,
+                 *, negated: bool = False):
         self.types = types
         self.non_negative = non_negative
         self.bound = dict(bound or {})
+        self.negated = negated
+        self._opposite: PatternCompiler | None = None
 
     # -- the top: conjuncts ---------------------------------------------------------------------------
     def split(self, node: ast.Expr | None) -> Split:
@@ -96,6 +118,21 @@ class PatternCompiler:
                 result.first_requires |= self._bound_read(conjunct)
             result.residual.append(conjunct)
         return result
+
+    def truth(self, node: ast.Expr) -> dict[str, Any] | None:
+        """A pattern that matches exactly when the condition is true; None if durable_rules cannot say it."""
+        return _pattern(self.opposite() if self.negated else self, node)
+
+    def falsity(self, node: ast.Expr) -> dict[str, Any] | None:
+        """A pattern that matches exactly when the condition is false (not when it is unknown)."""
+        return _pattern(self if self.negated else self.opposite(), node)
+
+    def opposite(self) -> PatternCompiler:
+        """The compiler of the other polarity (falsity for truth, and back)."""
+        if self._opposite is None:
+            self._opposite = PatternCompiler(self.types, self.non_negative, self.bound, negated=not self.negated)
+            self._opposite._opposite = self
+        return self._opposite
 
     def _bound_read(self, node: ast.Expr) -> set[str]:
         return {self.bound[n] for n in ast.facts_read(node) if n in self.bound}
@@ -114,44 +151,50 @@ class PatternCompiler:
                 return "value", v
         return None
 
-    # -- truth and falsity ------------------------------------------------------------------------------
-    def truth(self, node: ast.Expr) -> dict[str, Any] | None:
-        """A pattern that matches exactly when the condition is true; None if durable_rules cannot say it."""
-        match node:
-            case ast.Compare(op=op, left=a, right=b):
-                return self._compare(op, a, b)
-            case ast.InList(operand=a, container=c, negated=negated):
-                return self._in(a, c, negated)
-            case ast.IsNull(operand=ast.FactRef(name=name), negated=negated) if name not in self.bound:
-                return {"$ex" if negated else "$nex": {data_key(name): 1}}
-            case ast.FactRef(name=name) if name not in self.bound and self.types[name].kind == "boolean":
-                return {data_key(name): True}
-            case ast.And(items=items) if not self._crosses(node):
-                return _join("$and", [self.truth(i) for i in items])
-            case ast.Or(items=items) if not self._crosses(node):
-                return _join("$or", [self.truth(i) for i in items])
-            case ast.Not(operand=x):
-                return self.falsity(x)
-        return None
+    # -- one method per node: the pattern when true (or, negated, when false) ---------------------------
+    def _expressed(self, node: ast.Expr, pattern: dict[str, Any] | None) -> dict[str, Any]:
+        if pattern is None:
+            self.unsupported(node, _("a test durable_rules cannot make exactly"))
+        return pattern
 
-    def falsity(self, node: ast.Expr) -> dict[str, Any] | None:
-        """A pattern that matches exactly when the condition is false (not when it is unknown)."""
-        match node:
-            case ast.Compare(op=op, left=a, right=b):
-                return self._compare(_NEGATED[op], a, b)
-            case ast.InList(operand=a, container=c, negated=negated):
-                return self._in(a, c, not negated) if not _has_null(c) else None
-            case ast.IsNull(operand=ast.FactRef(name=name), negated=negated) if name not in self.bound:
-                return {"$nex" if negated else "$ex": {data_key(name): 1}}
-            case ast.FactRef(name=name) if name not in self.bound and self.types[name].kind == "boolean":
-                return {data_key(name): False}
-            case ast.And(items=items) if not self._crosses(node):
-                return _join("$or", [self.falsity(i) for i in items])
-            case ast.Or(items=items) if not self._crosses(node):
-                return _join("$and", [self.falsity(i) for i in items])
-            case ast.Not(operand=x):
-                return self.truth(x)
-        return None
+    def visit_Compare(self, node: ast.Compare) -> dict[str, Any]:
+        self.operator(node)
+        return self._expressed(node, self._compare(_NEGATED[node.op] if self.negated else node.op,
+                                                   node.left, node.right))
+
+    def visit_InList(self, node: ast.InList) -> dict[str, Any]:
+        self.operator(node)
+        if self.negated and _has_null(node.container):
+            self.unsupported(node, _("a list with a null, whose test can be unknown"))
+        return self._expressed(node, self._in(node.operand, node.container, node.negated != self.negated))
+
+    def visit_IsNull(self, node: ast.IsNull) -> dict[str, Any]:
+        self.operator(node)
+        operand = node.operand
+        if not isinstance(operand, ast.FactRef) or operand.name in self.bound:
+            self.unsupported(node, _("a null test of anything but an attribute of the event"))
+        return {"$ex" if node.negated != self.negated else "$nex": {data_key(operand.name): 1}}
+
+    def visit_FactRef(self, node: ast.FactRef) -> dict[str, Any]:
+        if node.name in self.bound or self.types[node.name].kind != "boolean":
+            self.unsupported(node, _("a value that is not a boolean attribute of the event"))
+        return {data_key(node.name): not self.negated}
+
+    def visit_And(self, node: ast.And) -> dict[str, Any]:
+        return self._group(node, node.items, "$or" if self.negated else "$and")
+
+    def visit_Or(self, node: ast.Or) -> dict[str, Any]:
+        return self._group(node, node.items, "$and" if self.negated else "$or")
+
+    def visit_Not(self, node: ast.Not) -> dict[str, Any]:
+        self.operator(node)
+        return self.opposite().compile(node.operand)
+
+    def _group(self, node: ast.And | ast.Or, items: tuple[ast.Expr, ...], joined: str) -> dict[str, Any]:
+        self.operator(node)
+        if self._crosses(node):
+            self.unsupported(node, _("a group that reads a name bound from the first event"))
+        return self._expressed(node, _join(joined, [self.compile(i) for i in items]))
 
     def _crosses(self, node: ast.Expr) -> bool:
         """Whether a group reads a name bound from the first event: durable_rules gets such groups
@@ -174,8 +217,8 @@ class PatternCompiler:
             value = {"$m": value}  # the message's own attribute (durable_rules' name for it)
         elif kind == "first":
             value = {"first": value}
-        name = _OPS[op]
-        test: dict[str, Any] = {key: value} if name is None else {name: {key: value}}
+        name = DURABLE_OPERATORS[op]
+        test: dict[str, Any] = {name: {key: value}} if name else {key: value}
         if kind == "m":  # durable_rules compares a missing right-hand attribute as if it were there
             return {"$and": [{"$ex": {value["$m"]: 1}}, test]}
         return test
@@ -213,7 +256,7 @@ class PatternCompiler:
         factor, (kind, ref) = scaled
         widened = factor * (1 + MARGIN) if op in ("<", "<=") else factor * (1 - MARGIN)
         ref_value = {"$m" if kind == "m" else kind: ref}
-        return {str(_OPS[op]): {subject[1]: {"$mul": {"$l": ref_value, "$r": float(widened)}}}}
+        return {DURABLE_OPERATORS[op]: {subject[1]: {"$mul": {"$l": ref_value, "$r": float(widened)}}}}
 
     def _scaled(self, node: ast.Expr) -> tuple[Decimal, tuple[str, Any]] | None:
         """``ref * c``, ``c * ref`` or ``ref / c`` with ``ref`` non-negative and ``c`` a positive constant."""
@@ -233,6 +276,13 @@ class PatternCompiler:
         operand = self._operand(ref)
         assert operand is not None
         return factor, operand
+
+
+def _pattern(compiler: PatternCompiler, node: ast.Expr) -> dict[str, Any] | None:
+    try:
+        return compiler.compile(node)
+    except Unsupported:
+        return None
 
 
 def join(tests: list[dict[str, Any]]) -> dict[str, Any]:

@@ -65,7 +65,7 @@ class NodeCompiler(Generic[T]):
         if entry is None:
             self.unsupported(node, _shown(name) if name is not None else None)
         if isinstance(entry, NotExpressible):
-            self.unsupported(node, entry.reason)
+            self.unsupported(node, _(entry.reason))
         return entry
 
     def unsupported(self, node: ast.Expr, reason: str | None = None) -> NoReturn:
