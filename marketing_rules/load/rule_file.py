@@ -79,20 +79,6 @@ _KIND = re.compile(r"Input should be a valid (\w+)")
 #: The types pydantic names, in the reader's words.
 _KIND_WORDS = {"integer": N_("integer"), "number": N_("number"), "string": N_("string"),
                "boolean": N_("boolean"), "list": N_("list"), "dictionary": N_("dictionary"), "date": N_("date")}
-#: pydantic's messages for a value of the wrong type, as pydantic writes them (shown in the reader's words).
-_PYDANTIC = frozenset((
-    N_("Input should be a valid integer"),
-    N_("Input should be a valid integer, unable to parse string as an integer"),
-    N_("Input should be a valid integer, got a number with a fractional part"),
-    N_("Input should be a valid number"),
-    N_("Input should be a valid number, unable to parse string as a number"),
-    N_("Input should be a valid boolean"),
-    N_("Input should be a valid boolean, unable to interpret input"),
-    N_("Input should be a valid string"),
-    N_("Input should be a valid dictionary"),
-    N_("Input should be a valid list"),
-))
-
 
 def _merge_alternatives(first: Diagnostic, kinds: list[str]) -> Diagnostic:
     """One message for a value that fits none of a union's alternatives (``kinds``: the types asked for)."""
@@ -157,7 +143,7 @@ def _shape_diagnostic(error: Any, data: Any, source: Source) -> Diagnostic:
         shown = _("Input should be {expected}", expected=expected) if message == f"Input should be {expected}" else message
         return source.diagnostic("MR011", _("{value} is not allowed: {reason}", value=repr(value), reason=shown), path,
                                  rule=rule, hint=did_you_mean(str(value), _literal_choices(str(expected or message))))
-    return source.diagnostic("MR011", _(message) if message in _PYDANTIC else message, path, rule=rule)
+    return source.diagnostic("MR011", message, path, rule=rule)  # pydantic's message, in the reader's language
 
 
 def _data_path(loc: tuple[int | str, ...], data: Any) -> tuple[Path, type[BaseModel] | None]:
