@@ -135,3 +135,24 @@ def test_bad_qualification_requests(server: Server, body: dict[str, Any], where:
     response = server.post(f"{BASE}/checkProductOfferingQualification", body)
     assert response.status_code == 422, response.text
     assert where in [d["loc"] for d in response.json()["detail"]]
+
+
+def test_a_qualification_is_retrieved_by_its_href(server: Server) -> None:
+    check = server.post(f"{BASE}/checkProductOfferingQualification", {"relatedParty": party(ORDINARY)}).json()
+    query = server.post(f"{BASE}/queryProductOfferingQualification", {"relatedParty": party(ORDINARY)}).json()
+    for answered in (check, query):
+        retrieved = server.get(answered["href"])
+        assert retrieved.status_code == 200 and retrieved.json() == answered
+    missing = server.get(f"{BASE}/checkProductOfferingQualification/no-such-id")
+    assert missing.status_code == 404 and "no-such-id" in missing.json()["detail"]
+    assert server.get(check["href"].replace("gotone-vip", "lifecycle")).status_code == 404  # another ruleset's
+    assert server.get(check["href"].replace("checkProduct", "queryProduct")).status_code == 404  # another resource
+
+
+def test_the_newest_answers_are_kept() -> None:
+    from marketing_rules.service.tmf679 import Answered
+
+    kept = Answered(size=2)
+    for n in range(3):
+        kept.keep("r", {"id": str(n)})
+    assert [kept.get("r", str(n)) for n in range(3)] == [None, {"id": "1"}, {"id": "2"}]

@@ -207,6 +207,8 @@ def _tmf679(app: FastAPI, store: Store, log: DecisionLog | None) -> None:
         return facts, decision, decision_id
 
     path = f"/v1/rulesets/{{ruleset}}{tmf679.BASE}"
+    answered = {"checkProductOfferingQualification": tmf679.Answered(),
+                "queryProductOfferingQualification": tmf679.Answered()}
 
     @app.post(f"{path}/checkProductOfferingQualification", tags=["TMF679"],
               responses={404: {"model": Problem}, 409: {"model": Problem}, 422: {"model": Problem}})
@@ -214,7 +216,8 @@ def _tmf679(app: FastAPI, store: Store, log: DecisionLog | None) -> None:
         """TMF679 v5: qualify the customer for each offering asked (default: every offer in force)."""
         rs = store.get(ruleset)
         facts, decision, check_id = await decided(rs, body.relatedParty)
-        return answer(tmf679.check(rs, body, facts, decision, check_id, f"{request.url.path}/{check_id}"))
+        return answer(answered["checkProductOfferingQualification"].keep(
+            ruleset, tmf679.check(rs, body, facts, decision, check_id, f"{request.url.path}/{check_id}")))
 
     @app.post(f"{path}/queryProductOfferingQualification", tags=["TMF679"],
               responses={404: {"model": Problem}, 409: {"model": Problem}, 422: {"model": Problem}})
@@ -222,7 +225,17 @@ def _tmf679(app: FastAPI, store: Store, log: DecisionLog | None) -> None:
         """TMF679 v5: the offerings the customer qualifies for, optionally of one category (offer group)."""
         rs = store.get(ruleset)
         decision, query_id = (await decided(rs, body.relatedParty))[1:]
-        return answer(tmf679.query(rs, body, decision, query_id, f"{request.url.path}/{query_id}"))
+        return answer(answered["queryProductOfferingQualification"].keep(
+            ruleset, tmf679.query(rs, body, decision, query_id, f"{request.url.path}/{query_id}")))
+
+    @app.get(f"{path}/{{resource}}/{{resource_id}}", tags=["TMF679"], responses={404: {"model": Problem}})
+    async def retrieve_product_offering_qualification(ruleset: str, resource: str, resource_id: str) -> Response:
+        """TMF679 v5: a check or query this server answered, by its id (the newest 10,000 of each are kept)."""
+        kept = answered[resource].get(ruleset, resource_id) if resource in answered else None
+        if kept is None:
+            raise NotFound(_("no {resource} '{id}' for {ruleset}: this server keeps the newest {count} it answered",
+                             resource=resource, id=resource_id, ruleset=ruleset, count=f"{tmf679.KEPT:,}"))
+        return answer(kept)
 
 
 async def decide_request(store: Store, log: DecisionLog | None, ruleset: str, body: DecisionRequest) -> bytes:

@@ -13,6 +13,7 @@ has the whole mapping.
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -24,9 +25,29 @@ from marketing_rules.expressions.text import literal_text
 from marketing_rules.i18n import N_, _
 
 BASE = "/tmf-api/productOfferingQualification/v5"
+#: How many answered qualifications of each resource a server keeps for ``GET .../{id}`` (newest first out).
+KEPT = 10_000
 _IS = {False: N_("{condition} is false"), None: N_("{condition} is unknown"), True: N_("{condition} is true")}
 _IS_WITH = {False: N_("{condition} is false ({values})"), None: N_("{condition} is unknown ({values})"),
             True: N_("{condition} is true ({values})")}
+
+
+class Answered:
+    """The newest qualifications a server answered, by id, for retrieval (``GET`` by ``href``)."""
+
+    def __init__(self, size: int = KEPT):
+        self.size = size
+        self._kept: OrderedDict[str, tuple[str, dict[str, Any]]] = OrderedDict()
+
+    def keep(self, ruleset: str, answer: dict[str, Any]) -> dict[str, Any]:
+        self._kept[answer["id"]] = (ruleset, answer)
+        while len(self._kept) > self.size:
+            self._kept.popitem(last=False)
+        return answer
+
+    def get(self, ruleset: str, resource_id: str) -> dict[str, Any] | None:
+        kept = self._kept.get(resource_id)
+        return kept[1] if kept is not None and kept[0] == ruleset else None
 
 
 # -- requests ------------------------------------------------------------------------------------
