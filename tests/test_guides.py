@@ -1,7 +1,7 @@
-"""The guides are tested: every example in the analyst guides, the API reference and the
-traceability page still does what the text says, and prints what the text shows.
+"""The guides are tested: every example in the analyst guides, the API reference, the
+traceability page and the messages page still does what the text says, and prints what the text shows.
 
-Files: docs/guide.en.md, docs/guide.zh.md, docs/api.md, docs/traceability.md. In each file, in
+Files: docs/guide.en.md, docs/guide.zh.md, docs/api.md, docs/traceability.md, docs/i18n.md. In each file, in
 document order:
 
 - a ```` ```python ```` block runs; the blocks of one file share one namespace, from the
@@ -44,7 +44,7 @@ order), so the edit is made with exactly the text the reader sees.
 
 The examples practise on a copy of the rulesets in ``/tmp/my-rulesets`` and never write into
 ``rulesets/``. Here, every file gets a fresh, empty folder of its own in place of that path (the
-path is replaced in every block), so that runs never share it. The four files run at the same
+path is replaced in every block), so that runs never share it. The five files run at the same
 time, each in a process of its own:
 
     python tests/test_guides.py docs/guide.en.md            # one file, in a temporary folder
@@ -56,7 +56,7 @@ rest of the file stay as they are. A shown line that still matches (volatile num
 kept as written, so a rerun does not churn the timings, and so is a ``…`` (what it cut stays
 cut); a line that changed is written as printed (with the practice folder as ``/tmp/my-rulesets``
 and the timings of this run). Nothing is written when a command ends with another exit code than
-the text says, or a block fails. After a deliberate change of wording, run it on the four files
+the text says, or a block fails. After a deliberate change of wording, run it on the five files
 and read the diff.
 """
 
@@ -79,7 +79,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = ("docs/guide.en.md", "docs/guide.zh.md", "docs/api.md", "docs/traceability.md")
+DOCS = ("docs/guide.en.md", "docs/guide.zh.md", "docs/api.md", "docs/traceability.md", "docs/i18n.md")
 PRACTICE = "/tmp/my-rulesets"
 LOCK = ROOT / "rulesets" / "rulesets.lock"
 
@@ -346,7 +346,7 @@ def updated(doc: str, printed: dict[int, list[str]]) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-# -- the tests: each file in a process of its own, all four at once ----------------------------------
+# -- the tests: each file in a process of its own, all five at once ----------------------------------
 @dataclass
 class Runs:
     processes: dict[str, subprocess.Popen]
