@@ -244,7 +244,8 @@ def test_the_architecture_doc_names_modules_and_tables_that_exist() -> None:
     for path in re.findall(r"`([a-z_/]+\.py)`", text):
         assert (root / "marketing_rules" / path).exists() or (root / path).exists(), path
     for table in re.findall(r"`([A-Z0-9_]+_OPERATORS|OPERATORS)`", text):
-        assert table in {"OPERATORS", "SQL_OPERATORS", "Z3_OPERATORS", "EXPLAIN_OPERATORS"}, table
+        assert table in {"OPERATORS", "SQL_OPERATORS", "Z3_OPERATORS", "EXPLAIN_OPERATORS", "PYTHON_OPERATORS",
+                         "DURABLE_OPERATORS"}, table
     for dialect in SQL_DIALECTS.values():
         assert f"`{dialect.__name__}`" in text
 
