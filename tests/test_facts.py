@@ -61,6 +61,21 @@ def test_keys_that_are_not_facts_change_nothing_in_a_decision():
     assert extra.as_dict() == plain.as_dict() and "crm_note" not in extra.facts
 
 
+def test_every_fact_and_keys_that_are_not_facts_decide_inline_as_without_them():
+    """A customer record carrying every fact and more (a CRM row): decided inline on the facts only,
+    as without the other keys; a fact that is not valid is still refused."""
+    from marketing_rules.synthetic import customers
+
+    rs = mr.load_ruleset(ROOT / "rulesets/gotone-vip/1.0.0.yaml")
+    for customer in customers(300, 7):
+        assert "self_subscribed" in customer and "self_subscribed" not in {f.name for f in rs.program.schema.facts}
+        facts_only = {k: v for k, v in customer.items() if k != "self_subscribed"}
+        assert rs.evaluate(customer).as_dict() == rs.evaluate(facts_only).as_dict()
+        assert "self_subscribed" not in rs.evaluate(customer).facts
+    with pytest.raises(mr.FactsError, match="sms"):
+        rs.evaluate({**customer, "sms": -1})
+
+
 def test_conversions_still_happen_through_pydantic():
     facts = SCHEMA.validate({"id": "1", "arpu": 12, "tenure_months": "24", "uses_data": "yes", "extra": 5})
     assert facts == {"id": "1", "arpu": 12.0, "tenure_months": 24, "uses_data": True}

@@ -304,7 +304,7 @@ class PythonCompiler(NodeCompiler[Code]):
         program, var = self.program, self.var
         by = program.access.by if program.access else None
         quick = sorted(self.env["_QUICK"], key=lambda name: (name != "id", name))
-        lines = [*self._others_valid(), "", "def make_evaluate(_rs, _Decision, _validate):", "    _new = object.__new__",
+        lines = [*self._only_facts(), "", "def make_evaluate(_rs, _Decision, _validate):", "    _new = object.__new__",
                   "    _Decision = _Decision.of_ruleset(_rs)"]
         fast: list[str] = []
         units = self._units(frozenset(quick[1:])) if program.units else []
@@ -313,7 +313,9 @@ class PythonCompiler(NodeCompiler[Code]):
                                  else f"{var('id')}.__class__ is str and {var('id')}" for n in quick)
             fast = ["if c.__class__ is dict:", "    try:", *(f"        {var(n)} = c[{n!a}]" for n in quick),
                     "    except KeyError:", "        pass",
-                    "    else:", f"        if {tests} and (len(c) == {len(quick)} or _others_valid(c)):",
+                    # more keys than the rules read: go on with only the facts (c rebound only when they are valid)
+                    "    else:", f"        if {tests} and (len(c) == {len(quick)} or (_c := _only_facts(c)) is not None "
+                    "and (c := _c) is _c):",
                     *_indent(_indent(_indent([*self._start(), *units, "facts = dict(c)", *self._derived_facts(),
                                               "d = _new(_Decision)", "d._ruleset = _rs", "d.facts = facts",
                                               "d.fired = fired", "d.offers = offers",
@@ -329,7 +331,7 @@ class PythonCompiler(NodeCompiler[Code]):
 
     def _other_tests(self, fail: str, every: bool = False) -> list[str]:
         """The one test of the facts of the schema the rules do not read (outside ``_QUICK``), which
-        ``decide(c, True)`` and ``_others_valid`` (``evaluate``'s) both hold: each read into ``_v``
+        ``decide(c, True)`` and ``_only_facts`` (``evaluate``'s) both hold: each read into ``_v``
         (``every``: all facts are there, read without .get), and ``fail`` when neither null nor
         exactly valid."""
         lines: list[str] = []
@@ -339,13 +341,15 @@ class PythonCompiler(NodeCompiler[Code]):
                           f"if _v is not None and ({exact_value_test(spec, '_v', self.env)}):", f"    {fail}"]
         return lines
 
-    def _others_valid(self) -> list[str]:
-        """``_others_valid(c)``: whether ``c`` holds only facts, and each fact the rules do not read is
-        null or exactly valid (``evaluate`` decides inline only then)."""
-        return ["def _others_valid(c):", "    if not _KNOWN.issuperset(c):", "        return False",
+    def _only_facts(self) -> list[str]:
+        """``_only_facts(c)``: ``c`` without the keys that are not facts (dropped, as pydantic drops
+        them) when each fact the rules do not read is null or exactly valid, else None (``evaluate``
+        decides inline only then)."""
+        return ["def _only_facts(c):", "    if not _KNOWN.issuperset(c):", "        c = dict(c)",
+                "        for k in c.keys() - _KNOWN:", "            del c[k]",
                 f"    if len(c) == {len(self.env['_KNOWN'])}:",
-                *_indent(_indent([*self._other_tests("return False", every=True), "return True"])),
-                *_indent([*self._other_tests("return False"), "return True"])]
+                *_indent(_indent([*self._other_tests("return None", every=True), "return c"])),
+                *_indent([*self._other_tests("return None"), "return c"])]
 
     def _checks(self, inputs: list[str]) -> list[str]:
         """Validation in the pass that reads the inputs; ``_p`` is left true when none of them is null."""
