@@ -8,7 +8,10 @@ ProductOfferingRef, CategoryRef, Note and RelatedPartyOrPartyRole sub-resources)
 the specification's name with the type its table gives; a field the specification does not name
 is refused (``additionalProperties: false``), so a misspelt or invented field fails validation.
 Referenced entities outside the qualification (Product, Party, Channel, Promotion) are accepted as
-objects with an ``@type``.
+objects with an ``@type``. The list answers (an array of the resource), the notifications (the
+``Event`` envelope of each ``...CreateEvent``, ``...StateChangeEvent``, ``...AttributeValueChangeEvent``
+and ``...DeleteEvent``), the ``Hub`` of an event subscription and the ``Error`` body are taken
+from the same specification's OpenAPI document (TMF679 v5.0.0, components ``Event``, ``Hub``, ``Error``).
 
     python tools/tmf679_schema.py > tmf679.schema.json
 """
@@ -83,13 +86,37 @@ def schema() -> dict[str, Any]:
         **task, "searchCriteria": {"$ref": "#/$defs/QueryProductOfferingQualificationItem"},
         "qualifiedProductOfferingItem": _list({"$ref": "#/$defs/QueryProductOfferingQualificationItem"}),
     }, ("@type", "id", "href"))
+    defs["Error"] = _entity({"code": {"type": "string"}, "reason": {"type": "string"}, "message": {"type": "string"},
+                             "status": {"type": "string"}, "referenceError": {"type": "string"}}, ("code", "reason"))
+    defs["Hub"] = _entity({"id": {"type": "string"}, "href": {"type": "string"}, "callback": {"type": "string"},
+                           "query": {"type": "string"}}, ("callback",))
+    for name in ("CheckProductOfferingQualification", "QueryProductOfferingQualification"):
+        key = name[0].lower() + name[1:]
+        for change in CHANGES:
+            payload = {"type": "object", "properties": {key: {"$ref": f"#/$defs/{name}"}}, "required": [key],
+                       "additionalProperties": False}
+            defs[f"{name}{change}"] = _entity({**EVENT, "eventType": {"const": f"{name}{change}"}, "event": payload},
+                                              ("@type", "eventId", "eventTime", "eventType", "event"))
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": defs}
 
 
+CHANGES = ("CreateEvent", "StateChangeEvent", "AttributeValueChangeEvent", "DeleteEvent")
+EVENT = {"href": {"type": "string"}, "id": {"type": "string"}, "correlationId": {"type": "string"},
+         "domain": {"type": "string"}, "title": {"type": "string"}, "description": {"type": "string"},
+         "priority": {"type": "string"}, "timeOccurred": DATE_TIME, "source": ANY_ENTITY, "reportingSystem": ANY_ENTITY,
+         "relatedParty": _list(ANY_ENTITY), "analyticCharacteristic": _list(ANY_ENTITY), "eventId": {"type": "string"},
+         "eventTime": DATE_TIME, "eventType": {"type": "string"}}
+
+
 def resource(name: str) -> dict[str, Any]:
-    """The schema of one resource (CheckProductOfferingQualification, ...), with every definition."""
+    """The schema of one resource (CheckProductOfferingQualification, ..., an event, Hub, Error), with every definition."""
     whole = schema()
     return {**whole, "$ref": f"#/$defs/{name}"}
+
+
+def listing(name: str) -> dict[str, Any]:
+    """The schema of a list answer: an array of the resource (attribute selection leaves out what is not asked)."""
+    return {**schema(), "type": "array", "items": {"$ref": f"#/$defs/{name}"}}
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ made in that language; JSON field names, ids, facts and codes never change.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import itertools
 import time
@@ -21,6 +22,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
+import orjson
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
@@ -112,6 +114,7 @@ def create_app(store: Store, log: DecisionLog | None = None, *, watch: bool = Fa
         finally:
             if watcher is not None:
                 watcher.stop()
+            await app.state.tmf679_hub.close()
             if log is not None:
                 log.close()
 
@@ -141,7 +144,8 @@ def _routes(app: FastAPI, store: Store, log: DecisionLog | None) -> None:
     @app.get("/health", tags=["service"])
     def health() -> Response:
         """Ready or not, the versions loaded and in force, the last failed reload with its diagnostics."""
-        return answer(health_report(store, log), 200 if store.registry is not None else 503)
+        report = {**health_report(store, log), "tmf679_hub": app.state.tmf679_hub.status()}
+        return answer(report, 200 if store.registry is not None else 503)
 
     @app.get("/v1/rulesets", tags=["rulesets"])
     def rulesets() -> Response:
@@ -193,6 +197,8 @@ def _routes(app: FastAPI, store: Store, log: DecisionLog | None) -> None:
 
 
 def _tmf679(app: FastAPI, store: Store, log: DecisionLog | None) -> None:
+    from marketing_rules.service.hub import Hub
+
     async def decided(rs: Ruleset, parties: list[tmf679.RelatedPartyOrPartyRole]) -> tuple[dict[str, Any], Decision, str]:
         found = tmf679.customer_of(parties)
         if found is None:
@@ -207,35 +213,181 @@ def _tmf679(app: FastAPI, store: Store, log: DecisionLog | None) -> None:
         return facts, decision, decision_id
 
     path = f"/v1/rulesets/{{ruleset}}{tmf679.BASE}"
-    answered = {"checkProductOfferingQualification": tmf679.Answered(),
-                "queryProductOfferingQualification": tmf679.Answered()}
+    CHECK, QUERY = "checkProductOfferingQualification", "queryProductOfferingQualification"
+    answered = {CHECK: tmf679.Answered(), QUERY: tmf679.Answered()}
+    hub = app.state.tmf679_hub = Hub()
+    working: set[asyncio.Task[None]] = set()
 
-    @app.post(f"{path}/checkProductOfferingQualification", tags=["TMF679"],
-              responses={404: {"model": Problem}, 409: {"model": Problem}, 422: {"model": Problem}})
+    def kept(ruleset: str, resource: str, resource_id: str) -> dict[str, Any]:
+        found = answered[resource].get(ruleset, resource_id) if resource in answered else None
+        if found is None:
+            raise tmf679.TmfError(404, "notFound", _(
+                "no {resource} '{id}' for {ruleset}: this server keeps the newest {count} it answered",
+                resource=resource, id=resource_id, ruleset=ruleset, count=f"{tmf679.KEPT:,}"))
+        return found
+
+    def created(ruleset: str, resource: str, made: dict[str, Any]) -> dict[str, Any]:
+        hub.publish(ruleset, resource, "CreateEvent", answered[resource].keep(ruleset, made))
+        return made
+
+    def changed(ruleset: str, resource: str, new: dict[str, Any], change: str) -> bool:
+        if not answered[resource].replace(ruleset, new):
+            return False
+        hub.publish(ruleset, resource, change, new)
+        return True
+
+    def qualify(ruleset: str, resource: str, task: dict[str, Any], make: Callable[[], dict[str, Any]],
+                status: int) -> Response:
+        """Answer ``status`` with the acknowledged task; qualify in the background (inProgress, then done)."""
+        async def work() -> None:
+            await asyncio.sleep(0)  # the acknowledgement goes out first
+            now_kept = answered[resource].get(ruleset, task["id"])
+            if now_kept is None or now_kept["state"] != "acknowledged":  # deleted or cancelled already
+                return
+            changed(ruleset, resource, {**now_kept, "state": "inProgress"}, "StateChangeEvent")
+            try:
+                result = tmf679.finished(await asyncio.to_thread(make), task)
+            except Exception as error:  # noqa: BLE001 - the task ends terminatedWithError, with the error as a note
+                result = tmf679.failed(task, error)
+            now_kept = answered[resource].get(ruleset, task["id"])
+            if now_kept is not None and now_kept["state"] == "inProgress":  # not cancelled nor deleted meanwhile
+                changed(ruleset, resource, tmf679.finished(result, now_kept), "StateChangeEvent")
+
+        created(ruleset, resource, task)
+        running = asyncio.get_running_loop().create_task(work())
+        working.add(running)
+        running.add_done_callback(working.discard)
+        return _answer(task, status, {"Location": task["href"]})
+
+    def asynchronous(request: Request, body: tmf679.CheckRequest | tmf679.QueryRequest) -> int | None:
+        """202 for ``Expect: 202-Accepted`` (v5), 201 for ``instantSyncQualification: false`` (v4's way), else None."""
+        if request.headers.get("expect", "").lower() == "202-accepted":
+            return 202
+        return 201 if body.instantSyncQualification is False else None
+
+    @app.post(f"{path}/hub", tags=["TMF679"], status_code=201, responses={400: {"model": Problem}})
+    async def register_listener(ruleset: str, body: tmf679.HubRequest, request: Request) -> Response:
+        """TMF630: register a listener; the events of this ruleset that match ``query`` are posted to ``callback``."""
+        if ruleset not in store.index:
+            store.get(ruleset)  # the 404 with the rulesets there are
+        listener = hub.register(ruleset, body.callback, body.query, request.url.path)
+        return _answer(listener, 201, {"Location": listener["href"]})
+
+    @app.get(f"{path}/hub/{{listener_id}}", tags=["TMF679"], responses={404: {"model": Problem}})
+    async def listener(ruleset: str, listener_id: str) -> Response:
+        """TMF630: a registered listener."""
+        found = hub.get(ruleset, listener_id)
+        if found is None:
+            raise tmf679.TmfError(404, "notFound", _("no listener '{id}' for {ruleset}", id=listener_id, ruleset=ruleset))
+        return answer(found)
+
+    @app.delete(f"{path}/hub/{{listener_id}}", tags=["TMF679"], status_code=204, responses={404: {"model": Problem}})
+    async def unregister_listener(ruleset: str, listener_id: str) -> Response:
+        """TMF630: unregister a listener."""
+        if not hub.remove(ruleset, listener_id):
+            raise tmf679.TmfError(404, "notFound", _("no listener '{id}' for {ruleset}", id=listener_id, ruleset=ruleset))
+        return Response(status_code=204)
+
+    @app.post(f"{path}/{CHECK}", tags=["TMF679"],
+              responses={201: {"description": "acknowledged (instantSyncQualification: false)"},
+                         202: {"description": "acknowledged (Expect: 202-Accepted)"},
+                         404: {"model": Problem}, 409: {"model": Problem}, 422: {"model": Problem}})
     async def check_product_offering_qualification(ruleset: str, body: tmf679.CheckRequest, request: Request) -> Response:
         """TMF679 v5: qualify the customer for each offering asked (default: every offer in force)."""
         rs = store.get(ruleset)
         facts, decision, check_id = await decided(rs, body.relatedParty)
-        return answer(answered["checkProductOfferingQualification"].keep(
-            ruleset, tmf679.check(rs, body, facts, decision, check_id, f"{request.url.path}/{check_id}")))
+        href = f"{request.url.path}/{check_id}"
+        status = asynchronous(request, body)
+        if status is None:
+            return answer(created(ruleset, CHECK, tmf679.check(rs, body, facts, decision, check_id, href)))
+        task = tmf679.acknowledged("CheckProductOfferingQualification", body, check_id, href)
+        return qualify(ruleset, CHECK, task, lambda: tmf679.check(rs, body, facts, decision, check_id, href), status)
 
-    @app.post(f"{path}/queryProductOfferingQualification", tags=["TMF679"],
-              responses={404: {"model": Problem}, 409: {"model": Problem}, 422: {"model": Problem}})
+    @app.post(f"{path}/{QUERY}", tags=["TMF679"],
+              responses={201: {"description": "acknowledged (instantSyncQualification: false)"},
+                         202: {"description": "acknowledged (Expect: 202-Accepted)"},
+                         404: {"model": Problem}, 409: {"model": Problem}, 422: {"model": Problem}})
     async def query_product_offering_qualification(ruleset: str, body: tmf679.QueryRequest, request: Request) -> Response:
         """TMF679 v5: the offerings the customer qualifies for, optionally of one category (offer group)."""
         rs = store.get(ruleset)
         decision, query_id = (await decided(rs, body.relatedParty))[1:]
-        return answer(answered["queryProductOfferingQualification"].keep(
-            ruleset, tmf679.query(rs, body, decision, query_id, f"{request.url.path}/{query_id}")))
+        href = f"{request.url.path}/{query_id}"
+        status = asynchronous(request, body)
+        if status is None:
+            return answer(created(ruleset, QUERY, tmf679.query(rs, body, decision, query_id, href)))
+        task = tmf679.acknowledged("QueryProductOfferingQualification", body, query_id, href)
+        return qualify(ruleset, QUERY, task, lambda: tmf679.query(rs, body, decision, query_id, href), status)
+
+    @app.get(f"{path}/{{resource}}", tags=["TMF679"], responses={400: {"model": Problem}, 404: {"model": Problem}})
+    async def list_product_offering_qualifications(ruleset: str, resource: str, request: Request,
+                                                   fields: str | None = None, offset: str | None = None,
+                                                   limit: str | None = None) -> Response:
+        """TMF679 v5: the kept checks (or queries) of this ruleset, newest first; TMF630's ``offset``,
+        ``limit`` (default 100, at most 1,000), ``fields``, and attribute filters (``state=done``)."""
+        if resource not in answered:
+            raise tmf679.TmfError(404, "notFound", _("no resource '{resource}': there are {resources}",
+                                                     resource=resource, resources=", ".join(answered)))
+        first, size = tmf679.bounds(offset, limit)
+        wanted = tmf679.conditions(list(request.query_params.multi_items()))
+        found = [a for a in answered[resource].newest(ruleset) if tmf679.matches(a, wanted)]
+        page = [tmf679.select(a, fields) for a in found[first:first + size]]
+        return _answer(page, 200 if len(page) == len(found) else 206,
+                       {"X-Total-Count": str(len(found)), "X-Result-Count": str(len(page))})
 
     @app.get(f"{path}/{{resource}}/{{resource_id}}", tags=["TMF679"], responses={404: {"model": Problem}})
-    async def retrieve_product_offering_qualification(ruleset: str, resource: str, resource_id: str) -> Response:
+    async def retrieve_product_offering_qualification(ruleset: str, resource: str, resource_id: str,
+                                                      fields: str | None = None) -> Response:
         """TMF679 v5: a check or query this server answered, by its id (the newest 10,000 of each are kept)."""
-        kept = answered[resource].get(ruleset, resource_id) if resource in answered else None
-        if kept is None:
+        found = answered[resource].get(ruleset, resource_id) if resource in answered else None
+        if found is None:
             raise NotFound(_("no {resource} '{id}' for {ruleset}: this server keeps the newest {count} it answered",
                              resource=resource, id=resource_id, ruleset=ruleset, count=f"{tmf679.KEPT:,}"))
-        return answer(kept)
+        return answer(tmf679.select(found, fields))
+
+    @app.patch(f"{path}/{{resource}}/{{resource_id}}", tags=["TMF679"],
+               responses={400: {"model": Problem}, 404: {"model": Problem}, 415: {"model": Problem},
+                          422: {"model": Problem}},
+               openapi_extra={"requestBody": {"required": True, "content": {
+                   "application/merge-patch+json": {"schema": {"type": "object"}}}}})
+    async def patch_product_offering_qualification(ruleset: str, resource: str, resource_id: str,
+                                                   request: Request, fields: str | None = None) -> Response:
+        """TMF679 v5 with a JSON merge patch: the descriptive attributes (description, note, channel,
+        requestedQualificationCompletionDate), or ``state: cancelled`` while the task is not finished."""
+        current = kept(ruleset, resource, resource_id)
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media not in ("application/merge-patch+json", "application/json"):
+            raise tmf679.TmfError(415, "unsupportedMediaType", _(
+                "send the changes as application/merge-patch+json, not {media}", media=media or "nothing"))
+        try:
+            changes = orjson.loads(await request.body())
+        except orjson.JSONDecodeError as error:
+            raise tmf679.TmfError(400, "invalidBody", _("the body is not JSON: {error}", error=str(error))) from None
+        if not isinstance(changes, dict):
+            raise tmf679.TmfError(400, "invalidBody", _("a merge patch is a JSON object of the attributes to change"))
+        new, names = tmf679.patch(current, changes)
+        if names:
+            changed(ruleset, resource, new, "AttributeValueChangeEvent")
+            if new.get("state") != current.get("state"):
+                hub.publish(ruleset, resource, "StateChangeEvent", new)
+        return answer(tmf679.select(new, fields))
+
+    @app.delete(f"{path}/{{resource}}/{{resource_id}}", tags=["TMF679"], status_code=204,
+                responses={404: {"model": Problem}})
+    async def delete_product_offering_qualification(ruleset: str, resource: str, resource_id: str) -> Response:
+        """TMF679 v5: forget a kept check or query (an unfinished one is not finished); its log record stays."""
+        kept(ruleset, resource, resource_id)
+        hub.publish(ruleset, resource, "DeleteEvent", answered[resource].delete(ruleset, resource_id) or {})
+        return Response(status_code=204)
+
+    def tmf_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, tmf679.TmfError)
+        return answer(error.body(), error.status)
+
+    app.add_exception_handler(tmf679.TmfError, tmf_error)
+
+
+def _answer(value: Any, status: int, headers: dict[str, str]) -> Response:
+    return Response(dumps(value), status, headers=headers, media_type="application/json")
 
 
 async def decide_request(store: Store, log: DecisionLog | None, ruleset: str, body: DecisionRequest) -> bytes:

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import OrderedDict
+from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,7 +35,8 @@ _IS_WITH = {False: N_("{condition} is false ({values})"), None: N_("{condition} 
 
 
 class Answered:
-    """The newest qualifications a server answered, by id, for retrieval (``GET`` by ``href``)."""
+    """The newest qualifications a server answered, by id, for retrieval (``GET`` by ``href``), listing
+    (newest first), change (``PATCH``, the background work of an asynchronous one) and ``DELETE``."""
 
     def __init__(self, size: int = KEPT):
         self.size = size
@@ -48,6 +51,175 @@ class Answered:
     def get(self, ruleset: str, resource_id: str) -> dict[str, Any] | None:
         kept = self._kept.get(resource_id)
         return kept[1] if kept is not None and kept[0] == ruleset else None
+
+    def replace(self, ruleset: str, answer: dict[str, Any]) -> bool:
+        """Put a changed resource in the place of the kept one; False when it is no longer kept."""
+        if self.get(ruleset, answer["id"]) is None:
+            return False
+        self._kept[answer["id"]] = (ruleset, answer)
+        return True
+
+    def delete(self, ruleset: str, resource_id: str) -> dict[str, Any] | None:
+        kept = self.get(ruleset, resource_id)
+        if kept is not None:
+            del self._kept[resource_id]
+        return kept
+
+    def newest(self, ruleset: str) -> Iterator[dict[str, Any]]:
+        return (answer for rid, answer in reversed(self._kept.values()) if rid == ruleset)
+
+
+class TmfError(Exception):
+    """An error answered with TMF630's error body (``code``, ``reason``, ``message``, ``status``)."""
+
+    REASONS = {400: N_("Bad Request"), 404: N_("Not Found"), 415: N_("Unsupported Media Type"),
+               422: N_("Unprocessable Entity")}
+
+    def __init__(self, status: int, code: str, message: str):
+        self.status, self.code, self.message = status, code, message
+        super().__init__(message)
+
+    def body(self) -> dict[str, Any]:
+        return {"@type": "Error", "code": self.code, "reason": _(self.REASONS[self.status]), "message": self.message,
+                "status": str(self.status)}
+
+
+# -- lists and filters (TMF630) --------------------------------------------------------------------
+#: ``limit`` when a list request gives none, and the most one page holds (a larger ``limit`` is cut to it).
+LIMIT, MAX_LIMIT = 100, 1_000
+ALWAYS = ("id", "href", "@type")  # kept by every ``fields`` selection
+NOT_FILTERS = frozenset({"offset", "limit", "fields", "lang"})
+Conditions = list[tuple[list[str], set[str]]]
+
+
+def conditions(query: str | list[tuple[str, str]]) -> Conditions:
+    """``state=done&qualificationResult=qualified,alternate`` as (path, accepted values) pairs."""
+    pairs = query if isinstance(query, list) else _pairs(query)
+    return [(name.split("."), set(value.split(","))) for name, value in pairs if name not in NOT_FILTERS]
+
+
+def _pairs(query: str) -> list[tuple[str, str]]:
+    try:
+        return parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
+    except ValueError:
+        raise TmfError(400, "invalidQuery", _("'{query}' is not a query: write name=value pairs joined by &",
+                                              query=query)) from None
+
+
+def matches(value: dict[str, Any], wanted: Conditions) -> bool:
+    """Whether each condition finds one of its values at its path (through lists: any element)."""
+    return all(any(_text(found) in accepted for found in _at(value, path)) for path, accepted in wanted)
+
+
+def _at(value: Any, path: list[str]) -> Iterator[Any]:
+    if isinstance(value, list):
+        for element in value:
+            yield from _at(element, path)
+    elif not path:
+        yield value
+    elif isinstance(value, dict) and path[0] in value:
+        yield from _at(value[path[0]], path[1:])
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "null" if value is None else str(value)
+
+
+def select(value: dict[str, Any], fields: str | None) -> dict[str, Any]:
+    """TMF630's attribute selection: the first-level attributes named (comma-separated), with id, href, @type."""
+    if fields is None:
+        return value
+    names = {name.strip() for name in fields.split(",")} | set(ALWAYS)
+    return {key: item for key, item in value.items() if key in names}
+
+
+def bounds(offset: str | None, limit: str | None) -> tuple[int, int]:
+    """``offset`` and ``limit`` of a list request, checked; ``limit`` cut to MAX_LIMIT."""
+    numbers = []
+    for name, given, default in (("offset", offset, 0), ("limit", limit, LIMIT)):
+        if given is None:
+            numbers.append(default)
+        elif given.isdigit():
+            numbers.append(int(given))
+        else:
+            raise TmfError(400, "invalidQuery", _("{name} must be a whole number of 0 or more, not '{value}'",
+                                                  name=name, value=given))
+    return numbers[0], min(numbers[1], MAX_LIMIT)
+
+
+# -- change (PATCH, application/merge-patch+json) ---------------------------------------------------
+IN_PROGRESS = ("acknowledged", "inProgress")
+#: What a client may change: descriptive attributes, whatever the state (null removes one).
+DESCRIPTIVE = ("description", "note", "channel", "requestedQualificationCompletionDate")
+
+
+def patch(current: dict[str, Any], changes: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The resource after a JSON merge patch (RFC 7396), and the attributes it changed. A client may
+    change the descriptive attributes, and ``state`` to ``cancelled`` while the task is acknowledged
+    or in progress; ``id``, ``href`` and ``@type`` may be repeated unchanged. Anything else is
+    refused (400), as is a state change the task's state does not allow (422)."""
+    patched, changed = dict(current), []
+    for name, value in changes.items():
+        if value == current.get(name) and (name in (*ALWAYS, "state", *DESCRIPTIVE)):
+            continue
+        if name == "state":
+            _cancel(current, value)
+        elif name not in DESCRIPTIVE:
+            raise TmfError(400, "notPatchable", _(
+                "'{attribute}' cannot be changed: a client may change {patchable}, and state to cancelled while "
+                "the qualification is acknowledged or in progress; its results are the server's",
+                attribute=name, patchable=", ".join(DESCRIPTIVE)))
+        elif value is not None:
+            value = _descriptive(name, value)
+        if value is None:
+            patched.pop(name, None)
+        else:
+            patched[name] = value
+        changed.append(name)
+    return patched, changed
+
+
+def _cancel(current: dict[str, Any], state: Any) -> None:
+    if state != "cancelled":
+        raise TmfError(422, "invalidState", _("a client may set state only to cancelled, not to {state}",
+                                              state=literal_text(state)))
+    if current.get("state") not in IN_PROGRESS:
+        raise TmfError(422, "invalidState", _("qualification '{id}' is {state}: only an acknowledged or in progress "
+                                              "one can be cancelled", id=current["id"], state=current.get("state")))
+
+
+_EXTENSIBLE = {"@type", "@baseType", "@schemaLocation"}
+_NOTE, _CHANNEL = {"id", "author", "date", "text", *_EXTENSIBLE}, {"id", "href", "name", "@referredType", *_EXTENSIBLE}
+
+
+def _descriptive(name: str, value: Any) -> Any:
+    """A descriptive attribute's new value, checked (notes get their ``@type``); TmfError if it is not one."""
+    if name == "description" and isinstance(value, str):
+        return value
+    if name == "requestedQualificationCompletionDate" and _is_date_time(value):
+        return value
+    if name == "channel" and isinstance(value, dict) and isinstance(value.get("id"), str) and set(value) <= _CHANNEL:
+        return value
+    if name == "note" and isinstance(value, list) and all(
+            isinstance(n, dict) and isinstance(n.get("text"), str) and set(n) <= _NOTE for n in value):
+        return [{"@type": "Note", **n} for n in value]
+    shapes = {"description": _("a string"), "note": _("a list of notes (objects with a text, and author, date, id)"),
+              "channel": _("a ChannelRef (an object with an id, and href, name)"),
+              "requestedQualificationCompletionDate": _("a date-time (2027-01-15T09:00:00Z)")}
+    raise TmfError(400, "invalidValue", _("{attribute} must be {shape}, not {value}", attribute=name,
+                                          shape=shapes[name], value=literal_text(value)))
+
+
+def _is_date_time(value: Any) -> bool:
+    if not isinstance(value, str) or "T" not in value:
+        return False
+    try:
+        dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
 
 
 # -- requests ------------------------------------------------------------------------------------
@@ -90,6 +262,7 @@ class CheckRequest(_Tmf):
     provideAlternative: bool = True
     provideResultReason: bool = True
     provideOnlyAvailable: bool = False
+    instantSyncQualification: bool | None = Field(None, description="false: answer 201 acknowledged, qualify in the background")
 
 
 class QueryItem(_Tmf):
@@ -102,6 +275,14 @@ class QueryRequest(_Tmf):
 
     relatedParty: list[RelatedPartyOrPartyRole] = Field(min_length=1)
     searchCriteria: QueryItem | None = None
+    instantSyncQualification: bool | None = Field(None, description="false: answer 201 acknowledged, qualify in the background")
+
+
+class HubRequest(_Tmf):
+    """TMF630's event subscription: where to post the events, and which (``eventType=...&event.x.state=done``)."""
+
+    callback: str
+    query: str | None = None
 
 
 def customer_of(parties: list[RelatedPartyOrPartyRole]) -> tuple[dict[str, Any], tuple[Any, ...]] | None:
@@ -231,3 +412,33 @@ def query(rs: Ruleset, request: QueryRequest, decision: Decision, query_id: str,
         answer["searchCriteria"] = {"@type": "QueryProductOfferingQualificationItem",
                                     **criteria.model_dump(by_alias=True, exclude_none=True)}
     return answer
+
+
+# -- asynchronous qualification ---------------------------------------------------------------------
+def acknowledged(kind: str, request: CheckRequest | QueryRequest, resource_id: str, href: str) -> dict[str, Any]:
+    """The answer to an asynchronous request: the task, ``acknowledged``, without results yet."""
+    answer: dict[str, Any] = {"id": resource_id, "href": href, "@type": kind, "state": "acknowledged",
+                              "creationDate": now(),
+                              "relatedParty": [p.model_dump(by_alias=True, exclude_none=True) for p in request.relatedParty]}
+    if request.instantSyncQualification is not None:
+        answer["instantSyncQualification"] = request.instantSyncQualification
+    if isinstance(request, CheckRequest):
+        answer.update(provideAlternative=request.provideAlternative, provideResultReason=request.provideResultReason,
+                      provideOnlyAvailable=request.provideOnlyAvailable)
+    elif request.searchCriteria is not None:
+        answer["searchCriteria"] = {"@type": "QueryProductOfferingQualificationItem",
+                                    **request.searchCriteria.model_dump(by_alias=True, exclude_none=True)}
+    return answer
+
+
+def finished(result: dict[str, Any], task: dict[str, Any]) -> dict[str, Any]:
+    """The qualification made in the background, with what the task already had (its creation date,
+    the descriptive attributes a client patched meanwhile)."""
+    kept = ("creationDate", "instantSyncQualification", *DESCRIPTIVE)
+    return {**result, **{name: task[name] for name in kept if name in task}}
+
+
+def failed(task: dict[str, Any], error: Exception) -> dict[str, Any]:
+    """The task when its qualification could not be made: ``terminatedWithError``, the error as a note."""
+    note = {"@type": "Note", "author": "marketing_rules", "date": now(), "text": f"{type(error).__name__}: {error}"}
+    return {**task, "state": "terminatedWithError", "note": [*task.get("note", []), note]}
