@@ -291,6 +291,34 @@ def test_asynchronous_query(server: Server, listener: Listener) -> None:
     server.client.delete(f"{BASE}/hub/{hub['id']}")
 
 
+def test_an_asynchronous_qualification_speaks_the_language_of_its_request(server: Server) -> None:
+    request = {"relatedParty": party(ORDINARY), "provideAlternative": False}
+    task = server.post(f"{CHECK}?lang=zh", {**request, "instantSyncQualification": False}).json()
+
+    def done() -> None:
+        assert server.get(task["href"]).json()["state"] == "done"
+
+    eventually(done)
+    in_background = server.get(task["href"]).json()["checkProductOfferingQualificationItem"]
+    in_request = server.post(f"{CHECK}?lang=zh", request).json()["checkProductOfferingQualificationItem"]
+    assert in_background == in_request
+    labels = [r["label"] for i in in_background for r in i.get("eligibilityResultReason", [])]
+    assert any("不成立" in label for label in labels), labels
+
+
+def test_a_qualification_that_fails_ends_terminated_with_error() -> None:
+    from marketing_rules.service.tmf679 import failed, finished
+
+    task = {"id": "1", "href": "/x/1", "@type": "CheckProductOfferingQualification", "state": "inProgress",
+            "creationDate": "2027-01-15T09:00:00.000Z", "description": "patched meanwhile"}
+    ended = failed(task, RuntimeError("the ruleset vanished"))
+    valid(ended, "CheckProductOfferingQualification")
+    assert ended["state"] == "terminatedWithError" and ended["note"][-1]["text"] == "RuntimeError: the ruleset vanished"
+    made = {"id": "1", "href": "/x/1", "@type": "CheckProductOfferingQualification", "state": "done",
+            "creationDate": "2027-01-15T09:00:05.000Z"}
+    assert finished(made, task) == {**made, "creationDate": task["creationDate"], "description": "patched meanwhile"}
+
+
 def test_hub_register_retrieve_unregister(server: Server, listener: Listener) -> None:
     hub = subscribe(server, listener.url, "eventType=CheckProductOfferingQualificationCreateEvent")
     assert hub["callback"] == listener.url and hub["href"].endswith(hub["id"])

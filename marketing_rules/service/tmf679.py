@@ -8,6 +8,10 @@ receive is ``unqualified`` with the failed conditions of ``explain`` as eligibil
 or ``alternate`` when ``what_would_it_take`` finds a change of numeric facts that qualifies them: the
 alternate proposal is the same offering, the change a reason (code ``qualifiesIf``). docs/service.md
 has the whole mapping.
+
+Answered resources are kept (:class:`Answered`) for retrieval, TMF630 lists (:func:`bounds`,
+:func:`conditions`, :func:`select`), merge patches (:func:`patch`) and deletion; an asynchronous
+request is answered :func:`acknowledged` and qualified in the background (:func:`finished`).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from marketing_rules.expressions.text import literal_text
 from marketing_rules.i18n import N_, _
 
 BASE = "/tmf-api/productOfferingQualification/v5"
-#: How many answered qualifications of each resource a server keeps for ``GET .../{id}`` (newest first out).
+#: How many answered qualifications of each resource a server keeps for retrieval and lists (oldest dropped first).
 KEPT = 10_000
 _IS = {False: N_("{condition} is false"), None: N_("{condition} is unknown"), True: N_("{condition} is true")}
 _IS_WITH = {False: N_("{condition} is false ({values})"), None: N_("{condition} is unknown ({values})"),
