@@ -265,7 +265,8 @@ def _tmf679(app: FastAPI, store: Store, log: DecisionLog | None) -> None:
             return 202
         return 201 if body.instantSyncQualification is False else None
 
-    @app.post(f"{path}/hub", tags=["TMF679"], status_code=201, responses={400: {"model": Problem}})
+    @app.post(f"{path}/hub", tags=["TMF679"], status_code=201,
+              responses={400: {"model": tmf679.ErrorBody}, 404: {"model": Problem}, 422: {"model": Problem}})
     async def register_listener(ruleset: str, body: tmf679.HubRequest, request: Request) -> Response:
         """TMF630: register a listener; the events of this ruleset that match ``query`` are posted to ``callback``."""
         if ruleset not in store.index:
@@ -273,7 +274,7 @@ def _tmf679(app: FastAPI, store: Store, log: DecisionLog | None) -> None:
         listener = hub.register(ruleset, body.callback, body.query, request.url.path)
         return _answer(listener, 201, {"Location": listener["href"]})
 
-    @app.get(f"{path}/hub/{{listener_id}}", tags=["TMF679"], responses={404: {"model": Problem}})
+    @app.get(f"{path}/hub/{{listener_id}}", tags=["TMF679"], responses={404: {"model": tmf679.ErrorBody}})
     async def listener(ruleset: str, listener_id: str) -> Response:
         """TMF630: a registered listener."""
         found = hub.get(ruleset, listener_id)
@@ -281,7 +282,7 @@ def _tmf679(app: FastAPI, store: Store, log: DecisionLog | None) -> None:
             raise tmf679.TmfError(404, "notFound", _("no listener '{id}' for {ruleset}", id=listener_id, ruleset=ruleset))
         return answer(found)
 
-    @app.delete(f"{path}/hub/{{listener_id}}", tags=["TMF679"], status_code=204, responses={404: {"model": Problem}})
+    @app.delete(f"{path}/hub/{{listener_id}}", tags=["TMF679"], status_code=204, responses={404: {"model": tmf679.ErrorBody}})
     async def unregister_listener(ruleset: str, listener_id: str) -> Response:
         """TMF630: unregister a listener."""
         if not hub.remove(ruleset, listener_id):
@@ -318,7 +319,7 @@ def _tmf679(app: FastAPI, store: Store, log: DecisionLog | None) -> None:
         task = tmf679.acknowledged("QueryProductOfferingQualification", body, query_id, href)
         return qualify(ruleset, QUERY, task, lambda: tmf679.query(rs, body, decision, query_id, href), status)
 
-    @app.get(f"{path}/{{resource}}", tags=["TMF679"], responses={400: {"model": Problem}, 404: {"model": Problem}})
+    @app.get(f"{path}/{{resource}}", tags=["TMF679"], responses={400: {"model": tmf679.ErrorBody}, 404: {"model": tmf679.ErrorBody}})
     async def list_product_offering_qualifications(ruleset: str, resource: str, request: Request,
                                                    fields: str | None = None, offset: str | None = None,
                                                    limit: str | None = None) -> Response:
@@ -345,8 +346,8 @@ def _tmf679(app: FastAPI, store: Store, log: DecisionLog | None) -> None:
         return answer(tmf679.select(found, fields))
 
     @app.patch(f"{path}/{{resource}}/{{resource_id}}", tags=["TMF679"],
-               responses={400: {"model": Problem}, 404: {"model": Problem}, 415: {"model": Problem},
-                          422: {"model": Problem}},
+               responses={400: {"model": tmf679.ErrorBody}, 404: {"model": tmf679.ErrorBody}, 415: {"model": tmf679.ErrorBody},
+                          422: {"model": tmf679.ErrorBody}},
                openapi_extra={"requestBody": {"required": True, "content": {
                    "application/merge-patch+json": {"schema": {"type": "object"}}}}})
     async def patch_product_offering_qualification(ruleset: str, resource: str, resource_id: str,
@@ -372,7 +373,7 @@ def _tmf679(app: FastAPI, store: Store, log: DecisionLog | None) -> None:
         return answer(tmf679.select(new, fields))
 
     @app.delete(f"{path}/{{resource}}/{{resource_id}}", tags=["TMF679"], status_code=204,
-                responses={404: {"model": Problem}})
+                responses={404: {"model": tmf679.ErrorBody}})
     async def delete_product_offering_qualification(ruleset: str, resource: str, resource_id: str) -> Response:
         """TMF679 v5: forget a kept check or query (an unfinished one is not finished); its log record stays."""
         kept(ruleset, resource, resource_id)

@@ -73,6 +73,17 @@ class Answered:
         return (answer for rid, answer in reversed(self._kept.values()) if rid == ruleset)
 
 
+class ErrorBody(BaseModel):
+    """TMF630's error body (the OpenAPI schema of TmfError's answers)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+    type_: str = Field("Error", alias="@type")
+    code: str
+    reason: str
+    message: str
+    status: str
+
+
 class TmfError(Exception):
     """An error answered with TMF630's error body (``code``, ``reason``, ``message``, ``status``)."""
 
