@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 import threading
 import time
 from pathlib import Path
@@ -155,3 +157,22 @@ def test_a_line_cut_short_by_a_kill_is_dropped_the_rest_loaded(tmp_path: Path) -
     assert read(path, "SELECT decision_id, customer, as_of FROM decisions ORDER BY rowid") == [
         ("a", people[0]["id"], dt.date(2027, 1, 15)), ("b", people[1]["id"], dt.date(2027, 1, 15))]
     assert not journal.exists()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread priorities are Linux's")
+def test_the_loader_yields_the_cores_to_the_requests(tmp_path: Path) -> None:
+    from marketing_rules.service.log import LOADER_NICE, DecisionLog
+
+    log = DecisionLog(tmp_path / "decisions.duckdb")
+    try:
+        loader = log._loader.native_id
+        assert loader is not None
+        server = os.getpriority(os.PRIO_PROCESS, 0)
+
+        def lowered() -> None:
+            assert os.getpriority(os.PRIO_PROCESS, loader) == min(19, server + LOADER_NICE)
+
+        eventually(lowered)
+        assert os.getpriority(os.PRIO_PROCESS, log._thread.native_id or 0) == server  # the commits are not
+    finally:
+        log.close()

@@ -15,6 +15,7 @@ import hashlib
 import os
 import queue
 import secrets
+import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -57,6 +58,7 @@ Row = bytes
 
 JOURNAL_SECONDS = 1.0  # how often the journal is loaded into the DuckDB table
 JOURNAL_BYTES = 16 << 20  # or sooner, when it holds this much
+LOADER_NICE = 10  # how far the loader's priority is below the requests' (see _yield_to_requests)
 MEMORY_LIMIT = "128MB"  # DuckDB's buffer pool for the log: the table grows, the server's memory should not
 _COLUMNS = {"time": "TIMESTAMPTZ", "decision_id": "VARCHAR", "ruleset": "VARCHAR", "version": "VARCHAR",
             "fingerprint": "VARCHAR", "as_of": "DATE", "customer": "VARCHAR", "inputs": "VARCHAR",
@@ -203,6 +205,7 @@ class DecisionLog:
 
     # -- the loader thread: journal -> DuckDB ------------------------------------------------------
     def _load_loop(self, con: duckdb.DuckDBPyConnection) -> None:
+        _yield_to_requests()
         while (journal := self._loads.get()) is not None:
             started = time.perf_counter()
             try:
@@ -215,6 +218,17 @@ class DecisionLog:
 
     def _hash(self, customer_id: str) -> str:
         return hashlib.sha256(self._salt + customer_id.encode()).hexdigest()[:20]
+
+
+def _yield_to_requests() -> None:
+    """Lower this thread's scheduling priority (Linux: per thread), so that loading a journal into
+    DuckDB, which nothing waits for, takes a core only when the requests leave it free."""
+    if sys.platform == "linux":
+        try:
+            me = threading.get_native_id()
+            os.setpriority(os.PRIO_PROCESS, me, min(19, os.getpriority(os.PRIO_PROCESS, me) + LOADER_NICE))
+        except OSError:  # not allowed here: the loader runs at the server's priority
+            pass
 
 
 def journal_path(log: Path, number: int) -> Path:
