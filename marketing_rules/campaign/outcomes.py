@@ -55,7 +55,7 @@ def _read(store: Store, source: str | Path, required: tuple[str, ...], optional:
     if not Path(path).exists():
         raise CampaignError(f"{path}: no such file")
     con = store.con
-    for name in ("import_raw", "import_read"):
+    for name in ("import_checked", "import_typed", "import_repeated", "import_raw", "import_read"):
         _drop(store, name)
     con.execute("CREATE OR REPLACE TEMP TABLE import_unreadable (line BIGINT, reason VARCHAR, record VARCHAR)")
     if path.lower().endswith((".parquet", ".pq")):
@@ -109,32 +109,34 @@ def _csv_lines(store: Store) -> tuple[str, str]:
 
 
 def _finish(store: Store, kind: str, source: str, accepted_sql: str, target: str, record: str) -> ImportSummary:
-    """Move the checked rows (``import_checked`` with ``reason``) into ``target`` and ``rejected``
-    (with ``record``, the row as read, built for the rejected rows only)."""
+    """Move the checked rows (``import_checked`` with ``reason``, a table or a view) into ``target``
+    and ``rejected`` (with ``record``, the row as read, built for the rejected rows only). The
+    checked rows are read twice: once for the accepted, once for the few rejected."""
     con = store.con
     con.execute("BEGIN TRANSACTION")
     try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE import_rejected AS SELECT line, reason, {record} AS record "
+                    "FROM import_checked WHERE reason IS NOT NULL")
         con.execute(f"INSERT INTO {target} {accepted_sql}")
-        con.execute(f"INSERT INTO rejected SELECT ?, ?, line, reason, {record} FROM import_checked "
-                    "WHERE reason IS NOT NULL", [kind, source])
+        con.execute("INSERT INTO rejected SELECT ?, ?, line, reason, record FROM import_rejected", [kind, source])
         con.execute("INSERT INTO rejected SELECT ?, ?, line, 'unreadable line: ' || reason, record "
                     "FROM import_unreadable", [kind, source])
         counts = con.execute("""
-            SELECT (SELECT count(*) FROM import_checked) + (SELECT count(*) FROM import_unreadable),
-                   (SELECT count(*) FROM import_checked WHERE reason IS NULL)""").fetchall()[0]
-        rows, accepted = int(counts[0]), int(counts[1])
+            SELECT (SELECT count(*) FROM import_raw), (SELECT count(*) FROM import_rejected),
+                   (SELECT count(*) FROM import_unreadable)""").fetchall()[0]
+        rows, rejected = int(counts[0]) + int(counts[2]), int(counts[1]) + int(counts[2])
         con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, current_localtimestamp())",
-                    [kind, source, rows, accepted, rows - accepted])
+                    [kind, source, rows, rows - rejected, rejected])
         reasons = con.execute("""
             SELECT reason, count(*) FROM (
-              SELECT regexp_replace(reason, ' \\(.*', '') AS reason FROM import_checked WHERE reason IS NOT NULL
+              SELECT regexp_replace(reason, ' \\(.*', '') AS reason FROM import_rejected
               UNION ALL SELECT 'unreadable line' FROM import_unreadable)
             GROUP BY reason ORDER BY count(*) DESC, reason""").fetchall()
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
-    return ImportSummary(kind, source, rows, accepted, rows - accepted, {r: int(n) for r, n in reasons})
+    return ImportSummary(kind, source, rows, rows - rejected, rejected, {r: int(n) for r, n in reasons})
 
 
 def import_outcomes(source: str | Path, *, store: Store | str | Path | None = None) -> ImportSummary:
@@ -195,6 +197,9 @@ def import_outcomes(source: str | Path, *, store: Store | str | Path | None = No
             opened.close()
 
 
+_WHOLE_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
+
+
 def import_billing(source: str | Path, *, store: Store | str | Path | None = None) -> ImportSummary:
     """Import monthly billing records: ``id``, ``month`` (YYYY-MM), ``arpu`` (yuan, >= 0),
     ``voice_min`` (whole minutes, >= 0) and ``data_mb`` (>= 0); the last two may be empty.
@@ -203,46 +208,56 @@ def import_billing(source: str | Path, *, store: Store | str | Path | None = Non
     try:
         _read(opened, source, ("id", "month", "arpu"), ("voice_min", "data_mb"))
         columns = [r[0] for r in opened.con.execute("DESCRIBE import_raw").fetchall()]
+        types = dict(opened.con.execute("SELECT column_name, column_type FROM (DESCRIBE import_raw)").fetchall())
         voice = "voice_min" if "voice_min" in columns else "CAST(NULL AS VARCHAR)"
         data = "data_mb" if "data_mb" in columns else "CAST(NULL AS VARCHAR)"
+        whole = ("TRUE" if types.get("voice_min") in _WHOLE_TYPES  # typed Parquet: whole already
+                 else f"regexp_full_match(CAST({voice} AS VARCHAR), '[0-9]+')")
         in_store = opened.con.execute("SELECT count(*) > 0 FROM billing").fetchall()[0][0]
         stored = ("LEFT JOIN billing AS b ON b.id = c.id AND b.month = c.m" if in_store
                   else "LEFT JOIN (SELECT NULL AS id) AS b ON FALSE")
         opened.con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE import_checked AS
-            WITH typed AS (
+            CREATE OR REPLACE TEMP VIEW import_typed AS
               SELECT line, id, CAST(month AS VARCHAR) AS month_in, arpu AS arpu_in, {voice} AS voice_in,
                      {data} AS data_in,
-                     CASE WHEN regexp_full_match(CAST(month AS VARCHAR), '[0-9]{{4}}-(0[1-9]|1[0-2])')
-                          THEN CAST(month || '-01' AS DATE) END AS m,
+                     regexp_full_match(CAST(month AS VARCHAR), '[0-9]{{4}}-(0[1-9]|1[0-2])') AS month_ok,
+                     TRY_CAST(CAST(month AS VARCHAR) || '-01' AS DATE) AS m,
                      TRY_CAST(arpu AS DOUBLE) AS a,
-                     CASE WHEN regexp_full_match(CAST({voice} AS VARCHAR), '[0-9]+') THEN TRY_CAST({voice} AS BIGINT) END AS v,
+                     {whole} AS voice_ok, TRY_CAST({voice} AS BIGINT) AS v,
                      TRY_CAST({data} AS DOUBLE) AS d
-              FROM import_raw
-            ), repeated AS (  -- the few customer months given twice, not a window over every row
-              SELECT id, m, min(line) AS first_line FROM typed GROUP BY id, m HAVING count(*) > 1
-            ), checked AS (
+              FROM import_raw""")
+        # the checks (month_ok, voice_ok) are read only where the reasons are: the accepted rows are
+        # read again without them
+        # the few customer months given twice, held apart: not a window over every row, and the checked
+        # rows a view (tens of millions of billing rows are not copied before they are stored). A valid
+        # month is one text per month, so the repeats are found on the text, without parsing it.
+        opened.con.execute("""CREATE OR REPLACE TEMP TABLE import_repeated AS
+            SELECT id, month_in, min(line) AS first_line FROM import_typed GROUP BY id, month_in HAVING count(*) > 1""")
+        opened.con.execute(f"""
+            CREATE OR REPLACE TEMP VIEW import_checked AS
+            WITH checked AS (
             SELECT c.line, c.id, c.m, c.a, c.v, c.d, c.month_in, c.arpu_in, c.voice_in, c.data_in,
               CASE
                 WHEN c.id IS NULL THEN 'no customer id'
                 WHEN c.month_in IS NULL THEN 'no month'
-                WHEN c.m IS NULL THEN 'month is not YYYY-MM (' || c.month_in || ')'
+                WHEN NOT c.month_ok OR c.m IS NULL THEN 'month is not YYYY-MM (' || c.month_in || ')'
                 WHEN c.arpu_in IS NULL THEN 'no arpu'
                 WHEN c.a IS NULL OR NOT isfinite(c.a) OR c.a < 0 THEN 'arpu is not a number >= 0 (' || CAST(c.arpu_in AS VARCHAR) || ')'
-                WHEN c.voice_in IS NOT NULL AND (c.v IS NULL OR c.v < 0)
+                WHEN c.voice_in IS NOT NULL AND (NOT c.voice_ok OR c.v IS NULL OR c.v < 0)
                   THEN 'voice_min is not a whole number >= 0 (' || CAST(c.voice_in AS VARCHAR) || ')'
                 WHEN c.data_in IS NOT NULL AND (c.d IS NULL OR NOT isfinite(c.d) OR c.d < 0)
                   THEN 'data_mb is not a number >= 0 (' || CAST(c.data_in AS VARCHAR) || ')'
                 WHEN c.line > r.first_line THEN 'month repeated for this customer (' || c.id || ', ' || c.month_in || ')'
                 WHEN b.id IS NOT NULL THEN 'month already in the store (' || c.id || ', ' || c.month_in || ')'
               END AS reason
-            FROM typed AS c LEFT JOIN repeated AS r ON r.id = c.id AND r.m = c.m {stored})
+            FROM import_typed AS c LEFT JOIN import_repeated AS r ON r.id = c.id AND r.month_in = c.month_in {stored})
             SELECT line, id, m, a, v, d, reason, CASE WHEN reason IS NOT NULL THEN to_json({{
               'id': id, 'month': month_in, 'arpu': CAST(arpu_in AS VARCHAR), 'voice_min': CAST(voice_in AS VARCHAR),
               'data_mb': CAST(data_in AS VARCHAR)}}) END AS record
             FROM checked""")
         return _finish(opened, "billing", str(source),
-                       f"SELECT id, m, a, v, d, {_text(str(source))}, line FROM import_checked WHERE reason IS NULL",
+                       f"SELECT id, m, a, v, d, {_text(str(source))}, line FROM import_typed "
+                       "WHERE line NOT IN (SELECT line FROM import_rejected)",
                        "billing", "record")
     finally:
         if owned:
