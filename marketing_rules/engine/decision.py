@@ -125,6 +125,7 @@ class AccessData:
             id(row): (row, self.build(row)) for row in (EMPTY_ACCESS, *self._table.values())}
         self._merged: dict[tuple[Any, tuple[str, ...]], Mapping[str, ServiceAccess]] = {}
         self._row_data = {key: self._rows[id(row)][1] for key, row in self._table.items()}
+        self.constant = not self._table and not self._grants  # every decision's access is empty
         self._empty = self._rows[id(EMPTY_ACCESS)][1]
 
     def data(self, by_value: Any, fired: list[str]) -> ReadOnlyDict:
@@ -191,8 +192,13 @@ class Decision:
     def of_ruleset(cls, ruleset: Decides) -> type[Decision]:
         """A class of the decisions of one ruleset: its id, version and fingerprint are plain class
         attributes there (read as fast as a slot, and stored nowhere per decision)."""
-        namespace = {"__slots__": (), "__doc__": cls.__doc__, "__module__": cls.__module__,
-                     "ruleset": ruleset.id, "version": ruleset.version, "fingerprint": ruleset.fingerprint}
+        namespace: dict[str, Any] = {"__slots__": (), "__doc__": cls.__doc__, "__module__": cls.__module__,
+                                     "ruleset": ruleset.id, "version": ruleset.version,
+                                     "fingerprint": ruleset.fingerprint}
+        if not ruleset._tags:  # what a ruleset that cannot tag, or grant, answers without looking
+            namespace["tags"] = property(_no_tags, doc=cls.tags.__doc__)
+        if ruleset._access_data.constant:
+            namespace["access"] = property(_no_access, doc=cls.access.__doc__)
         return type(cls.__name__, (cls,), namespace)
 
     @property
@@ -270,3 +276,11 @@ class Decision:
 
 
 EMPTY_ACCESS: Mapping[str, ServiceAccess] = MappingProxyType({})
+
+
+def _no_tags(decision: Decision) -> set[str]:
+    return set()
+
+
+def _no_access(decision: Decision) -> Mapping[str, ServiceAccess]:
+    return EMPTY_ACCESS
