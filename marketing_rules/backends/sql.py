@@ -131,6 +131,7 @@ class SQLCompiler:
         self.tag_flags: dict[str, list[str]] = {}  # tag -> its per-stratum flag columns
         self.tag_names = sorted({tag for unit in program.rules for tag in unit.tags})
         self.point_numbers = any(self.facts.type_of(u.award.node) == NUMBER for u in program.rules if u.award)
+        self.offer_codes = self._offer_codes()
 
     # -- the query -------------------------------------------------------------------------------
     def compile(self) -> exp.Select:
@@ -251,7 +252,7 @@ class SQLCompiler:
         rules = [(self.index[id(u)], u) for u in stratum.units if isinstance(u, Rule)]
         columns: list[exp.Expr] = []
         fired = self._fired_items(stratum.units)
-        offers = self._rule_items([(k, u, u.offer.id) for k, u in rules if u.offer is not None])
+        offers = [] if self.offer_codes else self._rule_items([(k, u, u.offer.id) for k, u in rules if u.offer is not None])
         for part, items in (("fired", fired), ("offers", offers)):
             if items:
                 columns.append(self._alias(self.lists.compact(items, self.item), f"__s{n}_{part}"))
@@ -522,7 +523,7 @@ class SQLCompiler:
             value: exp.Expression = exp.column(name, quoted=True)
             columns.append(exp.alias_(exp.Case().when(exp.Is(this=paren(error), expression=exp.null()), value, copy=False),
                                       name, quoted=True, copy=False))
-        parts = {"tags": self._tags(), "offers": self._list("offers"), "access": self._access(),
+        parts = {"tags": self._tags(), "offers": self._offers(), "access": self._access(),
                  "points": self._points(), "fired": self._list("fired")}
         for name, value in parts.items():
             columns.append(exp.alias_(exp.Case().when(exp.Is(this=paren(error), expression=exp.null()), value, copy=False),
@@ -548,6 +549,29 @@ class SQLCompiler:
             return items
         return self.lists.select(self.lists.constant(self.label_texts, self.labels), items)
 
+    def _offer_codes(self) -> list[int | None]:
+        """With labels, for each code the code of the offer of the rule with that id (else none): the
+        offers list is then read off the fired list, a look-up per fired item instead of an item per
+        offer rule in every row. Empty when no rule has an offer, or when an id names two things."""
+        if self.labels is None or not any(u.offer is not None for u in self.program.rules):
+            return []
+        rule_ids = {u.id for u in self.program.rules}
+        row_ids = {t.row_id(r) for t in self.program.units if isinstance(t, Table) for r in t.rows}
+        if rule_ids & row_ids:
+            return []
+        codes: list[int | None] = [None] * len(self.label_texts)
+        for unit in self.program.rules:
+            if unit.offer is not None:
+                codes[self.codes[unit.id] - 1] = self.codes[unit.offer.id]
+        return codes
+
+    def _offers(self) -> exp.Expression:
+        """The offers list: with :attr:`offer_codes`, the offers of the fired rules, in firing order."""
+        if not self.offer_codes:
+            return self._list("offers")
+        lookup = self.lists.array([exp.null() if c is None else exp.Literal.number(c) for c in self.offer_codes])
+        return self._labelled(self.lists.present(self.lists.select(lookup, self._codes("fired"))))
+
     def _tags(self) -> exp.Expression:
         items: list[exp.Expression] = [
             exp.Case().when(exp.or_(*map(exp.column, self.tag_flags[tag]), copy=False), self._label(tag), copy=False)
@@ -556,13 +580,16 @@ class SQLCompiler:
 
     def _list(self, part: str) -> exp.Expression:
         """A list made of the strata's shares, in stratum order (firing order)."""
+        return self._labelled(self._codes(part))
+
+    def _codes(self, part: str) -> exp.Expression:
         columns = [exp.column(name) for name in self.parts[part]]
         if not columns:
-            return self._labelled(self.lists.empty(list_of(self.item)))
+            return self.lists.empty(list_of(self.item))
         whole: exp.Expression = columns[0]
         for column in columns[1:]:
             whole = self.lists.concat(whole, column)
-        return self._labelled(whole)
+        return whole
 
     def _rule_items(self, entries: list[tuple[int, Rule, str]]) -> list[exp.Expression]:
         """One list item per rule, in firing order: the text when the rule fired. A run of rules of one

@@ -39,9 +39,13 @@ class SQLLists:
         """The items that are not null, in order."""
         if not items:
             return self.empty(list_of(item))
+        return self.present(self.array(items))
+
+    def present(self, values: exp.Expression) -> exp.Expression:
+        """The items of the list ``values`` that are not null, in order."""
         x = exp.to_identifier("x")
         keep = exp.Not(this=exp.Is(this=exp.column("x"), expression=exp.null()))
-        return exp.ArrayFilter(this=self.array(items), expression=exp.Lambda(this=keep, expressions=[x]))
+        return exp.ArrayFilter(this=values, expression=exp.Lambda(this=keep, expressions=[x]))
 
     def concat(self, first: exp.Expression, second: exp.Expression) -> exp.Expression:
         return exp.ArrayConcat(this=first, expressions=[second])
