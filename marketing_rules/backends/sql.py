@@ -7,9 +7,11 @@ expressions one after the other:
 ``validated``
     each input column checked against the fact schema and cast to its fact's type; ``__error``
     holds every reason a row is rejected (``validation_sql``).
-``stratum_<n>_when``, ``stratum_<n>_then``, ``stratum_<n>``
+``stratum_<n>_shared`` (when needed), ``stratum_<n>_when``, ``stratum_<n>_then``, ``stratum_<n>``
     the agenda cut into strata, runs of it: a unit goes in the first stratum after every setter of
-    what it reads, and not before the unit ahead of it in agenda order. ``_when`` computes each
+    what it reads, and not before the unit ahead of it in agenda order. ``_shared`` computes once
+    each test that several of the stratum's rules have among their conditions' terms (``_shared``
+    below). ``_when`` computes each
     rule's condition (``__when_<k>``, never null: a rule fires only when its condition is true) and
     each table's hit (``__hit_<k>``, the row number); ``_then`` decides which rules fire
     (``__fired_<k>``: within a group, only when no rule of the group before it in agenda order
@@ -42,7 +44,7 @@ at the end. What the SQL cannot express raises :class:`UnsupportedInSQL`.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar, cast
 
@@ -59,6 +61,7 @@ from marketing_rules.backends.sql_expressions import (
     ExpressionCompiler,
     UnsupportedInSQL,
     paren,
+    shape,
     sql_type,
     typed_null,
 )
@@ -132,6 +135,7 @@ class SQLCompiler:
         self.tag_names = sorted({tag for unit in program.rules for tag in unit.tags})
         self.point_numbers = any(self.facts.type_of(u.award.node) == NUMBER for u in program.rules if u.award)
         self.offer_codes = self._offer_codes()
+        self.atoms: dict[Hashable, str] = {}  # the stratum's shared tests -> their column (_shared)
 
     # -- the query -------------------------------------------------------------------------------
     def compile(self) -> exp.Select:
@@ -142,6 +146,9 @@ class SQLCompiler:
         self._find_late()
         for stratum in strata:
             n = stratum.number
+            shared = self._shared(stratum, ctes[-1][0])
+            if shared is not None:
+                ctes.append((f"stratum_{n}_shared", shared))
             when, then, passed = self._stratum(stratum, ctes[-1][0])
             ctes += [(f"stratum_{n}_when", when), (f"stratum_{n}_then", then.from_(f"stratum_{n}_when", copy=False)),
                      (f"stratum_{n}", passed.from_(f"stratum_{n}_then", copy=False))]
@@ -242,6 +249,27 @@ class SQLCompiler:
         self.carried += [item.args["alias"] for item in shares]
         return when_select, exp.select(exp.Column(this=exp.Star()), *then, copy=False), passed
 
+    def _shared(self, stratum: Stratum, previous: str) -> exp.Select | None:
+        """The tests that two or more of the stratum's rules have among the terms of their conditions
+        (``status == active`` in most rules), each computed once per row into ``__shared_<n>_<i>``,
+        which the conditions then read (``_condition``). None when no test is shared."""
+        rules: dict[Hashable, tuple[ast.Expr, set[int]]] = {}
+        for unit in stratum.units:
+            if isinstance(unit, Rule) and unit.when is not None:
+                for term in _terms(cond_to_ast(unit.when)):
+                    if not isinstance(term, (ast.Literal, ast.ConstRef, ast.FactRef)):
+                        rules.setdefault(shape(term), (term, set()))[1].add(id(unit))
+        self.atoms = {}
+        columns: list[exp.Expr] = []
+        for key, (term, users) in rules.items():
+            if len(users) > 1:
+                name = f"__shared_{stratum.number}_{len(columns)}"
+                columns.append(self._alias(self.facts.truth(term), name))
+                self.atoms[key] = name
+        if not columns:
+            return None
+        return exp.select(*self._carry(), *columns, copy=False).from_(previous, copy=False)
+
     def _carry(self) -> list[exp.Column]:
         return [exp.column(ident.copy()) for ident in self.carried]
 
@@ -278,7 +306,11 @@ class SQLCompiler:
     def _condition(self, rule: Rule) -> exp.Expression:
         if rule.when is None:
             return exp.true()
-        return _is_true(self.facts.truth(cond_to_ast(rule.when)))
+        self.facts.shared = self.atoms
+        try:
+            return _is_true(self.facts.truth(cond_to_ast(rule.when)))
+        finally:
+            self.facts.shared = {}
 
     def _fired(self, rule: Rule, stratum: Stratum) -> exp.Expr:
         """The rule fires when its condition holds and no earlier rule of its group fired."""
@@ -729,6 +761,13 @@ def unshare(tree: E) -> E:
                     seen.add(id(item))
                     stack.append(item)
     return tree
+
+
+def _terms(node: ast.Expr) -> list[ast.Expr]:
+    """The terms of a conjunction (nested ones flattened); any other condition is its own term."""
+    if isinstance(node, ast.And):
+        return [term for item in node.items for term in _terms(item)]
+    return [node]
 
 
 def _is_true(condition: exp.Expression) -> exp.Expression:
