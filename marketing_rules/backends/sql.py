@@ -43,8 +43,10 @@ at the end. What the SQL cannot express raises :class:`UnsupportedInSQL`.
 
 from __future__ import annotations
 
+import gc
 import weakref
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TypeVar, cast
 
@@ -77,7 +79,8 @@ DIALECTS = ("duckdb", "spark", "hive", "trino", "postgres")
 ERROR = "__error"
 ROW_ERROR = "__row_error"
 
-__all__ = ["DIALECTS", "SQLCompiler", "UnsupportedInSQL", "compile_sql", "label_values", "sql_text", "to_sql"]
+__all__ = ["DIALECTS", "SQLCompiler", "UnsupportedInSQL", "compile_sql", "gc_paused", "label_values", "sql_text",
+           "to_sql"]
 
 
 E = TypeVar("E", bound=exp.Expression)
@@ -837,6 +840,20 @@ def sql_text(query: exp.Expression, dialect: str, pretty: bool = False) -> str:
     return query.sql(dialect=target, pretty=pretty)
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused: compiling a large ruleset allocates millions of sqlglot
+    nodes that live until the text is written, and each full collection walks them all (half the
+    time of compiling 5,000 rules). Reference counting still frees what is dropped."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def to_sql(program: Program, dialect: str = "duckdb", *, table: str = "customers",
            source: Mapping[str, SourceKind] | None = None, pretty: bool = True, order_by: tuple[str, ...] = (),
            labels: str | None = None) -> str:
@@ -851,9 +868,10 @@ def to_sql(program: Program, dialect: str = "duckdb", *, table: str = "customers
     if cached is not None and cached[0]() is program:
         return cached[1]
     try:  # the compilers and sqlglot recurse several frames per level: a large stack, a clear error beyond it
-        query = deeply(compile_sql, program, table=table, source=source, dialect=dialect, order_by=order_by,
-                       labels=labels)
-        text = deeply(sql_text, query, dialect, pretty)
+        with gc_paused():
+            query = deeply(compile_sql, program, table=table, source=source, dialect=dialect, order_by=order_by,
+                           labels=labels)
+            text = deeply(sql_text, query, dialect, pretty)
     except RecursionError:
         raise UnsupportedInSQL("a query nested this deep (a collect table of thousands of rows)") from None
     if len(_TEXTS) > 256:

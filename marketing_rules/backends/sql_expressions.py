@@ -176,7 +176,7 @@ class ExpressionCompiler(NodeCompiler[exp.Expression]):
         if isinstance(node, (ast.Literal, ast.ConstRef)):
             v = node.value
             return exp.true() if v is True else exp.false() if v is False else exp.cast(exp.null(), BOOL, copy=False)
-        if self.shared and self.checks is None:
+        if self.shared and self.checks is None and not isinstance(node, ast.And):  # a conjunction: its terms
             column = self.shared.get(shape(node))
             if column is not None:
                 return exp.column(column)
