@@ -201,7 +201,7 @@ def _shape(rules: int) -> tuple[list[int], int, int, int]:
     tree = compile_sql(_scale_ruleset(rules).program, labels="labels")
     ctes = {cte.alias: cte.this for cte in tree.args["with_"].expressions}
     passed = [len(select.expressions) for name, select in ctes.items() if name.startswith("stratum_")
-              and not name.endswith(("_when", "_then"))]
+              and not name.endswith(("_shared", "_when", "_then"))]  # _shared: read by _when only
     read = {column.name for projection in tree.expressions for column in projection.find_all(exp.Column)}
     casts = sum(1 for cast in tree.find_all(exp.Cast) if "labels" in cast.to.sql())
     return passed, len(read), casts, len(sql_text(tree, "duckdb"))

@@ -7,9 +7,11 @@ expressions one after the other:
 ``validated``
     each input column checked against the fact schema and cast to its fact's type; ``__error``
     holds every reason a row is rejected (``validation_sql``).
-``stratum_<n>_when``, ``stratum_<n>_then``, ``stratum_<n>``
+``stratum_<n>_shared`` (when needed), ``stratum_<n>_when``, ``stratum_<n>_then``, ``stratum_<n>``
     the agenda cut into strata, runs of it: a unit goes in the first stratum after every setter of
-    what it reads, and not before the unit ahead of it in agenda order. ``_when`` computes each
+    what it reads, and not before the unit ahead of it in agenda order. ``_shared`` computes once
+    each test that several of the stratum's rules have among their conditions' terms (``_shared``
+    below). ``_when`` computes each
     rule's condition (``__when_<k>``, never null: a rule fires only when its condition is true) and
     each table's hit (``__hit_<k>``, the row number); ``_then`` decides which rules fire
     (``__fired_<k>``: within a group, only when no rule of the group before it in agenda order
@@ -41,8 +43,10 @@ at the end. What the SQL cannot express raises :class:`UnsupportedInSQL`.
 
 from __future__ import annotations
 
+import gc
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TypeVar, cast
 
@@ -59,6 +63,7 @@ from marketing_rules.backends.sql_expressions import (
     ExpressionCompiler,
     UnsupportedInSQL,
     paren,
+    shape,
     sql_type,
     typed_null,
 )
@@ -74,7 +79,8 @@ DIALECTS = ("duckdb", "spark", "hive", "trino", "postgres")
 ERROR = "__error"
 ROW_ERROR = "__row_error"
 
-__all__ = ["DIALECTS", "SQLCompiler", "UnsupportedInSQL", "compile_sql", "label_values", "sql_text", "to_sql"]
+__all__ = ["DIALECTS", "SQLCompiler", "UnsupportedInSQL", "compile_sql", "gc_paused", "label_values", "sql_text",
+           "to_sql"]
 
 
 E = TypeVar("E", bound=exp.Expression)
@@ -131,6 +137,8 @@ class SQLCompiler:
         self.tag_flags: dict[str, list[str]] = {}  # tag -> its per-stratum flag columns
         self.tag_names = sorted({tag for unit in program.rules for tag in unit.tags})
         self.point_numbers = any(self.facts.type_of(u.award.node) == NUMBER for u in program.rules if u.award)
+        self.offer_codes = self._offer_codes()
+        self.atoms: dict[Hashable, str] = {}  # the stratum's shared tests -> their column (_shared)
 
     # -- the query -------------------------------------------------------------------------------
     def compile(self) -> exp.Select:
@@ -141,6 +149,9 @@ class SQLCompiler:
         self._find_late()
         for stratum in strata:
             n = stratum.number
+            shared = self._shared(stratum, ctes[-1][0])
+            if shared is not None:
+                ctes.append((f"stratum_{n}_shared", shared))
             when, then, passed = self._stratum(stratum, ctes[-1][0])
             ctes += [(f"stratum_{n}_when", when), (f"stratum_{n}_then", then.from_(f"stratum_{n}_when", copy=False)),
                      (f"stratum_{n}", passed.from_(f"stratum_{n}_then", copy=False))]
@@ -241,6 +252,27 @@ class SQLCompiler:
         self.carried += [item.args["alias"] for item in shares]
         return when_select, exp.select(exp.Column(this=exp.Star()), *then, copy=False), passed
 
+    def _shared(self, stratum: Stratum, previous: str) -> exp.Select | None:
+        """The tests that two or more of the stratum's rules have among the terms of their conditions
+        (``status == active`` in most rules), each computed once per row into ``__shared_<n>_<i>``,
+        which the conditions then read (``_condition``). None when no test is shared."""
+        rules: dict[Hashable, tuple[ast.Expr, set[int]]] = {}
+        for unit in stratum.units:
+            if isinstance(unit, Rule) and unit.when is not None:
+                for term in _terms(cond_to_ast(unit.when)):
+                    if not isinstance(term, (ast.Literal, ast.ConstRef, ast.FactRef)):
+                        rules.setdefault(shape(term), (term, set()))[1].add(id(unit))
+        self.atoms = {}
+        columns: list[exp.Expr] = []
+        for key, (term, users) in rules.items():
+            if len(users) > 1:
+                name = f"__shared_{stratum.number}_{len(columns)}"
+                columns.append(self._alias(self.facts.truth(term), name))
+                self.atoms[key] = name
+        if not columns:
+            return None
+        return exp.select(*self._carry(), *columns, copy=False).from_(previous, copy=False)
+
     def _carry(self) -> list[exp.Column]:
         return [exp.column(ident.copy()) for ident in self.carried]
 
@@ -251,7 +283,7 @@ class SQLCompiler:
         rules = [(self.index[id(u)], u) for u in stratum.units if isinstance(u, Rule)]
         columns: list[exp.Expr] = []
         fired = self._fired_items(stratum.units)
-        offers = self._rule_items([(k, u, u.offer.id) for k, u in rules if u.offer is not None])
+        offers = [] if self.offer_codes else self._rule_items([(k, u, u.offer.id) for k, u in rules if u.offer is not None])
         for part, items in (("fired", fired), ("offers", offers)):
             if items:
                 columns.append(self._alias(self.lists.compact(items, self.item), f"__s{n}_{part}"))
@@ -277,7 +309,11 @@ class SQLCompiler:
     def _condition(self, rule: Rule) -> exp.Expression:
         if rule.when is None:
             return exp.true()
-        return _is_true(self.facts.truth(cond_to_ast(rule.when)))
+        self.facts.shared = self.atoms
+        try:
+            return _is_true(self.facts.truth(cond_to_ast(rule.when)))
+        finally:
+            self.facts.shared = {}
 
     def _fired(self, rule: Rule, stratum: Stratum) -> exp.Expr:
         """The rule fires when its condition holds and no earlier rule of its group fired."""
@@ -522,7 +558,7 @@ class SQLCompiler:
             value: exp.Expression = exp.column(name, quoted=True)
             columns.append(exp.alias_(exp.Case().when(exp.Is(this=paren(error), expression=exp.null()), value, copy=False),
                                       name, quoted=True, copy=False))
-        parts = {"tags": self._tags(), "offers": self._list("offers"), "access": self._access(),
+        parts = {"tags": self._tags(), "offers": self._offers(), "access": self._access(),
                  "points": self._points(), "fired": self._list("fired")}
         for name, value in parts.items():
             columns.append(exp.alias_(exp.Case().when(exp.Is(this=paren(error), expression=exp.null()), value, copy=False),
@@ -548,6 +584,29 @@ class SQLCompiler:
             return items
         return self.lists.select(self.lists.constant(self.label_texts, self.labels), items)
 
+    def _offer_codes(self) -> list[int | None]:
+        """With labels, for each code the code of the offer of the rule with that id (else none): the
+        offers list is then read off the fired list, a look-up per fired item instead of an item per
+        offer rule in every row. Empty when no rule has an offer, or when an id names two things."""
+        if self.labels is None or not any(u.offer is not None for u in self.program.rules):
+            return []
+        rule_ids = {u.id for u in self.program.rules}
+        row_ids = {t.row_id(r) for t in self.program.units if isinstance(t, Table) for r in t.rows}
+        if rule_ids & row_ids:
+            return []
+        codes: list[int | None] = [None] * len(self.label_texts)
+        for unit in self.program.rules:
+            if unit.offer is not None:
+                codes[self.codes[unit.id] - 1] = self.codes[unit.offer.id]
+        return codes
+
+    def _offers(self) -> exp.Expression:
+        """The offers list: with :attr:`offer_codes`, the offers of the fired rules, in firing order."""
+        if not self.offer_codes:
+            return self._list("offers")
+        lookup = self.lists.array([exp.null() if c is None else exp.Literal.number(c) for c in self.offer_codes])
+        return self._labelled(self.lists.present(self.lists.select(lookup, self._codes("fired"))))
+
     def _tags(self) -> exp.Expression:
         items: list[exp.Expression] = [
             exp.Case().when(exp.or_(*map(exp.column, self.tag_flags[tag]), copy=False), self._label(tag), copy=False)
@@ -556,13 +615,16 @@ class SQLCompiler:
 
     def _list(self, part: str) -> exp.Expression:
         """A list made of the strata's shares, in stratum order (firing order)."""
+        return self._labelled(self._codes(part))
+
+    def _codes(self, part: str) -> exp.Expression:
         columns = [exp.column(name) for name in self.parts[part]]
         if not columns:
-            return self._labelled(self.lists.empty(list_of(self.item)))
+            return self.lists.empty(list_of(self.item))
         whole: exp.Expression = columns[0]
         for column in columns[1:]:
             whole = self.lists.concat(whole, column)
-        return self._labelled(whole)
+        return whole
 
     def _rule_items(self, entries: list[tuple[int, Rule, str]]) -> list[exp.Expression]:
         """One list item per rule, in firing order: the text when the rule fired. A run of rules of one
@@ -704,6 +766,13 @@ def unshare(tree: E) -> E:
     return tree
 
 
+def _terms(node: ast.Expr) -> list[ast.Expr]:
+    """The terms of a conjunction (nested ones flattened); any other condition is its own term."""
+    if isinstance(node, ast.And):
+        return [term for item in node.items for term in _terms(item)]
+    return [node]
+
+
 def _is_true(condition: exp.Expression) -> exp.Expression:
     """A condition as a two-valued flag: unknown counts as false (a rule fires only when true)."""
     if isinstance(condition, exp.Boolean):
@@ -771,6 +840,20 @@ def sql_text(query: exp.Expression, dialect: str, pretty: bool = False) -> str:
     return query.sql(dialect=target, pretty=pretty)
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused: compiling a large ruleset allocates millions of sqlglot
+    nodes that live until the text is written, and each full collection walks them all (half the
+    time of compiling 5,000 rules). Reference counting still frees what is dropped."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def to_sql(program: Program, dialect: str = "duckdb", *, table: str = "customers",
            source: Mapping[str, SourceKind] | None = None, pretty: bool = True, order_by: tuple[str, ...] = (),
            labels: str | None = None) -> str:
@@ -785,9 +868,10 @@ def to_sql(program: Program, dialect: str = "duckdb", *, table: str = "customers
     if cached is not None and cached[0]() is program:
         return cached[1]
     try:  # the compilers and sqlglot recurse several frames per level: a large stack, a clear error beyond it
-        query = deeply(compile_sql, program, table=table, source=source, dialect=dialect, order_by=order_by,
-                       labels=labels)
-        text = deeply(sql_text, query, dialect, pretty)
+        with gc_paused():
+            query = deeply(compile_sql, program, table=table, source=source, dialect=dialect, order_by=order_by,
+                           labels=labels)
+            text = deeply(sql_text, query, dialect, pretty)
     except RecursionError:
         raise UnsupportedInSQL("a query nested this deep (a collect table of thousands of rows)") from None
     if len(_TEXTS) > 256:

@@ -21,7 +21,7 @@ writes its way.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any, cast
 
@@ -111,6 +111,7 @@ class ExpressionCompiler(NodeCompiler[exp.Expression]):
         self.dialect = dialect
         self.checks: list[tuple[exp.Expression, str]] | None = None
         self.unit = ""
+        self.shared: Mapping[Hashable, str] = {}  # conditions computed already: shape -> column
 
     # -- types ---------------------------------------------------------------------------------
     def type_of(self, node: ast.Expr) -> Type:
@@ -175,6 +176,10 @@ class ExpressionCompiler(NodeCompiler[exp.Expression]):
         if isinstance(node, (ast.Literal, ast.ConstRef)):
             v = node.value
             return exp.true() if v is True else exp.false() if v is False else exp.cast(exp.null(), BOOL, copy=False)
+        if self.shared and self.checks is None and not isinstance(node, ast.And):  # a conjunction: its terms
+            column = self.shared.get(shape(node))
+            if column is not None:
+                return exp.column(column)
         return self.compile(node)
 
     def visit_Checked(self, node: ast.Checked) -> exp.Expression:
@@ -340,6 +345,17 @@ class ExpressionCompiler(NodeCompiler[exp.Expression]):
         return self.value(node)
 
 
+def shape(node: Any) -> Hashable:
+    """A node as a value equal for equal expressions wherever they are written (spans left out):
+    two conditions of one program with the same shape compile to the same SQL."""
+    if isinstance(node, tuple):
+        return tuple(shape(item) for item in node)
+    fields = getattr(node, "__dataclass_fields__", None)
+    if fields is None:  # a value: 1, True and Decimal("1") are equal in Python, not here
+        return type(node).__name__, repr(node)
+    return type(node).__name__, tuple(shape(getattr(node, f)) for f in fields if f not in ("span", "type"))
+
+
 def _null_if_any_null(args: list[exp.Expression], value: exp.Expression) -> exp.Expression:
     """Null when any argument is null (SQL's GREATEST and LEAST skip nulls; ours do not)."""
     any_null = exp.or_(*(exp.Is(this=paren(a), expression=exp.null()) for a in args), copy=False)
@@ -370,4 +386,4 @@ del C
 
 __all__ = ["BIGINT", "BOOL", "DOUBLE", "NUM", "SQL_DIALECTS", "SQL_OPERATORS", "TEXT", "WIDE_INT", "DecimalText",
            "DoubleText", "ExpressionCompiler", "NumberProduct", "NumberQuotient", "UnsupportedInSQL", "literal", "paren",
-           "sql_type", "typed_null"]
+           "shape", "sql_type", "typed_null"]

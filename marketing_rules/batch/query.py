@@ -16,7 +16,7 @@ import sqlglot
 from sqlglot import exp
 
 from marketing_rules.analysis.program import Program
-from marketing_rules.backends.sql import compile_sql, dialect_of, sql_text
+from marketing_rules.backends.sql import compile_sql, dialect_of, gc_paused, sql_text
 from marketing_rules.backends.sql_expressions import UnsupportedInSQL
 from marketing_rules.backends.validation_sql import SourceKind
 from marketing_rules.batch.output import duplicate_reason
@@ -31,7 +31,8 @@ def decisions_sql(program: Program, dialect: str, table: str, kinds: Mapping[str
     """The compiled query over ``table``, carrying the place columns through to its output (on the
     deep stack, as ``to_sql``: the largest expressions the rule files allow compile here too)."""
     try:
-        return deeply(_decisions_sql, program, dialect, table, kinds, labels)
+        with gc_paused():
+            return deeply(_decisions_sql, program, dialect, table, kinds, labels)
     except RecursionError:
         raise UnsupportedInSQL("a query nested this deep (a collect table of thousands of rows)") from None
 

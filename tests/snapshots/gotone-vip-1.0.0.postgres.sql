@@ -235,6 +235,22 @@ WITH validated AS (
     WHERE
       NOT x IS NULL) AS __s1_fired
   FROM stratum_1_then
+), stratum_2_shared AS (
+  SELECT
+    "id",
+    "arpu",
+    "arpu_prev",
+    "arpu_3m",
+    "tenure_months",
+    "package_fee",
+    "card",
+    "status",
+    "birthday_month",
+    __error,
+    "tier",
+    __s1_fired,
+    "status" = 'active' AS __shared_2_0
+  FROM stratum_1
 ), stratum_2_when AS (
   SELECT
     "id",
@@ -251,15 +267,12 @@ WITH validated AS (
     __s1_fired,
     COALESCE(
       (
-        "tier" = 'silver'
-        AND "status" = 'active'
-        AND "arpu_3m" >= 150
-        AND "package_fee" < 188
+        "tier" = 'silver' AND __shared_2_0 AND "arpu_3m" >= 150 AND "package_fee" < 188
       ),
       FALSE
     ) AS __when_1,
     COALESCE((
-      "tier" IN ('silver', 'mid_high') AND "status" = 'active'
+      "tier" IN ('silver', 'mid_high') AND __shared_2_0
     ), FALSE) AS __when_2,
     COALESCE(
       (
@@ -271,7 +284,7 @@ WITH validated AS (
     COALESCE(
       (
         "tier" IN ('member', 'mid_high', 'ordinary')
-        AND "status" = 'active'
+        AND __shared_2_0
         AND "tenure_months" >= 6
       ),
       FALSE
@@ -279,7 +292,7 @@ WITH validated AS (
     COALESCE((
       "tier" IN ('diamond', 'gold') AND NOT "birthday_month" IS NULL
     ), FALSE) AS __when_5
-  FROM stratum_1
+  FROM stratum_2_shared
 ), stratum_2_then AS (
   SELECT
     *,
