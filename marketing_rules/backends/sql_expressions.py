@@ -45,6 +45,7 @@ from marketing_rules.expressions.text import to_text
 from marketing_rules.expressions.types import BOOLEAN, INTEGER, NUMBER, Type
 
 WIDE_INT = exp.DataType.build("DECIMAL(19, 0)")  # an integer entering decimal arithmetic
+PRODUCT_SAFE = 10 ** 9  # factors below this in magnitude have a product below LIMIT (10^18)
 DOUBLE = exp.DataType.build("DOUBLE")
 BIGINT = exp.DataType.build("BIGINT")
 TEXT = exp.DataType.build("VARCHAR")
@@ -139,13 +140,15 @@ class ExpressionCompiler(NodeCompiler[exp.Expression]):
             self.checks.append((overflow, reason))
 
     def _beyond(self, value: exp.Expression, operands: list[exp.Expression], node: ast.Expr,
-                *conditions: exp.Expression) -> exp.Expression:
+                *conditions: exp.Expression, possible: exp.Expression | None = None) -> exp.Expression:
         """Record ``value`` null while every operand is not (and ``conditions`` hold): the overflow
-        of a checked number operation."""
+        of a checked number operation. ``possible``, a cheap test that every overflow passes, comes
+        first, so that the exact one is computed only for the rows it lets through."""
         if self.checks is not None:
             present = [exp.Not(this=exp.Is(this=paren(o), expression=exp.null()))
                        for o in operands if o.find(exp.Column) is not None]  # a constant is never null
-            test = cast(exp.Expression, exp.and_(exp.Is(this=paren(value), expression=exp.null()), *present,
+            test = cast(exp.Expression, exp.and_(*([paren(possible)] if possible is not None else []),
+                                                 exp.Is(this=paren(value), expression=exp.null()), *present,
                                                  *conditions, copy=False))
             self._check(test, node, "number")
         return value
@@ -224,7 +227,10 @@ class ExpressionCompiler(NodeCompiler[exp.Expression]):
         left, right = paren(self.exact(node.left)), paren(self.exact(node.right))
         if self.type_of(node) == INTEGER:
             return self._integer(paren(exp.Mul(this=left, expression=right)), node)
-        return self._beyond(NumberProduct(this=left, expression=right), [left, right], node)
+        # |a|, |b| < 10^9 (at most 10 decimals) keep |a * b| below 10^18: the exact test runs only beyond
+        possible = exp.or_(*(exp.GTE(this=exp.Abs(this=o), expression=exp.Literal.number(PRODUCT_SAFE))
+                             for o in (left, right)), copy=False)
+        return self._beyond(NumberProduct(this=left, expression=right), [left, right], node, possible=possible)
 
     def quotient(self, node: ast.Arith) -> exp.Expression:
         left, right = paren(self.exact(node.left)), paren(self.exact(node.right))

@@ -299,7 +299,10 @@ WITH validated AS (
     __when_2 AND NOT __when_1 AS __fired_2,
     __when_3 AS __fired_3,
     CASE
-      WHEN TRY_CAST(TRY_MULTIPLY(`arpu_prev`, CAST(0.8 AS DECIMAL(28, 10))) AS DECIMAL(28, 10)) IS NULL
+      WHEN (
+        ABS(`arpu_prev`) >= 1000000000 OR ABS(CAST(0.8 AS DECIMAL(28, 10))) >= 1000000000
+      )
+      AND TRY_CAST(TRY_MULTIPLY(`arpu_prev`, CAST(0.8 AS DECIMAL(28, 10))) AS DECIMAL(28, 10)) IS NULL
       AND NOT `arpu_prev` IS NULL
       THEN 'number overflow in \'spend-warning\': arpu_prev * 0.8 is beyond 18 digits before the point'
     END AS __err0_3,
