@@ -123,8 +123,11 @@ def _duckdb_quotient(self: Generator, e: NumberQuotient) -> str:
 
 
 def _try_product(self: Generator, e: NumberProduct) -> str:
-    """A product beyond DECIMAL(38) is an error in DuckDB and Trino: TRY makes it null (an overflow)."""
-    return self.sql(exp.TryCast(this=_try(exp.Mul(this=paren(e.this), expression=paren(e.expression))), to=NUM))
+    """A product beyond DECIMAL(38) is an error in DuckDB and Trino: TRY makes it null (an overflow).
+    The DECIMAL(38, 20) product is rounded to ten places by a cast that cannot overflow, then narrowed:
+    the value of one cast to DECIMAL(28, 10), which DuckDB computes a third slower."""
+    product = _try(exp.Mul(this=paren(e.this), expression=paren(e.expression)))
+    return self.sql(exp.TryCast(this=exp.cast(product, exp.DataType.build(f"DECIMAL(38, {SCALE})")), to=NUM))
 
 
 def _spark_quotient(self: Generator, e: NumberQuotient) -> str:
