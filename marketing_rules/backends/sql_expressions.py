@@ -228,8 +228,8 @@ class ExpressionCompiler(NodeCompiler[exp.Expression]):
         if self.type_of(node) == INTEGER:
             return self._integer(paren(exp.Mul(this=left, expression=right)), node)
         # |a|, |b| < 10^9 (at most 10 decimals) keep |a * b| below 10^18: the exact test runs only beyond
-        possible = exp.or_(*(exp.GTE(this=exp.Abs(this=o), expression=exp.Literal.number(PRODUCT_SAFE))
-                             for o in (left, right)), copy=False)
+        possible = cast(exp.Expression, exp.or_(*(exp.GTE(this=exp.Abs(this=o), expression=exp.Literal.number(PRODUCT_SAFE))
+                                                  for o in (left, right)), copy=False))
         return self._beyond(NumberProduct(this=left, expression=right), [left, right], node, possible=possible)
 
     def quotient(self, node: ast.Arith) -> exp.Expression:
