@@ -12,6 +12,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+from marketing_rules.batch.sources import duckdb_kind
 from marketing_rules.campaign.run import CHANNELS, CampaignError
 from marketing_rules.campaign.store import Store, open_store
 from marketing_rules.i18n import N_, _
@@ -197,9 +198,6 @@ def import_outcomes(source: str | Path, *, store: Store | str | Path | None = No
             opened.close()
 
 
-_WHOLE_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
-
-
 def import_billing(source: str | Path, *, store: Store | str | Path | None = None) -> ImportSummary:
     """Import monthly billing records: ``id``, ``month`` (YYYY-MM), ``arpu`` (yuan, >= 0),
     ``voice_min`` (whole minutes, >= 0) and ``data_mb`` (>= 0); the last two may be empty.
@@ -207,11 +205,10 @@ def import_billing(source: str | Path, *, store: Store | str | Path | None = Non
     opened, owned = open_store(store)
     try:
         _read(opened, source, ("id", "month", "arpu"), ("voice_min", "data_mb"))
-        columns = [r[0] for r in opened.con.execute("DESCRIBE import_raw").fetchall()]
         types = dict(opened.con.execute("SELECT column_name, column_type FROM (DESCRIBE import_raw)").fetchall())
-        voice = "voice_min" if "voice_min" in columns else "CAST(NULL AS VARCHAR)"
-        data = "data_mb" if "data_mb" in columns else "CAST(NULL AS VARCHAR)"
-        whole = ("TRUE" if types.get("voice_min") in _WHOLE_TYPES  # typed Parquet: whole already
+        voice = "voice_min" if "voice_min" in types else "CAST(NULL AS VARCHAR)"
+        data = "data_mb" if "data_mb" in types else "CAST(NULL AS VARCHAR)"
+        whole = ("TRUE" if duckdb_kind(types.get("voice_min", "")) == "integer"  # typed Parquet: whole already
                  else f"regexp_full_match(CAST({voice} AS VARCHAR), '[0-9]+')")
         in_store = opened.con.execute("SELECT count(*) > 0 FROM billing").fetchall()[0][0]
         stored = ("LEFT JOIN billing AS b ON b.id = c.id AND b.month = c.m" if in_store
