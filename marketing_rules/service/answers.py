@@ -30,8 +30,8 @@ def dumps(value: Any) -> bytes:
     return orjson.dumps(value, default=_default, option=orjson.OPT_NON_STR_KEYS)
 
 
-def answer(value: Any, status: int = 200) -> Response:
-    return Response(dumps(value), status, media_type="application/json")
+def answer(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(dumps(value), status, headers=headers, media_type="application/json")
 
 
 # -- one customer ---------------------------------------------------------------------------------

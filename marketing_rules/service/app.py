@@ -257,7 +257,7 @@ def _tmf679(app: FastAPI, store: Store, log: DecisionLog | None) -> None:
         running = asyncio.get_running_loop().create_task(work())
         working.add(running)
         running.add_done_callback(working.discard)
-        return _answer(task, status, {"Location": task["href"]})
+        return answer(task, status, {"Location": task["href"]})
 
     def asynchronous(request: Request, body: tmf679.CheckRequest | tmf679.QueryRequest) -> int | None:
         """202 for ``Expect: 202-Accepted`` (v5), 201 for ``instantSyncQualification: false`` (v4's way), else None."""
@@ -272,7 +272,7 @@ def _tmf679(app: FastAPI, store: Store, log: DecisionLog | None) -> None:
         if ruleset not in store.index:
             store.get(ruleset)  # the 404 with the rulesets there are
         listener = hub.register(ruleset, body.callback, body.query, request.url.path)
-        return _answer(listener, 201, {"Location": listener["href"]})
+        return answer(listener, 201, {"Location": listener["href"]})
 
     @app.get(f"{path}/hub/{{listener_id}}", tags=["TMF679"], responses={404: {"model": tmf679.ErrorBody}})
     async def listener(ruleset: str, listener_id: str) -> Response:
@@ -332,7 +332,7 @@ def _tmf679(app: FastAPI, store: Store, log: DecisionLog | None) -> None:
         wanted = tmf679.conditions(list(request.query_params.multi_items()))
         found = [a for a in answered[resource].newest(ruleset) if tmf679.matches(a, wanted)]
         page = [tmf679.select(a, fields) for a in found[first:first + size]]
-        return _answer(page, 200 if len(page) == len(found) else 206,
+        return answer(page, 200 if len(page) == len(found) else 206,
                        {"X-Total-Count": str(len(found)), "X-Result-Count": str(len(page))})
 
     @app.get(f"{path}/{{resource}}/{{resource_id}}", tags=["TMF679"], responses={404: {"model": Problem}})
@@ -385,10 +385,6 @@ def _tmf679(app: FastAPI, store: Store, log: DecisionLog | None) -> None:
         return answer(error.body(), error.status)
 
     app.add_exception_handler(tmf679.TmfError, tmf_error)
-
-
-def _answer(value: Any, status: int, headers: dict[str, str]) -> Response:
-    return Response(dumps(value), status, headers=headers, media_type="application/json")
 
 
 async def decide_request(store: Store, log: DecisionLog | None, ruleset: str, body: DecisionRequest) -> bytes:
