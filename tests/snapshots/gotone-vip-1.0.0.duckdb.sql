@@ -275,7 +275,7 @@ WITH validated AS (
     ), FALSE) AS __when_2,
     COALESCE(
       (
-        "arpu" < TRY_CAST(CAST(TRY("arpu_prev" * CAST(0.8 AS DECIMAL(28, 10))) AS DECIMAL(38, 10)) AS DECIMAL(28, 10))
+        "arpu" < CASE WHEN ABS("arpu_prev") < 10000000 THEN CAST(CAST(CAST("arpu_prev" AS DECIMAL(17, 10)) * CAST(0.8 AS DECIMAL(1, 1)) AS DECIMAL(18, 10)) AS DECIMAL(28, 10)) ELSE TRY_CAST(CAST(TRY("arpu_prev" * CAST(0.8 AS DECIMAL(28, 10))) AS DECIMAL(38, 10)) AS DECIMAL(28, 10)) END
         AND "tenure_months" >= 12
       ),
       FALSE
@@ -302,7 +302,7 @@ WITH validated AS (
       WHEN (
         ABS("arpu_prev") >= 1000000000 OR ABS(CAST(0.8 AS DECIMAL(28, 10))) >= 1000000000
       )
-      AND TRY_CAST(CAST(TRY("arpu_prev" * CAST(0.8 AS DECIMAL(28, 10))) AS DECIMAL(38, 10)) AS DECIMAL(28, 10)) IS NULL
+      AND CASE WHEN ABS("arpu_prev") < 10000000 THEN CAST(CAST(CAST("arpu_prev" AS DECIMAL(17, 10)) * CAST(0.8 AS DECIMAL(1, 1)) AS DECIMAL(18, 10)) AS DECIMAL(28, 10)) ELSE TRY_CAST(CAST(TRY("arpu_prev" * CAST(0.8 AS DECIMAL(28, 10))) AS DECIMAL(38, 10)) AS DECIMAL(28, 10)) END IS NULL
       AND NOT "arpu_prev" IS NULL
       THEN 'number overflow in ''spend-warning'': arpu_prev * 0.8 is beyond 18 digits before the point'
     END AS __err0_3,
