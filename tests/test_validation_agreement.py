@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import tempfile
-from decimal import Context, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -254,3 +254,23 @@ def test_native_and_spark_validate_alike(source: tuple[str, Any], spark: Any) ->
         text = query(spark_kinds(frame), "agreement_customers").sql(SQL_DIALECTS["spark"])
         rows = [row.asDict() for row in spark.sql(text).collect()]
         agree(native(data), [(row.pop("error"), row) for row in rows], source, "spark")
+
+
+short_doubles = st.builds(lambda d: float(d), st.decimals(-(10**12), 10**12, places=4, allow_nan=False, allow_infinity=False))
+near_bound = st.builds(lambda k, d: float(Decimal(10**11) + Decimal(k).scaleb(-4) * d), st.integers(-3, 3),
+                       st.sampled_from([1, -1]))
+
+
+@settings(max_examples=300, deadline=None)
+@example([431960.59, 99999999999.9999, 100000000000.0, 0.12345, 1e-5, 0.0001, -0.0, 5e-11, -5e-11, 1.5e-10, 254779.624, 1e15, 5e-324])
+@given(st.lists(st.one_of(st.floats(allow_nan=False, allow_infinity=False), short_doubles, near_bound), min_size=1, max_size=20))
+def test_a_double_is_read_as_the_decimal_it_prints_as(values: list[float]) -> None:
+    """In SQL a DOUBLE column is read as its shortest text rounded to 10 places, exactly (the cheap
+    reading of short values included), as the per-customer engine reads a float."""
+    source = pa.table({"id": [str(i) for i in range(len(values))], "balance": pa.array(values, pa.float64())})
+    for value, (error, read) in zip(values, in_duckdb(source), strict=True):
+        if abs(value) >= 10**18:
+            assert error is not None
+        else:
+            assert error is None
+            assert read["balance"] == Decimal(repr(value)).quantize(Decimal("1E-10"), ROUND_HALF_UP, WIDE), value
