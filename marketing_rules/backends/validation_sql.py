@@ -235,8 +235,9 @@ def _message(fact: ValidatedFact, raw: exp.Expression) -> exp.Expression | None:
     if fact.reason is not None:
         got: exp.Expression = _text(f"{fact.name}: ")
         for piece in (fact.reason, _text(" (got "), fact.shown, _text(")")):
-            got = exp.DPipe(this=got, expression=piece, safe=False)  # null when there is no reason
-        pieces.append(exp.Case().when(exp.Not(this=_is_null(raw)), got, copy=False))
+            got = exp.DPipe(this=got, expression=piece.copy(), safe=False)
+        bad = exp.and_(exp.Not(this=_is_null(raw)), exp.Not(this=_is_null(fact.reason)))  # the value shown for bad cells only
+        pieces.append(exp.Case().when(bad, got, copy=False))
     if fact.name == "id":
         pieces.insert(0, exp.Case().when(_is_null(raw), _text(f"id: {rules.REQUIRED}"), copy=False))
     if not pieces:
