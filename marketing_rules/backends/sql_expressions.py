@@ -46,6 +46,8 @@ from marketing_rules.expressions.types import BOOLEAN, INTEGER, NUMBER, Type
 
 WIDE_INT = exp.DataType.build("DECIMAL(19, 0)")  # an integer entering decimal arithmetic
 PRODUCT_SAFE = 10 ** 9  # factors below this in magnitude have a product below LIMIT (10^18)
+INT_PRODUCT_SAFE = 2 ** 31  # integer factors within +-2^31 have a product within 64 bits
+INT_SUM_SAFE = 2 ** 62 - 1  # integer terms within +-(2^62 - 1) have a sum and a difference within 64 bits
 DOUBLE = exp.DataType.build("DOUBLE")
 BIGINT = exp.DataType.build("BIGINT")
 TEXT = exp.DataType.build("VARCHAR")
@@ -158,11 +160,22 @@ class ExpressionCompiler(NodeCompiler[exp.Expression]):
         self._check(exp.GTE(this=exp.Abs(this=wide), expression=exp.Literal.number(LIMIT)), node, "number")
         return exp.TryCast(this=wide, to=NUM)
 
-    def _integer(self, wide: exp.Expression, node: ast.Expr) -> exp.Expression:
-        """An integer result computed exactly in DECIMAL(38, 0): a BIGINT, or an overflow."""
+    def _integer(self, wide: exp.Expression, node: ast.Expr, possible: exp.Expression | None = None) -> exp.Expression:
+        """An integer result computed exactly in DECIMAL(38, 0): a BIGINT, or an overflow. ``possible``,
+        a cheap test that every overflow passes, comes first, so that the exact one runs only beyond it."""
         inside = exp.Between(this=paren(wide), low=exp.Literal.number(INT_MIN), high=exp.Literal.number(INT_MAX))
-        self._check(exp.Not(this=inside), node, "integer")
+        overflow = exp.Not(this=inside)
+        self._check(overflow if possible is None else cast(exp.Expression, exp.and_(paren(possible), overflow, copy=False)),
+                    node, "integer")
         return exp.TryCast(this=wide, to=BIGINT)
+
+    def _integers(self, node: ast.Arith, operation: type[exp.Add] | type[exp.Sub] | type[exp.Mul], safe: int) -> exp.Expression:
+        """``a op b`` on two integers; the overflow test runs only where an operand is beyond +-``safe``."""
+        values = [self.value(node.left), self.value(node.right)]
+        wide = operation(this=paren(exp.cast(values[0].copy(), WIDE_INT)), expression=paren(exp.cast(values[1].copy(), WIDE_INT)))
+        possible = exp.or_(*(exp.Not(this=exp.Between(this=paren(v), low=exp.Literal.number(-safe), high=exp.Literal.number(safe)))
+                             for v in values), copy=False)  # no ABS: it overflows at -2^63
+        return self._integer(paren(wide), node, possible=cast(exp.Expression, possible))
 
     def exact(self, node: ast.Expr) -> exp.Expression:
         """A numeric value as an exact decimal: numbers as they are, integers as DECIMAL(19, 0)."""
@@ -218,15 +231,15 @@ class ExpressionCompiler(NodeCompiler[exp.Expression]):
         return exp.Neg(this=paren(self.value(node.operand)))
 
     def additive(self, node: ast.Arith, kind: type[exp.Add] | type[exp.Sub]) -> exp.Expression:
-        operation = kind(this=paren(self.exact(node.left)), expression=paren(self.exact(node.right)))
         if self.type_of(node) == INTEGER:
-            return self._integer(paren(operation), node)
+            return self._integers(node, kind, INT_SUM_SAFE)
+        operation = kind(this=paren(self.exact(node.left)), expression=paren(self.exact(node.right)))
         return self.ranged(paren(operation), node)
 
     def product(self, node: ast.Arith) -> exp.Expression:
-        left, right = paren(self.exact(node.left)), paren(self.exact(node.right))
         if self.type_of(node) == INTEGER:
-            return self._integer(paren(exp.Mul(this=left, expression=right)), node)
+            return self._integers(node, exp.Mul, INT_PRODUCT_SAFE)
+        left, right = paren(self.exact(node.left)), paren(self.exact(node.right))
         # |a|, |b| < 10^9 (at most 10 decimals) keep |a * b| below 10^18: the exact test runs only beyond
         possible = cast(exp.Expression, exp.or_(*(exp.GTE(this=exp.Abs(this=o), expression=exp.Literal.number(PRODUCT_SAFE))
                                                   for o in (left, right)), copy=False))
