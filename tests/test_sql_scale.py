@@ -117,3 +117,26 @@ def test_a_callers_connection_keeps_its_optimizer_setting(catalogue: tuple[mr.Ru
     result = db.run(rs.program, str(customers), None, connection=con)
     assert result.summary.rows_in == 400
     assert con.execute("SELECT current_setting('disabled_optimizers')").fetchall()[0][0] == "join_order"
+
+
+def test_long_lists_are_written_unordered_and_complete(catalogue: tuple[mr.Ruleset, Path], tmp_path: Path) -> None:
+    """A catalogue beyond LONG_LISTS writes Parquet in small row groups as the threads finish them:
+    every row is there once, decided as the returned table has it, and ``row`` gives its place; a
+    caller's connection keeps its own insertion-order setting."""
+    import pyarrow.parquet as pq
+
+    from marketing_rules.batch import duckdb_backend as db
+
+    rs, _ = catalogue
+    assert len(rs.program.units) > db.LONG_LISTS
+    customers = tmp_path / "customers.parquet"
+    scale().customers_parquet(customers, 10_000, seed=8)
+    con = duckdb.connect(config={"threads": 2})
+    con.execute("SET preserve_insertion_order = true")
+    out = tmp_path / "decided.parquet"
+    db.run(rs.program, str(customers), str(out), connection=con)
+    assert con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0] is True
+    assert pq.ParquetFile(out).metadata.row_group(0).num_rows == db.LONG_LISTS_ROW_GROUP
+    written = sorted(pq.read_table(out).to_pylist(), key=lambda row: int(str(row["row"])))
+    assert [row["row"] for row in written] == list(range(1, 10_001))
+    assert written == decided(rs, customers, "duckdb")
