@@ -31,6 +31,7 @@ from marketing_rules.backends.sql_dialects import (
     NUM,
     SQL_DIALECTS,
     DecimalText,
+    DoubleNumber,
     DoubleText,
     NumberProduct,
     NumberQuotient,
@@ -404,5 +405,5 @@ ExpressionCompiler.operators = SQL_OPERATORS
 del C
 
 __all__ = ["BIGINT", "BOOL", "DOUBLE", "NUM", "SQL_DIALECTS", "SQL_OPERATORS", "TEXT", "WIDE_INT", "DecimalText",
-           "DoubleText", "ExpressionCompiler", "NumberProduct", "NumberQuotient", "UnsupportedInSQL", "literal", "paren",
+           "DoubleNumber", "DoubleText", "ExpressionCompiler", "NumberProduct", "NumberQuotient", "UnsupportedInSQL", "literal", "paren",
            "shape", "sql_type", "typed_null"]

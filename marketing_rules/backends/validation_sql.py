@@ -27,16 +27,22 @@ from typing import Literal
 
 from sqlglot import exp
 
-from marketing_rules.backends.sql_expressions import BIGINT, BOOL, TEXT, DecimalText, DoubleText, paren, typed_null
+from marketing_rules.backends.sql_dialects import WIDE
+from marketing_rules.backends.sql_expressions import (
+    BIGINT,
+    BOOL,
+    TEXT,
+    DecimalText,
+    DoubleNumber,
+    DoubleText,
+    paren,
+    typed_null,
+)
 from marketing_rules.model import input_rules as rules
 from marketing_rules.model.schema import LIMIT, FactSchema, FactSpec
 
 SourceKind = Literal["integer", "float", "decimal", "string", "boolean", "other"]
-WIDE = exp.DataType.build("DECIMAL(38, 10)")  # room to tell a value beyond 10^18 from one that is not a number
 NUMBER = exp.DataType.build("DECIMAL(28, 10)")  # a number fact's value: 18 digits before the point, 10 after
-SHORT = exp.DataType.build("DECIMAL(15, 4)")  # a DOUBLE's value, when it reads back as the DOUBLE
-SHORT_BOUND = 10**11
-DOUBLE = exp.DataType.build("DOUBLE")
 WHOLE = exp.DataType.build("DECIMAL(38, 0)")
 
 
@@ -150,18 +156,6 @@ def _integer(spec: FactSpec, raw: exp.Expression, kind: SourceKind) -> tuple[exp
     return _within(number, BIGINT, False), reason
 
 
-def _float_decimal(raw: exp.Expression) -> exp.Expression:
-    """A finite DOUBLE as the decimal it prints as: its shortest text that reads back as the same
-    DOUBLE. Below 10^11 with at most 4 places that decimal is the DECIMAL(15, 4) that reads back as
-    the DOUBLE (two decimals of at most 15 digits never share a DOUBLE): a cast and a comparison, six
-    times cheaper than the text, which the other values take."""
-    short = exp.cast(raw, SHORT)
-    fits = exp.and_(exp.LT(this=exp.Abs(this=raw), expression=exp.Literal.number(SHORT_BOUND)),
-                    exp.EQ(this=exp.cast(short.copy(), DOUBLE), expression=paren(raw)))
-    text = exp.TryCast(this=exp.cast(raw, TEXT), to=WIDE)
-    return exp.Case().when(fits, exp.Cast(this=short, to=WIDE), copy=False).else_(text, copy=False)
-
-
 def _decimal(spec: FactSpec, raw: exp.Expression, kind: SourceKind) -> tuple[exp.Expression, exp.Expression]:
     bad: tuple[exp.Expression, str]
     number: exp.Expression
@@ -170,7 +164,7 @@ def _decimal(spec: FactSpec, raw: exp.Expression, kind: SourceKind) -> tuple[exp
         number = exp.TryCast(this=text, to=WIDE)
         bad = (exp.Not(this=paren(_matches(text, rules.NUMBER_TEXT))), rules.NOT_NUMBER)
     elif kind == "float":
-        number = _float_decimal(raw)
+        number = DoubleNumber(this=raw)  # the decimal it prints as (backends/sql_dialects.py)
         bad = (exp.Not(this=paren(_finite(raw))), rules.NOT_FINITE)
     elif kind in ("integer", "decimal"):
         number = exp.TryCast(this=raw, to=WIDE)
