@@ -73,6 +73,13 @@ class DoubleNumber(exp.Expression, exp.Func):
     arg_types = {"this": True}
 
 
+class CellMessage(exp.Expression, exp.Func):
+    """The message of a cell that is there (``this``, a condition): ``expression``, which is null when
+    the cell's ``reason`` is null."""
+
+    arg_types = {"this": True, "expression": True, "reason": True}
+
+
 class DecimalText(exp.Expression, exp.Func):
     """A DECIMAL in positional notation with its scale (``0.0000000001``), as Python's ``format(d, "f")``."""
 
@@ -112,6 +119,17 @@ def _duckdb_double_number(self: Generator, e: DoubleNumber) -> str:
                     exp.EQ(this=exp.cast(short.copy(), DOUBLE), expression=raw.copy()))
     number = exp.Case().when(fits, exp.Cast(this=short, to=WIDE), copy=False).else_(exp.TryCast(this=exp.cast(raw.copy(), TEXT), to=WIDE), copy=False)
     return self.sql(number)
+
+
+def _cell_message(self: Generator, e: CellMessage) -> str:
+    return self.sql(exp.Case().when(e.this, e.expression))
+
+
+def _duckdb_cell_message(self: Generator, e: CellMessage) -> str:
+    """DuckDB computes every operand of ``||``, the value shown among them (a DOUBLE's shortest text):
+    only for a cell with a reason. (Spark's generated code outgrows its limits with the reason twice.)"""
+    reason = exp.Not(this=exp.Is(this=paren(e.args["reason"]), expression=exp.null()))
+    return self.sql(exp.Case().when(exp.and_(e.this, reason), e.expression))
 
 
 def _decimal_text(self: Generator, e: DecimalText) -> str:
@@ -229,7 +247,7 @@ def _try_cast(self: Generator, e: exp.TryCast) -> str:
 class Exact:
     """Mixin of a sqlglot dialect: the number contract's nodes written the dialect's way.
 
-    A dialect names its ``product`` and ``quotient`` (and its texts, its reading of a DOUBLE, and any other generator
+    A dialect names its ``product`` and ``quotient`` (and its texts, its reading of a DOUBLE, its message of a bad cell, and any other generator
     ``transforms``); defining the class gives it a generator that writes them. The sqlglot dialect
     comes first among the bases (``class ExactX(X, Exact)``): sqlglot takes the tokenizer, and so
     the quoting, from the first base.
@@ -240,6 +258,7 @@ class Exact:
     double_text: ClassVar[Transform] = staticmethod(_double_text)
     decimal_text: ClassVar[Transform] = staticmethod(_decimal_text)
     double_number: ClassVar[Transform] = staticmethod(_double_number)
+    cell_message: ClassVar[Transform] = staticmethod(_cell_message)
     transforms: ClassVar[dict[type, Transform]] = {}
     #: The engine replaces ``${...}`` anywhere in a query's text, even inside string literals.
     substitutes_variables: ClassVar[bool] = False
@@ -253,13 +272,14 @@ class Exact:
         cls.Generator = type("Generator", (base,), {"TRANSFORMS": {
             **base.TRANSFORMS, NumberProduct: cls.product, NumberQuotient: cls.quotient,
             DoubleText: cls.double_text, DecimalText: cls.decimal_text, DoubleNumber: cls.double_number,
-            **cls.transforms}})
+            CellMessage: cls.cell_message, **cls.transforms}})
 
 
 class ExactDuckDB(DuckDB, Exact):
     product = staticmethod(_duckdb_product)
     quotient = staticmethod(_duckdb_quotient)
     double_number = staticmethod(_duckdb_double_number)
+    cell_message = staticmethod(_duckdb_cell_message)
 
 
 class ExactSpark(Spark, Exact):

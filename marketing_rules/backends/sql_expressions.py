@@ -30,6 +30,7 @@ from sqlglot import exp
 from marketing_rules.backends.sql_dialects import (
     NUM,
     SQL_DIALECTS,
+    CellMessage,
     DecimalText,
     DoubleNumber,
     DoubleText,
@@ -404,6 +405,6 @@ SQL_OPERATORS: dict[str, Operation] = {
 ExpressionCompiler.operators = SQL_OPERATORS
 del C
 
-__all__ = ["BIGINT", "BOOL", "DOUBLE", "NUM", "SQL_DIALECTS", "SQL_OPERATORS", "TEXT", "WIDE_INT", "DecimalText",
+__all__ = ["BIGINT", "BOOL", "DOUBLE", "NUM", "SQL_DIALECTS", "SQL_OPERATORS", "TEXT", "WIDE_INT", "CellMessage", "DecimalText",
            "DoubleNumber", "DoubleText", "ExpressionCompiler", "NumberProduct", "NumberQuotient", "UnsupportedInSQL", "literal", "paren",
            "shape", "sql_type", "typed_null"]

@@ -32,6 +32,7 @@ from marketing_rules.backends.sql_expressions import (
     BIGINT,
     BOOL,
     TEXT,
+    CellMessage,
     DecimalText,
     DoubleNumber,
     DoubleText,
@@ -230,8 +231,7 @@ def _message(fact: ValidatedFact, raw: exp.Expression) -> exp.Expression | None:
         got: exp.Expression = _text(f"{fact.name}: ")
         for piece in (fact.reason, _text(" (got "), fact.shown, _text(")")):
             got = exp.DPipe(this=got, expression=piece.copy(), safe=False)
-        bad = exp.and_(exp.Not(this=_is_null(raw)), exp.Not(this=_is_null(fact.reason)))  # the value shown for bad cells only
-        pieces.append(exp.Case().when(bad, got, copy=False))
+        pieces.append(CellMessage(this=exp.Not(this=_is_null(raw)), expression=got, reason=fact.reason.copy()))
     if fact.name == "id":
         pieces.insert(0, exp.Case().when(_is_null(raw), _text(f"id: {rules.REQUIRED}"), copy=False))
     if not pieces:

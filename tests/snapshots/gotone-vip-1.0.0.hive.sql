@@ -46,22 +46,11 @@ WITH validated AS (
           CASE WHEN `id` IS NULL THEN 'id: is required' END,
           CASE
             WHEN NOT `id` IS NULL
-            AND NOT CASE WHEN LENGTH(`id`) = 0 THEN 'must not be empty' END IS NULL
             THEN 'id: ' || CASE WHEN LENGTH(`id`) = 0 THEN 'must not be empty' END || ' (got ' || `id` || ')'
           END
         ),
         CASE
           WHEN NOT `arpu` IS NULL
-          AND NOT CASE
-            WHEN FALSE
-            THEN ''
-            WHEN CAST(`arpu` AS DECIMAL(38, 10)) IS NULL
-            THEN 'is not below 10^18 in magnitude'
-            WHEN ABS(CAST(`arpu` AS DECIMAL(38, 10))) >= 1000000000000000000
-            THEN 'is not below 10^18 in magnitude'
-            WHEN CAST(`arpu` AS DECIMAL(38, 10)) < 0
-            THEN 'must be greater than or equal to 0'
-          END IS NULL
           THEN 'arpu: ' || CASE
             WHEN FALSE
             THEN ''
@@ -75,16 +64,6 @@ WITH validated AS (
         END,
         CASE
           WHEN NOT `arpu_prev` IS NULL
-          AND NOT CASE
-            WHEN FALSE
-            THEN ''
-            WHEN CAST(`arpu_prev` AS DECIMAL(38, 10)) IS NULL
-            THEN 'is not below 10^18 in magnitude'
-            WHEN ABS(CAST(`arpu_prev` AS DECIMAL(38, 10))) >= 1000000000000000000
-            THEN 'is not below 10^18 in magnitude'
-            WHEN CAST(`arpu_prev` AS DECIMAL(38, 10)) < 0
-            THEN 'must be greater than or equal to 0'
-          END IS NULL
           THEN 'arpu_prev: ' || CASE
             WHEN FALSE
             THEN ''
@@ -98,16 +77,6 @@ WITH validated AS (
         END,
         CASE
           WHEN NOT `arpu_3m` IS NULL
-          AND NOT CASE
-            WHEN FALSE
-            THEN ''
-            WHEN CAST(`arpu_3m` AS DECIMAL(38, 10)) IS NULL
-            THEN 'is not below 10^18 in magnitude'
-            WHEN ABS(CAST(`arpu_3m` AS DECIMAL(38, 10))) >= 1000000000000000000
-            THEN 'is not below 10^18 in magnitude'
-            WHEN CAST(`arpu_3m` AS DECIMAL(38, 10)) < 0
-            THEN 'must be greater than or equal to 0'
-          END IS NULL
           THEN 'arpu_3m: ' || CASE
             WHEN FALSE
             THEN ''
@@ -121,12 +90,6 @@ WITH validated AS (
         END,
         CASE
           WHEN NOT `tenure_months` IS NULL
-          AND NOT CASE
-            WHEN `tenure_months` < -1000000000000000000 OR `tenure_months` > 1000000000000000000
-            THEN 'is beyond +-10^18'
-            WHEN `tenure_months` < 0
-            THEN 'must be greater than or equal to 0'
-          END IS NULL
           THEN 'tenure_months: ' || CASE
             WHEN `tenure_months` < -1000000000000000000 OR `tenure_months` > 1000000000000000000
             THEN 'is beyond +-10^18'
@@ -136,16 +99,6 @@ WITH validated AS (
         END,
         CASE
           WHEN NOT `package_fee` IS NULL
-          AND NOT CASE
-            WHEN FALSE
-            THEN ''
-            WHEN CAST(`package_fee` AS DECIMAL(38, 10)) IS NULL
-            THEN 'is not below 10^18 in magnitude'
-            WHEN ABS(CAST(`package_fee` AS DECIMAL(38, 10))) >= 1000000000000000000
-            THEN 'is not below 10^18 in magnitude'
-            WHEN CAST(`package_fee` AS DECIMAL(38, 10)) < 0
-            THEN 'must be greater than or equal to 0'
-          END IS NULL
           THEN 'package_fee: ' || CASE
             WHEN FALSE
             THEN ''
@@ -159,12 +112,6 @@ WITH validated AS (
         END,
         CASE
           WHEN NOT `card` IS NULL
-          AND NOT CASE
-            WHEN NOT (
-              `card` IN ('none', 'silver', 'gold', 'diamond')
-            )
-            THEN 'must be one of none, silver, gold, diamond'
-          END IS NULL
           THEN 'card: ' || CASE
             WHEN NOT (
               `card` IN ('none', 'silver', 'gold', 'diamond')
@@ -174,12 +121,6 @@ WITH validated AS (
         END,
         CASE
           WHEN NOT `status` IS NULL
-          AND NOT CASE
-            WHEN NOT (
-              `status` IN ('active', 'suspended', 'pre_cancel')
-            )
-            THEN 'must be one of active, suspended, pre_cancel'
-          END IS NULL
           THEN 'status: ' || CASE
             WHEN NOT (
               `status` IN ('active', 'suspended', 'pre_cancel')
@@ -189,14 +130,6 @@ WITH validated AS (
         END,
         CASE
           WHEN NOT `birthday_month` IS NULL
-          AND NOT CASE
-            WHEN `birthday_month` < -1000000000000000000 OR `birthday_month` > 1000000000000000000
-            THEN 'is beyond +-10^18'
-            WHEN `birthday_month` < 1
-            THEN 'must be greater than or equal to 1'
-            WHEN `birthday_month` > 12
-            THEN 'must be less than or equal to 12'
-          END IS NULL
           THEN 'birthday_month: ' || CASE
             WHEN `birthday_month` < -1000000000000000000 OR `birthday_month` > 1000000000000000000
             THEN 'is beyond +-10^18'
