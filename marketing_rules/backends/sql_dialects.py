@@ -117,8 +117,8 @@ def _duckdb_double_number(self: Generator, e: DoubleNumber) -> str:
     short = exp.cast(raw, SHORT)
     fits = exp.and_(exp.LT(this=exp.Abs(this=raw.copy()), expression=exp.Literal.number(SHORT_BOUND)),
                     exp.EQ(this=exp.cast(short.copy(), DOUBLE), expression=raw.copy()))
-    number = exp.Case().when(fits, exp.Cast(this=short, to=WIDE), copy=False).else_(exp.TryCast(this=exp.cast(raw.copy(), TEXT), to=WIDE), copy=False)
-    return self.sql(number)
+    text = exp.TryCast(this=exp.cast(raw.copy(), TEXT), to=WIDE)
+    return self.sql(exp.Case().when(fits, exp.Cast(this=short, to=WIDE), copy=False).else_(text, copy=False))
 
 
 def _cell_message(self: Generator, e: CellMessage) -> str:
@@ -174,7 +174,7 @@ def _try_product(self: Generator, e: NumberProduct) -> str:
     The DECIMAL(38, 20) product is rounded to ten places by a cast that cannot overflow, then narrowed:
     the value of one cast to DECIMAL(28, 10), which DuckDB computes a third slower."""
     product = _try(exp.Mul(this=paren(e.this), expression=paren(e.expression)))
-    return self.sql(exp.TryCast(this=exp.cast(product, exp.DataType.build(f"DECIMAL(38, {SCALE})")), to=NUM))
+    return self.sql(exp.TryCast(this=exp.cast(product, WIDE), to=NUM))
 
 
 def _constant(node: exp.Expression) -> Decimal | None:
@@ -194,7 +194,7 @@ def _duckdb_product(self: Generator, e: NumberProduct) -> str:
         value = _constant(other)
         if not isinstance(column, exp.Column) or value is None:
             continue
-        sign, digits, exponent = value.normalize().as_tuple()
+        _, digits, exponent = value.normalize().as_tuple()
         scale = max(0, -int(exponent))
         precision = max(len(digits) + max(0, int(exponent)), scale, 1)
         if precision > 7:
@@ -247,10 +247,10 @@ def _try_cast(self: Generator, e: exp.TryCast) -> str:
 class Exact:
     """Mixin of a sqlglot dialect: the number contract's nodes written the dialect's way.
 
-    A dialect names its ``product`` and ``quotient`` (and its texts, its reading of a DOUBLE, its message of a bad cell, and any other generator
-    ``transforms``); defining the class gives it a generator that writes them. The sqlglot dialect
-    comes first among the bases (``class ExactX(X, Exact)``): sqlglot takes the tokenizer, and so
-    the quoting, from the first base.
+    A dialect names its ``product`` and ``quotient`` (and its texts, its reading of a DOUBLE, its
+    message of a bad cell, and any other generator ``transforms``); defining the class gives it a
+    generator that writes them. The sqlglot dialect comes first among the bases (``class ExactX(X,
+    Exact)``): sqlglot takes the tokenizer, and so the quoting, from the first base.
     """
 
     product: ClassVar[Transform] = staticmethod(_plain_product)

@@ -28,8 +28,10 @@ from typing import Any, cast
 from sqlglot import exp
 
 from marketing_rules.backends.sql_dialects import (
+    DOUBLE,
     NUM,
     SQL_DIALECTS,
+    TEXT,
     CellMessage,
     DecimalText,
     DoubleNumber,
@@ -50,9 +52,7 @@ WIDE_INT = exp.DataType.build("DECIMAL(19, 0)")  # an integer entering decimal a
 PRODUCT_SAFE = 10 ** 9  # factors below this in magnitude have a product below LIMIT (10^18)
 INT_PRODUCT_SAFE = 2 ** 31  # integer factors within +-2^31 have a product within 64 bits
 INT_SUM_SAFE = 2 ** 62 - 1  # integer terms within +-(2^62 - 1) have a sum and a difference within 64 bits
-DOUBLE = exp.DataType.build("DOUBLE")
 BIGINT = exp.DataType.build("BIGINT")
-TEXT = exp.DataType.build("VARCHAR")
 BOOL = exp.DataType.build("BOOLEAN")
 
 
