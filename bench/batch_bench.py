@@ -30,6 +30,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
 from marketing_rules.versioning.registry import rule_files
 
 BENCH = Path(__file__).resolve().parent

@@ -21,8 +21,8 @@ import marketing_rules as mr
 from marketing_rules.batch.output import output_schema
 from marketing_rules.expressions.numbers import to_number
 from marketing_rules.model.schema import FactSchema, FactSpec
-from tests.conftest import FIXTURES, ROOT, spark  # noqa: F401  (spark: for the modules that import it from here)
 from marketing_rules.versioning.registry import rule_files
+from tests.conftest import FIXTURES, ROOT, spark  # noqa: F401  (spark: for the modules that import it from here)
 
 pa = pytest.importorskip("pyarrow")
 pytest.importorskip("duckdb")

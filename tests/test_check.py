@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 import marketing_rules as mr
 from marketing_rules.cli import main
-from tests.conftest import FIXTURES, ROOT
 from marketing_rules.versioning.registry import rule_files
+from tests.conftest import FIXTURES, ROOT
 
 CHECK = FIXTURES / "check"
 

@@ -11,8 +11,8 @@ import marketing_rules as mr
 from marketing_rules.analysis.program import AllOf, AnyOf, Cond, Expression, NotOf, Rule, Table
 from marketing_rules.expressions import ast
 from marketing_rules.expressions.types import BOOLEAN, INTEGER, NUMBER
-from tests.conftest import ROOT, ruleset_from
 from marketing_rules.versioning.registry import rule_files
+from tests.conftest import ROOT, ruleset_from
 
 SHIPPED = sorted(rule_files(ROOT / "rulesets"))
 

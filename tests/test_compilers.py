@@ -28,11 +28,11 @@ from marketing_rules.backends.sql_dialects import (
 from marketing_rules.backends.sql_expressions import SQL_OPERATORS, ExpressionCompiler
 from marketing_rules.engine.explain import EXPLAIN_OPERATORS, ConditionExplainer
 from marketing_rules.errors import Unsupported
+from marketing_rules.events.patterns import DURABLE_OPERATORS, PatternCompiler
 from marketing_rules.expressions import ast
 from marketing_rules.expressions.checker import Checker, Scope, type_of
-from marketing_rules.events.patterns import DURABLE_OPERATORS, PatternCompiler
 from marketing_rules.expressions.compiler import NODES, NodeCompiler, missing_operators
-from marketing_rules.expressions.operators import OPERATORS, OpKind, Operator, operator_name
+from marketing_rules.expressions.operators import OPERATORS, Operator, OpKind, operator_name
 from marketing_rules.expressions.parser import parse_expression
 from marketing_rules.expressions.types import INTEGER, NUMBER
 from tests.conftest import ruleset_from

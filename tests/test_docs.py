@@ -19,13 +19,13 @@ import linecache
 import os
 import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 import marketing_rules as mr
 from marketing_rules.errors import CODES
+from tests.markdown import Block, fenced_blocks
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -39,39 +39,8 @@ NOT_FROM_A_RULE_FILE = {"MR005", "MR012", "MR401", "MR402", "MR403", "MR404", "M
 #: The file name bad examples are loaded under when their output is shown.
 SHOWN_AS = "rules.yaml"
 
-FENCE = re.compile(r"^(`{3,})(.*)$")
 EXAMPLE_INFO = re.compile(r"^(yaml bad|yaml fixed|text output) (MR\d{3})$")
 SECTION = re.compile(r"^## (MR\d{3})\b", re.M)
-
-
-@dataclass(frozen=True)
-class Block:
-    info: str  # the info string after the opening fence, stripped
-    text: str  # the content, ending with a newline unless empty
-    line: int  # 1-based line of the first content line
-    fence_line: int  # 0-based index of the opening fence line
-    end_line: int  # 0-based index of the closing fence line
-
-
-def fenced_blocks(path: Path) -> list[Block]:
-    """Every fenced code block of a Markdown file, in order."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    blocks = []
-    i = 0
-    while i < len(lines):
-        opening = FENCE.match(lines[i])
-        if not opening:
-            i += 1
-            continue
-        fence, info = opening.group(1), opening.group(2).strip()
-        j = i + 1
-        while j < len(lines) and lines[j].rstrip() != fence:
-            j += 1
-        assert j < len(lines), f"{path.name}:{i + 1}: the code block is never closed"
-        body = lines[i + 1 : j]
-        blocks.append(Block(info, "".join(line + "\n" for line in body), i + 2, i, j))
-        i = j + 1
-    return blocks
 
 
 def examples(kind: str) -> list[tuple[str, Block]]:

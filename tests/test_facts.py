@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 import marketing_rules as mr
 from marketing_rules.expressions.numbers import to_number
 from marketing_rules.model.schema import TELECOM_CUSTOMER, builtin_schema
-from tests.strategies import customers
 from marketing_rules.versioning.registry import rule_files
+from tests.strategies import customers
 
 SCHEMA = builtin_schema("telecom-customer")
 NAMES = [f.name for f in TELECOM_CUSTOMER]

@@ -16,8 +16,8 @@ import yaml
 import marketing_rules as mr
 from marketing_rules.model import ruleset as m
 from marketing_rules.model.json_schema import rule_file_schema
-from tests.conftest import ROOT, load_errors, ruleset_from
 from marketing_rules.versioning.registry import rule_files
+from tests.conftest import ROOT, load_errors, ruleset_from
 
 SHIPPED = sorted(rule_files(ROOT / "rulesets"))
 

@@ -177,7 +177,8 @@ def _ready(server: object) -> None:
 
 
 def test_a_load_that_fails_outside_the_rule_files_keeps_serving(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from marketing_rules.service import Store, store as stores
+    from marketing_rules.service import Store
+    from marketing_rules.service import store as stores
 
     root = copy_rulesets(tmp_path / "rulesets")
     store = Store(root, clock=lambda: dt.date(2027, 1, 15))

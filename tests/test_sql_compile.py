@@ -29,7 +29,7 @@ from marketing_rules.backends.sql_expressions import NUM, SQL_DIALECTS, Expressi
 from marketing_rules.expressions import ast  # noqa: E402
 from marketing_rules.expressions.numbers import NumberOverflow, number_result, quotient  # noqa: E402
 from marketing_rules.expressions.types import NUMBER  # noqa: E402
-from marketing_rules.versioning.registry import rule_files
+from marketing_rules.versioning.registry import rule_files  # noqa: E402
 
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
 GOTONE = ROOT / "rulesets" / "gotone-vip" / "1.0.0.yaml"

@@ -8,8 +8,8 @@ from hypothesis.errors import InvalidArgument
 
 import marketing_rules as mr
 from marketing_rules.testing import customers, properties
-from tests.conftest import ROOT
 from marketing_rules.versioning.registry import rule_files
+from tests.conftest import ROOT
 
 SHIPPED = sorted(rule_files(ROOT / "rulesets"))
 RULESETS = {p.parent.name + "-" + p.stem: mr.load_ruleset(p) for p in SHIPPED}

@@ -25,10 +25,10 @@ import pytest
 import yaml
 
 from marketing_rules.engine.ruleset import load_ruleset
+from marketing_rules.model.ruleset import SHARED_PARTS
 from marketing_rules.testing.scenarios import check, read_scenarios
 from marketing_rules.versioning.registry import rule_files, version_key
 from tests.conftest import ROOT
-from marketing_rules.model.ruleset import SHARED_PARTS
 
 PAGE = ROOT / "docs" / "traceability.md"
 RULESETS = ROOT / "rulesets"
