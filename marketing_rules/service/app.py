@@ -96,6 +96,13 @@ class Problem(BaseModel):
     detail: Any
 
 
+#: What a TMF679 check or query can answer besides its result (the OpenAPI document lists them).
+QUALIFICATION_RESPONSES: dict[int | str, dict[str, Any]] = {
+    201: {"description": "acknowledged (instantSyncQualification: false)"},
+    202: {"description": "acknowledged (Expect: 202-Accepted)"},
+    404: {"model": Problem}, 409: {"model": Problem}, 422: {"model": Problem}}
+
+
 # -- the application ------------------------------------------------------------------------------
 def create_app(store: Store, log: DecisionLog | None = None, *, watch: bool = False, workbench: bool = False) -> FastAPI:
     """The service over ``store``; ``log`` a :class:`~marketing_rules.service.log.DecisionLog` or None;
@@ -290,9 +297,7 @@ def _tmf679(app: FastAPI, store: Store, log: DecisionLog | None) -> None:
         return Response(status_code=204)
 
     @app.post(f"{path}/{CHECK}", tags=["TMF679"],
-              responses={201: {"description": "acknowledged (instantSyncQualification: false)"},
-                         202: {"description": "acknowledged (Expect: 202-Accepted)"},
-                         404: {"model": Problem}, 409: {"model": Problem}, 422: {"model": Problem}})
+              responses=QUALIFICATION_RESPONSES)
     async def check_product_offering_qualification(ruleset: str, body: tmf679.CheckRequest, request: Request) -> Response:
         """TMF679 v5: qualify the customer for each offering asked (default: every offer in force)."""
         rs = store.get(ruleset)
@@ -305,9 +310,7 @@ def _tmf679(app: FastAPI, store: Store, log: DecisionLog | None) -> None:
         return qualify(ruleset, CHECK, task, lambda: tmf679.check(rs, body, facts, decision, check_id, href), status)
 
     @app.post(f"{path}/{QUERY}", tags=["TMF679"],
-              responses={201: {"description": "acknowledged (instantSyncQualification: false)"},
-                         202: {"description": "acknowledged (Expect: 202-Accepted)"},
-                         404: {"model": Problem}, 409: {"model": Problem}, 422: {"model": Problem}})
+              responses=QUALIFICATION_RESPONSES)
     async def query_product_offering_qualification(ruleset: str, body: tmf679.QueryRequest, request: Request) -> Response:
         """TMF679 v5: the offerings the customer qualifies for, optionally of one category (offer group)."""
         rs = store.get(ruleset)
