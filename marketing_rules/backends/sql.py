@@ -53,6 +53,7 @@ from typing import TypeVar, cast
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 
+from marketing_rules.analysis.index import FactCells, RuleIndex, rule_index
 from marketing_rules.analysis.program import Expression, Grant, Program, Row, Rule, Table, Unit, cond_to_ast
 from marketing_rules.backends.python import item_text
 from marketing_rules.backends.sql_dialects import SQL_DIALECTS, exact
@@ -74,6 +75,8 @@ from marketing_rules.expressions.deep import deeply
 from marketing_rules.expressions.numbers import INT_MAX, INT_MIN, LIMIT, overflow_reason
 from marketing_rules.expressions.text import to_text
 from marketing_rules.expressions.types import BOOLEAN, INTEGER, NUMBER, Type
+
+_NOWHERE = (0, 0)  # where a node the compiler builds stands in the rule file: nowhere
 
 DIALECTS = ("duckdb", "spark", "hive", "trino", "postgres")
 ERROR = "__error"
@@ -98,13 +101,24 @@ class Stratum:
     units: list[Unit] = field(default_factory=list)
 
 
+@dataclass
+class Indexes:
+    """The strata a DuckDB batch decides through their per-fact index (``analysis/index.py``,
+    ``batch/indexed.py``): those of at least ``from_rules`` rules, all indexable, that give only
+    offers and tags. The compiler puts each one's index in ``found`` under its function's name."""
+
+    from_rules: int
+    found: dict[str, RuleIndex] = field(default_factory=dict)
+
+
 class SQLCompiler:
     """Compiles a Program to one SELECT (a sqlglot tree) over ``table``."""
 
     def __init__(self, program: Program, *, table: str = "customers",
                  source: Mapping[str, SourceKind] | None = None, dialect: str = "duckdb",
-                 order_by: tuple[str, ...] = (), labels: str | None = None):
+                 order_by: tuple[str, ...] = (), labels: str | None = None, indexes: Indexes | None = None):
         self.program = program
+        self.indexes = indexes if labels is not None and dialect == "duckdb" else None
         self.labels = exp.DataType.build(labels, udt=True) if labels else None
         # with labels, a list item is the 1-based code of its text in label_values (one cast per list)
         self.label_texts = label_values(program) if labels else []
@@ -134,6 +148,8 @@ class SQLCompiler:
         self.late: set[int] = set()  # rules whose fired column is read after their stratum
         self.carried: list[exp.Identifier] = []  # the columns a stratum passes on to the next
         self.parts: dict[str, list[str]] = {"fired": [], "offers": [], "points": []}  # per-stratum columns
+        # an indexed stratum's fired column -> its own offers column (None: it gives no offers)
+        self.own_offers: dict[str, str | None] = {}
         self.tag_flags: dict[str, list[str]] = {}  # tag -> its per-stratum flag columns
         self.tag_names = sorted({tag for unit in program.rules for tag in unit.tags})
         self.point_numbers = any(self.facts.type_of(u.award.node) == NUMBER for u in program.rules if u.award)
@@ -149,6 +165,10 @@ class SQLCompiler:
         self._find_late()
         for stratum in strata:
             n = stratum.number
+            index = self._index(stratum)
+            if index is not None:
+                ctes += self._indexed(stratum, index, ctes[-1][0])
+                continue
             shared = self._shared(stratum, ctes[-1][0])
             if shared is not None:
                 ctes.append((f"stratum_{n}_shared", shared))
@@ -251,6 +271,73 @@ class SQLCompiler:
         passed = exp.select(*self._carry(), *shares, copy=False)
         self.carried += [item.args["alias"] for item in shares]
         return when_select, exp.select(exp.Column(this=exp.Star()), *then, copy=False), passed
+
+    def _index(self, stratum: Stratum) -> RuleIndex | None:
+        """The stratum's per-fact index, when the batch asked for indexes and the stratum can have one:
+        enough rules, only rules, none setting a fact, granting a service, awarding points or
+        computing an offer's terms, none read by a later stratum, each group whole within it, every
+        condition a conjunction of one-fact tests against literals (``analysis/index.py``)."""
+        if self.indexes is None or len(stratum.units) < self.indexes.from_rules:
+            return None
+        rules = [u for u in stratum.units if isinstance(u, Rule)]
+        if len(rules) < len(stratum.units) or any(
+                r.sets or r.grants or r.award is not None or (r.offer is not None and (r.offer.computed or not self.offer_codes))
+                or self.index[id(r)] in self.late for r in rules):
+            return None
+        if any(self.level[id(m)] != self.level[id(r)] for r in rules if r.group is not None for m in self.groups[r.group]):
+            return None
+        index = rule_index(self.program, rules)
+        return index if index is not None and index.facts else None
+
+    def _indexed(self, stratum: Stratum, index: RuleIndex, previous: str) -> list[tuple[str, exp.Select]]:
+        """The stratum decided by its index's function over each row's cells: ``_cells`` (one per
+        fact), ``_index`` (the function's fired codes and tags) and the stratum's share."""
+        assert self.indexes is not None
+        n, name = stratum.number, index.name
+        self.indexes.found[name] = index
+        cells = [self._alias(self._cell(facts), f"__cell_{n}_{j}") for j, facts in enumerate(index.facts)]
+        call = exp.Anonymous(this=name, expressions=[self.lists.array([exp.column(f"__cell_{n}_{j}") for j in range(len(index.facts))])])
+        result = exp.column(f"__index_{n}")
+        shares = [self._alias(_field(result, "fired"), f"__s{n}_fired")]
+        self.parts["fired"].append(f"__s{n}_fired")
+        self.own_offers[f"__s{n}_fired"] = None
+        if any(rule.offer is not None for rule in index.rules):
+            shares.append(self._alias(_field(result, "offers"), f"__s{n}_offers"))
+            self.own_offers[f"__s{n}_fired"] = f"__s{n}_offers"
+        for tag in sorted({tag for rule in index.rules for tag in rule.tags}):
+            code = self.tag_names.index(tag)
+            found = exp.Anonymous(this="LIST_CONTAINS", expressions=[
+                _field(result, "tags"), exp.Literal.number(code)])
+            shares.append(self._alias(found, f"__s{n}_tag_{code}"))
+            self.tag_flags.setdefault(tag, []).append(f"__s{n}_tag_{code}")
+        star = exp.Column(this=exp.Star())
+        ctes = [(f"stratum_{n}_cells", exp.select(*self._carry(), *cells, copy=False).from_(previous, copy=False)),
+                (f"stratum_{n}_index", exp.select(star, self._alias(call, f"__index_{n}"), copy=False)
+                 .from_(f"stratum_{n}_cells", copy=False)),
+                (f"stratum_{n}", exp.select(*self._carry(), *shares, copy=False).from_(f"stratum_{n}_index", copy=False))]
+        self.carried += [item.args["alias"] for item in shares]
+        return ctes
+
+    def _cell(self, facts: FactCells) -> exp.Expression:
+        """A row's cell of the fact (``analysis/index.py``), by the fact's own comparisons: a search
+        over the sorted points when the fact is ordered, else the point it equals."""
+        fact = ast.FactRef(_NOWHERE, facts.fact)
+        case = exp.Case().when(self.facts.truth(ast.IsNull(_NOWHERE, fact, False)), exp.Literal.number(0), copy=False)
+        if facts.ordered:
+            return case.else_(self._search(fact, facts.points, 0, len(facts.points)), copy=False)
+        for j, point in enumerate(facts.points):
+            case = case.when(self.facts.truth(ast.Compare(_NOWHERE, "==", fact, point)), exp.Literal.number(2 + j), copy=False)
+        return case.else_(exp.Literal.number(1), copy=False)
+
+    def _search(self, fact: ast.FactRef, points: Sequence[ast.Expr], low: int, high: int) -> exp.Expression:
+        """The cell of a value known to lie above ``points[low - 1]`` and below ``points[high]``."""
+        if low == high:
+            return exp.Literal.number(1 + 2 * low)
+        mid = (low + high) // 2
+        return (exp.Case()
+                .when(self.facts.truth(ast.Compare(_NOWHERE, "<", fact, points[mid])), self._search(fact, points, low, mid), copy=False)
+                .when(self.facts.truth(ast.Compare(_NOWHERE, "==", fact, points[mid])), exp.Literal.number(2 + 2 * mid), copy=False)
+                .else_(self._search(fact, points, mid + 1, high), copy=False))
 
     def _shared(self, stratum: Stratum, previous: str) -> exp.Select | None:
         """The tests that two or more of the stratum's rules have among the terms of their conditions
@@ -601,11 +688,30 @@ class SQLCompiler:
         return codes
 
     def _offers(self) -> exp.Expression:
-        """The offers list: with :attr:`offer_codes`, the offers of the fired rules, in firing order."""
+        """The offers list: with :attr:`offer_codes`, the offers of the fired rules, in firing order,
+        looked up for each run of strata that has no offers list of its own (an indexed one has)."""
         if not self.offer_codes:
             return self._list("offers")
+        pieces: list[exp.Expression] = []
+        run: list[str] = []
+        for name in self.parts["fired"]:
+            if name not in self.own_offers:
+                run.append(name)
+                continue
+            if run:
+                pieces.append(self._offers_of(run))
+                run = []
+            own = self.own_offers[name]
+            if own is not None:
+                pieces.append(exp.column(own))
+        if run or not pieces:
+            pieces.append(self._offers_of(run))
+        return self._labelled(self._concat_all(pieces))
+
+    def _offers_of(self, fired: Sequence[str]) -> exp.Expression:
+        """The offers of the rules in the fired lists, each looked up by its code."""
         lookup = self.lists.array([exp.null() if c is None else exp.Literal.number(c) for c in self.offer_codes])
-        return self._labelled(self.lists.present(self.lists.select(lookup, self._codes("fired"))))
+        return self.lists.present(self.lists.select(lookup, self._concat(fired)))
 
     def _tags(self) -> exp.Expression:
         items: list[exp.Expression] = [
@@ -618,12 +724,18 @@ class SQLCompiler:
         return self._labelled(self._codes(part))
 
     def _codes(self, part: str) -> exp.Expression:
-        columns = [exp.column(name) for name in self.parts[part]]
-        if not columns:
+        return self._concat(self.parts[part])
+
+    def _concat(self, names: Sequence[str]) -> exp.Expression:
+        return self._concat_all([exp.column(name) for name in names])
+
+    def _concat_all(self, lists: Sequence[exp.Expression]) -> exp.Expression:
+        """The lists one after the other (an empty list when there are none)."""
+        if not lists:
             return self.lists.empty(list_of(self.item))
-        whole: exp.Expression = columns[0]
-        for column in columns[1:]:
-            whole = self.lists.concat(whole, column)
+        whole = lists[0]
+        for piece in lists[1:]:
+            whole = self.lists.concat(whole, piece)
         return whole
 
     def _rule_items(self, entries: list[tuple[int, Rule, str]]) -> list[exp.Expression]:
@@ -766,6 +878,10 @@ def unshare(tree: E) -> E:
     return tree
 
 
+def _field(struct: exp.Expression, name: str) -> exp.Expression:
+    return exp.Anonymous(this="STRUCT_EXTRACT", expressions=[struct, exp.Literal.string(name)])
+
+
 def _terms(node: ast.Expr) -> list[ast.Expr]:
     """The terms of a conjunction (nested ones flattened); any other condition is its own term."""
     if isinstance(node, ast.And):
@@ -801,14 +917,16 @@ def _sum(terms: Sequence[exp.Expression]) -> exp.Expression:
 
 
 def compile_sql(program: Program, *, table: str = "customers", source: Mapping[str, SourceKind] | None = None,
-                dialect: str = "duckdb", order_by: tuple[str, ...] = (), labels: str | None = None) -> exp.Select:
+                dialect: str = "duckdb", order_by: tuple[str, ...] = (), labels: str | None = None,
+                indexes: Indexes | None = None) -> exp.Select:
     """The ruleset as one sqlglot SELECT over ``table`` (one output row per input row).
 
     ``order_by`` names columns of the input that give its order (the batch backends add them);
-    ``labels`` names an enum type holding every id of :func:`label_values`, for the lists' items.
+    ``labels`` names an enum type holding every id of :func:`label_values`, for the lists' items;
+    with it, ``indexes`` asks for the strata a DuckDB batch decides through their index.
     """
     return SQLCompiler(program, table=table, source=source, dialect=dialect, order_by=order_by,
-                       labels=labels).compile()
+                       labels=labels, indexes=indexes).compile()
 
 
 def label_values(program: Program) -> list[str]:

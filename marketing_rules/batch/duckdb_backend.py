@@ -16,7 +16,8 @@ from typing import Any
 from sqlglot import exp
 
 from marketing_rules.analysis.program import Program
-from marketing_rules.backends.sql import label_values
+from marketing_rules.backends.sql import Indexes, label_values
+from marketing_rules.batch.indexed import IndexedStratum, register
 from marketing_rules.batch.output import BatchResult, Summary, clock, output_schema, run_with_progress
 from marketing_rules.batch.query import checked_sql, decisions_sql
 from marketing_rules.batch.sources import _quote, duckdb_relation, fact_names, names_checked
@@ -45,6 +46,10 @@ SKIPPED_OPTIMIZERS = ("projection_placement",)
 #: unordered. Each row's ``row`` gives its place in the input.
 LONG_LISTS = 256
 LONG_LISTS_ROW_GROUP = 8192
+
+#: Rules in a stratum from which the batch decides the stratum through its per-fact index
+#: (``analysis/index.py``, ``batch/indexed.py``) when it can: below it, testing each rule is as fast.
+INDEX_FROM = 256
 
 
 @contextmanager
@@ -107,7 +112,13 @@ def batch_query(con: Any, program: Program, kinds: Any, schema: Any, *, ordered:
     """The query over the registered ``customers``: a returned table keeps the input's order; a Parquet
     file is written as DuckDB streams it (in parallel, not always in input order: ordering would hold
     the whole output in memory)."""
-    decisions = decisions_sql(program, "duckdb", "customers", kinds, labels=label_type(con, program))
+    labels = label_type(con, program)
+    indexes = Indexes(INDEX_FROM)
+    decisions = decisions_sql(program, "duckdb", "customers", kinds, labels=labels, indexes=indexes)
+    if indexes.found:
+        codes = {text: n for n, text in enumerate(label_values(program), 1)}
+        tags = sorted({tag for unit in program.rules for tag in unit.tags})
+        register(con, {name: IndexedStratum(index, codes, tags) for name, index in indexes.found.items()})
     checked = checked_sql(schema, f"({decisions})", "duckdb", ordered=ordered, unique_ids=unique_ids)
     return f"SELECT {output_columns(schema)} FROM ({checked}) AS decisions"
 

@@ -16,7 +16,7 @@ import sqlglot
 from sqlglot import exp
 
 from marketing_rules.analysis.program import Program
-from marketing_rules.backends.sql import compile_sql, dialect_of, gc_paused, sql_text
+from marketing_rules.backends.sql import Indexes, compile_sql, dialect_of, gc_paused, sql_text
 from marketing_rules.backends.sql_expressions import UnsupportedInSQL
 from marketing_rules.backends.validation_sql import SourceKind
 from marketing_rules.batch.output import duplicate_reason
@@ -27,19 +27,20 @@ DUPLICATE = "__duplicate"
 
 
 def decisions_sql(program: Program, dialect: str, table: str, kinds: Mapping[str, SourceKind],
-                  labels: str | None = None) -> str:
+                  labels: str | None = None, indexes: Indexes | None = None) -> str:
     """The compiled query over ``table``, carrying the place columns through to its output (on the
     deep stack, as ``to_sql``: the largest expressions the rule files allow compile here too)."""
     try:
         with gc_paused():
-            return deeply(_decisions_sql, program, dialect, table, kinds, labels)
+            return deeply(_decisions_sql, program, dialect, table, kinds, labels, indexes)
     except RecursionError:
         raise UnsupportedInSQL("a query nested this deep (a collect table of thousands of rows)") from None
 
 
 def _decisions_sql(program: Program, dialect: str, table: str, kinds: Mapping[str, SourceKind],
-                   labels: str | None) -> str:
-    tree = compile_sql(program, table=table, source=kinds, dialect=dialect, order_by=INTERNAL, labels=labels)
+                   labels: str | None, indexes: Indexes | None) -> str:
+    tree = compile_sql(program, table=table, source=kinds, dialect=dialect, order_by=INTERNAL, labels=labels,
+                       indexes=indexes)
     tree.set("order", None)
     tree.select(*(exp.column(c, quoted=True) for c in INTERNAL), copy=False)
     return sql_text(tree, dialect)

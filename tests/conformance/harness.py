@@ -10,6 +10,8 @@ numbers as the decimals they print as.
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -19,13 +21,16 @@ import yaml
 
 import marketing_rules as mr
 from marketing_rules.backends import reference
+from marketing_rules.batch import duckdb_backend
 from marketing_rules.batch.native_backend import rejection_reason
 from marketing_rules.batch.sources import duckdb_relation
 from marketing_rules.errors import FactsError
 from marketing_rules.expressions.numbers import to_number
 
 CASES = Path(__file__).parent / "cases"
-BACKENDS = ("reference", "python", "duckdb", "spark")
+#: duckdb-indexed: the DuckDB batch deciding every stratum it can through its per-fact index
+#: (``batch/indexed.py``), which it otherwise does only from ``INDEX_FROM`` rules.
+BACKENDS = ("reference", "python", "duckdb", "duckdb-indexed", "spark")
 
 
 @dataclass(frozen=True)
@@ -74,9 +79,23 @@ def decide(backend: str, rs: mr.Ruleset, source: Path, spark: Any = None) -> lis
         rows = [row.asDict(recursive=True) for row in frame.collect()]
         order = {row["id"]: n for n, row in enumerate(reference_rows(rs, source))}
         rows.sort(key=lambda row: order.get(row["id"], -1))
+    elif backend == "duckdb-indexed":
+        with every_stratum_indexed():
+            rows = rs.evaluate_batch(str(source), backend="duckdb").table.to_pylist()
     else:
         rows = rs.evaluate_batch(str(source), backend="native" if backend == "python" else backend).table.to_pylist()
     return [normalise(row) for row in rows]
+
+
+@contextmanager
+def every_stratum_indexed() -> Iterator[None]:
+    """The DuckDB batch indexing every stratum that can be (from one rule), for the time being."""
+    before = duckdb_backend.INDEX_FROM
+    duckdb_backend.INDEX_FROM = 1
+    try:
+        yield
+    finally:
+        duckdb_backend.INDEX_FROM = before
 
 
 def reference_rows(rs: mr.Ruleset, source: Path) -> list[dict[str, Any]]:

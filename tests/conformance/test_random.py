@@ -14,7 +14,7 @@ from tests.conformance.random_rulesets import Drawn
 from tests.conformance.run_random import as_case, compare, drawn_cases
 from tests.conformance.test_cases import KNOWN_DISAGREEMENTS
 
-EXAMPLES = {"python": 30, "duckdb": 30, "spark": 4}
+EXAMPLES = {"python": 30, "duckdb": 30, "duckdb-indexed": 30, "spark": 4}
 
 
 def _check(backend: str, case: tuple[Drawn, list[dict[str, str]]], folder: Path, spark: Any = None) -> None:

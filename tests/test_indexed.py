@@ -1,0 +1,114 @@
+"""The DuckDB batch's indexed strata (analysis/index.py, batch/indexed.py) decide as the per-customer
+engine: drawn rulesets of one-fact tests against literals, on customers drawn on and around those
+literals; and the index's own definition (a rule holds where each fact's cell lets it through)
+agrees with the reference interpreter."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import marketing_rules as mr
+from marketing_rules.analysis.index import rule_index
+from marketing_rules.backends.sql import Indexes
+from marketing_rules.batch.query import decisions_sql
+from marketing_rules.batch.sources import fact_names
+from tests.conformance.harness import every_stratum_indexed
+from tests.test_batch_conformance import check_backend, table_of
+
+duckdb = pytest.importorskip("duckdb")
+pytest.importorskip("numpy")
+
+MONEY = ["0", "0.01", "9.99", "10", "10.5", "99.99", "100", "120", "120.0000000001"]
+COUNTS = ["0", "1", "2", "2.5", "3", "12", "24", "100"]
+TESTS = {
+    "arpu": [f"arpu {op} {v}" for op in (">=", "<", ">", "<=", "==", "!=") for v in MONEY] + ["arpu in [10, 99.99]"],
+    "balance": ["balance < -10", "not (balance >= 0)", "balance > -0.5 and balance < 0.5"],
+    "tenure_months": [f"tenure_months {op} {v}" for op in (">=", "<", "==", "!=") for v in COUNTS]
+                     + ["tenure_months in [0, 24, 36] or tenure_months >= 100", "tenure_months is null"],
+    "card": ["card == gold", "card != none", "card in [silver, gold]", "card not in [none]", "card is not null"],
+    "uses_data": ["uses_data", "not uses_data", "uses_data == false"],
+    "package": ['package == "gotone-88"', 'package != "basic-38"', 'package in ["gotone-88", "gotone-128"]'],
+}
+VALUES: dict[str, list[Any]] = {
+    "arpu": [*MONEY, "0.02", "99.98", "119.9999999999", "500"],
+    "balance": ["-10", "-10.0000000001", "-9.99", "-0.5", "0", "0.4999999999", "5"],
+    "tenure_months": [0, 1, 2, 3, 4, 12, 13, 24, 36, 99, 100, 101],
+    "card": ["none", "silver", "gold", "diamond"],
+    "uses_data": [True, False],
+    "package": ["gotone-88", "gotone-128", "basic-38", "pop-58"],
+}
+
+
+@st.composite
+def rule_files(draw: Any) -> str:
+    """A rule file of one-fact tests, some rules in groups, each giving a tag or an offer."""
+    lines = ["ruleset: drawn", "version: 1.0.0", "rules:"]
+    for i in range(draw(st.integers(1, 12))):
+        facts = draw(st.lists(st.sampled_from(sorted(TESTS)), min_size=1 if i == 0 else 0, max_size=3, unique=True))
+        tests = [draw(st.sampled_from(TESTS[fact])) for fact in facts]
+        lines.append(f"  - id: r{i}")
+        if tests:
+            lines.append(f"    when: {' and '.join(f'({t})' for t in tests)}")
+        group = draw(st.sampled_from([None, None, "a", "b"]))
+        if group:
+            lines.append(f"    group: {group}")
+        lines.append(f"    then: {{tag: t{draw(st.integers(0, 3))}}}" if draw(st.booleans())
+                     else f"    then: {{offer: {{rewards: [{{bill_credit: {i + 1}}}]}}}}")
+    return "\n".join(lines) + "\n"
+
+
+@st.composite
+def customers(draw: Any) -> list[dict[str, Any]]:
+    rows = []
+    for n in range(draw(st.integers(1, 20))):
+        row: dict[str, Any] = {"id": str(n)}
+        for fact, values in VALUES.items():
+            value = draw(st.one_of(st.none(), st.sampled_from(values)))
+            row[fact] = float(Decimal(value)) if fact in ("arpu", "balance") and value is not None else value
+        rows.append(row)
+    return rows
+
+
+def indexed_rules(rs: mr.Ruleset) -> int:
+    """How many rules the DuckDB batch decides through an index, every stratum indexed that can be."""
+    indexes = Indexes(1)
+    con = duckdb.connect()
+    from marketing_rules.batch.duckdb_backend import label_type
+
+    decisions_sql(rs.program, "duckdb", "customers", {f: "text" for f in fact_names(rs.program)},
+                  labels=label_type(con, rs.program), indexes=indexes)
+    return sum(len(index.rules) for index in indexes.found.values())
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(rule_files(), customers())
+def test_an_indexed_stratum_decides_as_the_per_customer_engine(text: str, rows: list[dict[str, Any]]) -> None:
+    rs = mr.load_ruleset("drawn.yaml", text=text)
+    assert indexed_rules(rs) == len(rs.program.rules)  # every drawn rule goes through the index
+    with every_stratum_indexed():
+        check_backend(rs, table_of(rs, rows), "duckdb")
+
+
+@settings(max_examples=60, deadline=None)
+@given(rule_files(), customers())
+def test_a_rule_holds_where_every_cell_lets_it_through(text: str, rows: list[dict[str, Any]]) -> None:
+    rs = mr.load_ruleset("drawn.yaml", text=text)
+    index = rule_index(rs.program, rs.program.rules)
+    assert index is not None
+    for row in rows:
+        decision = rs.evaluate(row)
+        cells = [index.cell(k, decision.facts.get(facts.fact)) for k, facts in enumerate(index.facts)]
+        assert [index.rules[i].id for i in index.fires(cells)] == list(decision.fired)
+
+
+def test_a_stratum_with_a_test_of_two_facts_is_not_indexed() -> None:
+    rs = mr.load_ruleset("two.yaml", text="ruleset: two\nversion: 1.0.0\nrules:\n"
+                         "  - id: a\n    when: arpu > arpu_prev\n    then: {tag: up}\n"
+                         "  - id: b\n    when: arpu > 10\n    then: {tag: ten}\n")
+    assert rule_index(rs.program, rs.program.rules) is None
+    assert indexed_rules(rs) == 0
