@@ -48,6 +48,8 @@ BACKENDS = {
     "marketing_rules/backends/sql_dialects.py": "sql",
     "marketing_rules/backends/sql_lists.py": "sql",
     "marketing_rules/backends/validation_sql.py": "sql",
+    "marketing_rules/analysis/index.py": "sql",
+    "marketing_rules/batch/indexed.py": "sql",
     "marketing_rules/analysis/symbolic.py": "z3",
     "marketing_rules/analysis/consistency.py": "z3",
 }
