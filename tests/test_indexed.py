@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 import marketing_rules as mr
 from marketing_rules.analysis.index import rule_index
 from marketing_rules.backends.sql import Indexes
+from marketing_rules.batch.indexed import _cells, _decimals
 from marketing_rules.batch.query import decisions_sql
 from marketing_rules.batch.sources import fact_names
 from tests.conformance.harness import every_stratum_indexed
@@ -35,8 +37,10 @@ TESTS = {
     "package": ['package == "gotone-88"', 'package != "basic-38"', 'package in ["gotone-88", "gotone-128"]'],
 }
 VALUES: dict[str, list[Any]] = {
-    "arpu": [*MONEY, "0.02", "99.98", "119.9999999999", "500"],
-    "balance": ["-10", "-10.0000000001", "-9.99", "-0.5", "0", "0.4999999999", "5"],
+    # numbers past 64 bits once scaled to 10^-10 (2^63 / 10^10 is about 922,337,203.69) are placed
+    # in their cells apart from the others (batch/indexed.py, _cells)
+    "arpu": [*MONEY, "0.02", "99.98", "119.9999999999", "500", "900000000.5", "922337203.6854775808"],
+    "balance": ["-10", "-10.0000000001", "-9.99", "-0.5", "0", "0.4999999999", "5", "-1000000000000.25"],
     "tenure_months": [0, 1, 2, 3, 4, 12, 13, 24, 36, 99, 100, 101],
     "card": ["none", "silver", "gold", "diamond"],
     "uses_data": [True, False],
@@ -112,3 +116,18 @@ def test_a_stratum_with_a_test_of_two_facts_is_not_indexed() -> None:
                          "  - id: b\n    when: arpu > 10\n    then: {tag: ten}\n")
     assert rule_index(rs.program, rs.program.rules) is None
     assert indexed_rules(rs) == 0
+
+
+def test_numbers_are_placed_in_their_cells_exactly_within_and_past_64_bits() -> None:
+    rs = mr.load_ruleset("n.yaml", text="ruleset: n\nversion: 1.0.0\nrules:\n"
+                         "  - id: a\n    when: balance >= -0.0000000001 and balance != 7\n    then: {tag: a}\n"
+                         "  - id: b\n    when: balance < 900000000.5\n    then: {tag: b}\n")
+    index = rule_index(rs.program, rs.program.rules)
+    assert index is not None and index.facts[0].scaled == (-1, 70000000000, 9000000005000000000)
+    values = [None, Decimal("-0.0000000002"), Decimal("-0.0000000001"), Decimal(0), Decimal(7), Decimal("7.0000000001"),
+              Decimal("900000000.4999999999"), Decimal("900000000.5"), Decimal("922337203.6854775808"),
+              Decimal("-922337203.6854775809"), Decimal("999999999999999999.9999999999"), Decimal(-10**18)]
+    low, high, present = _decimals(pa.array([Decimal(1), *values], pa.decimal128(38, 10)).slice(1))
+    cells = _cells(low, high, present, index.facts[0].scaled).tolist()
+    assert cells == [index.cell(0, v) for v in values]
+    assert cells == [0, 1, 2, 3, 4, 5, 5, 6, 7, 1, 7, 1]

@@ -30,7 +30,7 @@ from typing import Any
 from marketing_rules.analysis.program import Program, Rule, cond_to_ast
 from marketing_rules.expressions import ast
 from marketing_rules.expressions.evaluate import truth_of
-from marketing_rules.expressions.numbers import to_number
+from marketing_rules.expressions.numbers import SCALE, to_number
 from marketing_rules.expressions.types import INTEGER, NUMBER, Type
 
 _ORDER_OPS = ("<", "<=", ">", ">=")
@@ -56,6 +56,18 @@ class FactCells:
     @property
     def cells(self) -> int:
         return 2 * len(self.points) + 2 if self.ordered else len(self.points) + 2
+
+    @property
+    def scaled(self) -> tuple[int, ...] | None:
+        """The points as whole numbers of 10^-SCALE within 64 bits, when the fact is numeric and
+        every point is one: a backend may then compute the cells from the value itself, exactly.
+        Else None."""
+        if not self.ordered:
+            return None
+        scaled = [Decimal(_value(p)).scaleb(SCALE) for p in self.points]
+        if any(v != v.to_integral_value() or not -2**63 <= v < 2**63 for v in scaled):
+            return None
+        return tuple(int(v) for v in scaled)
 
     def passes(self, cell: int, count: int) -> int:
         """The rules (bit i: the i-th of ``count``) that the cell lets through."""

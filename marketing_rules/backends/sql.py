@@ -291,12 +291,19 @@ class SQLCompiler:
 
     def _indexed(self, stratum: Stratum, index: RuleIndex, previous: str) -> list[tuple[str, exp.Select]]:
         """The stratum decided by its index's function over each row's cells: ``_cells`` (one per
-        fact), ``_index`` (the function's fired codes and tags) and the stratum's share."""
+        fact, but for the numbers the function places itself, exactly, from their values:
+        ``FactCells.scaled``), ``_index`` (the function's fired codes, offers and tags) and the
+        stratum's share."""
         assert self.indexes is not None
         n, name = stratum.number, index.name
         self.indexes.found[name] = index
-        cells = [self._alias(self._cell(facts), f"__cell_{n}_{j}") for j, facts in enumerate(index.facts)]
-        call = exp.Anonymous(this=name, expressions=[self.lists.array([exp.column(f"__cell_{n}_{j}") for j in range(len(index.facts))])])
+        computed = [j for j, facts in enumerate(index.facts) if facts.scaled is None]
+        cells = [self._alias(self._cell(index.facts[j]), f"__cell_{n}_{j}") for j in computed]
+        numbers = [exp.cast(self.facts.value(ast.FactRef(_NOWHERE, facts.fact)), _DECIMAL.copy())
+                   for facts in index.facts if facts.scaled is not None]
+        call = exp.Anonymous(this=name, expressions=[
+            _typed_list([exp.column(f"__cell_{n}_{j}") for j in computed], "INTEGER[]"),
+            _typed_list(numbers, "DECIMAL(38, 10)[]")])
         result = exp.column(f"__index_{n}")
         shares = [self._alias(_field(result, "fired"), f"__s{n}_fired")]
         self.parts["fired"].append(f"__s{n}_fired")
@@ -876,6 +883,13 @@ def unshare(tree: E) -> E:
                     seen.add(id(item))
                     stack.append(item)
     return tree
+
+
+_DECIMAL = exp.DataType.build("DECIMAL(38, 10)")  # the numbers an index's function reads itself
+
+
+def _typed_list(items: Sequence[exp.Expression], kind: str) -> exp.Expression:
+    return exp.cast(exp.Array(expressions=list(items)), exp.DataType.build(kind, dialect="duckdb"))
 
 
 def _field(struct: exp.Expression, name: str) -> exp.Expression:

@@ -16,6 +16,7 @@ with a bit-matrix transpose, 8 by 8 bits inside a 64-bit word.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -25,6 +26,7 @@ import pyarrow.compute as pc
 
 from marketing_rules.analysis.index import FactCells, RuleIndex
 
+PARAMETERS = ["INTEGER[]", "DECIMAL(38, 10)[]"]  # the cells computed in SQL, the numbers read here
 RESULT = "STRUCT(fired BIGINT[], offers BIGINT[], tags BIGINT[])"
 _BLOCK = 256  # rows filtered at a time: the codes repeated for a block stay a few megabytes
 _POPCOUNT = np.array([bin(byte).count("1") for byte in range(256)], dtype=np.int32)
@@ -36,6 +38,9 @@ class IndexedStratum:
     def __init__(self, index: RuleIndex, codes: Mapping[str, int], tag_names: Sequence[str]):
         count = len(index.rules)
         self.tables = [_table(facts, count) for facts in index.facts]
+        # per fact, where its cell comes from: a number's points (its value is passed), or None (its
+        # cell is computed in SQL and passed)
+        self.points = [facts.scaled for facts in index.facts]
         self.width = self.tables[0].shape[1]  # bytes per row: the rules' bits, padded to a byte
         self.fired_codes = _block_codes([codes[rule.id] for rule in index.rules], self.width)
         offer_codes = [codes[rule.offer.id] if rule.offer is not None else 0 for rule in index.rules]
@@ -50,12 +55,20 @@ class IndexedStratum:
         self.tag_rules = [np.array([i for i, rule in enumerate(index.rules) if tag in rule.tags], dtype=np.int64)
                           for tag in tag_names]
 
-    def __call__(self, cells: Any) -> pa.Array:
-        if isinstance(cells, pa.ChunkedArray):
-            cells = cells.combine_chunks()
+    def __call__(self, cells: Any, numbers: Any) -> pa.Array:
         rows = len(cells)
-        columns = np.asarray(cells.flatten().to_numpy(zero_copy_only=False), dtype=np.int64).reshape(rows, len(self.tables))
-        columns = np.pad(columns, ((0, -rows % 8), (0, 0)))  # whole bytes of rows for the transpose
+        columns = np.zeros((rows + -rows % 8, len(self.tables)), dtype=np.int64)  # whole bytes of rows
+        numeric = sum(points is not None for points in self.points)
+        computed = _flat(cells).to_numpy(zero_copy_only=False).reshape(rows, len(self.points) - numeric)
+        low, high, valid = (part.reshape(rows, numeric) for part in _decimals(_flat(numbers)))
+        c = n = 0
+        for j, points in enumerate(self.points):
+            if points is None:
+                columns[:rows, j] = computed[:, c]
+                c += 1
+            else:
+                columns[:rows, j] = _cells(low[:, n], high[:, n], valid[:, n], points)
+                n += 1
         by_row = self.tables[0][columns[:, 0]]
         for j, table in enumerate(self.tables[1:], 1):
             np.bitwise_and(by_row, table[columns[:, j]], out=by_row)
@@ -108,6 +121,41 @@ def _lists_of(by_row: np.ndarray, block_codes: pa.Array) -> pa.Array:
     return _lists(counts, pa.concat_arrays(items) if items else pa.array([], pa.int64()))
 
 
+def _flat(lists: Any) -> pa.Array:
+    """The items of a batch's lists, one after the other."""
+    if isinstance(lists, pa.ChunkedArray):
+        lists = lists.combine_chunks()
+    return lists.flatten()
+
+
+def _decimals(values: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """DECIMAL(38, 10) values as whole numbers of 10^-10: their low and high 64 bits (two's
+    complement, as Arrow stores them) and whether each is present."""
+    if not len(values):
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0, dtype=bool)
+    words = np.frombuffer(values.buffers()[1], dtype="<i8")[2 * values.offset:2 * (values.offset + len(values))]
+    present = np.asarray(values.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    return words[0::2], words[1::2], present
+
+
+def _cells(low: np.ndarray, high: np.ndarray, present: np.ndarray, points: tuple[int, ...]) -> np.ndarray:
+    """Each number's cell among the points (``analysis/index.py``): 0 when missing, else
+    1 + 2 * (the points below it) + (1 when it is one of them); exact, the few numbers past 64 bits
+    compared in Python."""
+    line = np.array(points, dtype=np.int64)
+    below = np.searchsorted(line, low, side="left")
+    cells = 1 + 2 * below
+    if len(points):
+        cells += (below < len(points)) & (line[np.minimum(below, len(points) - 1)] == low)
+    for i in np.flatnonzero(present & (high != low >> 63)):
+        value = int(high[i]) << 64 | int(low[i]) & (2**64 - 1)
+        k = bisect.bisect_left(points, value)
+        cells[i] = 1 + 2 * k + (k < len(points) and points[k] == value)
+    cells[~present] = 0
+    return cells
+
+
 def _lists(counts: np.ndarray, items: pa.Array) -> pa.Array:
     offsets = np.zeros(len(counts) + 1, dtype=np.int32)
     np.cumsum(counts, out=offsets[1:])
@@ -147,4 +195,4 @@ def register(con: Any, indexes: Mapping[str, IndexedStratum]) -> None:
     for name, function in indexes.items():
         if name in known:
             continue
-        con.create_function(name, function, ["INTEGER[]"], RESULT, type="arrow", side_effects=False)
+        con.create_function(name, function, PARAMETERS, RESULT, type="arrow", side_effects=False)

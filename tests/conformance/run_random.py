@@ -31,7 +31,7 @@ from marketing_rules.model.schema import TELECOM_CUSTOMER
 from tests.conformance.harness import Case, decide, differences
 from tests.conformance.random_rulesets import Drawn, customers, dump, rulesets
 
-BACKENDS = ("python", "duckdb")
+BACKENDS = ("python", "duckdb", "duckdb-indexed")
 #: Rule files met while shrinking that load but crash a compiler: (text, error).
 CRASHES: list[tuple[str, str]] = []
 
