@@ -14,7 +14,8 @@ For each cell the index holds the rules whose tests on that fact are true there,
 reference interpreter (``expressions/evaluate.py``) at one value of the cell, never worked out
 again. A rule's condition holds exactly when it is let through by the cells of every fact, so a
 batch backend decides a stratum by intersecting one set per fact instead of testing every rule
-(``batch/indexed.py``); the cells themselves are computed by the backend's own comparisons.
+(``batch/indexed.py``). The cells themselves are computed by the backend's own comparisons, or,
+for a number whose literals are whole numbers of 10^-10 (``FactCells.scaled``), from its exact value.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from marketing_rules.analysis.program import Program, Rule, cond_to_ast
@@ -57,7 +59,7 @@ class FactCells:
     def cells(self) -> int:
         return 2 * len(self.points) + 2 if self.ordered else len(self.points) + 2
 
-    @property
+    @cached_property
     def scaled(self) -> tuple[int, ...] | None:
         """The points as whole numbers of 10^-SCALE within 64 bits, when the fact is numeric and
         every point is one: a backend may then compute the cells from the value itself, exactly.
@@ -124,7 +126,7 @@ def rule_index(program: Program, rules: Sequence[Rule]) -> RuleIndex | None:
     indexable."""
     tests: dict[str, list[tuple[int, ast.Expr]]] = {}
     for i, rule in enumerate(rules):
-        for term in _terms(cond_to_ast(rule.when)) if rule.when is not None else []:
+        for term in ast.conjuncts(cond_to_ast(rule.when)) if rule.when is not None else []:
             fact = one_fact_test(term, program.fact_types)
             if fact is None:
                 return None
@@ -172,12 +174,6 @@ def _literal(node: ast.Expr) -> bool:
 
 def _value(node: ast.Expr) -> Any:
     return getattr(node, "value", None)
-
-
-def _terms(node: ast.Expr) -> list[ast.Expr]:
-    if isinstance(node, ast.And):
-        return [term for item in node.items for term in _terms(item)]
-    return [node]
 
 
 def _cells(fact: str, kind: Type, tests: list[tuple[int, ast.Expr]], types: dict[str, Type]) -> FactCells:

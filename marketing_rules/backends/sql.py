@@ -109,6 +109,8 @@ class Indexes:
 
     from_rules: int
     found: dict[str, RuleIndex] = field(default_factory=dict)
+    codes: dict[str, int] = field(default_factory=dict)  # the compiler's label codes, for the functions
+    tag_names: list[str] = field(default_factory=list)  # the compiler's tags: a function gives their indexes
 
 
 class SQLCompiler:
@@ -152,6 +154,8 @@ class SQLCompiler:
         self.own_offers: dict[str, str | None] = {}
         self.tag_flags: dict[str, list[str]] = {}  # tag -> its per-stratum flag columns
         self.tag_names = sorted({tag for unit in program.rules for tag in unit.tags})
+        if self.indexes is not None:  # the functions of the indexed strata list what the compiler lists
+            self.indexes.codes, self.indexes.tag_names = self.codes, self.tag_names
         self.point_numbers = any(self.facts.type_of(u.award.node) == NUMBER for u in program.rules if u.award)
         self.offer_codes = self._offer_codes()
         self.atoms: dict[Hashable, str] = {}  # the stratum's shared tests -> their column (_shared)
@@ -300,17 +304,17 @@ class SQLCompiler:
         computed = [j for j, facts in enumerate(index.facts) if facts.scaled is None]
         cells = [self._alias(self._cell(index.facts[j]), f"__cell_{n}_{j}") for j in computed]
         numbers = [exp.cast(self.facts.value(ast.FactRef(_NOWHERE, facts.fact)), _DECIMAL.copy())
-                   for facts in index.facts if facts.scaled is not None]
+                   for j, facts in enumerate(index.facts) if j not in computed]
         call = exp.Anonymous(this=name, expressions=[
             _typed_list([exp.column(f"__cell_{n}_{j}") for j in computed], "INTEGER[]"),
             _typed_list(numbers, "DECIMAL(38, 10)[]")])
         result = exp.column(f"__index_{n}")
         shares = [self._alias(_field(result, "fired"), f"__s{n}_fired")]
         self.parts["fired"].append(f"__s{n}_fired")
-        self.own_offers[f"__s{n}_fired"] = None
-        if any(rule.offer is not None for rule in index.rules):
+        offers = any(rule.offer is not None for rule in index.rules)
+        if offers:
             shares.append(self._alias(_field(result, "offers"), f"__s{n}_offers"))
-            self.own_offers[f"__s{n}_fired"] = f"__s{n}_offers"
+        self.own_offers[f"__s{n}_fired"] = f"__s{n}_offers" if offers else None
         for tag in sorted({tag for rule in index.rules for tag in rule.tags}):
             code = self.tag_names.index(tag)
             found = exp.Anonymous(this="LIST_CONTAINS", expressions=[
@@ -353,7 +357,7 @@ class SQLCompiler:
         rules: dict[Hashable, tuple[ast.Expr, set[int]]] = {}
         for unit in stratum.units:
             if isinstance(unit, Rule) and unit.when is not None:
-                for term in _terms(cond_to_ast(unit.when)):
+                for term in ast.conjuncts(cond_to_ast(unit.when)):
                     if not isinstance(term, (ast.Literal, ast.ConstRef, ast.FactRef)):
                         rules.setdefault(shape(term), (term, set()))[1].add(id(unit))
         self.atoms = {}
@@ -894,13 +898,6 @@ def _typed_list(items: Sequence[exp.Expression], kind: str) -> exp.Expression:
 
 def _field(struct: exp.Expression, name: str) -> exp.Expression:
     return exp.Anonymous(this="STRUCT_EXTRACT", expressions=[struct, exp.Literal.string(name)])
-
-
-def _terms(node: ast.Expr) -> list[ast.Expr]:
-    """The terms of a conjunction (nested ones flattened); any other condition is its own term."""
-    if isinstance(node, ast.And):
-        return [term for item in node.items for term in _terms(item)]
-    return [node]
 
 
 def _is_true(condition: exp.Expression) -> exp.Expression:

@@ -116,9 +116,8 @@ def batch_query(con: Any, program: Program, kinds: Any, schema: Any, *, ordered:
     indexes = Indexes(INDEX_FROM)
     decisions = decisions_sql(program, "duckdb", "customers", kinds, labels=labels, indexes=indexes)
     if indexes.found:
-        codes = {text: n for n, text in enumerate(label_values(program), 1)}
-        tags = sorted({tag for unit in program.rules for tag in unit.tags})
-        register(con, {name: IndexedStratum(index, codes, tags) for name, index in indexes.found.items()})
+        register(con, {name: IndexedStratum(index, indexes.codes, indexes.tag_names)
+                       for name, index in indexes.found.items()})
     checked = checked_sql(schema, f"({decisions})", "duckdb", ordered=ordered, unique_ids=unique_ids)
     return f"SELECT {output_columns(schema)} FROM ({checked}) AS decisions"
 

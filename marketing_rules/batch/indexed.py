@@ -1,12 +1,13 @@
 """A stratum decided through its per-fact index (``analysis/index.py``), as a DuckDB function.
 
-The query computes each customer's cell per fact (``backends/sql.py``, DuckDB's own comparisons)
-and calls the stratum's function on them, a batch of rows at a time. The function holds, per
-fact, a table of the rules each cell lets through, one bit per rule; a row's rules are the
-``&`` of its facts' rows of those tables. Within a group only the first rule that holds fires.
-It returns each row's fired rules and their offers as label codes, in agenda order, and the
-indexes of the tags they give. With thousands of rules this costs a few microseconds per customer instead of a test
-per rule.
+The query calls the stratum's function a batch of rows at a time, with each row's numbers (as
+DECIMAL(38, 10): the function places them in their cells itself, exactly) and the cells of its
+other facts (``backends/sql.py``, DuckDB's own comparisons). The function holds, per fact, a table
+of the rules each cell lets through, one bit per rule; a row's rules are the ``&`` of its facts'
+rows of those tables. Within a group only the first rule that holds fires. It returns each row's
+fired rules and their offers as label codes, in agenda order, and the indexes of the tags they
+give. With thousands of rules this costs a few microseconds per customer instead of a test per
+rule.
 
 The bits are packed 8 to a byte, least significant first (Arrow's order), so that Arrow's
 filter reads them as they are. The groups and the tags work on one line of bits per rule (a
@@ -33,7 +34,7 @@ _POPCOUNT = np.array([bin(byte).count("1") for byte in range(256)], dtype=np.int
 
 
 class IndexedStratum:
-    """The function of one stratum's index: a row's cells (a list, one per fact) -> fired and tags."""
+    """The function of one stratum's index: a row's computed cells and numbers -> fired, offers, tags."""
 
     def __init__(self, index: RuleIndex, codes: Mapping[str, int], tag_names: Sequence[str]):
         count = len(index.rules)

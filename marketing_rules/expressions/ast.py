@@ -186,3 +186,10 @@ def facts_read(node: Expr) -> set[str]:
     """The names of the facts an expression reads."""
     return {n.name for n in walk(node) if isinstance(n, FactRef)}
 
+
+def conjuncts(node: Expr) -> list[Expr]:
+    """The terms of a conjunction (nested ones flattened); any other condition is its own term."""
+    if isinstance(node, And):
+        return [term for item in node.items for term in conjuncts(item)]
+    return [node]
+
