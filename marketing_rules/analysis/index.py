@@ -20,7 +20,6 @@ for a number whose literals are whole numbers of 10^-10 (``FactCells.scaled``), 
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import math
 from collections.abc import Sequence
@@ -184,62 +183,57 @@ def _cells(fact: str, kind: Type, tests: list[tuple[int, ast.Expr]], types: dict
         for node in _literals(term):
             nodes.setdefault(_key(_value(node)), node)
     keys = sorted(nodes) if kind.numeric else sorted(nodes, key=repr)
+    place = {key: g for g, key in enumerate(keys)}
     by_rule: dict[int, list[ast.Expr]] = {}
     for i, term in tests:
         by_rule.setdefault(i, []).append(term)
-    cells = FactCells(fact, kind, tuple(nodes[k] for k in keys), ())
     runs = []
     for i, terms in by_rule.items():
+        own = _own_points(terms, place, kind)
         truth = [value is not _EMPTY and all(truth_of(t, {fact: value}, types) is True for t in terms)
-                 for value in _local_values(terms, keys, kind)]
-        runs.append((i, _runs(_spread(truth, terms, keys, kind), cells.cells)))
-    return FactCells(fact, kind, cells.points, tuple(runs))
+                 for value in _local_values([keys[g] for g in own], keys, kind)]
+        runs.append((i, _runs(_spans(own, len(keys), kind), truth)))
+    return FactCells(fact, kind, tuple(nodes[k] for k in keys), tuple(runs))
 
 
-def _own_points(terms: list[ast.Expr], keys: list[Any], kind: Type) -> list[int]:
-    """The positions among the fact's points of the literals the rule's own tests name (a boolean's
-    both values: a bare ``uses_data`` names none)."""
+def _own_points(terms: list[ast.Expr], place: dict[Any, int], kind: Type) -> list[int]:
+    """The positions among the fact's points of the literals the rule's own tests name, in order (a
+    boolean's both values: a bare ``uses_data`` names none)."""
     if kind.kind == "boolean":
-        return list(range(len(keys)))
-    own = {_key(_value(node)) for term in terms for node in _literals(term)}
-    return [g for g, key in enumerate(keys) if key in own]
+        return list(range(len(place)))
+    return sorted({place[_key(_value(node))] for term in terms for node in _literals(term)})
 
 
-def _local_values(terms: list[ast.Expr], keys: list[Any], kind: Type) -> list[Any]:
+def _local_values(own: list[Any], keys: list[Any], kind: Type) -> list[Any]:
     """A value per cell of the rule's own points: null, then (ordered) below, at and between them
     and above; (unordered) a value none of them is, then each of them."""
-    own = [keys[g] for g in _own_points(terms, keys, kind)]
     if kind.numeric:
         return _representatives(own, kind)
     return [None, _other(keys, kind), *own]
 
 
-def _spread(truth: list[bool], terms: list[ast.Expr], keys: list[Any], kind: Type) -> list[bool]:
-    """The rule's truth per cell of the fact, from its truth per cell of its own points: between
-    two of its own points its tests do not change."""
-    own = _own_points(terms, keys, kind)
-    if not kind.numeric:
-        where = {g: 2 + k for k, g in enumerate(own)}
-        return [truth[0], truth[1], *(truth[where.get(g, 1)] for g in range(len(keys)))]
-    spread = [truth[0], truth[1]]
-    for cell in range(2, 2 * len(keys) + 2):
-        point, above = divmod(cell - 2, 2)  # at the point, or (above) just above it
-        if not above and point in own:
-            spread.append(truth[2 + 2 * own.index(point)])
-            continue
-        below = bisect.bisect_right(own, point) if above else bisect.bisect_left(own, point)
-        spread.append(truth[1] if below == 0 else truth[1 + 2 * below])
-    return spread
+def _spans(own: list[int], points: int, kind: Type) -> list[list[tuple[int, int]]]:
+    """Per cell of the rule's own points (as ``_local_values`` lists them), the fact's cells it
+    covers, as spans (``start``, ``stop``): between two of its own points its tests do not change.
+    As many spans as the rule names points, however many the fact has."""
+    if kind.numeric:
+        at = [2 + 2 * g for g in own]  # the fact's cell at each own point
+        spans = [[(0, 1)], [(1, at[0] if at else 2 * points + 2)]]
+        for k, cell in enumerate(at):
+            spans += [[(cell, cell + 1)], [(cell + 1, at[k + 1] if k + 1 < len(at) else 2 * points + 2)]]
+        return spans
+    other = [(1, 2)] + [(3 + a, 2 + b) for a, b in zip([-1, *own], [*own, points]) if b > a + 1]
+    return [[(0, 1)], other, *([(2 + g, 3 + g)] for g in own)]
 
 
-def _runs(truth: list[bool], cells: int) -> tuple[tuple[int, int], ...]:
+def _runs(spans: list[list[tuple[int, int]]], truth: list[bool]) -> tuple[tuple[int, int], ...]:
+    """The runs of consecutive cells where the rule's tests are true."""
     runs: list[tuple[int, int]] = []
-    for cell in range(cells):
-        if truth[cell]:
-            if runs and runs[-1][1] == cell:
-                runs[-1] = (runs[-1][0], cell + 1)
-            else:
-                runs.append((cell, cell + 1))
+    for start, stop in sorted(span for cell, holds in zip(spans, truth, strict=True) if holds for span in cell):
+        if runs and runs[-1][1] == start:
+            runs[-1] = (runs[-1][0], stop)
+        else:
+            runs.append((start, stop))
     return tuple(runs)
 
 

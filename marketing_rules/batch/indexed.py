@@ -100,7 +100,7 @@ class IndexedStratum:
             if len(rules):
                 np.bitwise_or.reduce(by_rule[rules], axis=0, out=marks[tag])
         row_of, tag_of = np.nonzero(np.unpackbits(marks, axis=1, bitorder="little")[:, :rows].T)
-        return _lists(np.bincount(row_of, minlength=rows), pa.array(tag_of.astype(np.int64)))
+        return _lists(np.bincount(row_of, minlength=rows), _array(tag_of.astype(np.int64)))
 
 
 
@@ -108,7 +108,7 @@ def _block_codes(codes: Sequence[int], width: int) -> pa.Array:
     """The codes of the rules (one per bit of a row, 0 past the last rule), repeated for a block of rows."""
     line = np.zeros(8 * width, dtype=np.int64)
     line[:len(codes)] = codes
-    return pa.array(np.tile(line, _BLOCK))
+    return _array(np.tile(line, _BLOCK))
 
 
 def _lists_of(by_row: np.ndarray, block_codes: pa.Array) -> pa.Array:
@@ -119,7 +119,7 @@ def _lists_of(by_row: np.ndarray, block_codes: pa.Array) -> pa.Array:
         bits = pa.Array.from_buffers(pa.bool_(), block.size * 8, [None, pa.py_buffer(block)])
         items.append(pc.filter(block_codes[:block.size * 8], bits))
     counts = _POPCOUNT[by_row].sum(axis=1)
-    return _lists(counts, pa.concat_arrays(items) if items else pa.array([], pa.int64()))
+    return _lists(counts, pa.concat_arrays(items) if items else _array(np.zeros(0, np.int64)))
 
 
 def _flat(lists: Any) -> pa.Array:
@@ -160,7 +160,14 @@ def _cells(low: np.ndarray, high: np.ndarray, present: np.ndarray, points: tuple
 def _lists(counts: np.ndarray, items: pa.Array) -> pa.Array:
     offsets = np.zeros(len(counts) + 1, dtype=np.int32)
     np.cumsum(counts, out=offsets[1:])
-    return pa.ListArray.from_arrays(pa.array(offsets), items)
+    return pa.ListArray.from_arrays(_array(offsets), items)
+
+
+def _array(values: np.ndarray) -> pa.Array:
+    """NumPy numbers as an Arrow array, sharing their memory. (``pa.array`` looks for pandas
+    objects first, and its first call imports pandas: a few tenths of a second.)"""
+    values = np.ascontiguousarray(values)
+    return pa.Array.from_buffers(pa.from_numpy_dtype(values.dtype), len(values), [None, pa.py_buffer(values)])
 
 
 def _table(facts: FactCells, count: int) -> np.ndarray:
