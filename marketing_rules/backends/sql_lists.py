@@ -79,6 +79,11 @@ class SQLLists:
         at = exp.Anonymous(this="ELEMENT_AT", expressions=[values, exp.column("i")])
         return exp.Transform(this=positions, expression=exp.Lambda(this=at, expressions=[i]))
 
+    def at(self, values: exp.Expression, position: exp.Expression) -> exp.Expression:
+        """The item of ``values`` at the 1-based ``position``."""
+        name = "LIST_EXTRACT" if self.dialect == "duckdb" else "ELEMENT_AT"
+        return exp.Anonymous(this=name, expressions=[values, position])
+
     def size(self, value: exp.Expression) -> exp.Expression:
         return exp.ArraySize(this=value)
 

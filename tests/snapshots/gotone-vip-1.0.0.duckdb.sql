@@ -252,20 +252,10 @@ WITH validated AS (
 ), stratum_1_then AS (
   SELECT
     *,
-    CASE __hit_0
-      WHEN 1
-      THEN 'diamond'
-      WHEN 2
-      THEN 'gold'
-      WHEN 3
-      THEN 'silver'
-      WHEN 4
-      THEN 'member'
-      WHEN 5
-      THEN 'mid_high'
-      WHEN 6
-      THEN 'ordinary'
-      ELSE CAST(NULL AS TEXT)
+    CASE
+      WHEN __hit_0 IS NULL
+      THEN CAST(NULL AS TEXT)
+      ELSE LIST_EXTRACT(['diamond', 'gold', 'silver', 'member', 'mid_high', 'ordinary'], __hit_0)
     END AS "tier"
   FROM stratum_1_when
 ), stratum_1 AS (
