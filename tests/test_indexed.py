@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import marketing_rules as mr
-from marketing_rules.analysis.index import rule_index
+from marketing_rules.analysis.index import RuleIndex, TableIndex, rule_index, table_index
 from marketing_rules.backends.sql import Indexes
 from marketing_rules.batch.indexed import _cells, _decimals
 from marketing_rules.batch.query import decisions_sql
@@ -78,15 +78,20 @@ def customers(draw: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def indexed_rules(rs: mr.Ruleset) -> int:
-    """How many rules the DuckDB batch decides through an index, every stratum indexed that can be."""
+def found_indexes(rs: mr.Ruleset) -> list[RuleIndex | TableIndex]:
+    """The indexes of the DuckDB batch, every stratum and table indexed that can be."""
     indexes = Indexes(1)
     con = duckdb.connect()
     from marketing_rules.batch.duckdb_backend import label_type
 
     decisions_sql(rs.program, "duckdb", "customers", {f: "text" for f in fact_names(rs.program)},
                   labels=label_type(con, rs.program), indexes=indexes)
-    return sum(len(index.rules) for index in indexes.found.values())
+    return list(indexes.found.values())
+
+
+def indexed_rules(rs: mr.Ruleset) -> int:
+    """How many rules the DuckDB batch decides through an index, every stratum indexed that can be."""
+    return sum(len(index.rules) for index in found_indexes(rs) if isinstance(index, RuleIndex))
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -131,3 +136,48 @@ def test_numbers_are_placed_in_their_cells_exactly_within_and_past_64_bits() -> 
     cells = _cells(low, high, present, index.facts[0].scaled).tolist()
     assert cells == [index.cell(0, v) for v in values]
     assert cells == [0, 1, 2, 3, 4, 5, 5, 6, 7, 1, 7, 1]
+
+
+CELLS = {
+    "arpu": ["-", "-", ">= 10", "< 99.99", "[10..120)", "(0.01..100]", "120", "not(100)"],
+    "tenure_months": ["-", "-", ">= 3", "<= 12", "0, 24, 36", "[2.5..13)"],
+    "card": ["-", "-", "gold", "silver, gold", "not(none)"],
+}
+
+
+@st.composite
+def table_files(draw: Any) -> str:
+    """A rule file of one first-hit or priority table whose input cells are one-fact tests."""
+    rows = draw(st.lists(st.tuples(*(st.sampled_from(cells) for cells in CELLS.values()), st.sampled_from(["hi", "mid", "lo"])),
+                         min_size=1, max_size=10))
+    lines = ["ruleset: drawn", "version: 1.0.0", "facts:", "  level: {type: enum, values: [hi, mid, lo]}", "tables:",
+             "  - id: levels", f"    hit: {draw(st.sampled_from(['first', 'priority']))}",
+             f"    inputs: [{', '.join(CELLS)}]", "    outputs: [level]", "    rows:"]
+    lines += [f"      - [{', '.join(repr(cell) for cell in row)}]" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=60, deadline=None)
+@given(table_files(), customers())
+def test_a_table_hits_the_first_row_every_cell_lets_through(text: str, rows: list[dict[str, Any]]) -> None:
+    rs = mr.load_ruleset("drawn.yaml", text=text)
+    (table,) = rs.program.units
+    order = sorted(table.rows, key=lambda row: (table.ranks[row.number - 1], row.number)) if table.hit == "priority" \
+        else list(table.rows)
+    index = table_index(rs.program, order)
+    assert index is not None
+    for row in rows:
+        decision = rs.evaluate(row)
+        cells = [RuleIndex((), index.facts, ()).cell(k, decision.facts.get(facts.fact)) for k, facts in enumerate(index.facts)]
+        hit = index.hit(cells)
+        assert decision.fired == ([] if hit is None else [f"levels#{hit}"])
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(table_files(), customers())
+def test_an_indexed_table_decides_as_the_per_customer_engine(text: str, rows: list[dict[str, Any]]) -> None:
+    rs = mr.load_ruleset("drawn.yaml", text=text)
+    tested = any(test is not None for row in rs.program.units[0].rows for test in row.tests)  # type: ignore[union-attr]
+    assert [type(index) for index in found_indexes(rs)] == ([TableIndex] if tested else [])  # a table of '-' has none
+    with every_stratum_indexed():
+        check_backend(rs, table_of(rs, rows), "duckdb")

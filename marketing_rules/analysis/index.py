@@ -28,7 +28,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from marketing_rules.analysis.program import Program, Rule, cond_to_ast
+from marketing_rules.analysis.program import Program, Row, Rule, cond_to_ast
 from marketing_rules.expressions import ast
 from marketing_rules.expressions.evaluate import truth_of
 from marketing_rules.expressions.numbers import SCALE, to_number
@@ -92,9 +92,7 @@ class RuleIndex:
     @property
     def name(self) -> str:
         """A name for the index that changes whenever what it decides changes."""
-        parts = [[r.id for r in self.rules], [(f.fact, [repr(_value(p)) for p in f.points], f.runs)
-                                              for f in self.facts], self.groups]
-        return "mr_index_" + hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+        return _name("mr_index_", [[r.id for r in self.rules], _described(self.facts), self.groups])
 
     def cell(self, position: int, value: Any) -> int:
         """The cell of ``value`` of the ``position``-th fact (the cells' definition, for tests)."""
@@ -120,23 +118,69 @@ class RuleIndex:
         return [i for i in range(len(self.rules)) if let_through >> i & 1]
 
 
+@dataclass(frozen=True)
+class TableIndex:
+    """A first-hit or priority table's rows, as their numbers, in the order they are tried, and the
+    cells of each fact their tests read: the hit is the first row that every fact's cell lets through."""
+
+    rows: tuple[int, ...]
+    facts: tuple[FactCells, ...]
+
+    @property
+    def name(self) -> str:
+        """A name for the index that changes whenever what it decides changes."""
+        return _name("mr_table_", [self.rows, _described(self.facts)])
+
+    def hit(self, cells: Sequence[int]) -> int | None:
+        """The number of the row one customer's cells hit, or None (the definition, for tests)."""
+        let_through = (1 << len(self.rows)) - 1
+        for facts, cell in zip(self.facts, cells, strict=True):
+            let_through &= facts.passes(cell, len(self.rows))
+        return next((number for i, number in enumerate(self.rows) if let_through >> i & 1), None)
+
+
 def rule_index(program: Program, rules: Sequence[Rule]) -> RuleIndex | None:
     """The index of ``rules`` (a stratum's, in agenda order), or None when one of them is not
     indexable."""
-    tests: dict[str, list[tuple[int, ast.Expr]]] = {}
-    for i, rule in enumerate(rules):
-        for term in ast.conjuncts(cond_to_ast(rule.when)) if rule.when is not None else []:
-            fact = one_fact_test(term, program.fact_types)
-            if fact is None:
-                return None
-            tests.setdefault(fact, []).append((i, term))
-    facts = tuple(_cells(fact, program.fact_types[fact], on, program.fact_types) for fact, on in sorted(tests.items()))
+    facts = _fact_cells(program, [cond_to_ast(rule.when) if rule.when is not None else None for rule in rules])
+    if facts is None:
+        return None
     positions = {id(rule): i for i, rule in enumerate(rules)}
     groups: dict[str, list[int]] = {}
     for rule in rules:
         if rule.group is not None:
             groups.setdefault(rule.group, []).append(positions[id(rule)])
     return RuleIndex(tuple(rules), facts, tuple(tuple(g) for g in groups.values() if len(g) > 1))
+
+
+def table_index(program: Program, rows: Sequence[Row]) -> TableIndex | None:
+    """The index of a table's ``rows`` (in the order they are tried), or None when one of them is not
+    indexable."""
+    facts = _fact_cells(program, [row.condition() for row in rows])
+    return TableIndex(tuple(row.number for row in rows), facts) if facts is not None else None
+
+
+def _fact_cells(program: Program, conditions: Sequence[ast.Expr | None]) -> tuple[FactCells, ...] | None:
+    """The cells of each fact the conditions test (a missing condition, or ``true``, holds
+    everywhere), or None when a condition is not a conjunction of one-fact tests against literals."""
+    tests: dict[str, list[tuple[int, ast.Expr]]] = {}
+    for i, condition in enumerate(conditions):
+        for term in ast.conjuncts(condition) if condition is not None else []:
+            if isinstance(term, ast.Literal) and term.value is True:
+                continue
+            fact = one_fact_test(term, program.fact_types)
+            if fact is None:
+                return None
+            tests.setdefault(fact, []).append((i, term))
+    return tuple(_cells(fact, program.fact_types[fact], on, program.fact_types) for fact, on in sorted(tests.items()))
+
+
+def _described(facts: Sequence[FactCells]) -> list[Any]:
+    return [(f.fact, [repr(_value(p)) for p in f.points], f.runs) for f in facts]
+
+
+def _name(prefix: str, parts: list[Any]) -> str:
+    return prefix + hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
 def one_fact_test(term: ast.Expr, types: dict[str, Type]) -> str | None:

@@ -53,7 +53,7 @@ from typing import TypeVar, cast
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 
-from marketing_rules.analysis.index import FactCells, RuleIndex, rule_index
+from marketing_rules.analysis.index import FactCells, RuleIndex, TableIndex, rule_index, table_index
 from marketing_rules.analysis.program import Expression, Grant, Program, Row, Rule, Table, Unit, cond_to_ast
 from marketing_rules.backends.python import item_text
 from marketing_rules.backends.sql_dialects import SQL_DIALECTS, exact
@@ -103,12 +103,13 @@ class Stratum:
 
 @dataclass
 class Indexes:
-    """The strata a DuckDB batch decides through their per-fact index (``analysis/index.py``,
-    ``batch/indexed.py``): those of at least ``from_rules`` rules, all indexable, that give only
-    offers and tags. The compiler puts each one's index in ``found`` under its function's name."""
+    """The strata and tables a DuckDB batch decides through their per-fact index (``analysis/index.py``,
+    ``batch/indexed.py``): strata of at least ``from_rules`` rules, all indexable, that give only
+    offers and tags; first-hit and priority tables of at least ``from_rules`` indexable rows. The
+    compiler puts each one's index in ``found`` under its function's name."""
 
     from_rules: int
-    found: dict[str, RuleIndex] = field(default_factory=dict)
+    found: dict[str, RuleIndex | TableIndex] = field(default_factory=dict)
     codes: dict[str, int] = field(default_factory=dict)  # the compiler's label codes, for the functions
     tag_names: list[str] = field(default_factory=list)  # the compiler's tags: a function gives their indexes
 
@@ -303,11 +304,7 @@ class SQLCompiler:
         self.indexes.found[name] = index
         computed = [j for j, facts in enumerate(index.facts) if facts.scaled is None]
         cells = [self._alias(self._cell(index.facts[j]), f"__cell_{n}_{j}") for j in computed]
-        numbers = [exp.cast(self.facts.value(ast.FactRef(_NOWHERE, facts.fact)), _DECIMAL.copy())
-                   for j, facts in enumerate(index.facts) if j not in computed]
-        call = exp.Anonymous(this=name, expressions=[
-            _typed_list([exp.column(f"__cell_{n}_{j}") for j in computed], "INTEGER[]"),
-            _typed_list(numbers, "DECIMAL(38, 10)[]")])
+        call = self._index_call(name, index.facts, [exp.column(f"__cell_{n}_{j}") for j in computed])
         result = exp.column(f"__index_{n}")
         shares = [self._alias(_field(result, "fired"), f"__s{n}_fired")]
         self.parts["fired"].append(f"__s{n}_fired")
@@ -328,6 +325,13 @@ class SQLCompiler:
                 (f"stratum_{n}", exp.select(*self._carry(), *shares, copy=False).from_(f"stratum_{n}_index", copy=False))]
         self.carried += [item.args["alias"] for item in shares]
         return ctes
+
+    def _index_call(self, name: str, facts: Sequence[FactCells], cells: list[exp.Expression]) -> exp.Expression:
+        """The call of an index's function: the cells computed in SQL (``cells``, those of the facts
+        without ``scaled`` points), and the numbers, which the function places itself."""
+        numbers = [exp.cast(self.facts.value(ast.FactRef(_NOWHERE, f.fact)), _DECIMAL.copy())
+                   for f in facts if f.scaled is not None]
+        return exp.Anonymous(this=name, expressions=[_typed_list(cells, "INTEGER[]"), _typed_list(numbers, "DECIMAL(38, 10)[]")])
 
     def _cell(self, facts: FactCells) -> exp.Expression:
         """A row's cell of the fact (``analysis/index.py``), by the fact's own comparisons: a search
@@ -551,11 +555,27 @@ class SQLCompiler:
         rows = list(table.rows)
         if table.hit == "priority":  # the best-ranked matching row, earlier rows first among equals
             rows.sort(key=lambda row: (table.ranks[row.number - 1], row.number))
+        self.hits[k] = exp.column(f"__hit_{k}")
+        index = self._table_index(rows)
+        if index is not None:  # the first row that holds, by the table's index
+            call = self._index_call(index.name, index.facts, [self._cell(f) for f in index.facts if f.scaled is None])
+            return [exp.alias_(call, f"__hit_{k}", copy=False)]
         case = exp.Case()
         for row in rows:
             case = case.when(self.facts.truth(row.condition()), exp.Literal.number(row.number), copy=False)
-        self.hits[k] = exp.column(f"__hit_{k}")
         return [exp.alias_(case if rows else exp.cast(exp.null(), BIGINT, copy=False), f"__hit_{k}", copy=False)]
+
+    def _table_index(self, rows: list[Row]) -> TableIndex | None:
+        """The index of a first-hit or priority table's rows (in the order they are tried), when the batch
+        asked for indexes and the table has enough rows, each a conjunction of one-fact tests
+        against literals (``analysis/index.py``)."""
+        if self.indexes is None or len(rows) < self.indexes.from_rules:
+            return None
+        index = table_index(self.program, rows)
+        if index is None or not index.facts:
+            return None
+        self.indexes.found[index.name] = index
+        return index
 
     def _table_then(self, table: Table, k: int) -> list[exp.Expr]:
         if table.hit == "collect":

@@ -17,7 +17,7 @@ from sqlglot import exp
 
 from marketing_rules.analysis.program import Program
 from marketing_rules.backends.sql import Indexes, label_values
-from marketing_rules.batch.indexed import IndexedStratum, register
+from marketing_rules.batch.indexed import function_of, register
 from marketing_rules.batch.output import BatchResult, Summary, clock, output_schema, run_with_progress
 from marketing_rules.batch.query import checked_sql, decisions_sql
 from marketing_rules.batch.sources import _quote, duckdb_relation, fact_names, names_checked
@@ -47,8 +47,9 @@ SKIPPED_OPTIMIZERS = ("projection_placement",)
 LONG_LISTS = 256
 LONG_LISTS_ROW_GROUP = 8192
 
-#: Rules in a stratum from which the batch decides the stratum through its per-fact index
-#: (``analysis/index.py``, ``batch/indexed.py``) when it can: below it, testing each rule is as fast.
+#: Rules in a stratum (rows in a first-hit or priority table) from which the batch decides it through
+#: its per-fact index (``analysis/index.py``, ``batch/indexed.py``) when it can: below it, testing
+#: each rule is as fast.
 INDEX_FROM = 256
 
 
@@ -116,8 +117,7 @@ def batch_query(con: Any, program: Program, kinds: Any, schema: Any, *, ordered:
     indexes = Indexes(INDEX_FROM)
     decisions = decisions_sql(program, "duckdb", "customers", kinds, labels=labels, indexes=indexes)
     if indexes.found:
-        register(con, {name: IndexedStratum(index, indexes.codes, indexes.tag_names)
-                       for name, index in indexes.found.items()})
+        register(con, {name: function_of(index, indexes.codes, indexes.tag_names) for name, index in indexes.found.items()})
     checked = checked_sql(schema, f"({decisions})", "duckdb", ordered=ordered, unique_ids=unique_ids)
     return f"SELECT {output_columns(schema)} FROM ({checked}) AS decisions"
 

@@ -25,24 +25,55 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from marketing_rules.analysis.index import FactCells, RuleIndex
+from marketing_rules.analysis.index import FactCells, RuleIndex, TableIndex
 
 PARAMETERS = ["INTEGER[]", "DECIMAL(38, 10)[]"]  # the cells computed in SQL, the numbers read here
-RESULT = "STRUCT(fired BIGINT[], offers BIGINT[], tags BIGINT[])"
 _BLOCK = 256  # rows filtered at a time: the codes repeated for a block stay a few megabytes
 _POPCOUNT = np.array([bin(byte).count("1") for byte in range(256)], dtype=np.int32)
+_LOWEST = np.array([(byte & -byte).bit_length() - 1 if byte else 0 for byte in range(256)], dtype=np.int64)
 
 
-class IndexedStratum:
-    """The function of one stratum's index: a row's computed cells and numbers -> fired, offers, tags."""
+class _Index:
+    """Per fact, the table of the lines (rules, or a table's rows) each cell lets through, one bit
+    per line; a row's lines are the ``&`` of its facts' rows of those tables."""
 
-    def __init__(self, index: RuleIndex, codes: Mapping[str, int], tag_names: Sequence[str]):
-        count = len(index.rules)
-        self.tables = [_table(facts, count) for facts in index.facts]
+    result = ""  # the function's DuckDB type
+
+    def __init__(self, facts: Sequence[FactCells], count: int):
+        self.tables = [_table(cells, count) for cells in facts]
         # per fact, where its cell comes from: a number's points (its value is passed), or None (its
         # cell is computed in SQL and passed)
-        self.points = [facts.scaled for facts in index.facts]
-        self.width = self.tables[0].shape[1]  # bytes per row: the rules' bits, padded to a byte
+        self.points = [cells.scaled for cells in facts]
+        self.width = self.tables[0].shape[1]  # bytes per row: the lines' bits, padded to a byte
+
+    def _holding(self, cells: Any, numbers: Any) -> np.ndarray:
+        """Each row's lines that hold, one bit per line (rows padded to whole bytes of rows)."""
+        rows = len(cells)
+        columns = np.zeros((rows + -rows % 8, len(self.tables)), dtype=np.int64)
+        numeric = sum(points is not None for points in self.points)
+        computed = _flat(cells).to_numpy(zero_copy_only=False).reshape(rows, len(self.points) - numeric)
+        low, high, valid = (part.reshape(rows, numeric) for part in _decimals(_flat(numbers)))
+        c = n = 0
+        for j, points in enumerate(self.points):
+            if points is None:
+                columns[:rows, j] = computed[:, c]
+                c += 1
+            else:
+                columns[:rows, j] = _cells(low[:, n], high[:, n], valid[:, n], points)
+                n += 1
+        by_row = self.tables[0][columns[:, 0]]
+        for j, table in enumerate(self.tables[1:], 1):
+            np.bitwise_and(by_row, table[columns[:, j]], out=by_row)
+        return by_row
+
+
+class IndexedStratum(_Index):
+    """The function of one stratum's index: a row's computed cells and numbers -> fired, offers, tags."""
+
+    result = "STRUCT(fired BIGINT[], offers BIGINT[], tags BIGINT[])"
+
+    def __init__(self, index: RuleIndex, codes: Mapping[str, int], tag_names: Sequence[str]):
+        super().__init__(index.facts, len(index.rules))
         self.fired_codes = _block_codes([codes[rule.id] for rule in index.rules], self.width)
         offer_codes = [codes[rule.offer.id] if rule.offer is not None else 0 for rule in index.rules]
         self.offer_codes = _block_codes(offer_codes, self.width)
@@ -58,22 +89,7 @@ class IndexedStratum:
 
     def __call__(self, cells: Any, numbers: Any) -> pa.Array:
         rows = len(cells)
-        columns = np.zeros((rows + -rows % 8, len(self.tables)), dtype=np.int64)  # whole bytes of rows
-        numeric = sum(points is not None for points in self.points)
-        computed = _flat(cells).to_numpy(zero_copy_only=False).reshape(rows, len(self.points) - numeric)
-        low, high, valid = (part.reshape(rows, numeric) for part in _decimals(_flat(numbers)))
-        c = n = 0
-        for j, points in enumerate(self.points):
-            if points is None:
-                columns[:rows, j] = computed[:, c]
-                c += 1
-            else:
-                columns[:rows, j] = _cells(low[:, n], high[:, n], valid[:, n], points)
-                n += 1
-        by_row = self.tables[0][columns[:, 0]]
-        for j, table in enumerate(self.tables[1:], 1):
-            np.bitwise_and(by_row, table[columns[:, j]], out=by_row)
-        by_rule = _transpose(by_row)
+        by_rule = _transpose(self._holding(cells, numbers))
         self._first_of_each_group(by_rule)
         tags = self._tags(by_rule, rows)
         by_row = _transpose(by_rule)[:rows]
@@ -102,6 +118,32 @@ class IndexedStratum:
         row_of, tag_of = np.nonzero(np.unpackbits(marks, axis=1, bitorder="little")[:, :rows].T)
         return _lists(np.bincount(row_of, minlength=rows), _array(tag_of.astype(np.int64)))
 
+
+
+class IndexedTable(_Index):
+    """The function of a first-hit or priority table's index: a row's computed cells and numbers ->
+    the number of the first row, in the order they are tried, that holds (null when none does)."""
+
+    result = "INTEGER"
+
+    def __init__(self, index: TableIndex):
+        super().__init__(index.facts, len(index.rows))
+        self.numbers = np.array([*index.rows, 0], dtype=np.int32)  # past the last: no row holds
+
+    def __call__(self, cells: Any, numbers: Any) -> pa.Array:
+        rows = len(cells)
+        by_row = self._holding(cells, numbers)[:rows]
+        first = np.argmax(by_row != 0, axis=1)  # the first byte with a row that holds (0 if none)
+        lowest = by_row[np.arange(rows), first]
+        position = np.where(lowest != 0, 8 * first + _LOWEST[lowest], len(self.numbers) - 1)
+        hit = self.numbers[position]
+        valid = pa.py_buffer(np.packbits(lowest != 0, bitorder="little"))
+        return pa.Array.from_buffers(pa.int32(), rows, [valid, pa.py_buffer(np.ascontiguousarray(hit))])
+
+
+def function_of(index: RuleIndex | TableIndex, codes: Mapping[str, int], tag_names: Sequence[str]) -> _Index:
+    """The DuckDB function deciding by ``index``."""
+    return IndexedTable(index) if isinstance(index, TableIndex) else IndexedStratum(index, codes, tag_names)
 
 
 def _block_codes(codes: Sequence[int], width: int) -> pa.Array:
@@ -197,10 +239,12 @@ def _transpose(bits: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(blocks.transpose(0, 2, 1)).reshape(8 * width, lines // 8)
 
 
-def register(con: Any, indexes: Mapping[str, IndexedStratum]) -> None:
+def register(con: Any, indexes: Mapping[str, _Index]) -> None:
     """Each index's function on the connection (once per name: the name changes with the index)."""
     known = {row[0] for row in con.execute("SELECT function_name FROM duckdb_functions()").fetchall()}
     for name, function in indexes.items():
         if name in known:
             continue
-        con.create_function(name, function, PARAMETERS, RESULT, type="arrow", side_effects=False)
+        # "special": a table's function returns null when no row holds (its arguments are never null)
+        con.create_function(name, function, PARAMETERS, function.result, type="arrow", side_effects=False,
+                            null_handling="special")
