@@ -51,7 +51,7 @@ class _Index:
         rows = len(cells)
         columns = np.zeros((rows + -rows % 8, len(self.tables)), dtype=np.int64)
         numeric = sum(points is not None for points in self.points)
-        computed = _flat(cells).to_numpy(zero_copy_only=False).reshape(rows, len(self.points) - numeric)
+        computed = _ints(_flat(cells)).reshape(rows, len(self.points) - numeric)
         low, high, valid = (part.reshape(rows, numeric) for part in _decimals(_flat(numbers)))
         c = n = 0
         for j, points in enumerate(self.points):
@@ -70,7 +70,7 @@ class _Index:
 class IndexedStratum(_Index):
     """The function of one stratum's index: a row's computed cells and numbers -> fired, offers, tags."""
 
-    result = "STRUCT(fired BIGINT[], offers BIGINT[], tags BIGINT[])"
+    result = "STRUCT(fired INTEGER[], offers INTEGER[], tags INTEGER[])"
 
     def __init__(self, index: RuleIndex, codes: Mapping[str, int], tag_names: Sequence[str]):
         super().__init__(index.facts, len(index.rules))
@@ -116,7 +116,7 @@ class IndexedStratum(_Index):
             if len(rules):
                 np.bitwise_or.reduce(by_rule[rules], axis=0, out=marks[tag])
         row_of, tag_of = np.nonzero(np.unpackbits(marks, axis=1, bitorder="little")[:, :rows].T)
-        return _lists(np.bincount(row_of, minlength=rows), _array(tag_of.astype(np.int64)))
+        return _lists(np.bincount(row_of, minlength=rows), _array(tag_of.astype(np.int32)))
 
 
 
@@ -148,7 +148,7 @@ def function_of(index: RuleIndex | TableIndex, codes: Mapping[str, int], tag_nam
 
 def _block_codes(codes: Sequence[int], width: int) -> pa.Array:
     """The codes of the rules (one per bit of a row, 0 past the last rule), repeated for a block of rows."""
-    line = np.zeros(8 * width, dtype=np.int64)
+    line = np.zeros(8 * width, dtype=np.int32)
     line[:len(codes)] = codes
     return _array(np.tile(line, _BLOCK))
 
@@ -161,7 +161,7 @@ def _lists_of(by_row: np.ndarray, block_codes: pa.Array) -> pa.Array:
         bits = pa.Array.from_buffers(pa.bool_(), block.size * 8, [None, pa.py_buffer(block)])
         items.append(pc.filter(block_codes[:block.size * 8], bits))
     counts = _POPCOUNT[by_row].sum(axis=1)
-    return _lists(counts, pa.concat_arrays(items) if items else _array(np.zeros(0, np.int64)))
+    return _lists(counts, pa.concat_arrays(items) if items else _array(np.zeros(0, np.int32)))
 
 
 def _flat(lists: Any) -> pa.Array:
@@ -171,14 +171,28 @@ def _flat(lists: Any) -> pa.Array:
     return lists.flatten()
 
 
+def _ints(values: pa.Array) -> np.ndarray:
+    """INTEGER values, never null, as NumPy's (read from the buffer: pyarrow's ``to_numpy`` imports
+    pandas on its first call, a few tenths of a second)."""
+    data = values.buffers()[1]
+    if data is None or not len(values):
+        return np.zeros(0, dtype=np.int32)
+    return np.frombuffer(data, dtype=np.int32)[values.offset:values.offset + len(values)]
+
+
 def _decimals(values: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """DECIMAL(38, 10) values as whole numbers of 10^-10: their low and high 64 bits (two's
     complement, as Arrow stores them) and whether each is present."""
     if not len(values):
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, np.zeros(0, dtype=bool)
-    words = np.frombuffer(values.buffers()[1], dtype="<i8")[2 * values.offset:2 * (values.offset + len(values))]
-    present = np.asarray(values.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    validity, data = values.buffers()[:2]
+    words = np.frombuffer(data, dtype="<i8")[2 * values.offset:2 * (values.offset + len(values))]
+    if validity is None:
+        present = np.ones(len(values), dtype=bool)
+    else:  # the validity bits read directly, as in _ints
+        bits = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")
+        present = bits[values.offset:values.offset + len(values)].astype(bool)
     return words[0::2], words[1::2], present
 
 
