@@ -1,4 +1,5 @@
-"""A per-fact index of a stratum's rules: for each value of a fact, the rules its tests let through.
+"""A per-fact index of a stratum's rules (or of a first-hit table's rows, ``TableIndex``): for each
+value of a fact, the rules its tests let through.
 
 A rule is indexable when its condition is a conjunction of tests that each read one fact and
 compare it with literals only (``arpu_3m >= 120``, ``status in [active, suspended]``,

@@ -1,4 +1,5 @@
-"""A stratum decided through its per-fact index (``analysis/index.py``), as a DuckDB function.
+"""A stratum, or a first-hit table, decided through its per-fact index (``analysis/index.py``), as a
+DuckDB function.
 
 The query calls the stratum's function a batch of rows at a time, with each row's numbers (as
 DECIMAL(38, 10): the function places them in their cells itself, exactly) and the cells of its
@@ -7,7 +8,8 @@ of the rules each cell lets through, one bit per rule; a row's rules are the ``&
 rows of those tables. Within a group only the first rule that holds fires. It returns each row's
 fired rules and their offers as label codes, in agenda order, and the indexes of the tags they
 give. With thousands of rules this costs a few microseconds per customer instead of a test per
-rule.
+rule. A first-hit or priority table's function holds one bit per row, in the order the table tries
+them, and returns the number of the first row that holds.
 
 The bits are packed 8 to a byte, least significant first (Arrow's order), so that Arrow's
 filter reads them as they are. The groups and the tags work on one line of bits per rule (a
@@ -30,6 +32,7 @@ from marketing_rules.analysis.index import FactCells, RuleIndex, TableIndex
 PARAMETERS = ["INTEGER[]", "DECIMAL(38, 10)[]"]  # the cells computed in SQL, the numbers read here
 _BLOCK = 256  # rows filtered at a time: the codes repeated for a block stay a few megabytes
 _POPCOUNT = np.array([bin(byte).count("1") for byte in range(256)], dtype=np.int32)
+# the lowest set bit of each byte: the first row that holds among eight
 _LOWEST = np.array([(byte & -byte).bit_length() - 1 if byte else 0 for byte in range(256)], dtype=np.int64)
 
 
@@ -119,7 +122,6 @@ class IndexedStratum(_Index):
         return _lists(np.bincount(row_of, minlength=rows), _array(tag_of.astype(np.int32)))
 
 
-
 class IndexedTable(_Index):
     """The function of a first-hit or priority table's index: a row's computed cells and numbers ->
     the number of the first row, in the order they are tried, that holds (null when none does)."""
@@ -172,8 +174,8 @@ def _flat(lists: Any) -> pa.Array:
 
 
 def _ints(values: pa.Array) -> np.ndarray:
-    """INTEGER values, never null, as NumPy's (read from the buffer: pyarrow's ``to_numpy`` imports
-    pandas on its first call, a few tenths of a second)."""
+    """INTEGER values that are never null, as a NumPy array read from Arrow's buffer (pyarrow's
+    ``to_numpy`` imports pandas on its first call: a few tenths of a second)."""
     data = values.buffers()[1]
     if data is None or not len(values):
         return np.zeros(0, dtype=np.int32)
