@@ -111,7 +111,7 @@ def test_a_rule_holds_where_every_cell_lets_it_through(text: str, rows: list[dic
     assert index is not None
     for row in rows:
         decision = rs.evaluate(row)
-        cells = [index.cell(k, decision.facts.get(facts.fact)) for k, facts in enumerate(index.facts)]
+        cells = [facts.cell(decision.facts.get(facts.fact)) for facts in index.facts]
         assert [index.rules[i].id for i in index.fires(cells)] == list(decision.fired)
 
 
@@ -134,7 +134,7 @@ def test_numbers_are_placed_in_their_cells_exactly_within_and_past_64_bits() -> 
               Decimal("-922337203.6854775809"), Decimal("999999999999999999.9999999999"), Decimal(-10**18)]
     low, high, present = _decimals(pa.array([Decimal(1), *values], pa.decimal128(38, 10)).slice(1))
     cells = _cells(low, high, present, index.facts[0].scaled).tolist()
-    assert cells == [index.cell(0, v) for v in values]
+    assert cells == [index.facts[0].cell(v) for v in values]
     assert cells == [0, 1, 2, 3, 4, 5, 5, 6, 7, 1, 7, 1]
 
 
@@ -168,7 +168,7 @@ def test_a_table_hits_the_first_row_every_cell_lets_through(text: str, rows: lis
     assert index is not None
     for row in rows:
         decision = rs.evaluate(row)
-        cells = [RuleIndex((), index.facts, ()).cell(k, decision.facts.get(facts.fact)) for k, facts in enumerate(index.facts)]
+        cells = [facts.cell(decision.facts.get(facts.fact)) for facts in index.facts]
         hit = index.hit(cells)
         assert decision.fired == ([] if hit is None else [f"levels#{hit}"])
 

@@ -71,6 +71,16 @@ class FactCells:
             return None
         return tuple(int(v) for v in scaled)
 
+    def cell(self, value: Any) -> int:
+        """The cell of ``value`` (the cells' definition, for tests)."""
+        if value is None:
+            return 0
+        points = [_value(p) for p in self.points]
+        if self.ordered:
+            value = to_number(value)  # as the engine reads a number (a float by its shortest text)
+            return 1 + 2 * sum(1 for p in points if p < value) + (1 if value in points else 0)
+        return 2 + points.index(value) if value in points else 1
+
     def passes(self, cell: int, count: int) -> int:
         """The rules (bit i: the i-th of ``count``) that the cell lets through."""
         through = (1 << count) - 1
@@ -95,22 +105,9 @@ class RuleIndex:
         """A name for the index that changes whenever what it decides changes."""
         return _name("mr_index_", [[r.id for r in self.rules], _described(self.facts), self.groups])
 
-    def cell(self, position: int, value: Any) -> int:
-        """The cell of ``value`` of the ``position``-th fact (the cells' definition, for tests)."""
-        facts = self.facts[position]
-        if value is None:
-            return 0
-        points = [_value(p) for p in facts.points]
-        if facts.ordered:
-            value = to_number(value)  # as the engine reads a number (a float by its shortest text)
-            return 1 + 2 * sum(1 for p in points if p < value) + (1 if value in points else 0)
-        return 2 + points.index(value) if value in points else 1
-
     def fires(self, cells: Sequence[int]) -> list[int]:
         """The positions of the rules that fire for one customer's cells, in agenda order."""
-        let_through = (1 << len(self.rules)) - 1
-        for facts, cell in zip(self.facts, cells, strict=True):
-            let_through &= facts.passes(cell, len(self.rules))
+        let_through = _let_through(self.facts, cells, len(self.rules))
         for group in self.groups:
             first = next((i for i in group if let_through >> i & 1), None)
             for i in group:
@@ -134,10 +131,16 @@ class TableIndex:
 
     def hit(self, cells: Sequence[int]) -> int | None:
         """The number of the row one customer's cells hit, or None (the definition, for tests)."""
-        let_through = (1 << len(self.rows)) - 1
-        for facts, cell in zip(self.facts, cells, strict=True):
-            let_through &= facts.passes(cell, len(self.rows))
+        let_through = _let_through(self.facts, cells, len(self.rows))
         return next((number for i, number in enumerate(self.rows) if let_through >> i & 1), None)
+
+
+def _let_through(facts: Sequence[FactCells], cells: Sequence[int], count: int) -> int:
+    """The lines (bit i: the i-th of ``count``) that every fact's cell lets through."""
+    through = (1 << count) - 1
+    for cells_of, cell in zip(facts, cells, strict=True):
+        through &= cells_of.passes(cell, count)
+    return through
 
 
 def rule_index(program: Program, rules: Sequence[Rule]) -> RuleIndex | None:

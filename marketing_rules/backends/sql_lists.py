@@ -80,9 +80,9 @@ class SQLLists:
         return exp.Transform(this=positions, expression=exp.Lambda(this=at, expressions=[i]))
 
     def at(self, values: exp.Expression, position: exp.Expression) -> exp.Expression:
-        """The item of ``values`` at the 1-based ``position``."""
-        name = "LIST_EXTRACT" if self.dialect == "duckdb" else "ELEMENT_AT"
-        return exp.Anonymous(this=name, expressions=[values, position])
+        """The item of ``values`` at the 1-based ``position`` (DuckDB's; the compiler reads a table's
+        outputs this way on DuckDB only)."""
+        return exp.Anonymous(this="LIST_EXTRACT", expressions=[values, position])
 
     def size(self, value: exp.Expression) -> exp.Expression:
         return exp.ArraySize(this=value)
