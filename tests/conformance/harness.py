@@ -28,8 +28,8 @@ from marketing_rules.errors import FactsError
 from marketing_rules.expressions.numbers import to_number
 
 CASES = Path(__file__).parent / "cases"
-#: duckdb-indexed: the DuckDB batch deciding every stratum it can through its per-fact index
-#: (``batch/indexed.py``), which it otherwise does only from ``INDEX_FROM`` rules.
+#: duckdb-indexed: the DuckDB batch deciding every stratum and table it can through its per-fact
+#: index (``batch/indexed.py``), which it otherwise does only from ``INDEX_FROM`` rules or rows.
 BACKENDS = ("reference", "python", "duckdb", "duckdb-indexed", "spark")
 
 
@@ -89,7 +89,8 @@ def decide(backend: str, rs: mr.Ruleset, source: Path, spark: Any = None) -> lis
 
 @contextmanager
 def every_stratum_indexed() -> Iterator[None]:
-    """The DuckDB batch indexing every stratum that can be (from one rule), for the time being."""
+    """The DuckDB batch indexing every stratum and table that can be (from one rule or row), for the
+    time being."""
     before = duckdb_backend.INDEX_FROM
     duckdb_backend.INDEX_FROM = 1
     try:
